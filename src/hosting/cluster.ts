@@ -1,0 +1,157 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, readFile, readdir, writeFile, access } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+
+const run = promisify(execFile);
+
+/** A PostgreSQL cluster this process started and owns (the embedded default, or a test cluster). */
+export interface EmbeddedCluster {
+  dataDir: string;
+  socketDir: string;
+  port: number;
+  superuser: string;
+  password: string;
+  pgBin: string;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** Folder holding the cluster; created when missing. */
+  dir: string;
+  pgBin?: string;
+  port?: number;
+  /** Tests trade durability for speed; a real platform never does. */
+  durable?: boolean;
+}
+
+/** Finds the newest PostgreSQL server binaries on this machine. */
+export async function findPgBin(explicit?: string): Promise<string> {
+  if (explicit) return explicit;
+  const root = '/usr/lib/postgresql';
+  const versions = (await readdir(root).catch(() => [] as string[]))
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) {
+    const bin = path.join(root, v, 'bin');
+    if (await exists(path.join(bin, 'initdb'))) return bin;
+  }
+  throw new Error('No PostgreSQL server binaries found under /usr/lib/postgresql; set DBTOOLS_PG_BIN');
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** PostgreSQL refuses to run as root: when we are root, the cluster runs as the `postgres` OS user. */
+function clusterOwner(): { uid: number; gid: number; name: string } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return { uid, gid, name: 'postgres' };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Creates the cluster on first use (initdb), then starts it listening on 127.0.0.1 and on a
+ * unix socket inside its folder. The port and the TCP password are remembered in the folder,
+ * so a second start reuses them.
+ */
+export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluster> {
+  const pgBin = await findPgBin(opts.pgBin);
+  const owner = clusterOwner();
+  const dataDir = path.join(opts.dir, 'data');
+  const socketDir = path.join(opts.dir, 'socket');
+  const statePath = path.join(opts.dir, 'cluster.json');
+  await mkdir(opts.dir, { recursive: true });
+  await mkdir(socketDir, { recursive: true });
+  if (owner) {
+    // The postgres user must reach its folders; the parents it only traverses.
+    await chmod(opts.dir, 0o755);
+    await chown(opts.dir, owner.uid, owner.gid);
+    await chown(socketDir, owner.uid, owner.gid);
+  }
+  const superuser = owner?.name ?? userInfo().username;
+  const saved = await readFile(statePath, 'utf8')
+    .then((t) => JSON.parse(t) as { port: number; password: string })
+    .catch(() => undefined);
+  const password = saved?.password ?? randomBytes(18).toString('base64url');
+  const port = opts.port ?? saved?.port ?? (await freePort());
+  const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
+
+  if (!(await exists(path.join(dataDir, 'PG_VERSION')))) {
+    const pwFile = path.join(opts.dir, '.pwfile');
+    await writeFile(pwFile, password + '\n', { mode: 0o600 });
+    if (owner) await chown(pwFile, owner.uid, owner.gid);
+    await run(
+      path.join(pgBin, 'initdb'),
+      ['-D', dataDir, '-U', superuser, '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwFile}`],
+      { ...asOwner, env: { ...process.env, LC_ALL: 'C' } },
+    );
+    await writeFile(pwFile, '');
+  }
+  await writeFile(statePath, JSON.stringify({ port, password }), { mode: 0o600 });
+
+  const logFile = path.join(opts.dir, 'postgres.log');
+  if (owner) await writeFile(logFile, '', { flag: 'a' }).then(() => chown(logFile, owner.uid, owner.gid));
+  // A cluster left running by a killed process is still ours: pg_ctl status tells.
+  const status = await run(path.join(pgBin, 'pg_ctl'), ['status', '-D', dataDir], asOwner).then(
+    () => true,
+    () => false,
+  );
+  if (!status) {
+    await run(
+      path.join(pgBin, 'pg_ctl'),
+      [
+        'start',
+        '-w',
+        '-t',
+        '60',
+        '-D',
+        dataDir,
+        '-l',
+        logFile,
+        '-o',
+        `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories='${socketDir}' -c max_connections=200${opts.durable === false ? ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off' : ''}`,
+      ],
+      asOwner,
+    );
+  }
+  let stopped = false;
+  return {
+    dataDir,
+    socketDir,
+    port,
+    superuser,
+    password,
+    pgBin,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await run(path.join(pgBin, 'pg_ctl'), ['stop', '-w', '-m', 'fast', '-D', dataDir], asOwner).catch(() => undefined);
+    },
+  };
+}
+
+/** Runs a PostgreSQL client binary (pg_dump, psql...) against the cluster's socket as its superuser. */
+export function pgTool(cluster: Pick<EmbeddedCluster, 'pgBin'>, tool: string): string {
+  return path.join(cluster.pgBin, tool);
+}
