@@ -16,6 +16,8 @@ export interface EmbeddedCluster {
   superuser: string;
   password: string;
   pgBin: string;
+  /** False when the cluster was already running (another process of ours started it). */
+  startedHere: boolean;
   stop(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     superuser,
     password,
     pgBin,
+    startedHere: !status,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -1,0 +1,7 @@
+import type { AnyRoute } from '../route.js';
+import { databaseRoutes } from './databases.js';
+import { operationRoutes } from './operations.js';
+import { sessionRoutes } from './session.js';
+import { systemRoutes } from './system.js';
+
+export const routes: AnyRoute[] = [...sessionRoutes, ...databaseRoutes, ...operationRoutes, ...systemRoutes] as AnyRoute[];

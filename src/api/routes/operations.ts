@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { executeOperation } from '../../operations/execute.js';
+import { allOperations } from '../../operations/registry.js';
+import { defineRoute } from '../route.js';
+
+/** What the UI and the CLI need to build a form or a command for each operation. */
+export function operationCatalog() {
+  return allOperations().map((op) => ({
+    name: op.name,
+    access: op.access,
+    title: op.title,
+    summary: op.summary,
+    needsValidation: !!op.needsValidation,
+    allowedWhenLocked: !!op.allowedWhenLocked,
+    destructive: !!op.destructive,
+    input: z.toJSONSchema(op.input, { io: 'input', unrepresentable: 'any' }),
+  }));
+}
+
+export const operationRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/api/databases/:name/operations/:operation',
+    summary: 'Run a support operation on a database',
+    tag: 'operations',
+    auth: 'agent',
+    params: z.object({ name: z.string().min(1).max(200), operation: z.string().min(1).max(100) }),
+    body: z.unknown(),
+    async handler({ app, agent, params, body, request }) {
+      const result = await executeOperation(app, {
+        agent,
+        database: params.name,
+        operation: params.operation,
+        input: body ?? {},
+        requestId: request.id,
+      });
+      return result && typeof result === 'object' && 'job' in result ? result : { result };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/operations',
+    summary: 'Every registered operation with its access key and input schema',
+    tag: 'operations',
+    auth: 'agent',
+    handler: async () => ({ operations: operationCatalog() }),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/policy',
+    summary: 'Levels, the access map and the per-level limits (what each level allows)',
+    tag: 'operations',
+    auth: 'agent',
+    handler: async ({ app, agent }) => ({
+      levels: app.policy.levels(),
+      accessMap: app.policy.accessMap(),
+      limits: app.policy.allLimits(),
+      mine: { level: agent.level, name: app.policy.levelName(agent.level), limits: app.policy.limits(agent.level) },
+    }),
+  }),
+];

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { createApiToken, login, logout, SESSION_COOKIE } from '../auth.js';
+import { defineRoute } from '../route.js';
+
+const me = (app: { policy: { levelName(l: number): string } }, a: { login: string; name: string; level: number }) => ({
+  login: a.login,
+  name: a.name,
+  level: a.level,
+  levelName: app.policy.levelName(a.level),
+});
+
+export const sessionRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/api/session',
+    summary: 'Log in: sets the session cookie and answers the CSRF token',
+    tag: 'auth',
+    auth: 'public',
+    body: z.object({ login: z.string().min(1).max(128), password: z.string().min(1).max(1024) }),
+    async handler({ app, body, request, reply }) {
+      const session = await login(app, body.login, body.password, request.ip);
+      reply.setCookie(SESSION_COOKIE, session.cookie, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        path: '/',
+      });
+      return { csrfToken: session.csrfToken, agent: me(app, session.agent) };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/session',
+    summary: 'Log out',
+    tag: 'auth',
+    auth: 'agent',
+    async handler({ app, request, reply }) {
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie) await logout(app, cookie);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/me',
+    summary: 'The calling agent',
+    tag: 'auth',
+    auth: 'agent',
+    handler: async ({ app, agent }) => me(app, agent),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/tokens',
+    summary: 'Create an API token for the CLI and scripts (shown once)',
+    tag: 'auth',
+    auth: 'agent',
+    body: z.object({ name: z.string().min(1).max(100) }),
+    handler: async ({ app, agent, body }) => createApiToken(app, agent, body.name),
+  }),
+];
+
+export { me };

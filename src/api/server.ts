@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import { z } from 'zod';
+import type { App } from '../app.js';
+import { BadRequest, DomainError, Invalid, NotAllowed, Unauthenticated } from '../errors.js';
+import type { AgentRow } from '../metabase/schema.js';
+import { formatZodError } from '../operations/execute.js';
+import { SESSION_COOKIE, sameSecret, sessionAgent, tokenAgent } from './auth.js';
+import { requestDuration } from './metrics.js';
+import type { AnyRoute } from './route.js';
+import { routes } from './routes/index.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface ServerOptions {
+  /** Extra routes or static files (the web console registers itself here). */
+  plugins?: ((server: FastifyInstance) => Promise<void>)[];
+}
+
+/** Who is calling: a Bearer token (CLI, scripts) or a session cookie plus its CSRF token. */
+async function authenticate(app: App, request: FastifyRequest): Promise<AgentRow> {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) {
+    const agent = await tokenAgent(app, header.slice(7).trim());
+    if (!agent) throw new Unauthenticated('This API token is unknown or revoked.');
+    return agent;
+  }
+  const cookieValue = request.cookies[SESSION_COOKIE];
+  if (!cookieValue) throw new Unauthenticated();
+  const session = await sessionAgent(app, cookieValue);
+  if (!session) throw new Unauthenticated('Your session expired: log in again.');
+  if (MUTATING.has(request.method)) {
+    const sent = request.headers['x-csrf-token'];
+    if (typeof sent !== 'string' || !sameSecret(sent, session.csrfToken)) {
+      throw new NotAllowed('Missing or wrong X-CSRF-Token header.');
+    }
+  }
+  return session.agent;
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return value as T;
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw new Invalid(`Invalid ${where}: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export async function createServer(app: App, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: app.log as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: false,
+  });
+
+  await server.register(cookie);
+  await server.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
+
+  server.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    requestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  server.setErrorHandler((error, request, reply) => {
+    if (error instanceof DomainError) {
+      return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      // Fastify's own refusals: malformed JSON, body too large, wrong content type...
+      return reply.status(status).send({ error: { code: 'bad_request', message: (error as Error).message } });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'internal', message: 'Internal error; the request id is ' + request.id } });
+  });
+  server.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  for (const route of routes as AnyRoute[]) {
+    server.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request, reply) => {
+        const agent = route.auth === 'agent' ? await authenticate(app, request) : undefined;
+        if (route.body && request.body === undefined && route.method !== 'GET') {
+          throw new BadRequest('This request needs a JSON body.');
+        }
+        const result = await route.handler({
+          app,
+          agent: agent as never,
+          params: parse(route.params, request.params, 'path') as never,
+          query: parse(route.query, request.query, 'query') as never,
+          body: parse(route.body, request.body, 'body') as never,
+          request,
+          reply,
+        });
+        if (route.raw) return reply;
+        return result ?? { ok: true };
+      },
+    });
+  }
+  for (const plugin of options.plugins ?? []) await plugin(server);
+  return server;
+}

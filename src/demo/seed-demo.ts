@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { App } from '../app.js';
+import { hashPassword } from '../api/auth.js';
+import { upsertAgent } from '../metabase/repositories/agents.js';
+import { insertDatabases } from '../metabase/repositories/databases.js';
+import { getSetting, setSetting } from '../metabase/repositories/settings.js';
+import type { HostingServerRow } from '../metabase/schema.js';
+import { ensureTenantTemplate } from '../tenant/template.js';
+import { demoDatabases } from './catalog.js';
+import { dropTenantDatabase, seedTenantDatabase } from './seed-tenant.js';
+
+export const DEMO_AGENTS = [
+  { login: 'viewer', name: 'Vera Viewer', level: 0 },
+  { login: 'helpdesk', name: 'Hugo Helpdesk', level: 1 },
+  { login: 'functional', name: 'Fatima Functional', level: 2 },
+  { login: 'technical', name: 'Theo Technical', level: 3 },
+  { login: 'saas-office', name: 'Sofia SaaS Office', level: 4 },
+  { login: 'infra', name: 'Ivan Infrastructure', level: 5 },
+];
+
+export const TENANT_TEMPLATE = 'dbtools_tenant_template';
+
+/**
+ * The demo password: DBTOOLS_DEMO_PASSWORD, else one generated at first start and kept in
+ * the data folder (readable by the operator only) so that every start can print it.
+ */
+async function demoPassword(app: App): Promise<string> {
+  if (app.config.demoPassword) return app.config.demoPassword;
+  const file = path.join(app.config.dataDir, 'demo-password');
+  const saved = await readFile(file, 'utf8').catch(() => '');
+  if (saved.trim()) return saved.trim();
+  const generated = randomBytes(12).toString('base64url');
+  await writeFile(file, generated + '\n', { mode: 0o600 });
+  return generated;
+}
+
+/**
+ * Seeds the demo platform once: real tenant databases built from one template, their
+ * filestores, their metabase rows and the demo agents. A start killed half-way seeds again
+ * from scratch: the marker is written last.
+ */
+export async function seedDemoPlatform(app: App, server: HostingServerRow): Promise<{ password: string; seeded: boolean }> {
+  const password = await demoPassword(app);
+  if (await getSetting(app.metabase, 'demo_seeded')) return { password, seeded: false };
+  const started = Date.now();
+  const specs = demoDatabases(app.now());
+  await app.tenants.withCluster(server.id, (admin) => ensureTenantTemplate(admin, TENANT_TEMPLATE));
+  const parallel = pLimit(3);
+  await Promise.all(
+    specs.map((spec) =>
+      parallel(() =>
+        app.tenants.withCluster(server.id, async (admin) => {
+          await dropTenantDatabase(admin, spec.metabase.name, server.filestore_root);
+          await seedTenantDatabase(admin, spec, server.filestore_root, TENANT_TEMPLATE);
+        }),
+      ),
+    ),
+  );
+  const hash = await hashPassword(password);
+  await app.metabase.transaction().execute(async (tx) => {
+    await tx.deleteFrom('database').where('name', 'in', specs.map((s) => s.metabase.name)).execute();
+    await insertDatabases(
+      tx,
+      specs.map((s) => ({ ...s.metabase, server_id: server.id })),
+    );
+    for (const agent of DEMO_AGENTS) await upsertAgent(tx, { ...agent, password_hash: hash });
+    await setSetting(tx, 'demo_seeded', new Date().toISOString());
+  });
+  app.log.info({ databases: specs.length, ms: Date.now() - started }, 'demo platform seeded');
+  return { password, seeded: true };
+}

@@ -1,0 +1,48 @@
+import pino from 'pino';
+import { createServer } from './api/server.js';
+import { loadConfig, ConfigError } from './config/config.js';
+import { DEMO_AGENTS, seedDemoPlatform } from './demo/seed-demo.js';
+import { startPlatform } from './platform.js';
+import { webConsole } from './web/serve.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel });
+  const platform = await startPlatform(config, { log });
+  const { app } = platform;
+  let demo: { password: string } | undefined;
+  if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
+  const server = await createServer(app, { plugins: [webConsole(app)] });
+  await server.listen({ host: config.host, port: config.port });
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+
+  const lines = [`dbtools console: ${url}`, `API: ${url}/api (OpenAPI at ${url}/api/openapi.json)`];
+  if (demo) {
+    lines.push(
+      `Demo logins (password "${demo.password}"): ${DEMO_AGENTS.map((a) => `${a.login} (${a.level})`).join(', ')}`,
+      `CLI: DBTOOLS_URL=${url} npx dbtools login functional`,
+    );
+  }
+  process.stdout.write('\n' + lines.join('\n') + '\n\n');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await server.close();
+    await platform.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((e) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`dbtools: ${e.message}\n`);
+  } else {
+    process.stderr.write(`dbtools failed to start: ${(e as Error).stack ?? String(e)}\n`);
+  }
+  process.exit(1);
+});

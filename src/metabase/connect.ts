@@ -1,0 +1,22 @@
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Metabase } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+
+// bigint columns (ids, counters) fit in a JS number for this platform's sizes.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type MetabaseDb = Kysely<Metabase>;
+
+export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
+  return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ max: 10, ...config }) }) });
+}
+
+export async function migrateMetabase(db: MetabaseDb): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`Metabase migration ${failed?.migrationName ?? ''} failed: ${String((error as Error)?.message ?? error)}`);
+  }
+}

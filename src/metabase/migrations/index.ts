@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './001-initial.js';
+
+/**
+ * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
+ * line here; a landed one is never edited.
+ */
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

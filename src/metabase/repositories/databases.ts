@@ -1,0 +1,85 @@
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseRow, DatabaseUpdate, Metabase, NewDatabase } from '../schema.js';
+
+type Db = Kysely<Metabase>;
+
+export function findDatabase(db: Db, name: string): Promise<DatabaseRow | undefined> {
+  return db.selectFrom('database').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/** Locks the row for the rest of the transaction: operations on one database run one at a time. */
+export function lockDatabase(tx: Db, name: string): Promise<DatabaseRow | undefined> {
+  return tx.selectFrom('database').selectAll().where('name', '=', name).forUpdate().executeTakeFirst();
+}
+
+export async function updateDatabase(tx: Db, name: string, changes: DatabaseUpdate): Promise<DatabaseRow> {
+  return tx.updateTable('database').set(changes).where('name', '=', name).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function insertDatabases(db: Db, rows: NewDatabase[]): Promise<void> {
+  if (rows.length) await db.insertInto('database').values(rows).execute();
+}
+
+export interface DatabaseSearch {
+  q?: string;
+  mode?: string;
+  status?: string;
+  server?: string;
+  limit: number;
+  /** Keyset pagination: the last name of the previous page. */
+  after?: string;
+}
+
+export type DatabaseListItem = Pick<
+  DatabaseRow,
+  'name' | 'uuid' | 'mode' | 'status' | 'version' | 'expire_date' | 'duplicate_of' | 'subcode' | 'extra_apps' | 'state'
+> & { server: string };
+
+/**
+ * One query for every filter. `q` matches a name substring (pg_trgm index), a uuid prefix
+ * (text_pattern_ops index) or an exact subscription code; pages are keyset on the name.
+ */
+export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<DatabaseListItem[]> {
+  let query = db
+    .selectFrom('database as d')
+    .innerJoin('hosting_server as h', 'h.id', 'd.server_id')
+    .select([
+      'd.name',
+      'd.uuid',
+      'd.mode',
+      'd.status',
+      'd.version',
+      'd.expire_date',
+      'd.duplicate_of',
+      'd.subcode',
+      'd.extra_apps',
+      'd.state',
+      'h.name as server',
+    ]);
+  if (s.q) {
+    const q = s.q.toLowerCase();
+    const escaped = q.replace(/[\\%_]/g, (c) => '\\' + c);
+    query = query.where((eb) =>
+      eb.or([
+        eb('d.name', 'like', `%${escaped}%`),
+        eb(sql<string>`d.uuid::text`, 'like', `${escaped}%`),
+        eb('d.subcode', '=', s.q!.toUpperCase()),
+      ]),
+    );
+  }
+  if (s.mode) query = query.where('d.mode', '=', s.mode as DatabaseRow['mode']);
+  if (s.status) query = query.where('d.status', '=', s.status);
+  if (s.server) query = query.where('h.name', '=', s.server);
+  if (s.after) query = query.where('d.name', '>', s.after);
+  return query.orderBy('d.name').limit(s.limit).execute();
+}
+
+export function listDuplicates(db: Db, source: string): Promise<DatabaseRow[]> {
+  return db
+    .selectFrom('database')
+    .selectAll()
+    .where('duplicate_of', '=', source)
+    .where('state', '=', 'active')
+    .orderBy('create_date')
+    .execute();
+}

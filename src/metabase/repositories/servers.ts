@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { HostingServerRow, HostingServerTable, Metabase } from '../schema.js';
+import type { Insertable } from 'kysely';
+
+type Db = Kysely<Metabase>;
+
+export function findServerById(db: Db, id: number): Promise<HostingServerRow | undefined> {
+  return db.selectFrom('hosting_server').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listServers(db: Db): Promise<HostingServerRow[]> {
+  return db.selectFrom('hosting_server').selectAll().orderBy('name').execute();
+}
+
+/** Registers a server, or refreshes its connection details (the embedded cluster's port may change). */
+export async function upsertServer(db: Db, server: Insertable<HostingServerTable>): Promise<HostingServerRow> {
+  const { name: _name, ...changes } = server;
+  return db
+    .insertInto('hosting_server')
+    .values(server)
+    .onConflict((oc) => oc.column('name').doUpdateSet(changes))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely';
+import type { Metabase } from '../schema.js';
+
+type Db = Kysely<Metabase>;
+
+export async function getSetting(db: Db, key: string): Promise<string | undefined> {
+  const row = await db.selectFrom('platform_setting').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value;
+}
+
+export async function setSetting(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insertInto('platform_setting')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}

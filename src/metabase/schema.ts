@@ -1,0 +1,115 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface HostingServerTable {
+  id: Generated<number>;
+  name: string;
+  host: string;
+  port: number;
+  superuser: string;
+  password: string | null;
+  filestore_root: string;
+  backup_root: string;
+  log_dir: string;
+  config_dir: string;
+  created_at: CreatedAt;
+}
+
+export type DatabaseMode = 'trial' | 'paid' | 'drop';
+
+export interface DatabaseTable {
+  id: Generated<string>;
+  name: string;
+  uuid: string;
+  mode: DatabaseMode;
+  extra_apps: boolean;
+  status: string;
+  expire_date: Timestamp | null;
+  version: string;
+  subcode: string | null;
+  server_id: number;
+  create_date: ColumnType<Date, Date | string | undefined, Date | string>;
+  duplicate_of: string | null;
+  secure: boolean;
+  email_daily_count: number;
+  email_daily_limit: number;
+  ext_email_daily_count: number;
+  email_total_count: ColumnType<number, number | undefined, number>;
+  duplicate_limit: number;
+  /** `active`, or `removed`: the row stays as history after the database is gone. */
+  state: ColumnType<'active' | 'removed', 'active' | 'removed' | undefined, 'active' | 'removed'>;
+}
+
+export interface AgentTable {
+  id: Generated<number>;
+  login: string;
+  name: string;
+  level: number;
+  password_hash: string | null;
+  disabled: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+}
+
+export interface AgentSessionTable {
+  /** sha256 of the cookie value: a leaked table does not leak sessions. */
+  id: string;
+  agent_id: number;
+  csrf_token: string;
+  created_at: CreatedAt;
+  last_seen_at: Timestamp;
+}
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  agent_id: number;
+  name: string;
+  token_hash: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+}
+
+export interface LoginFailureTable {
+  id: Generated<string>;
+  login: string;
+  address: string;
+  at: CreatedAt;
+}
+
+export interface SupportLogTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  agent_id: number | null;
+  agent_login: string;
+  agent_level: number;
+  operation: string;
+  database_name: string;
+  inputs: ColumnType<Record<string, unknown>, string, string>;
+  outcome: 'success' | 'failure';
+  message: string | null;
+  request_id: string | null;
+}
+
+export interface PlatformSettingTable {
+  key: string;
+  value: string;
+}
+
+export interface Metabase {
+  hosting_server: HostingServerTable;
+  database: DatabaseTable;
+  agent: AgentTable;
+  agent_session: AgentSessionTable;
+  api_token: ApiTokenTable;
+  login_failure: LoginFailureTable;
+  support_log: SupportLogTable;
+  platform_setting: PlatformSettingTable;
+}
+
+export type DatabaseRow = Selectable<DatabaseTable>;
+export type NewDatabase = Insertable<DatabaseTable>;
+export type DatabaseUpdate = Updateable<DatabaseTable>;
+export type AgentRow = Selectable<AgentTable>;
+export type HostingServerRow = Selectable<HostingServerTable>;
+export type SupportLogRow = Selectable<SupportLogTable>;

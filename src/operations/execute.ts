@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { App } from '../app.js';
+import { Conflict, DomainError, Invalid, NotAllowed, NotFound } from '../errors.js';
+import { isValidDatabaseName } from '../hosting/database-name.js';
+import { findDatabase, lockDatabase } from '../metabase/repositories/databases.js';
+import { insertSupportLog } from '../metabase/repositories/support-logs.js';
+import type { AgentRow } from '../metabase/schema.js';
+import { isLocked } from './locked.js';
+import { findOperation } from './registry.js';
+import { operationsCounter } from '../api/metrics.js';
+
+export interface ExecuteRequest {
+  agent: AgentRow;
+  database: string;
+  operation: string;
+  input: unknown;
+  requestId: string;
+}
+
+/** Keeps secrets (and the validation number) out of the support log. */
+function redact(input: unknown, secrets: string[]): Record<string, unknown> {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) out[k] = secrets.includes(k) || k === 'validation' ? '***' : v;
+  return out;
+}
+
+export function formatZodError(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+/**
+ * The one path every support operation takes: find it, check the level against the access
+ * map, validate the input, then run it in a metabase transaction that also writes its
+ * support-log entry. A failure rolls the change back and leaves a failure entry.
+ */
+export async function executeOperation(app: App, req: ExecuteRequest): Promise<unknown> {
+  const op = findOperation(req.operation);
+  if (!op) throw new NotFound(`There is no operation named "${req.operation}".`);
+  if (!isValidDatabaseName(req.database) || !(await findDatabase(app.metabase, req.database))) {
+    throw new NotFound(`There is no database named "${req.database}".`);
+  }
+  if (!app.policy.allows(req.agent.level, op.access)) {
+    throw new NotAllowed(
+      `${op.title} needs the ${app.policy.levelName(app.policy.minimumLevel(op.access))} level; yours is ${app.policy.levelName(req.agent.level)}.`,
+    );
+  }
+  const inputs = redact(req.input, op.secretInputs ?? []);
+  const audit = (outcome: 'success' | 'failure', message: string | null) => ({
+    agent_id: req.agent.id,
+    agent_login: req.agent.login,
+    agent_level: req.agent.level,
+    operation: op.name,
+    database_name: req.database,
+    inputs,
+    outcome,
+    message,
+    request_id: req.requestId,
+  });
+  try {
+    const result = await app.metabase.transaction().execute(async (tx) => {
+      const database = await lockDatabase(tx, req.database);
+      if (!database || database.state !== 'active') throw new NotFound(`The database ${req.database} no longer exists.`);
+      if (isLocked(database) && !op.allowedWhenLocked) {
+        throw new Conflict(`The database is locked (${database.status}): no change is possible until it is unlocked.`);
+      }
+      const schema = op.needsValidation
+        ? z.intersection(op.input, z.object({ validation: z.coerce.string() }))
+        : op.input;
+      const parsed = schema.safeParse(req.input ?? {});
+      if (!parsed.success) throw new Invalid(formatZodError(parsed.error));
+      const { validation, ...input } = parsed.data as Record<string, unknown>;
+      if (op.needsValidation && validation !== app.policy.validationNumber(req.agent.id, database.name, op.name, app.now())) {
+        throw new Invalid('The validation number is wrong: type the number shown next to this tool.');
+      }
+      const out = await op.run({
+        app,
+        tx,
+        database,
+        agent: req.agent,
+        input: op.needsValidation ? input : parsed.data,
+        limits: app.policy.limits(req.agent.level),
+        now: app.now(),
+        requestId: req.requestId,
+      });
+      await insertSupportLog(tx, audit('success', null));
+      return out;
+    });
+    operationsCounter.inc({ operation: op.name, outcome: 'success' });
+    return result;
+  } catch (e) {
+    const message = e instanceof DomainError ? e.message : 'Internal error';
+    if (!(e instanceof DomainError)) app.log.error({ err: e, operation: op.name, database: req.database }, 'operation failed');
+    await insertSupportLog(app.metabase, audit('failure', message));
+    operationsCounter.inc({ operation: op.name, outcome: 'failure' });
+    throw e;
+  }
+}

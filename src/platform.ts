@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import pino, { type Logger } from 'pino';
+import type { App } from './app.js';
+import type { Config } from './config/config.js';
+import { startCluster, type EmbeddedCluster } from './hosting/cluster.js';
+import { connectMetabase, migrateMetabase, type MetabaseDb } from './metabase/connect.js';
+import { upsertServer } from './metabase/repositories/servers.js';
+import { getSetting } from './metabase/repositories/settings.js';
+import type { HostingServerRow } from './metabase/schema.js';
+import { Policy } from './policy/policy.js';
+import { TenantAccess } from './tenant/access.js';
+
+export const METABASE_NAME = 'dbtools';
+export const EMBEDDED_SERVER = 'local';
+
+export interface Platform {
+  app: App;
+  cluster?: EmbeddedCluster;
+  /** The embedded hosting server, when running on the embedded default. */
+  embeddedServer?: HostingServerRow;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  log?: Logger;
+  /** Tests trade durability for speed. */
+  durable?: boolean;
+  now?: () => Date;
+}
+
+async function ensureDatabase(config: pg.ClientConfig, name: string): Promise<void> {
+  const client = new pg.Client({ ...config, database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!exists.rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The signing secret lives in the metabase, so every process of the platform shares it. */
+async function platformSecret(db: MetabaseDb): Promise<Buffer> {
+  const existing = await getSetting(db, 'secret');
+  if (existing) return Buffer.from(existing, 'base64');
+  await db
+    .insertInto('platform_setting')
+    .values({ key: 'secret', value: randomBytes(32).toString('base64') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  return Buffer.from((await getSetting(db, 'secret'))!, 'base64');
+}
+
+/** The agent that signs what the platform does by itself (reaper, schedules). It cannot log in. */
+async function ensureSystemAgent(db: MetabaseDb): Promise<void> {
+  await db
+    .insertInto('agent')
+    .values({ login: 'system', name: 'Platform (automatic)', level: 5, password_hash: null, disabled: true })
+    .onConflict((oc) => oc.column('login').doNothing())
+    .execute();
+}
+
+export function embeddedServerPaths(dataDir: string) {
+  const root = path.join(dataDir, 'hosting', EMBEDDED_SERVER);
+  return {
+    filestore_root: path.join(root, 'filestore'),
+    backup_root: path.join(root, 'backups'),
+    log_dir: path.join(root, 'logs'),
+    config_dir: path.join(root, 'config'),
+  };
+}
+
+/**
+ * Connects to (or, on the embedded default, starts) the metabase, migrates it, registers the
+ * hosting servers and builds the App. Seeding the demo is separate (see demo/seed-demo.ts).
+ */
+export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? pino({ level: config.logLevel });
+  let cluster: EmbeddedCluster | undefined;
+  let metabaseConfig: pg.PoolConfig;
+  if (config.metabaseUrl) {
+    metabaseConfig = { connectionString: config.metabaseUrl };
+  } else {
+    cluster = await startCluster({
+      dir: path.join(config.dataDir, 'pg'),
+      pgBin: config.pgBin,
+      port: config.pgPort,
+      durable: options.durable,
+    });
+    metabaseConfig = { host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database: METABASE_NAME };
+    await ensureDatabase(metabaseConfig, METABASE_NAME);
+  }
+  const metabase = connectMetabase(metabaseConfig);
+  try {
+    await migrateMetabase(metabase);
+    await ensureSystemAgent(metabase);
+    let embeddedServer: HostingServerRow | undefined;
+    if (cluster) {
+      const paths = embeddedServerPaths(config.dataDir);
+      for (const dir of Object.values(paths)) await mkdir(dir, { recursive: true });
+      embeddedServer = await upsertServer(metabase, {
+        name: EMBEDDED_SERVER,
+        host: cluster.socketDir,
+        port: cluster.port,
+        superuser: cluster.superuser,
+        password: cluster.password,
+        ...paths,
+      });
+    }
+    for (const s of config.servers) {
+      const url = new URL(s.url);
+      await upsertServer(metabase, {
+        name: s.name,
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        superuser: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password) || null,
+        filestore_root: s.filestoreRoot,
+        backup_root: s.backupRoot,
+        log_dir: s.logDir,
+        config_dir: s.configDir,
+      });
+    }
+    const secret = await platformSecret(metabase);
+    const app: App = {
+      config,
+      metabase,
+      policy: new Policy(config, secret),
+      tenants: new TenantAccess(metabase),
+      log,
+      secret,
+      now: options.now ?? (() => new Date()),
+    };
+    return {
+      app,
+      cluster,
+      embeddedServer,
+      async close() {
+        await metabase.destroy();
+        await cluster?.stop();
+      },
+    };
+  } catch (e) {
+    await metabase.destroy();
+    await cluster?.stop();
+    throw e;
+  }
+}
+

@@ -1,0 +1,7 @@
+import type { Tool } from './define.js';
+import { supportLogsTool, techLogsTool } from './history.js';
+import { duplicateLimitTool, emailLimitTool } from './limits.js';
+import { expireDateTool, toggleFreeTool } from './trial.js';
+
+/** The Tools page's sections, in the order agents know them. */
+export const tools: Tool[] = [expireDateTool, toggleFreeTool, emailLimitTool, duplicateLimitTool, supportLogsTool, techLogsTool];

@@ -1,0 +1,45 @@
+import type { App } from '../app.js';
+import { DomainError, NotFound } from '../errors.js';
+import { isValidDatabaseName } from '../hosting/database-name.js';
+import { findDatabase } from '../metabase/repositories/databases.js';
+import { findServerById } from '../metabase/repositories/servers.js';
+import type { AgentRow } from '../metabase/schema.js';
+import { isLocked } from '../operations/locked.js';
+import type { ToolContext } from './define.js';
+import { tools } from './index.js';
+
+/**
+ * The Tools page model: the database's status and metabase fields, and one entry per tool
+ * the agent's level allows and whose condition holds. A tool that fails (tenant unreachable)
+ * gets `{error}` instead of breaking the page.
+ */
+export async function toolsPage(app: App, agent: AgentRow, name: string) {
+  const database = isValidDatabaseName(name) ? await findDatabase(app.metabase, name) : undefined;
+  if (!database) throw new NotFound(`There is no database named "${name}".`);
+  const server = await findServerById(app.metabase, database.server_id);
+  const now = app.now();
+  const ctx: ToolContext = {
+    app,
+    database,
+    agent,
+    limits: app.policy.limits(agent.level),
+    now,
+    validationNumber: (operation) => app.policy.validationNumber(agent.id, database.name, operation, now),
+  };
+  const visible = tools.filter((t) => app.policy.allows(agent.level, t.key) && (t.applies?.(database) ?? true));
+  const models = await Promise.all(
+    visible.map(async (t) => {
+      try {
+        return [t.key, await t.model(ctx)] as const;
+      } catch (e) {
+        if (!(e instanceof DomainError)) app.log.error({ err: e, tool: t.key, database: name }, 'tool model failed');
+        return [t.key, { error: e instanceof DomainError ? e.message : 'This section could not be loaded.' }] as const;
+      }
+    }),
+  );
+  return {
+    database: { ...database, server: server?.name ?? null, locked: isLocked(database) },
+    level: { value: agent.level, name: app.policy.levelName(agent.level) },
+    tools: Object.fromEntries(models),
+  };
+}

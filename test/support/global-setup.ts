@@ -1,0 +1,38 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { TestProject } from 'vitest/node';
+import { createServer } from '../../src/api/server.js';
+import { loadConfig } from '../../src/config/config.js';
+import { seedDemoPlatform } from '../../src/demo/seed-demo.js';
+import { startPlatform } from '../../src/platform.js';
+import { webConsole } from '../../src/web/serve.js';
+import { testEnv } from './env.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    dataDir: string;
+  }
+}
+
+/** Starts a real platform in a temp folder: its own PostgreSQL cluster, the seeded demo, the HTTP server. */
+export default async function setup(project: TestProject) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'dbtools-test-'));
+  const config = loadConfig(testEnv(dataDir));
+  const log = pino({ level: 'warn' });
+  const platform = await startPlatform(config, { durable: false, log });
+  await seedDemoPlatform(platform.app, platform.embeddedServer!);
+  const server = await createServer(platform.app, { plugins: [webConsole(platform.app)] });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
+  project.provide('baseUrl', `http://127.0.0.1:${address.port}`);
+  project.provide('dataDir', dataDir);
+  return async () => {
+    await server.close();
+    await platform.close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}
