@@ -51,33 +51,65 @@ function statementCsv(dbName: string, index: number, prng: Prng): Buffer {
   for (let i = 0; i < prng.int(40, 90); i++) {
     day = Math.min(28, day + prng.int(0, 1));
     const amount = (prng.int(-250000, 900000) / 100).toFixed(2);
-    lines.push(`2024-0${(index % 9) + 1}-${String(day).padStart(2, '0')},${dbName.toUpperCase().slice(0, 4)}/${prng.digits(5)},Customer ${prng.int(1, 80)},${amount},EUR`);
+    lines.push(
+      `2024-0${(index % 9) + 1}-${String(day).padStart(2, '0')},${dbName.toUpperCase().slice(0, 4)}/${prng.digits(5)},Customer ${prng.int(1, 80)},${amount},EUR`,
+    );
   }
   return Buffer.from(lines.join('\n') + '\n', 'utf8');
 }
 
 function meetingNotes(dbName: string, company: string, index: number, prng: Prng): Buffer {
-  const topics = ['opening hours', 'supplier prices', 'new product line', 'website launch', 'year-end closing', 'staff planning', 'customer feedback'];
+  const topics = [
+    'opening hours',
+    'supplier prices',
+    'new product line',
+    'website launch',
+    'year-end closing',
+    'staff planning',
+    'customer feedback',
+  ];
   const body = [`Meeting notes #${index + 1} — ${company}`, `Database: ${dbName}`, ''];
   for (let i = 0; i < prng.int(25, 60); i++) {
-    body.push(`- ${prng.pick(topics)}: action owner #${prng.int(1, 9)}, due in ${prng.int(1, 30)} days (ref ${prng.digits(6)})`);
+    body.push(
+      `- ${prng.pick(topics)}: action owner #${prng.int(1, 9)}, due in ${prng.int(1, 30)} days (ref ${prng.digits(6)})`,
+    );
   }
   return Buffer.from(body.join('\n') + '\n', 'utf8');
 }
 
 /** Deterministic small files a customer's filestore would hold: logos, statements, notes. */
-export function demoAttachmentContents(dbName: string, company: string, count: number, prng: Prng): DemoAttachmentContent[] {
+export function demoAttachmentContents(
+  dbName: string,
+  company: string,
+  count: number,
+  prng: Prng,
+): DemoAttachmentContent[] {
   const out: DemoAttachmentContent[] = [];
   for (let i = 0; i < count; i++) {
     switch (i % 3) {
       case 0:
-        out.push({ name: i === 0 ? 'logo.png' : `product-${i}.png`, mimetype: 'image/png', resModel: i === 0 ? 'res.partner' : 'product.template', content: logoPng(prng) });
+        out.push({
+          name: i === 0 ? 'logo.png' : `product-${i}.png`,
+          mimetype: 'image/png',
+          resModel: i === 0 ? 'res.partner' : 'product.template',
+          content: logoPng(prng),
+        });
         break;
       case 1:
-        out.push({ name: `bank-statement-${i}.csv`, mimetype: 'text/csv', resModel: 'account.bank.statement', content: statementCsv(dbName, i, prng) });
+        out.push({
+          name: `bank-statement-${i}.csv`,
+          mimetype: 'text/csv',
+          resModel: 'account.bank.statement',
+          content: statementCsv(dbName, i, prng),
+        });
         break;
       default:
-        out.push({ name: `meeting-notes-${i}.txt`, mimetype: 'text/plain', resModel: 'mail.message', content: meetingNotes(dbName, company, i, prng) });
+        out.push({
+          name: `meeting-notes-${i}.txt`,
+          mimetype: 'text/plain',
+          resModel: 'mail.message',
+          content: meetingNotes(dbName, company, i, prng),
+        });
     }
   }
   return out;

@@ -33,7 +33,14 @@ export function moduleVersion(serverVersion: string, moduleRevision = '1.0'): st
 /** Odoo stores implied groups on the user too, so membership is written expanded. */
 function groupXmlIds(u: DemoUser): string[] {
   if (u.share) return ['base.group_portal'];
-  if (u.admin) return ['base.group_user', 'base.group_erp_manager', 'base.group_system', 'base.group_partner_manager', 'base.group_no_one'];
+  if (u.admin)
+    return [
+      'base.group_user',
+      'base.group_erp_manager',
+      'base.group_system',
+      'base.group_partner_manager',
+      'base.group_no_one',
+    ];
   return ['base.group_user', 'base.group_partner_manager'];
 }
 
@@ -105,7 +112,13 @@ export async function seedTenantDatabase(
     throw err;
   }
   try {
-    const db = new pg.Client({ host: admin.host, port: admin.port, user: admin.user, password: admin.password, database: name });
+    const db = new pg.Client({
+      host: admin.host,
+      port: admin.port,
+      user: admin.user,
+      password: admin.password,
+      database: name,
+    });
     db.on('error', () => undefined); // surfaced by the pending query instead
     await db.connect();
     try {
@@ -131,7 +144,9 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
   // Explicit ids: rows reference each other across statements without a round trip per row.
   let nextPartner = ids.partner_max;
   const companyIds = tenant.companies.map((_, i) => (i === 0 ? ids.company_id : ids.company_max + i));
-  const companyPartnerIds = tenant.companies.map((_, i) => (i === 0 ? ids.company_partner_id : ++nextPartner));
+  const companyPartnerIds = tenant.companies.map((_, i) =>
+    i === 0 ? ids.company_partner_id : ++nextPartner,
+  );
   const userIds = tenant.users.map((_, i) => (i === 0 ? ids.admin_id : ids.user_max + i));
   const userPartnerIds = tenant.users.map((_, i) => (i === 0 ? ids.admin_partner_id : ++nextPartner));
   const companyOf = (u: DemoUser): number => companyIds[u.company ?? 0] ?? companyIds[0];
@@ -169,7 +184,16 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
   const companies = tenant.companies.map((c, i) => {
     const parent = c.parent === undefined ? null : companyIds[c.parent];
     parentPaths[i] = `${c.parent === undefined ? '' : parentPaths[c.parent]}${companyIds[i]}/`;
-    return { id: companyIds[i], name: c.name, partner_id: companyPartnerIds[i], currency: c.currency, parent_id: parent, parent_path: parentPaths[i], sequence: i * 10, email: partners[i].email };
+    return {
+      id: companyIds[i],
+      name: c.name,
+      partner_id: companyPartnerIds[i],
+      currency: c.currency,
+      parent_id: parent,
+      parent_path: parentPaths[i],
+      sequence: i * 10,
+      email: partners[i].email,
+    };
   });
   await db.query(
     `INSERT INTO res_company (id, name, partner_id, currency_id, parent_id, parent_path, sequence, email, active, create_date, create_uid, write_uid)
@@ -190,7 +214,10 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
   const users = tenant.users.map((u, i) => ({
     id: userIds[i],
     login: u.login,
-    password: u.password === null ? null : hashOdooPassword(u.password ?? DEMO_USER_PASSWORD, { rounds: DEMO_PASSWORD_ROUNDS }),
+    password:
+      u.password === null
+        ? null
+        : hashOdooPassword(u.password ?? DEMO_USER_PASSWORD, { rounds: DEMO_PASSWORD_ROUNDS }),
     active: u.active,
     share: u.share,
     company_id: companyOf(u),
@@ -211,7 +238,10 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
   );
 
   // Allowed companies: administrators and the superuser see every company, others their own and the main one.
-  const allowed: { cid: number; user_id: number }[] = companyIds.map((cid) => ({ cid, user_id: ids.root_id }));
+  const allowed: { cid: number; user_id: number }[] = companyIds.map((cid) => ({
+    cid,
+    user_id: ids.root_id,
+  }));
   tenant.users.forEach((u, i) => {
     const cids = u.admin ? companyIds : [...new Set([companyIds[0], companyOf(u)])];
     for (const cid of cids) allowed.push({ cid, user_id: userIds[i] });
@@ -222,7 +252,9 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
     [JSON.stringify(allowed)],
   );
 
-  const memberships = tenant.users.flatMap((u, i) => groupXmlIds(u).map((xmlid) => ({ uid: userIds[i], xmlid })));
+  const memberships = tenant.users.flatMap((u, i) =>
+    groupXmlIds(u).map((xmlid) => ({ uid: userIds[i], xmlid })),
+  );
   await db.query(`DELETE FROM res_groups_users_rel WHERE uid = $1`, [ids.admin_id]);
   await db.query(
     `INSERT INTO res_groups_users_rel (uid, gid)
@@ -236,7 +268,14 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
   const logins = tenant.users.flatMap((u, i) =>
     u.lastLoginDaysAgo === undefined
       ? []
-      : [{ uid: userIds[i], at: new Date(Math.max(created.getTime(), now - u.lastLoginDaysAgo * DAY_MS - prng.int(0, 600) * 60_000)).toISOString() }],
+      : [
+          {
+            uid: userIds[i],
+            at: new Date(
+              Math.max(created.getTime(), now - u.lastLoginDaysAgo * DAY_MS - prng.int(0, 600) * 60_000),
+            ).toISOString(),
+          },
+        ],
   );
   await db.query(
     `INSERT INTO res_users_log (create_uid, create_date, write_uid, write_date)
@@ -295,15 +334,18 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
 
   await seedAttachments(db, spec, filestoreRoot, companyIds[0], ids.admin_id, prng);
 
-  await db.query(
-    `UPDATE website SET name = $1, domain = $2 WHERE id = (SELECT min(id) FROM website)`,
-    [tenant.companies[0].name, `https://${mb.name}.dbtools.test`],
-  );
+  await db.query(`UPDATE website SET name = $1, domain = $2 WHERE id = (SELECT min(id) FROM website)`, [
+    tenant.companies[0].name,
+    `https://${mb.name}.dbtools.test`,
+  ]);
   // The publisher-warranty ping runs weekly from the database's creation onwards.
   await db.query(
     `UPDATE ir_cron SET nextcall = $1, lastcall = $2
       WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'mail' AND name = 'ir_cron_module_update_notification')`,
-    [new Date(now + prng.int(1, 7 * 24) * 3_600_000).toISOString(), new Date(Math.max(created.getTime(), now - 5 * DAY_MS)).toISOString()],
+    [
+      new Date(now + prng.int(1, 7 * 24) * 3_600_000).toISOString(),
+      new Date(Math.max(created.getTime(), now - 5 * DAY_MS)).toISOString(),
+    ],
   );
   await db.query(`SELECT setval('res_partner_id_seq', (SELECT max(id) FROM res_partner)),
                          setval('res_company_id_seq', (SELECT max(id) FROM res_company)),
@@ -328,7 +370,18 @@ async function seedMail(db: pg.Client, spec: DemoDatabase, ids: TemplateIds, prn
             now() at time zone 'UTC' - make_interval(mins => ((($1::int + $2::int + $3::int - g) * $10::int * 1440) / greatest($1::int + $2::int + $3::int, 1))::int),
             now() at time zone 'UTC' - make_interval(mins => ((($1::int + $2::int + $3::int - g) * $10::int * 1440) / greatest($1::int + $2::int + $3::int, 1))::int)
        FROM generate_series(1, $1::int + $2::int + $3::int) AS g`,
-    [sent, queued, failed, `"${tenant.companies[0].name}" <notifications@${mb.name}.example>`, SUBJECTS, mb.name, `${mb.name}.dbtools.test`, ids.mail_server_id, ids.admin_id, span],
+    [
+      sent,
+      queued,
+      failed,
+      `"${tenant.companies[0].name}" <notifications@${mb.name}.example>`,
+      SUBJECTS,
+      mb.name,
+      `${mb.name}.dbtools.test`,
+      ids.mail_server_id,
+      ids.admin_id,
+      span,
+    ],
   );
   // Sent mails carry a trace; the first `bounces` of them bounced.
   await db.query(
@@ -345,7 +398,14 @@ async function seedMail(db: pg.Client, spec: DemoDatabase, ids: TemplateIds, prn
   );
 }
 
-async function seedAttachments(db: pg.Client, spec: DemoDatabase, filestoreRoot: string, companyId: number, uid: number, prng: Prng): Promise<void> {
+async function seedAttachments(
+  db: pg.Client,
+  spec: DemoDatabase,
+  filestoreRoot: string,
+  companyId: number,
+  uid: number,
+  prng: Prng,
+): Promise<void> {
   const { metabase: mb, tenant } = spec;
   const contents = demoAttachmentContents(mb.name, tenant.companies[0].name, tenant.attachments, prng);
   const rows = contents.map((a, i) => {
@@ -360,7 +420,7 @@ async function seedAttachments(db: pg.Client, spec: DemoDatabase, filestoreRoot:
       checksum,
       mimetype: a.mimetype,
       content: a.content,
-      create_date: new Date(mb.create_date.getTime() + (i + 1) * DAY_MS / 4).toISOString(),
+      create_date: new Date(mb.create_date.getTime() + ((i + 1) * DAY_MS) / 4).toISOString(),
     };
   });
   await Promise.all(
@@ -383,7 +443,11 @@ async function seedAttachments(db: pg.Client, spec: DemoDatabase, filestoreRoot:
  * Removes a tenant database and its filestore folder. WITH (FORCE) terminates the sessions
  * still connected to it (Odoo's exp_drop does the same by hand before DROP DATABASE).
  */
-export async function dropTenantDatabase(admin: pg.Client, name: string, filestoreRoot: string): Promise<void> {
+export async function dropTenantDatabase(
+  admin: pg.Client,
+  name: string,
+  filestoreRoot: string,
+): Promise<void> {
   const quoted = quoteDatabaseName(name);
   await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
   await rm(databaseFilestore(filestoreRoot, name), { recursive: true, force: true });
@@ -427,7 +491,9 @@ export async function seedTenantDatabases(
     }
   };
   // Let every worker finish its current tenant before reporting the first failure.
-  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(concurrency, specs.length)) }, worker));
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.max(1, Math.min(concurrency, specs.length)) }, worker),
+  );
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
   return reports;

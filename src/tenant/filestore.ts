@@ -22,7 +22,7 @@ export function databaseFilestore(filestoreRoot: string, database: string): stri
 
 /** Refuses a store_fname that would escape the database's folder. */
 export function attachmentPath(filestoreRoot: string, database: string, storeFname: string): string {
-  if (!/^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(storeFname) && !/^[0-9a-f]{2}\/[0-9a-f]{40}\.[a-z0-9]+$/.test(storeFname)) {
+  if (!/^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(storeFname)) {
     throw new Error(`unexpected store_fname "${storeFname.slice(0, 80)}"`);
   }
   return path.join(databaseFilestore(filestoreRoot, database), storeFname);

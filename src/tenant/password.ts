@@ -43,6 +43,12 @@ export function verifyOdooPassword(plain: string, stored: string): boolean {
   const m = /^\$pbkdf2-sha512\$(\d+)\$([A-Za-z0-9./]+)\$([A-Za-z0-9./]+)$/.exec(stored);
   if (!m) return false;
   const expected = ab64Decode(m[3]);
-  const actual = pbkdf2Sync(Buffer.from(plain, 'utf8'), ab64Decode(m[2]), Number(m[1]), expected.length, 'sha512');
+  const actual = pbkdf2Sync(
+    Buffer.from(plain, 'utf8'),
+    ab64Decode(m[2]),
+    Number(m[1]),
+    expected.length,
+    'sha512',
+  );
   return expected.length === CHECKSUM_BYTES && timingSafeEqual(actual, expected);
 }

@@ -9,7 +9,9 @@ export const DEFAULT_TENANT_TEMPLATE = 'dbtools_tenant_template';
 const SCHEMA_FILES = ['schema.sql', 'base-data.sql'] as const;
 
 async function readTemplateSql(): Promise<{ sql: string; fingerprint: string }> {
-  const parts = await Promise.all(SCHEMA_FILES.map((f) => readFile(new URL(`./${f}`, import.meta.url), 'utf8')));
+  const parts = await Promise.all(
+    SCHEMA_FILES.map((f) => readFile(new URL(`./${f}`, import.meta.url), 'utf8')),
+  );
   const sql = parts.join('\n');
   return { sql, fingerprint: createHash('sha1').update(sql).digest('hex').slice(0, 12) };
 }
@@ -46,7 +48,10 @@ async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
  * half-way leaves nothing that looks finished; the next run throws the leftover away.
  * Concurrent callers serialize on an advisory lock.
  */
-export async function ensureTenantTemplate(admin: pg.Client, name: string = DEFAULT_TENANT_TEMPLATE): Promise<void> {
+export async function ensureTenantTemplate(
+  admin: pg.Client,
+  name: string = DEFAULT_TENANT_TEMPLATE,
+): Promise<void> {
   const quoted = quoteDatabaseName(name);
   const building = `${name.slice(0, 50)}_building`;
   const { sql, fingerprint } = await readTemplateSql();
@@ -59,7 +64,13 @@ export async function ensureTenantTemplate(admin: pg.Client, name: string = DEFA
     await dropDatabase(admin, building);
 
     await admin.query(`CREATE DATABASE ${quoteDatabaseName(building)} TEMPLATE template0 ENCODING 'UTF8'`);
-    const db = new pg.Client({ host: admin.host, port: admin.port, user: admin.user, password: admin.password, database: building });
+    const db = new pg.Client({
+      host: admin.host,
+      port: admin.port,
+      user: admin.user,
+      password: admin.password,
+      database: building,
+    });
     await db.connect();
     try {
       await db.query(sql);

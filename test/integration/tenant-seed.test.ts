@@ -6,7 +6,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { demoDatabases, DEMO_DATABASE_COUNT, type DemoDatabase } from '../../src/demo/catalog.js';
-import { dropTenantDatabase, seedTenantDatabase, seedTenantDatabases, TenantDatabaseExists } from '../../src/demo/seed-tenant.js';
+import {
+  dropTenantDatabase,
+  seedTenantDatabase,
+  seedTenantDatabases,
+  TenantDatabaseExists,
+} from '../../src/demo/seed-tenant.js';
 import { ensureTenantTemplate } from '../../src/tenant/template.js';
 import { verifyOdooPassword } from '../../src/tenant/password.js';
 
@@ -35,7 +40,9 @@ async function tenant(name: string): Promise<pg.Client> {
 }
 
 async function param(db: pg.Client, key: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ value: string }>('SELECT value FROM ir_config_parameter WHERE key = $1', [key]);
+  const { rows } = await db.query<{ value: string }>('SELECT value FROM ir_config_parameter WHERE key = $1', [
+    key,
+  ]);
   return rows[0]?.value;
 }
 
@@ -96,8 +103,10 @@ describe('demo catalog', () => {
     expect(mb.some((m) => m.mode === 'trial' && !m.extra_apps)).toBe(true);
     expect(mb.some((m) => m.mode === 'paid' && /^M\d{13}$/.test(m.subcode ?? ''))).toBe(true);
     expect(mb.some((m) => m.mode === 'drop' && m.status === 'open' && m.expire_date! > NOW)).toBe(true);
-    for (const status of ['close', 'cancel']) expect(mb.some((m) => m.mode === 'drop' && m.status === status)).toBe(true);
-    for (const status of ['maintenance', 'maintenance (upgrade)', 'pending']) expect(mb.some((m) => m.status === status)).toBe(true);
+    for (const status of ['close', 'cancel'])
+      expect(mb.some((m) => m.mode === 'drop' && m.status === status)).toBe(true);
+    for (const status of ['maintenance', 'maintenance (upgrade)', 'pending'])
+      expect(mb.some((m) => m.status === status)).toBe(true);
     for (const v of ['16.0', '17.0', 'saas~17.4', '18.0']) expect(mb.some((m) => m.version === v)).toBe(true);
     const dups = mb.filter((m) => m.duplicate_of);
     expect(dups.length).toBeGreaterThanOrEqual(3);
@@ -111,7 +120,9 @@ describe('demo catalog', () => {
 
 describe('seeded tenant databases', () => {
   it('creates one database per demo spec from the template', async () => {
-    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE NOT datistemplate');
+    const { rows } = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE NOT datistemplate',
+    );
     const names = new Set(rows.map((r) => r.datname));
     for (const s of specs) expect(names.has(s.metabase.name)).toBe(true);
     const tpl = await admin.query('SELECT datistemplate FROM pg_database WHERE datname = $1', [TEMPLATE]);
@@ -131,7 +142,9 @@ describe('seeded tenant databases', () => {
 
   it('writes the enterprise code of paid databases and the expiration date of trials', async () => {
     const paid = spec((d) => d.metabase.mode === 'paid' && d.metabase.subcode !== null);
-    expect(await param(await tenant(paid.metabase.name), 'database.enterprise_code')).toBe(paid.metabase.subcode);
+    expect(await param(await tenant(paid.metabase.name), 'database.enterprise_code')).toBe(
+      paid.metabase.subcode,
+    );
     const trial = spec((d) => d.metabase.mode === 'trial' && d.metabase.expire_date !== null);
     const expiration = await param(await tenant(trial.metabase.name), 'database.expiration_date');
     expect(expiration).toBe(trial.metabase.expire_date!.toISOString().slice(0, 19).replace('T', ' '));
@@ -140,7 +153,12 @@ describe('seeded tenant databases', () => {
   it('keeps base.user_admin (id 2) in group_system, found through ir_model_data, unless the spec took its rights', async () => {
     for (const s of specs) {
       const db = await tenant(s.metabase.name);
-      const { rows } = await db.query<{ login: string; is_system: boolean; is_erp_manager: boolean; is_user: boolean }>(
+      const { rows } = await db.query<{
+        login: string;
+        is_system: boolean;
+        is_erp_manager: boolean;
+        is_user: boolean;
+      }>(
         `SELECT u.login,
                 EXISTS (SELECT 1 FROM res_groups_users_rel r JOIN ir_model_data d ON d.res_id = r.gid
                          WHERE r.uid = u.id AND d.model = 'res.groups' AND d.module = 'base' AND d.name = 'group_system') AS is_system,
@@ -152,7 +170,14 @@ describe('seeded tenant databases', () => {
            JOIN ir_model_data x ON x.res_id = u.id AND x.model = 'res.users' AND x.module = 'base' AND x.name = 'user_admin'`,
       );
       const adminSpec = s.tenant.users[0];
-      expect(rows).toEqual([{ login: adminSpec.login, is_system: adminSpec.admin, is_erp_manager: adminSpec.admin, is_user: true }]);
+      expect(rows).toEqual([
+        {
+          login: adminSpec.login,
+          is_system: adminSpec.admin,
+          is_erp_manager: adminSpec.admin,
+          is_user: true,
+        },
+      ]);
     }
     expect(specs.some((s) => !s.tenant.users[0].admin)).toBe(true);
   });
@@ -206,7 +231,11 @@ describe('seeded tenant databases', () => {
       );
       expect(rows.length).toBeGreaterThan(1);
       expect(rows).toEqual(
-        s.tenant.companies.map((c) => ({ name: c.name, currency: c.currency, parent: c.parent === undefined ? null : s.tenant.companies[c.parent].name })),
+        s.tenant.companies.map((c) => ({
+          name: c.name,
+          currency: c.currency,
+          parent: c.parent === undefined ? null : s.tenant.companies[c.parent].name,
+        })),
       );
     }
   });
@@ -224,11 +253,17 @@ describe('seeded tenant databases', () => {
   it('records bounces as mailing traces and last logins in res_users_log', async () => {
     for (const s of specs.slice(0, 8)) {
       const db = await tenant(s.metabase.name);
-      const bounces = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mailing_trace WHERE trace_status = 'bounce'`);
+      const bounces = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM mailing_trace WHERE trace_status = 'bounce'`,
+      );
       expect(bounces.rows[0].n).toBe(s.tenant.bounces);
-      const sent = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_mail WHERE state = 'sent'`);
+      const sent = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM mail_mail WHERE state = 'sent'`,
+      );
       expect(sent.rows[0].n).toBe(s.tenant.mailsSent);
-      const logs = await db.query<{ n: number }>(`SELECT count(DISTINCT create_uid)::int AS n FROM res_users_log`);
+      const logs = await db.query<{ n: number }>(
+        `SELECT count(DISTINCT create_uid)::int AS n FROM res_users_log`,
+      );
       expect(logs.rows[0].n).toBe(s.tenant.users.filter((u) => u.lastLoginDaysAgo !== undefined).length);
     }
   });
@@ -282,7 +317,9 @@ describe('seeded tenant databases', () => {
 
   it('refuses to seed over an existing database, and drop removes database and filestore', async () => {
     const s = specs[specs.length - 1];
-    await expect(seedTenantDatabase(admin, s, filestoreRoot, TEMPLATE)).rejects.toBeInstanceOf(TenantDatabaseExists);
+    await expect(seedTenantDatabase(admin, s, filestoreRoot, TEMPLATE)).rejects.toBeInstanceOf(
+      TenantDatabaseExists,
+    );
     await clients.get(s.metabase.name)?.end();
     clients.delete(s.metabase.name);
     await dropTenantDatabase(admin, s.metabase.name, filestoreRoot);
