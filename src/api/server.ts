@@ -55,7 +55,6 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: false,
   });
 
   await server.register(cookie);

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
+import pg from 'pg';
 import type { App } from '../app.js';
 import { hashPassword } from '../api/auth.js';
 import { upsertAgent } from '../metabase/repositories/agents.js';
 import { insertDatabases } from '../metabase/repositories/databases.js';
 import { getSetting, setSetting } from '../metabase/repositories/settings.js';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { ensureTenantTemplate } from '../tenant/template.js';
+import { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE, ensureTenantTemplate } from '../tenant/template.js';
 import { demoDatabases } from './catalog.js';
-import { dropTenantDatabase, seedTenantDatabase } from './seed-tenant.js';
+import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
 
 export const DEMO_AGENTS = [
   { login: 'viewer', name: 'Vera Viewer', level: 0 },
@@ -21,7 +21,7 @@ export const DEMO_AGENTS = [
   { login: 'infra', name: 'Ivan Infrastructure', level: 5 },
 ];
 
-export const TENANT_TEMPLATE = 'dbtools_tenant_template';
+export { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE } from '../tenant/template.js';
 
 /**
  * The demo password: DBTOOLS_DEMO_PASSWORD, else one generated at first start and kept in
@@ -48,16 +48,18 @@ export async function seedDemoPlatform(app: App, server: HostingServerRow): Prom
   const started = Date.now();
   const specs = demoDatabases(app.now());
   await app.tenants.withCluster(server.id, (admin) => ensureTenantTemplate(admin, TENANT_TEMPLATE));
-  const parallel = pLimit(3);
-  await Promise.all(
-    specs.map((spec) =>
-      parallel(() =>
-        app.tenants.withCluster(server.id, async (admin) => {
-          await dropTenantDatabase(admin, spec.metabase.name, server.filestore_root);
-          await seedTenantDatabase(admin, spec, server.filestore_root, TENANT_TEMPLATE);
-        }),
-      ),
-    ),
+  await app.tenants.withCluster(server.id, async (admin) => {
+    for (const spec of specs) await dropTenantDatabase(admin, spec.metabase.name, server.filestore_root);
+  });
+  await seedTenantDatabases(
+    async () => {
+      const client = new pg.Client(app.tenants.connectionConfig(server, 'postgres'));
+      await client.connect();
+      return client;
+    },
+    specs,
+    server.filestore_root,
+    TENANT_TEMPLATE,
   );
   const hash = await hashPassword(password);
   await app.metabase.transaction().execute(async (tx) => {
