@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -20,6 +20,8 @@ declare module 'vitest' {
 /** Starts a real platform in a temp folder: its own PostgreSQL cluster, the seeded demo, the HTTP server. */
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dbtools-test-'));
+  // mkdtemp makes it private; the cluster runs as the postgres user, who must traverse it.
+  await chmod(dataDir, 0o755);
   const config = loadConfig(testEnv(dataDir));
   const log = pino({ level: 'warn' });
   const platform = await startPlatform(config, { durable: false, log });
