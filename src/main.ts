@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const { app } = platform;
   let demo: { password: string } | undefined;
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
+  await platform.startWorker();
   const server = await createServer(app, { plugins: [webConsole(app)] });
   await server.listen({ host: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;

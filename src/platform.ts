@@ -12,12 +12,15 @@ import { getSetting } from './metabase/repositories/settings.js';
 import type { HostingServerRow } from './metabase/schema.js';
 import { Policy } from './policy/policy.js';
 import { TenantAccess } from './tenant/access.js';
+import { startWorker, type Worker } from './jobs/worker.js';
 
 export const METABASE_NAME = 'dbtools';
 export const EMBEDDED_SERVER = 'local';
 
 export interface Platform {
   app: App;
+  /** Starts the job queue's worker and schedules in this process. */
+  startWorker(options?: { concurrency?: number }): Promise<Worker>;
   cluster?: EmbeddedCluster;
   /** The embedded hosting server, when running on the embedded default. */
   embeddedServer?: HostingServerRow;
@@ -134,11 +137,25 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       secret,
       now: options.now ?? (() => new Date()),
     };
+    const workers: { worker: Worker; pool: pg.Pool }[] = [];
     return {
       app,
       cluster,
       embeddedServer,
+      async startWorker(opts = {}) {
+        const pool = new pg.Pool({ ...metabaseConfig, max: 4 });
+        // An idle connection dropped by the server (restart, failover) must not crash the process.
+        pool.on('error', (err) => log.warn({ err }, 'worker pool connection lost'));
+        pool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'worker connection lost')));
+        const worker = await startWorker(app, { pool, concurrency: opts.concurrency });
+        workers.push({ worker, pool });
+        return worker;
+      },
       async close() {
+        for (const { worker, pool } of workers) {
+          await worker.stop();
+          await pool.end();
+        }
         await metabase.destroy();
         await cluster?.stop();
       },

@@ -9,11 +9,14 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export type MetabaseDb = Kysely<Metabase>;
 
 export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
-  return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ max: 10, ...config }) }) });
+  const pool = new pg.Pool({ max: 10, ...config });
+  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool }) });
 }
 
 export async function migrateMetabase(db: MetabaseDb): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -91,6 +91,30 @@ export interface SupportLogTable {
   request_id: string | null;
 }
 
+export type JobState = 'queued' | 'running' | 'completed' | 'failed';
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  database_name: string | null;
+  agent_id: number | null;
+  state: ColumnType<JobState, JobState | undefined, JobState>;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  done_steps: ColumnType<string[], string[] | undefined, string[]>;
+  step: string | null;
+  progress: ColumnType<number, number | undefined, number>;
+  eta: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  worker_id: string | null;
+  heartbeat_at: Timestamp | null;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
 export interface PlatformSettingTable {
   key: string;
   value: string;
@@ -105,6 +129,7 @@ export interface Metabase {
   login_failure: LoginFailureTable;
   support_log: SupportLogTable;
   platform_setting: PlatformSettingTable;
+  job: JobTable;
 }
 
 export type DatabaseRow = Selectable<DatabaseTable>;
@@ -113,3 +138,4 @@ export type DatabaseUpdate = Updateable<DatabaseTable>;
 export type AgentRow = Selectable<AgentTable>;
 export type HostingServerRow = Selectable<HostingServerTable>;
 export type SupportLogRow = Selectable<SupportLogTable>;
+export type JobRow = Selectable<JobTable>;

@@ -3,6 +3,8 @@ import { DomainError, NotFound } from '../errors.js';
 import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findServerById } from '../metabase/repositories/servers.js';
+import { activeJobOf } from '../metabase/repositories/jobs.js';
+import { publicJob } from '../jobs/enqueue.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { isLocked } from '../operations/locked.js';
 import type { ToolContext } from './define.js';
@@ -16,7 +18,10 @@ import { tools } from './index.js';
 export async function toolsPage(app: App, agent: AgentRow, name: string) {
   const database = isValidDatabaseName(name) ? await findDatabase(app.metabase, name) : undefined;
   if (!database) throw new NotFound(`There is no database named "${name}".`);
-  const server = await findServerById(app.metabase, database.server_id);
+  const [server, job] = await Promise.all([
+    findServerById(app.metabase, database.server_id),
+    activeJobOf(app.metabase, database.name),
+  ]);
   const now = app.now();
   const ctx: ToolContext = {
     app,
@@ -39,6 +44,8 @@ export async function toolsPage(app: App, agent: AgentRow, name: string) {
   );
   return {
     database: { ...database, server: server?.name ?? null, locked: isLocked(database) },
+    /** The long job running on this database, so a refreshed page shows its progress again. */
+    job: job ? publicJob(job) : null,
     level: { value: agent.level, name: app.policy.levelName(agent.level) },
     tools: Object.fromEntries(models),
   };

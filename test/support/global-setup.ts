@@ -26,6 +26,7 @@ export default async function setup(project: TestProject) {
   const log = pino({ level: 'warn' });
   const platform = await startPlatform(config, { durable: false, log });
   await seedDemoPlatform(platform.app, platform.embeddedServer!);
+  await platform.startWorker();
   const server = await createServer(platform.app, { plugins: [webConsole(platform.app)] });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const address = server.server.address();

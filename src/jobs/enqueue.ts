@@ -1,0 +1,51 @@
+import { Conflict } from '../errors.js';
+import type { MetabaseDb } from '../metabase/connect.js';
+import { activeJobOf, insertJob, queueWorkerJob } from '../metabase/repositories/jobs.js';
+import type { JobRow } from '../metabase/schema.js';
+import { findJobDefinition, JOB_TASK } from './registry.js';
+
+export function publicJob(job: JobRow) {
+  return {
+    id: job.id,
+    kind: job.kind,
+    database: job.database_name,
+    state: job.state,
+    progress: job.progress,
+    step: job.step,
+    eta: job.eta,
+    result: job.result,
+    error: job.error,
+    createdAt: job.created_at,
+    finishedAt: job.finished_at,
+  };
+}
+
+export type PublicJob = ReturnType<typeof publicJob>;
+
+/**
+ * Queues a long job inside the caller's metabase transaction (the operation's, with its
+ * support-log entry). One long job per database: a second one is refused naming the first.
+ */
+export async function enqueueJob(
+  tx: MetabaseDb,
+  job: { kind: string; database: string | null; agentId: number | null; payload?: Record<string, unknown> },
+): Promise<{ job: PublicJob }> {
+  const def = findJobDefinition(job.kind);
+  if (job.database) {
+    const running = await activeJobOf(tx, job.database);
+    if (running) {
+      throw new Conflict(
+        `A ${running.kind} job (#${running.id}, ${running.state}${running.step ? `: ${running.step}` : ''}) is already running on this database; wait for it to finish.`,
+      );
+    }
+  }
+  const row = await insertJob(tx, {
+    kind: job.kind,
+    database_name: job.database,
+    agent_id: job.agentId,
+    payload: job.payload ?? {},
+  });
+  await queueWorkerJob(tx, JOB_TASK, row.id, def.maxAttempts ?? 5);
+  return { job: publicJob(row) };
+}
+

@@ -1,0 +1,7 @@
+import type { JobDefinition, Schedule } from './define.js';
+
+/** Job kinds: adding a long operation is adding its file and one line here. */
+export const jobDefinitions: JobDefinition[] = [];
+
+/** Recurring tasks. */
+export const schedules: Schedule[] = [];
