@@ -1,0 +1,33 @@
+import type pg from 'pg';
+
+export interface MailStats {
+  /** Mailing traces of the last 30 days that left the database (sent, delivered, opened, replied, bounced). */
+  traced: number;
+  bounced: number;
+  /** mail_mail rows of the last 30 days that failed to deliver. */
+  failed: number;
+  mails: number;
+}
+
+/** The customer's sending record, from Odoo's own mail_mail and mailing_trace tables. */
+export async function mailStats(client: pg.ClientBase): Promise<MailStats> {
+  const [traces, mails] = await Promise.all([
+    client.query<{ traced: string; bounced: string }>(
+      `SELECT count(*) FILTER (WHERE trace_status IN ('pending', 'sent', 'open', 'reply', 'bounce')) AS traced,
+              count(*) FILTER (WHERE trace_status = 'bounce') AS bounced
+         FROM mailing_trace
+        WHERE create_date > (now() at time zone 'UTC') - interval '30 days'`,
+    ),
+    client.query<{ mails: string; failed: string }>(
+      `SELECT count(*) AS mails, count(*) FILTER (WHERE state = 'exception') AS failed
+         FROM mail_mail
+        WHERE create_date > (now() at time zone 'UTC') - interval '30 days'`,
+    ),
+  ]);
+  return {
+    traced: Number(traces.rows[0].traced),
+    bounced: Number(traces.rows[0].bounced),
+    mails: Number(mails.rows[0].mails),
+    failed: Number(mails.rows[0].failed),
+  };
+}
