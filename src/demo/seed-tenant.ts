@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { quoteDatabaseName } from '../hosting/database-name.js';
 import { attachmentChecksum, attachmentPath, databaseFilestore, storeFnameFor } from '../tenant/filestore.js';
+import { odooDatetime } from '../tenant/config-parameters.js';
 import { neutralizeDatabase } from '../tenant/neutralize.js';
 import { DEMO_PASSWORD_ROUNDS, hashOdooPassword } from '../tenant/password.js';
 import { DEFAULT_TENANT_TEMPLATE } from '../tenant/template.js';
@@ -20,10 +21,6 @@ export class TenantDatabaseExists extends Error {
 
 const DAY_MS = 86_400_000;
 
-/** Odoo writes its dates in ICP as naive UTC `%Y-%m-%d %H:%M:%S`. */
-function odooDatetime(d: Date): string {
-  return d.toISOString().slice(0, 19).replace('T', ' ');
-}
 
 /** `17.0` → `17.0.1.0`, `saas~17.4` → `saas~17.4.1.0`: the shape of ir_module_module.latest_version. */
 export function moduleVersion(serverVersion: string, moduleRevision = '1.0'): string {
