@@ -1,7 +1,8 @@
 import type { AnyRoute } from '../route.js';
 import { databaseRoutes } from './databases.js';
+import { impersonationRoutes } from './impersonation.js';
 import { operationRoutes } from './operations.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 
-export const routes: AnyRoute[] = [...sessionRoutes, ...databaseRoutes, ...operationRoutes, ...systemRoutes] as AnyRoute[];
+export const routes: AnyRoute[] = [...sessionRoutes, ...databaseRoutes, ...operationRoutes, ...impersonationRoutes, ...systemRoutes] as AnyRoute[];

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
+import * as tenantOps from './003-tenant-ops.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -7,6 +8,7 @@ import * as initial from './001-initial.js';
  */
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '003-tenant-ops': tenantOps,
 };
 
 export const migrationProvider: MigrationProvider = {
