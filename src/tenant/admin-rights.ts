@@ -1,4 +1,13 @@
 import type pg from 'pg';
+import { Conflict } from '../errors.js';
+
+const SETTINGS_GROUPS = ['group_system', 'group_erp_manager', 'group_user'] as const;
+
+export class MissingGroups extends Conflict {
+  constructor(xmlIds: string[]) {
+    super(`The database has no ${xmlIds.join(', ')} in ir_model_data: its base module is damaged, admin rights cannot be reset.`);
+  }
+}
 
 export interface GrantedGroup {
   id: number;
@@ -15,6 +24,12 @@ export interface GrantedGroup {
  * implied groups on the user too, so all of them are written. Runs in the caller's transaction.
  */
 export async function grantSettingsGroups(client: pg.ClientBase, uid: number): Promise<GrantedGroup[]> {
+  const { rows: found } = await client.query<{ name: string }>(
+    `SELECT name FROM ir_model_data
+      WHERE model = 'res.groups' AND module = 'base' AND name IN ('group_system', 'group_erp_manager', 'group_user')`,
+  );
+  const missing = SETTINGS_GROUPS.filter((g) => !found.some((f) => f.name === g));
+  if (missing.length) throw new MissingGroups(missing.map((g) => `base.${g}`));
   const { rows } = await client.query<{ id: number; xml_id: string | null; name: string | null; added: boolean }>(
     `WITH RECURSIVE base_groups AS (
         SELECT res_id AS gid FROM ir_model_data
@@ -36,9 +51,6 @@ export async function grantSettingsGroups(client: pg.ClientBase, uid: number): P
       ORDER BY g.id`,
     [uid],
   );
-  if (rows.length < 3) {
-    throw new Error('base.group_system, group_erp_manager or group_user is missing from ir_model_data');
-  }
   // share is a stored compute (not in group_user); a member of group_user is an internal user.
   await client.query(
     `UPDATE res_users SET share = false, write_date = now() at time zone 'UTC' WHERE id = $1`,
