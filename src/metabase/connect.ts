@@ -9,7 +9,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export type MetabaseDb = Kysely<Metabase>;
 
 export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
-  return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ max: 10, ...config }) }) });
+  const pool = new pg.Pool({ max: 10, ...config });
+  // pool.end() resolves before its idle connections are closed: a cluster stopped right after
+  // (platform.close) terminates them, and an 'error' without a listener would kill the process.
+  // A dropped idle connection is simply replaced on the next query.
+  pool.on('error', () => undefined);
+  return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool }) });
 }
 
 export async function migrateMetabase(db: MetabaseDb): Promise<void> {
