@@ -32,7 +32,9 @@ export async function seedTenantOpsDemo(
       .filter((s) => s.tenant.iapServices.length > 0)
       .map(async (s) => ({
         spec: s,
-        accounts: await app.tenants.withTenant({ name: s.metabase.name, server_id: server.id }, (c) => listIapAccounts(c)),
+        accounts: await app.tenants.withTenant({ name: s.metabase.name, server_id: server.id }, (c) =>
+          listIapAccounts(c),
+        ),
       })),
   );
   const entries = perDatabase.flatMap(({ spec, accounts }) =>
@@ -48,7 +50,12 @@ export async function seedTenantOpsDemo(
         agent_login: null,
       };
       return [
-        { ...base, credits: bought, reason: 'Credit pack purchase', at: new Date(created.getTime() + 86_400_000) },
+        {
+          ...base,
+          credits: bought,
+          reason: 'Credit pack purchase',
+          at: new Date(created.getTime() + 86_400_000),
+        },
         {
           ...base,
           credits: -prng.int(0, Math.floor(bought * 0.9)),

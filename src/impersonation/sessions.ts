@@ -44,7 +44,9 @@ export async function startImpersonation(
   if (!user.active) throw new Conflict(`${user.login} is archived: an archived user cannot sign in.`);
   if (user.isAdmin && !app.policy.allows(agent.level, IMPERSONATION_ADMIN_ACCESS)) {
     const needed = app.policy.levelName(app.policy.minimumLevel(IMPERSONATION_ADMIN_ACCESS));
-    throw new NotAllowed(`${user.login} is an administrator of the database (Settings): impersonating them needs the ${needed} level.`);
+    throw new NotAllowed(
+      `${user.login} is an administrator of the database (Settings): impersonating them needs the ${needed} level.`,
+    );
   }
   const expiresAt = new Date(now.getTime() + IMPERSONATION_TTL_MS);
   const token = signImpersonationToken(app.secret, {
@@ -82,7 +84,8 @@ const INVALID = 'This impersonation link is not valid.';
 function refusal(row: ImpersonationSessionRow, now: Date): Error {
   if (row.stopped_at) return new NotAllowed('This impersonation was stopped by the agent.');
   if (row.used_at) return new Conflict('This impersonation link was already used: a link signs in once.');
-  if (row.expires_at <= now) return new NotAllowed('This impersonation link expired: start a new impersonation.');
+  if (row.expires_at <= now)
+    return new NotAllowed('This impersonation link expired: start a new impersonation.');
   return new NotAllowed(INVALID);
 }
 
@@ -95,13 +98,16 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
   const now = app.now();
   const check = checkImpersonationToken(app.secret, token, now);
   if (!check.ok) {
-    throw new NotAllowed(check.reason === 'expired' ? 'This impersonation link expired: start a new impersonation.' : INVALID);
+    throw new NotAllowed(
+      check.reason === 'expired' ? 'This impersonation link expired: start a new impersonation.' : INVALID,
+    );
   }
   const hash = impersonationTokenHash(token);
   const outcome = await app.metabase.transaction().execute(async (tx) => {
     const row = await consumeImpersonationToken(tx, hash, now);
     if (!row) return { refused: await findImpersonationByTokenHash(tx, hash) };
-    if (row.database_name !== check.claims.db || row.user_id !== check.claims.uid) throw new NotAllowed(INVALID);
+    if (row.database_name !== check.claims.db || row.user_id !== check.claims.uid)
+      throw new NotAllowed(INVALID);
     const agent = await findAgentById(tx, row.agent_id);
     await insertSupportLog(tx, {
       agent_id: row.agent_id,
@@ -118,7 +124,12 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
   });
   if ('granted' in outcome && outcome.granted) {
     const row = outcome.granted;
-    return { database: row.database_name, uid: row.user_id, login: row.user_login, expiresAt: row.expires_at };
+    return {
+      database: row.database_name,
+      uid: row.user_id,
+      login: row.user_login,
+      expiresAt: row.expires_at,
+    };
   }
   const row = outcome.refused;
   if (!row) throw new NotAllowed(INVALID);

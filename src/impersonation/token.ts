@@ -13,23 +13,21 @@ export interface ImpersonationClaims {
 }
 
 export type TokenCheck =
-  | { ok: true; claims: ImpersonationClaims }
-  | { ok: false; reason: 'tampered' | 'expired' };
+  { ok: true; claims: ImpersonationClaims } | { ok: false; reason: 'tampered' | 'expired' };
 
 const CONTEXT = 'dbtools impersonation v1\0';
 
 function mac(secret: Buffer, payload: string): Buffer {
-  return createHmac('sha256', secret).update(CONTEXT + payload).digest();
+  return createHmac('sha256', secret)
+    .update(CONTEXT + payload)
+    .digest();
 }
 
 /** `<base64url(claims)>.<base64url(hmac)>`: signed with the platform secret. */
-export function signImpersonationToken(
-  secret: Buffer,
-  claims: Omit<ImpersonationClaims, 'nonce'>,
-): string {
-  const payload = Buffer.from(JSON.stringify({ ...claims, nonce: randomBytes(16).toString('base64url') })).toString(
-    'base64url',
-  );
+export function signImpersonationToken(secret: Buffer, claims: Omit<ImpersonationClaims, 'nonce'>): string {
+  const payload = Buffer.from(
+    JSON.stringify({ ...claims, nonce: randomBytes(16).toString('base64url') }),
+  ).toString('base64url');
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 }
 
@@ -40,7 +38,8 @@ export function checkImpersonationToken(secret: Buffer, token: string, now: Date
   const [payload, signature] = parts;
   const expected = mac(secret, payload);
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'tampered' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'tampered' };
   let claims: ImpersonationClaims;
   try {
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ImpersonationClaims;

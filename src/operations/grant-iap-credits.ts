@@ -19,10 +19,14 @@ export const grantIapCredits = defineOperation({
     reason: z.string().trim().min(3).max(500).describe('Why (kept in the ledger and the support log)'),
   }),
   async run({ app, tx, database, agent, input, now }) {
-    const [account] = await app.tenants.withTenant(database, (client) => listIapAccounts(client, input.account));
+    const [account] = await app.tenants.withTenant(database, (client) =>
+      listIapAccounts(client, input.account),
+    );
     if (!account) throw new NotFound(`There is no IAP account #${input.account} in ${database.name}.`);
     if (!account.accountToken || !account.service) {
-      throw new Conflict(`IAP account #${account.id} has no token or service: Odoo has not registered it yet.`);
+      throw new Conflict(
+        `IAP account #${account.id} has no token or service: Odoo has not registered it yet.`,
+      );
     }
     const token = ledgerToken(account.accountToken);
     await insertIapCredits(tx, [

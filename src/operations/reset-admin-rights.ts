@@ -11,12 +11,19 @@ export const resetAdminRights = defineOperation({
   summary:
     'Puts the administrator (base.user_admin, else the oldest internal user, or the user you name) back into Settings and the groups it implies.',
   input: z.object({
-    user: z.coerce.number().int().positive().optional().describe('The user (res_users id); default: the administrator'),
+    user: z.coerce
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('The user (res_users id); default: the administrator'),
   }),
   async run({ app, database, input }) {
     return app.tenants.withTenantTransaction(database, async (client) => {
       const target =
-        input.user === undefined ? await findDefaultAdmin(client) : await findInternalUser(client, { id: input.user });
+        input.user === undefined
+          ? await findDefaultAdmin(client)
+          : await findInternalUser(client, { id: input.user });
       if (!target) {
         throw new NotFound(
           input.user === undefined
@@ -24,7 +31,8 @@ export const resetAdminRights = defineOperation({
             : `There is no internal user #${input.user} in ${database.name}.`,
         );
       }
-      if (!target.active) throw new Conflict(`${target.login} is archived: unarchive them before giving them admin rights.`);
+      if (!target.active)
+        throw new Conflict(`${target.login} is archived: unarchive them before giving them admin rights.`);
       await findInternalUser(client, { id: target.id }, true);
       const groups = await grantSettingsGroups(client, target.id);
       await signalCacheInvalidation(client);

@@ -10,7 +10,12 @@ export const stopImpersonation = defineOperation({
   summary: 'Ends your impersonation on this database: its login link stops working.',
   allowedWhenLocked: true,
   input: z.object({
-    user: z.coerce.number().int().positive().optional().describe('Only the session on this user (res_users id)'),
+    user: z.coerce
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Only the session on this user (res_users id)'),
   }),
   async run({ tx, database, agent, input, now }) {
     const stopped = await stopImpersonations(tx, database.name, agent.id, now, input.user);

@@ -5,7 +5,9 @@ const SETTINGS_GROUPS = ['group_system', 'group_erp_manager', 'group_user'] as c
 
 export class MissingGroups extends Conflict {
   constructor(xmlIds: string[]) {
-    super(`The database has no ${xmlIds.join(', ')} in ir_model_data: its base module is damaged, admin rights cannot be reset.`);
+    super(
+      `The database has no ${xmlIds.join(', ')} in ir_model_data: its base module is damaged, admin rights cannot be reset.`,
+    );
   }
 }
 
@@ -30,7 +32,12 @@ export async function grantSettingsGroups(client: pg.ClientBase, uid: number): P
   );
   const missing = SETTINGS_GROUPS.filter((g) => !found.some((f) => f.name === g));
   if (missing.length) throw new MissingGroups(missing.map((g) => `base.${g}`));
-  const { rows } = await client.query<{ id: number; xml_id: string | null; name: string | null; added: boolean }>(
+  const { rows } = await client.query<{
+    id: number;
+    xml_id: string | null;
+    name: string | null;
+    added: boolean;
+  }>(
     `WITH RECURSIVE base_groups AS (
         SELECT res_id AS gid FROM ir_model_data
          WHERE model = 'res.groups' AND module = 'base' AND name IN ('group_system', 'group_erp_manager', 'group_user')

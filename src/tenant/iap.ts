@@ -38,5 +38,10 @@ export async function listIapAccounts(client: pg.ClientBase, id?: number): Promi
       ORDER BY a.id`,
     [id ?? null],
   );
-  return rows.map((r) => ({ id: r.id, service: r.service, accountToken: r.account_token, companies: r.companies }));
+  return rows.map((r) => ({
+    id: r.id,
+    service: r.service,
+    accountToken: r.account_token,
+    companies: r.companies,
+  }));
 }

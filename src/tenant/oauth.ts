@@ -10,7 +10,12 @@ export async function platformProviderId(client: pg.ClientBase): Promise<number 
 }
 
 /** Links the user: auth_oauth's (oauth_provider_id, oauth_uid) pair, unique per database. */
-export async function setOauthLink(client: pg.ClientBase, uid: number, providerId: number, oauthUid: string): Promise<void> {
+export async function setOauthLink(
+  client: pg.ClientBase,
+  uid: number,
+  providerId: number,
+  oauthUid: string,
+): Promise<void> {
   await client.query(
     `UPDATE res_users SET oauth_provider_id = $2, oauth_uid = $3, write_date = now() at time zone 'UTC' WHERE id = $1`,
     [uid, providerId, oauthUid],

@@ -51,4 +51,3 @@ export async function readUsage(client: pg.ClientBase, now: Date): Promise<Datab
     enterpriseCode: r.enterprise_code,
   };
 }
-

@@ -36,7 +36,9 @@ export const impersonationTool = defineTool({
             used: session.used_at !== null,
           }
         : null,
-      banner: session ? `You are currently impersonating: ${session.user_name ? `${session.user_name} (${session.user_login})` : session.user_login}` : null,
+      banner: session
+        ? `You are currently impersonating: ${session.user_name ? `${session.user_name} (${session.user_login})` : session.user_login}`
+        : null,
     };
   },
 });
@@ -49,8 +51,12 @@ export const adminRightsTool = defineTool({
       const admin = await findDefaultAdmin(client);
       const users = await listInternalUsers(client);
       return {
-        administrator: admin ? { id: admin.id, login: admin.login, name: admin.name, isAdmin: admin.isAdmin } : null,
-        users: users.filter((u) => u.active).map((u) => ({ id: u.id, login: u.login, name: u.name, isAdmin: u.isAdmin })),
+        administrator: admin
+          ? { id: admin.id, login: admin.login, name: admin.name, isAdmin: admin.isAdmin }
+          : null,
+        users: users
+          .filter((u) => u.active)
+          .map((u) => ({ id: u.id, login: u.login, name: u.name, isAdmin: u.isAdmin })),
       };
     });
   },

@@ -28,7 +28,11 @@ async function baseGroupsOf(db: DatabaseRow, uid: number): Promise<string[]> {
 }
 
 async function userId(db: DatabaseRow, login: string): Promise<number> {
-  return app.tenants.withTenant(db, async (c) => (await c.query<{ id: number }>('SELECT id FROM res_users WHERE login = $1', [login])).rows[0].id);
+  return app.tenants.withTenant(
+    db,
+    async (c) =>
+      (await c.query<{ id: number }>('SELECT id FROM res_users WHERE login = $1', [login])).rows[0].id,
+  );
 }
 
 const user = (login: string, extra: Partial<DemoUser> = {}): DemoUser => ({
@@ -67,10 +71,16 @@ describe('reset-admin-rights', () => {
     const res = await functional.run(db.name, 'reset-admin-rights', {});
     expect(res.status).toBe(200);
     expect(res.body.result.user.id).toBe(2);
-    const added = res.body.result.groups.filter((g: { added: boolean }) => g.added).map((g: { xmlId: string }) => g.xmlId);
+    const added = res.body.result.groups
+      .filter((g: { added: boolean }) => g.added)
+      .map((g: { xmlId: string }) => g.xmlId);
     expect(added).toEqual(expect.arrayContaining(['base.group_system', 'base.group_erp_manager']));
-    expect(await baseGroupsOf(db, 2)).toEqual(expect.arrayContaining(['group_erp_manager', 'group_system', 'group_user']));
-    expect((await functional.get(`/api/databases/${db.name}`)).body.tools.admin_rights.administrator.isAdmin).toBe(true);
+    expect(await baseGroupsOf(db, 2)).toEqual(
+      expect.arrayContaining(['group_erp_manager', 'group_system', 'group_user']),
+    );
+    expect(
+      (await functional.get(`/api/databases/${db.name}`)).body.tools.admin_rights.administrator.isAdmin,
+    ).toBe(true);
   });
 
   it('falls back to the oldest internal user when base.user_admin is gone, and takes a named user', async () => {
@@ -80,12 +90,16 @@ describe('reset-admin-rights', () => {
         users: [user('owner@rar.example'), user('second@rar.example'), user('third@rar.example')],
       },
     });
-    await app.tenants.withTenant(db, (c) => c.query(`DELETE FROM ir_model_data WHERE module = 'base' AND name = 'user_admin'`));
+    await app.tenants.withTenant(db, (c) =>
+      c.query(`DELETE FROM ir_model_data WHERE module = 'base' AND name = 'user_admin'`),
+    );
     const oldest = await userId(db, 'owner@rar.example');
     const res = await functional.run(db.name, 'reset-admin-rights', {});
     expect(res.status).toBe(200);
     expect(res.body.result.user).toMatchObject({ id: oldest, login: 'owner@rar.example' });
-    expect(await baseGroupsOf(db, oldest)).toEqual(expect.arrayContaining(['group_erp_manager', 'group_system', 'group_user']));
+    expect(await baseGroupsOf(db, oldest)).toEqual(
+      expect.arrayContaining(['group_erp_manager', 'group_system', 'group_user']),
+    );
 
     const third = await userId(db, 'third@rar.example');
     expect(await baseGroupsOf(db, third)).not.toContain('group_system');
@@ -95,7 +109,9 @@ describe('reset-admin-rights', () => {
 
   it('refuses a database whose group xml ids are missing, naming them', async () => {
     const db = await createTestTenant(app, { base: 'van-dijk-advocaten', prefix: 'rar' });
-    await app.tenants.withTenant(db, (c) => c.query(`DELETE FROM ir_model_data WHERE module = 'base' AND name = 'group_erp_manager'`));
+    await app.tenants.withTenant(db, (c) =>
+      c.query(`DELETE FROM ir_model_data WHERE module = 'base' AND name = 'group_erp_manager'`),
+    );
     const res = await functional.run(db.name, 'reset-admin-rights', {});
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/base\.group_erp_manager/);
@@ -135,10 +151,14 @@ describe('admin links to central accounts', () => {
 
     const linked = await functional.run(db.name, 'link-admin', { login: owner.login });
     expect(linked.status).toBe(200);
-    const stored = await app.tenants.withTenant(db, async (c) =>
-      (await c.query(`SELECT u.oauth_uid, x.name AS provider FROM res_users u
+    const stored = await app.tenants.withTenant(
+      db,
+      async (c) =>
+        (
+          await c.query(`SELECT u.oauth_uid, x.name AS provider FROM res_users u
                         JOIN ir_model_data x ON x.model = 'auth.oauth.provider' AND x.res_id = u.oauth_provider_id
-                       WHERE u.id = 2`)).rows[0],
+                       WHERE u.id = 2`)
+        ).rows[0],
     );
     expect(stored).toEqual({ oauth_uid: String(owner.account!.id), provider: 'provider_openerp' });
 
@@ -158,22 +178,42 @@ describe('admin links to central accounts', () => {
     const db = await createTestTenant(app, {
       prefix: 'oauth',
       tenant: {
-        users: [user('first@two-admins.example', { admin: true }), user('second@two-admins.example', { admin: true })],
+        users: [
+          user('first@two-admins.example', { admin: true }),
+          user('second@two-admins.example', { admin: true }),
+        ],
       },
     });
     await app.metabase
       .insertInto('central_account')
-      .values([{ login: 'first@two-admins.example', name: 'First' }, { login: 'second@two-admins.example', name: 'Second' }])
+      .values([
+        { login: 'first@two-admins.example', name: 'First' },
+        { login: 'second@two-admins.example', name: 'Second' },
+      ])
       .onConflict((oc) => oc.column('login').doNothing())
       .execute();
-    expect((await functional.run(db.name, 'link-admin', { login: 'first@two-admins.example' })).status).toBe(200);
-    expect((await functional.run(db.name, 'link-admin', { login: 'second@two-admins.example' })).status).toBe(200);
+    expect((await functional.run(db.name, 'link-admin', { login: 'first@two-admins.example' })).status).toBe(
+      200,
+    );
+    expect((await functional.run(db.name, 'link-admin', { login: 'second@two-admins.example' })).status).toBe(
+      200,
+    );
     expect((await adminsOf(db)).filter((a) => a.isLastAdmin)).toEqual([]);
-    expect((await functional.run(db.name, 'unlink-admin', { login: 'first@two-admins.example' })).status).toBe(200);
+    expect(
+      (await functional.run(db.name, 'unlink-admin', { login: 'first@two-admins.example' })).status,
+    ).toBe(200);
     const admins = await adminsOf(db);
-    expect(admins.find((a) => a.login === 'first@two-admins.example')).toMatchObject({ status: 'not_linked', oauthUid: null });
-    expect(admins.find((a) => a.login === 'second@two-admins.example')).toMatchObject({ status: 'linked', isLastAdmin: true });
-    expect((await functional.run(db.name, 'unlink-admin', { login: 'second@two-admins.example' })).status).toBe(409);
+    expect(admins.find((a) => a.login === 'first@two-admins.example')).toMatchObject({
+      status: 'not_linked',
+      oauthUid: null,
+    });
+    expect(admins.find((a) => a.login === 'second@two-admins.example')).toMatchObject({
+      status: 'linked',
+      isLastAdmin: true,
+    });
+    expect(
+      (await functional.run(db.name, 'unlink-admin', { login: 'second@two-admins.example' })).status,
+    ).toBe(409);
   });
 
   it('refuses to link or unlink a user who signs in only through OAuth', async () => {
@@ -197,8 +237,10 @@ describe('admin links to central accounts', () => {
       expect(res.status, op).toBe(409);
       expect(res.body.error.message).toMatch(/OAuth/);
     }
-    const stillThere = await app.tenants.withTenant(db, async (c) =>
-      (await c.query(`SELECT oauth_uid FROM res_users WHERE login = $1`, [sso.login])).rows[0].oauth_uid,
+    const stillThere = await app.tenants.withTenant(
+      db,
+      async (c) =>
+        (await c.query(`SELECT oauth_uid FROM res_users WHERE login = $1`, [sso.login])).rows[0].oauth_uid,
     );
     expect(stillThere).toBe('777000111');
   });
@@ -218,10 +260,17 @@ describe('admin links to central accounts', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/create it first/);
     // Logins are compared exactly: an account for a differently spelled login is not this user's.
-    await app.metabase.insertInto('central_account').values({ login: 'owner@no-account.example', name: 'x' })
-      .onConflict((oc) => oc.column('login').doNothing()).execute();
-    expect((await functional.run(db.name, 'link-admin', { login: 'Owner@No-Account.example' })).status).toBe(409);
-    expect((await functional.run(db.name, 'link-admin', { login: 'owner@no-account.example' })).status).toBe(404);
+    await app.metabase
+      .insertInto('central_account')
+      .values({ login: 'owner@no-account.example', name: 'x' })
+      .onConflict((oc) => oc.column('login').doNothing())
+      .execute();
+    expect((await functional.run(db.name, 'link-admin', { login: 'Owner@No-Account.example' })).status).toBe(
+      409,
+    );
+    expect((await functional.run(db.name, 'link-admin', { login: 'owner@no-account.example' })).status).toBe(
+      404,
+    );
   });
 });
 

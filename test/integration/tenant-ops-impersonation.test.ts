@@ -35,9 +35,21 @@ describe('impersonation', () => {
   it('lists internal users with their last login from res_users_log, without the superuser or portal users', async () => {
     const logins = users.map((u) => u.login);
     expect(logins).not.toContain('__system__');
-    expect(logins.some((l) => /@(brightside-catering|lakeview-hotel|hartley-events|sunny-deli|rivera-imports|klein-logistik|atlas-foods)\.example$/.test(l))).toBe(false);
-    const lastLogins = await app.tenants.withTenant(db, async (c) =>
-      (await c.query<{ uid: number; at: Date }>(`SELECT create_uid AS uid, max(create_date) AT TIME ZONE 'UTC' AS at FROM res_users_log GROUP BY create_uid`)).rows,
+    expect(
+      logins.some((l) =>
+        /@(brightside-catering|lakeview-hotel|hartley-events|sunny-deli|rivera-imports|klein-logistik|atlas-foods)\.example$/.test(
+          l,
+        ),
+      ),
+    ).toBe(false);
+    const lastLogins = await app.tenants.withTenant(
+      db,
+      async (c) =>
+        (
+          await c.query<{ uid: number; at: Date }>(
+            `SELECT create_uid AS uid, max(create_date) AT TIME ZONE 'UTC' AS at FROM res_users_log GROUP BY create_uid`,
+          )
+        ).rows,
     );
     for (const l of lastLogins) {
       const u = users.find((x) => x.id === l.uid);
@@ -49,10 +61,15 @@ describe('impersonation', () => {
   it('gives a signed login URL valid at most one hour, accepted once, then refused', async () => {
     const target = employee();
     const started = Date.now();
-    const res = await technical.run(db.name, 'impersonate', { user: target.id, reason: 'ticket 4242: invoice layout' });
+    const res = await technical.run(db.name, 'impersonate', {
+      user: target.id,
+      reason: 'ticket 4242: invoice layout',
+    });
     expect(res.status).toBe(200);
     const { url, expiresAt } = res.body.result;
-    expect(url).toMatch(new RegExp(`^https://${db.name.replace(/\./g, '\\.')}\\.dbtools\\.test/web/login/impersonate\\?token=`));
+    expect(url).toMatch(
+      new RegExp(`^https://${db.name.replace(/\./g, '\\.')}\\.dbtools\\.test/web/login/impersonate\\?token=`),
+    );
     expect(new Date(expiresAt).getTime() - started).toBeLessThanOrEqual(3_600_000 + 5_000);
     expect(new Date(expiresAt).getTime()).toBeGreaterThan(started);
 
@@ -69,7 +86,11 @@ describe('impersonation', () => {
     const res = await technical.run(db.name, 'impersonate', { user: target.id, reason: 'reproduce a bug' });
     const token = tokenOf(res.body.result.url);
     let page = await technical.get(`/api/databases/${db.name}`);
-    expect(page.body.tools.impersonation.active).toMatchObject({ userId: target.id, login: target.login, used: false });
+    expect(page.body.tools.impersonation.active).toMatchObject({
+      userId: target.id,
+      login: target.login,
+      used: false,
+    });
     expect(page.body.tools.impersonation.banner).toContain(`You are currently impersonating: `);
     expect(page.body.tools.impersonation.banner).toContain(target.login);
     // Another agent does not see this agent's session.
@@ -79,7 +100,9 @@ describe('impersonation', () => {
     expect((await verify(token)).status).toBe(200);
     const stop = await technical.run(db.name, 'stop-impersonation', { user: target.id });
     expect(stop.status).toBe(200);
-    expect(stop.body.result.stopped).toEqual([expect.objectContaining({ id: target.id, login: target.login })]);
+    expect(stop.body.result.stopped).toEqual([
+      expect.objectContaining({ id: target.id, login: target.login }),
+    ]);
     page = await technical.get(`/api/databases/${db.name}`);
     expect(page.body.tools.impersonation.active).toBeNull();
     expect(page.body.tools.impersonation.banner).toBeNull();
@@ -101,7 +124,10 @@ describe('impersonation', () => {
 
   it('refuses a token whose session was stopped before it was used', async () => {
     const target = employee();
-    const res = await technical.run(db.name, 'impersonate', { user: target.id, reason: 'will stop before use' });
+    const res = await technical.run(db.name, 'impersonate', {
+      user: target.id,
+      reason: 'will stop before use',
+    });
     await technical.run(db.name, 'stop-impersonation', {});
     const answer = await verify(tokenOf(res.body.result.url));
     expect(answer.status).toBe(403);
@@ -116,7 +142,13 @@ describe('impersonation', () => {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const forged = Buffer.from(JSON.stringify({ ...claims, uid: 2 })).toString('base64url');
     const flipped = signature.slice(0, -2) + (signature.endsWith('AA') ? 'BB' : 'AA');
-    for (const bad of [`${forged}.${signature}`, `${payload}.${flipped}`, 'not-a-token', `${payload}.`, `.${signature}`]) {
+    for (const bad of [
+      `${forged}.${signature}`,
+      `${payload}.${flipped}`,
+      'not-a-token',
+      `${payload}.`,
+      `.${signature}`,
+    ]) {
       const answer = await verify(bad);
       expect(answer.status, bad).toBe(403);
       expect(answer.body.error.message).toMatch(/not valid/);
@@ -163,9 +195,12 @@ describe('impersonation', () => {
 
   it('refuses agents below the impersonation level, a missing reason and users that are not internal', async () => {
     const functional = await AgentSession.login('functional');
-    expect((await functional.run(db.name, 'impersonate', { user: employee().id, reason: 'nope' })).status).toBe(403);
+    expect(
+      (await functional.run(db.name, 'impersonate', { user: employee().id, reason: 'nope' })).status,
+    ).toBe(403);
     expect((await technical.run(db.name, 'impersonate', { user: employee().id })).status).toBe(422);
     // user_root (__system__) and the public user are not people one signs in as.
-    for (const id of [1, 3]) expect((await technical.run(db.name, 'impersonate', { user: id, reason: 'root' })).status).toBe(404);
+    for (const id of [1, 3])
+      expect((await technical.run(db.name, 'impersonate', { user: id, reason: 'root' })).status).toBe(404);
   });
 });

@@ -30,7 +30,12 @@ describe('ping', () => {
     const db = await createTestTenant(app, {
       prefix: 'ping',
       // Old enough that seeded logins are not clamped to the creation date.
-      metabase: { subcode: 'M2401011234567', mode: 'paid', version: '17.0', create_date: new Date(Date.now() - 100 * 86_400_000) },
+      metabase: {
+        subcode: 'M2401011234567',
+        mode: 'paid',
+        version: '17.0',
+        create_date: new Date(Date.now() - 100 * 86_400_000),
+      },
       tenant: {
         apps: ['crm', 'stock', 'project'],
         users: [
@@ -61,32 +66,54 @@ describe('ping', () => {
       },
     });
     const page = await helpdesk.get(`/api/databases/${db.name}`);
-    expect(page.body.tools.ping.lastPing).toMatchObject({ status: 'OK', usage: res.body.result.usage, reason: null });
-    const rows = await app.metabase.selectFrom('database_ping').selectAll().where('database_name', '=', db.name).execute();
+    expect(page.body.tools.ping.lastPing).toMatchObject({
+      status: 'OK',
+      usage: res.body.result.usage,
+      reason: null,
+    });
+    const rows = await app.metabase
+      .selectFrom('database_ping')
+      .selectAll()
+      .where('database_name', '=', db.name)
+      .execute();
     expect(rows).toHaveLength(1);
   });
 
   it('answers KO with the reason when the PostgreSQL database is gone, records it and logs the operation', async () => {
     const db = await createTestTenant(app, { prefix: 'ping' });
-    await app.tenants.withCluster(db.server_id, (c) => c.query(`DROP DATABASE ${quoteDatabaseName(db.name)} WITH (FORCE)`));
+    await app.tenants.withCluster(db.server_id, (c) =>
+      c.query(`DROP DATABASE ${quoteDatabaseName(db.name)} WITH (FORCE)`),
+    );
     const res = await helpdesk.run(db.name, 'ping', {});
     expect(res.status).toBe(200);
     expect(res.body.result.status).toBe('KO');
     expect(res.body.result.reason).toMatch(/does not exist/);
     const page = await helpdesk.get(`/api/databases/${db.name}`);
     expect(page.status).toBe(200);
-    expect(page.body.tools.ping.lastPing).toMatchObject({ status: 'KO', usage: null, reason: res.body.result.reason });
+    expect(page.body.tools.ping.lastPing).toMatchObject({
+      status: 'KO',
+      usage: null,
+      reason: res.body.result.reason,
+    });
     // Sections that read the tenant show an error instead of breaking the page.
     expect(page.body.tools.company_users.error).toMatch(/cannot be reached/);
     const log = await helpdesk.get(`/api/databases/${db.name}/support-logs`);
-    expect(log.body.entries[0]).toMatchObject({ operation: 'ping', outcome: 'success', agent_login: 'helpdesk' });
+    expect(log.body.entries[0]).toMatchObject({
+      operation: 'ping',
+      outcome: 'success',
+      agent_login: 'helpdesk',
+    });
   });
 
   it('pingDatabase, the service the schedule calls, records without an operation', async () => {
     const db = await createTestTenant(app, { prefix: 'ping' });
     const result = await pingDatabase(app, db);
     expect(result.status).toBe('OK');
-    const last = await app.metabase.selectFrom('database_ping').selectAll().where('database_name', '=', db.name).executeTakeFirstOrThrow();
+    const last = await app.metabase
+      .selectFrom('database_ping')
+      .selectAll()
+      .where('database_name', '=', db.name)
+      .executeTakeFirstOrThrow();
     expect(last.status).toBe('OK');
   });
 

@@ -62,7 +62,15 @@ describe('set-security', () => {
     expect(res.status).toBe(200);
     const { configFile, secure } = res.body.result;
     expect(secure).toBe(true);
-    expect((await app.metabase.selectFrom('database').select('secure').where('name', '=', db.name).executeTakeFirstOrThrow()).secure).toBe(true);
+    expect(
+      (
+        await app.metabase
+          .selectFrom('database')
+          .select('secure')
+          .where('name', '=', db.name)
+          .executeTakeFirstOrThrow()
+      ).secure,
+    ).toBe(true);
     const server = await app.tenants.server(db.server_id);
     expect(configFile).toBe(path.join(server.config_dir, 'nginx', `${db.name}.conf`));
     const text = await readFile(configFile, 'utf8');
@@ -100,7 +108,9 @@ describe('set-security', () => {
 
   it('refuses to render names that could inject nginx directives', () => {
     expect(() => renderServerBlock({ database: 'x; include /etc/passwd', secure: true })).toThrow();
-    expect(() => renderServerBlock({ database: 'ok', secure: true, serverNames: ['a.test; return 200'] })).toThrow();
+    expect(() =>
+      renderServerBlock({ database: 'ok', secure: true, serverNames: ['a.test; return 200'] }),
+    ).toThrow();
     expect(() => renderServerBlock({ database: 'ok', secure: true, listen: '80; evil' })).toThrow();
   });
 });
@@ -115,7 +125,10 @@ describe('the generated block behind a real nginx', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'dbtools-nginx-run-'));
     // A stand-in for Odoo: sets session_id the way odoo/http.py does (HttpOnly, nothing else).
     odoo = http.createServer((req, res) => {
-      res.setHeader('Set-Cookie', 'session_id=abc123; Expires=Thu, 01 Jan 2099 00:00:00 GMT; Max-Age=604800; HttpOnly; Path=/');
+      res.setHeader(
+        'Set-Cookie',
+        'session_id=abc123; Expires=Thu, 01 Jan 2099 00:00:00 GMT; Max-Age=604800; HttpOnly; Path=/',
+      );
       res.setHeader('Content-Type', 'text/plain');
       res.end(`odoo saw host=${req.headers.host} proto=${req.headers['x-forwarded-proto']}`);
     });
@@ -124,15 +137,32 @@ describe('the generated block behind a real nginx', () => {
     ports.secure = await freePort();
     ports.plain = await freePort();
     const blocks = [
-      { file: path.join(dir, 'secure-db.conf'), block: { database: 'secure-db', secure: true, listen: `127.0.0.1:${ports.secure}` } },
-      { file: path.join(dir, 'plain-db.conf'), block: { database: 'plain-db', secure: false, listen: `127.0.0.1:${ports.plain}` } },
+      {
+        file: path.join(dir, 'secure-db.conf'),
+        block: { database: 'secure-db', secure: true, listen: `127.0.0.1:${ports.secure}` },
+      },
+      {
+        file: path.join(dir, 'plain-db.conf'),
+        block: { database: 'plain-db', secure: false, listen: `127.0.0.1:${ports.plain}` },
+      },
     ];
     for (const b of blocks) await writeFile(b.file, renderServerBlock(b.block));
     const conf = path.join(dir, 'nginx.conf');
-    await writeFile(conf, testNginxConf(dir, blocks.map((b) => b.file), `127.0.0.1:${odooPort}`));
-    nginx = spawn(NGINX_BIN, ['-e', path.join(dir, 'error.log'), '-p', dir + '/', '-c', conf, '-g', 'daemon off;'], {
-      stdio: 'ignore',
-    });
+    await writeFile(
+      conf,
+      testNginxConf(
+        dir,
+        blocks.map((b) => b.file),
+        `127.0.0.1:${odooPort}`,
+      ),
+    );
+    nginx = spawn(
+      NGINX_BIN,
+      ['-e', path.join(dir, 'error.log'), '-p', dir + '/', '-c', conf, '-g', 'daemon off;'],
+      {
+        stdio: 'ignore',
+      },
+    );
     await Promise.all([waitForPort(ports.secure), waitForPort(ports.plain)]);
   });
 
@@ -163,6 +193,8 @@ describe('the generated block behind a real nginx', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('strict-transport-security')).toBeNull();
     const cookie = res.headers.get('set-cookie')!;
-    expect(cookie).toBe('session_id=abc123; Expires=Thu, 01 Jan 2099 00:00:00 GMT; Max-Age=604800; HttpOnly; Path=/');
+    expect(cookie).toBe(
+      'session_id=abc123; Expires=Thu, 01 Jan 2099 00:00:00 GMT; Max-Age=604800; HttpOnly; Path=/',
+    );
   });
 });

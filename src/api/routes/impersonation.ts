@@ -6,7 +6,8 @@ export const impersonationRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/impersonation/verify',
-    summary: "The tenant's login hook: accepts an impersonation token once (refuses reused, expired or altered ones)",
+    summary:
+      "The tenant's login hook: accepts an impersonation token once (refuses reused, expired or altered ones)",
     tag: 'impersonation',
     auth: 'public',
     body: z.object({ token: z.string().min(1).max(2048) }),

@@ -12,7 +12,10 @@ export function findAccountByLogin(db: Db, login: string): Promise<CentralAccoun
   return db.selectFrom('central_account').selectAll().where('login', '=', login).executeTakeFirst();
 }
 
-export async function ensureAccounts(db: Db, accounts: { login: string; name: string | null }[]): Promise<void> {
+export async function ensureAccounts(
+  db: Db,
+  accounts: { login: string; name: string | null }[],
+): Promise<void> {
   if (!accounts.length) return;
   await db
     .insertInto('central_account')

@@ -29,8 +29,15 @@ export function activeImpersonations(
     .execute();
 }
 
-export function findImpersonationByTokenHash(db: Db, tokenHash: string): Promise<ImpersonationSessionRow | undefined> {
-  return db.selectFrom('impersonation_session').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+export function findImpersonationByTokenHash(
+  db: Db,
+  tokenHash: string,
+): Promise<ImpersonationSessionRow | undefined> {
+  return db
+    .selectFrom('impersonation_session')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
 }
 
 /**
