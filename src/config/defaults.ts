@@ -30,6 +30,9 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   tech_logs: 3,
   iap_accounts: 3,
   lock: 4,
+  /** Impersonating a tenant administrator (base.group_system). */
+  impersonation_admin: 4,
+  iap_credits: 4,
 };
 
 export interface LevelLimits {

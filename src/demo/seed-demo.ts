@@ -11,6 +11,7 @@ import type { HostingServerRow } from '../metabase/schema.js';
 import { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE, ensureTenantTemplate } from '../tenant/template.js';
 import { demoDatabases } from './catalog.js';
 import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
+import { seedTenantOpsDemo } from './seed-tenant-ops.js';
 
 export const DEMO_AGENTS = [
   { login: 'viewer', name: 'Vera Viewer', level: 0 },
@@ -69,6 +70,8 @@ export async function seedDemoPlatform(app: App, server: HostingServerRow): Prom
       specs.map((s) => ({ ...s.metabase, server_id: server.id })),
     );
     for (const agent of DEMO_AGENTS) await upsertAgent(tx, { ...agent, password_hash: hash });
+    await tx.deleteFrom('iap_credit_ledger').where('database_name', 'in', specs.map((s) => s.metabase.name)).execute();
+    await seedTenantOpsDemo(app, tx, server, specs);
     await setSetting(tx, 'demo_seeded', new Date().toISOString());
   });
   app.log.info({ databases: specs.length, ms: Date.now() - started }, 'demo platform seeded');

@@ -10,7 +10,9 @@ export type MetabaseDb = Kysely<Metabase>;
 
 export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
   const pool = new pg.Pool({ max: 10, ...config });
-  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  // pool.end() resolves before its idle connections are closed: a cluster stopped right after
+  // (platform.close) terminates them, and an 'error' without a listener would kill the process.
+  // A dropped idle connection is simply replaced on the next query.
   pool.on('error', () => undefined);
   return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -120,6 +120,64 @@ export interface PlatformSettingTable {
   value: string;
 }
 
+export interface ImpersonationSessionTable {
+  id: Generated<number>;
+  database_name: string;
+  agent_id: number;
+  agent_login: string;
+  /** res_users.id in the tenant. */
+  user_id: number;
+  user_login: string;
+  user_name: string | null;
+  reason: string;
+  /** sha256 of the signed token: the token itself leaves the server once, in the login URL. */
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  stopped_at: Timestamp | null;
+}
+
+export interface CentralAccountTable {
+  id: Generated<number>;
+  login: string;
+  name: string | null;
+  created_at: CreatedAt;
+}
+
+/** What Odoo's publisher-warranty ping reports (addons/mail/models/update.py `_get_message`). */
+export interface DatabaseUsage {
+  users: number;
+  activeUsers: number;
+  shareUsers: number;
+  activeShareUsers: number;
+  apps: string[];
+  version: string | null;
+  createDate: string | null;
+  enterpriseCode: string | null;
+}
+
+export interface DatabasePingTable {
+  id: Generated<number>;
+  database_name: string;
+  at: Timestamp;
+  status: 'OK' | 'KO';
+  usage: ColumnType<DatabaseUsage | null, string | null, string | null>;
+  reason: string | null;
+}
+
+export interface IapCreditLedgerTable {
+  id: Generated<number>;
+  /** The tenant's iap_account.account_token, without a `+disabled` suffix. */
+  account_token: string;
+  service_name: string;
+  database_name: string;
+  credits: number;
+  reason: string;
+  agent_login: string | null;
+  at: CreatedAt;
+}
+
 export interface Metabase {
   hosting_server: HostingServerTable;
   database: DatabaseTable;
@@ -130,6 +188,10 @@ export interface Metabase {
   support_log: SupportLogTable;
   platform_setting: PlatformSettingTable;
   job: JobTable;
+  impersonation_session: ImpersonationSessionTable;
+  central_account: CentralAccountTable;
+  database_ping: DatabasePingTable;
+  iap_credit_ledger: IapCreditLedgerTable;
 }
 
 export type DatabaseRow = Selectable<DatabaseTable>;
@@ -139,3 +201,6 @@ export type AgentRow = Selectable<AgentTable>;
 export type HostingServerRow = Selectable<HostingServerTable>;
 export type SupportLogRow = Selectable<SupportLogTable>;
 export type JobRow = Selectable<JobTable>;
+export type ImpersonationSessionRow = Selectable<ImpersonationSessionTable>;
+export type CentralAccountRow = Selectable<CentralAccountTable>;
+export type DatabasePingRow = Selectable<DatabasePingTable>;

@@ -1,8 +1,30 @@
 import { extendTrial } from './extend-trial.js';
+import { grantIapCredits } from './grant-iap-credits.js';
+import { impersonate } from './impersonate.js';
+import { linkAdmin } from './link-admin.js';
+import { ping } from './ping.js';
+import { resetAdminRights } from './reset-admin-rights.js';
+import { setSecurity } from './set-security.js';
+import { stopImpersonation } from './stop-impersonation.js';
+import { unlinkAdmin } from './unlink-admin.js';
 import { setDuplicateLimit } from './set-duplicate-limit.js';
 import { setEmailLimit } from './set-email-limit.js';
 import { setFree } from './set-free.js';
 import { setTrial } from './set-trial.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
-export const operations = [extendTrial, setFree, setTrial, setEmailLimit, setDuplicateLimit];
+export const operations = [
+  extendTrial,
+  setFree,
+  setTrial,
+  setEmailLimit,
+  setDuplicateLimit,
+  impersonate,
+  stopImpersonation,
+  resetAdminRights,
+  linkAdmin,
+  unlinkAdmin,
+  setSecurity,
+  ping,
+  grantIapCredits,
+];

@@ -2,6 +2,22 @@ import type { Tool } from './define.js';
 import { supportLogsTool, techLogsTool } from './history.js';
 import { duplicateLimitTool, emailLimitTool } from './limits.js';
 import { expireDateTool, toggleFreeTool } from './trial.js';
+import { adminRightsTool, impersonationTool } from './impersonation.js';
+import { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from './tenant-ops.js';
 
 /** The Tools page's sections, in the order agents know them. */
-export const tools: Tool[] = [expireDateTool, toggleFreeTool, emailLimitTool, duplicateLimitTool, supportLogsTool, techLogsTool];
+export const tools: Tool[] = [
+  expireDateTool,
+  toggleFreeTool,
+  emailLimitTool,
+  duplicateLimitTool,
+  impersonationTool,
+  adminRightsTool,
+  oauthAdminTool,
+  securityTool,
+  pingTool,
+  companiesTool,
+  iapAccountsTool,
+  supportLogsTool,
+  techLogsTool,
+];

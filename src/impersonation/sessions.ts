@@ -1,0 +1,150 @@
+import type { App } from '../app.js';
+import { Conflict, NotAllowed, NotFound } from '../errors.js';
+import { findAgentById } from '../metabase/repositories/agents.js';
+import {
+  consumeImpersonationToken,
+  findImpersonationByTokenHash,
+  insertImpersonation,
+  stopImpersonations,
+} from '../metabase/repositories/impersonations.js';
+import { insertSupportLog } from '../metabase/repositories/support-logs.js';
+import type { ImpersonationSessionRow } from '../metabase/schema.js';
+import type { OperationContext } from '../operations/define.js';
+import { getConfigParameter } from '../tenant/config-parameters.js';
+import { findInternalUser } from '../tenant/users.js';
+import { checkImpersonationToken, impersonationTokenHash, signImpersonationToken } from './token.js';
+
+/** A login link lives at most one hour (the migration checks it too). */
+export const IMPERSONATION_TTL_MS = 60 * 60 * 1000;
+/** Where the tenant's login hook receives the token; it calls POST /api/impersonation/verify. */
+export const IMPERSONATION_LOGIN_PATH = '/web/login/impersonate';
+/** Access-map key: impersonating a member of base.group_system needs this level as well. */
+export const IMPERSONATION_ADMIN_ACCESS = 'impersonation_admin';
+
+export interface ImpersonationStarted {
+  url: string;
+  expiresAt: Date;
+  user: { id: number; login: string; name: string | null };
+}
+
+/**
+ * Starts an impersonation: checks the target in the tenant, records the session (token hash
+ * only) in the operation's transaction and answers the single-use login URL. Starting one
+ * stops the agent's previous session on the database: an agent impersonates one user at a time.
+ */
+export async function startImpersonation(
+  ctx: OperationContext<{ user: number; reason: string }>,
+): Promise<ImpersonationStarted> {
+  const { app, tx, database, agent, input, now } = ctx;
+  const { user, baseUrl } = await app.tenants.withTenant(database, async (client) => ({
+    user: await findInternalUser(client, { id: input.user }),
+    baseUrl: await getConfigParameter(client, 'web.base.url'),
+  }));
+  if (!user) throw new NotFound(`There is no internal user #${input.user} in ${database.name}.`);
+  if (!user.active) throw new Conflict(`${user.login} is archived: an archived user cannot sign in.`);
+  if (user.isAdmin && !app.policy.allows(agent.level, IMPERSONATION_ADMIN_ACCESS)) {
+    const needed = app.policy.levelName(app.policy.minimumLevel(IMPERSONATION_ADMIN_ACCESS));
+    throw new NotAllowed(
+      `${user.login} is an administrator of the database (Settings): impersonating them needs the ${needed} level.`,
+    );
+  }
+  const expiresAt = new Date(now.getTime() + IMPERSONATION_TTL_MS);
+  const token = signImpersonationToken(app.secret, {
+    db: database.name,
+    uid: user.id,
+    exp: Math.floor(expiresAt.getTime() / 1000),
+  });
+  await stopImpersonations(tx, database.name, agent.id, now);
+  await insertImpersonation(tx, {
+    database_name: database.name,
+    agent_id: agent.id,
+    agent_login: agent.login,
+    user_id: user.id,
+    user_login: user.login,
+    user_name: user.name,
+    reason: input.reason,
+    token_hash: impersonationTokenHash(token),
+    created_at: now,
+    expires_at: expiresAt,
+  });
+  const base = (baseUrl ?? `https://${database.name}.dbtools.test`).replace(/\/+$/, '');
+  const url = `${base}${IMPERSONATION_LOGIN_PATH}?token=${encodeURIComponent(token)}`;
+  return { url, expiresAt, user: { id: user.id, login: user.login, name: user.name } };
+}
+
+export interface ImpersonationGranted {
+  database: string;
+  uid: number;
+  login: string;
+  expiresAt: Date;
+}
+
+const INVALID = 'This impersonation link is not valid.';
+
+function refusal(row: ImpersonationSessionRow, now: Date): Error {
+  if (row.stopped_at) return new NotAllowed('This impersonation was stopped by the agent.');
+  if (row.used_at) return new Conflict('This impersonation link was already used: a link signs in once.');
+  if (row.expires_at <= now)
+    return new NotAllowed('This impersonation link expired: start a new impersonation.');
+  return new NotAllowed(INVALID);
+}
+
+/**
+ * What the tenant's login hook calls: accepts a valid token once. A forged or altered token,
+ * an expired one, a reused one and one whose session was stopped are refused. The use is in
+ * the database's support log with the agent and the user, in the same transaction.
+ */
+export async function verifyImpersonation(app: App, token: string): Promise<ImpersonationGranted> {
+  const now = app.now();
+  const check = checkImpersonationToken(app.secret, token, now);
+  if (!check.ok) {
+    throw new NotAllowed(
+      check.reason === 'expired' ? 'This impersonation link expired: start a new impersonation.' : INVALID,
+    );
+  }
+  const hash = impersonationTokenHash(token);
+  const outcome = await app.metabase.transaction().execute(async (tx) => {
+    const row = await consumeImpersonationToken(tx, hash, now);
+    if (!row) return { refused: await findImpersonationByTokenHash(tx, hash) };
+    if (row.database_name !== check.claims.db || row.user_id !== check.claims.uid)
+      throw new NotAllowed(INVALID);
+    const agent = await findAgentById(tx, row.agent_id);
+    await insertSupportLog(tx, {
+      agent_id: row.agent_id,
+      agent_login: row.agent_login,
+      agent_level: agent?.level ?? 0,
+      operation: 'impersonation-use',
+      database_name: row.database_name,
+      inputs: { user: row.user_id, login: row.user_login, session: row.id },
+      outcome: 'success',
+      message: null,
+      request_id: null,
+    });
+    return { granted: row };
+  });
+  if ('granted' in outcome && outcome.granted) {
+    const row = outcome.granted;
+    return {
+      database: row.database_name,
+      uid: row.user_id,
+      login: row.user_login,
+      expiresAt: row.expires_at,
+    };
+  }
+  const row = outcome.refused;
+  if (!row) throw new NotAllowed(INVALID);
+  const error = refusal(row, now);
+  const agent = await findAgentById(app.metabase, row.agent_id);
+  await insertSupportLog(app.metabase, {
+    agent_id: row.agent_id,
+    agent_login: row.agent_login,
+    agent_level: agent?.level ?? 0,
+    operation: 'impersonation-use',
+    database_name: row.database_name,
+    inputs: { user: row.user_id, login: row.user_login, session: row.id },
+    outcome: 'failure',
+    message: error.message,
+    request_id: null,
+  });
+  throw error;
+}

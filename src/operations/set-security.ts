@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { writeServerBlock } from '../frontend-config/nginx.js';
+import { updateDatabase } from '../metabase/repositories/databases.js';
+import { defineOperation } from './define.js';
+
+export const setSecurity = defineOperation({
+  name: 'set-security',
+  access: 'security_features',
+  title: 'Security features',
+  summary: 'Turns HSTS and the Secure, SameSite=Lax session cookie on or off for the database front end.',
+  input: z.object({ enabled: z.boolean().describe('Security features on') }),
+  async run({ app, tx, database, input }) {
+    const row = await updateDatabase(tx, database.name, { secure: input.enabled });
+    const server = await app.tenants.server(database.server_id);
+    // Last: a failed check leaves the old file and rolls the flag back with the transaction.
+    const file = await writeServerBlock(server.config_dir, { database: database.name, secure: row.secure });
+    return { secure: row.secure, configFile: file };
+  },
+});
