@@ -40,6 +40,7 @@ export interface DatabaseTable {
   duplicate_limit: number;
   /** `active`, or `removed`: the row stays as history after the database is gone. */
   state: ColumnType<'active' | 'removed', 'active' | 'removed' | undefined, 'active' | 'removed'>;
+  last_ping_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AgentTable {

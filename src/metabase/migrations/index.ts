@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
 import * as jobs from './002-jobs.js';
 import * as tenantOps from './003-tenant-ops.js';
+import * as pingSchedule from './006-ping-schedule.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-jobs': jobs,
   '003-tenant-ops': tenantOps,
+  '006-ping-schedule': pingSchedule,
 };
 
 export const migrationProvider: MigrationProvider = {

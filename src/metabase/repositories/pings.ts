@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DatabasePingRow, DatabaseUsage, Metabase } from '../schema.js';
 
 type Db = Kysely<Metabase>;
@@ -17,6 +17,28 @@ export async function insertPing(db: Db, ping: PingRecord): Promise<void> {
       usage: ping.status === 'OK' ? JSON.stringify(ping.usage) : null,
       reason: ping.status === 'KO' ? ping.reason : null,
     })
+    .execute();
+  await db.updateTable('database').set({ last_ping_at: ping.at }).where('name', '=', ping.database).execute();
+}
+
+export function countActiveDatabases(db: Db): Promise<number> {
+  return db
+    .selectFrom('database')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', '=', 'active')
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n));
+}
+
+/** The databases pinged longest ago (never pinged first). */
+export function databasesDueForPing(db: Db, limit: number): Promise<{ name: string; server_id: number }[]> {
+  return db
+    .selectFrom('database')
+    .select(['name', 'server_id'])
+    .where('state', '=', 'active')
+    .orderBy(sql`last_ping_at NULLS FIRST`)
+    .orderBy('id')
+    .limit(limit)
     .execute();
 }
 
