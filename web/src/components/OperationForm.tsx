@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { databasePath, errorMessage, post } from '../api.js';
+import { ApiError, databasePath, errorMessage, post } from '../api.js';
 import { useToolsPage } from '../tools/context.js';
 import type { JsonSchema, OperationInfo } from '../types.js';
 import { JobProgress, jobIdOf } from './JobProgress.js';
@@ -113,6 +113,8 @@ export function OperationForm({ operation, database, fields = {}, submitLabel, o
       onDone?.(answer.result ?? answer.job);
     } catch (e) {
       setError(errorMessage(e));
+      // A refused operation leaves an entry in the history: show it.
+      if (e instanceof ApiError && e.status >= 400 && e.status !== 401) refresh();
     } finally {
       setBusy(false);
     }
@@ -125,8 +127,9 @@ export function OperationForm({ operation, database, fields = {}, submitLabel, o
   }
 
   const errorId = `${uid}-error`;
+  // noValidate: the bounds guide the pickers, but the server decides and its message says why.
   return (
-    <form ref={form} className="op-form" onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate={false}>
+    <form ref={form} className="op-form" onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate>
       <fieldset disabled={locked || busy || !!job}>
         <legend className="sr-only">{op.title}</legend>
         <div className="op-fields">

@@ -21,7 +21,7 @@ export function Shell() {
         Skip to content
       </a>
       <header className="topbar">
-        <Link to="/" className="brand" aria-label="dbtools: search databases">
+        <Link to="/" className="brand">
           <span className="brand-mark" aria-hidden="true" />
           dbtools
         </Link>

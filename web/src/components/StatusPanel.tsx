@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import { formatDateTime, formatNumber, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
 import { ModeBadge } from './ModeBadge.js';
@@ -41,9 +42,12 @@ export function StatusPanel() {
         <div>
           <dt>Mode</dt>
           <dd>
-            <ModeBadge mode={db.mode} extraApps={db.extra_apps} /> <span className="muted">status</span>{' '}
-            <span className={db.locked ? 'status locked' : 'status'}>{db.status}</span>
+            <ModeBadge mode={db.mode} extraApps={db.extra_apps} />
           </dd>
+        </div>
+        <div>
+          <dt>Status</dt>
+          <dd className={db.locked ? 'status locked' : 'status'}>{db.status}</dd>
         </div>
         <div>
           <dt>Expiration date</dt>
@@ -63,7 +67,9 @@ export function StatusPanel() {
         {db.duplicate_of && (
           <div>
             <dt>Duplicate of</dt>
-            <dd>{db.duplicate_of}</dd>
+            <dd>
+              <Link to={'/databases/' + encodeURIComponent(db.duplicate_of)}>{db.duplicate_of}</Link>
+            </dd>
           </div>
         )}
       </dl>

@@ -41,7 +41,9 @@ export function SearchPage() {
     const onKey = (e: globalThis.KeyboardEvent) => {
       const t = e.target as HTMLElement;
       if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t.closest('input, textarea, select, [contenteditable="true"]')) return;
+      // Only where "/" is text being typed does it keep its meaning.
+      const typing = t instanceof HTMLInputElement ? !['checkbox', 'radio', 'button', 'submit'].includes(t.type) : false;
+      if (typing || t.closest('textarea, [contenteditable="true"]')) return;
       e.preventDefault();
       box.current?.focus();
       box.current?.select();
