@@ -87,6 +87,9 @@ export function webConsole(app: App) {
           .status(404)
           .send({ error: { code: 'not_found', message: `No route GET ${request.url.split('?')[0]}` } });
       }
+      const pathname = request.url.split('?')[0];
+      // A file of a newer build (another process rebuilt it): serve it from disk; never index.html for a file.
+      if (/\.[a-z0-9]+$/i.test(pathname)) return reply.sendFile(decodeURIComponent(pathname.slice(1)));
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html');
     });

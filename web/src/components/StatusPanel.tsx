@@ -27,7 +27,7 @@ export function StatusPanel() {
           <dt>Name</dt>
           <dd>{db.name}</dd>
         </div>
-        <div>
+        <div className="span-2">
           <dt>UUID</dt>
           <dd className="mono">{db.uuid}</dd>
         </div>
