@@ -70,6 +70,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        // helmet's default would send the console's own scripts to https:// when served over plain http.
+        upgradeInsecureRequests: null,
       },
     },
     frameguard: { action: 'deny' },

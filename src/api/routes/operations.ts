@@ -13,7 +13,14 @@ export function operationCatalog() {
     needsValidation: !!op.needsValidation,
     allowedWhenLocked: !!op.allowedWhenLocked,
     destructive: !!op.destructive,
-    input: z.toJSONSchema(op.input, { io: 'input', unrepresentable: 'any' }),
+    input: z.toJSONSchema(op.input, {
+      io: 'input',
+      unrepresentable: 'any',
+      // A date has no JSON Schema type of its own: say it is a date-time string so forms show a date picker.
+      override: ({ zodSchema, jsonSchema }) => {
+        if (zodSchema._zod.def.type === 'date') Object.assign(jsonSchema, { type: 'string', format: 'date-time' });
+      },
+    }),
   }));
 }
 

@@ -1,0 +1,58 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { DEMO_PASSWORD } from '../support/env.js';
+import { baseUrl } from '../support/platform.js';
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A fresh browser profile (no cookie, no sessionStorage) that fails the test on any page error. */
+export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+export function url(path: string): string {
+  return baseUrl() + path;
+}
+
+/** Logs in through the login page, the way an agent does. */
+export async function logIn(page: Page, login: string): Promise<void> {
+  await page.goto(url('/'));
+  await page.getByLabel('Login').fill(login);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Databases', level: 1 }).waitFor();
+}
+
+export async function openTools(page: Page, database: string): Promise<void> {
+  await page.goto(url('/databases/' + encodeURIComponent(database)));
+  await page.getByText('Current support level:').waitFor();
+}
+
+export function section(page: Page, title: string) {
+  return page.getByRole('region', { name: title, exact: true });
+}
+
+/** YYYY-MM-DD, `days` after today (UTC). */
+export function dayFromToday(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function noPageErrors(errors: string[]): void {
+  expect(errors, 'uncaught errors in the page').toEqual([]);
+}

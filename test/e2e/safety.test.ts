@@ -1,0 +1,151 @@
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { App } from '../../src/app.js';
+import { demoDatabases } from '../../src/demo/catalog.js';
+import { DEMO_PASSWORD } from '../support/env.js';
+import { connectTestApp } from '../support/platform.js';
+import { createTestTenant } from '../support/tenants.js';
+import { dayFromToday, launchBrowser, logIn, newPage, noPageErrors, openTools, section, url } from './browser.js';
+
+const require = createRequire(import.meta.url);
+const axeSource = (require('axe-core') as { source: string }).source;
+
+let browser: Browser;
+let app: App & { close(): Promise<void> };
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  app = await connectTestApp();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core run inside the page (evaluate is not subject to the page's CSP, unlike a script tag). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run()).violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+describe('the console is safe and accessible', () => {
+  test('hostile tenant and metabase data appear as text and no script runs', async () => {
+    const base = demoDatabases(app.now()).find((d) => d.metabase.name === 'acme-bakery')!;
+    const hostileStatus = 'open <b>bold</b><img src=x onerror=alert(2)>';
+    const hostileSubcode = '<script>alert(3)</script>';
+    const db = await createTestTenant(app, {
+      prefix: 'e2e-hostile',
+      metabase: { status: hostileStatus, subcode: hostileSubcode },
+      tenant: {
+        companies: [{ ...base.tenant.companies[0], name: '<script>alert(1)</script>' }, ...base.tenant.companies.slice(1)],
+        users: [base.tenant.users[0], { ...base.tenant.users[1], login: '<img src=x onerror=alert(1)>' }, ...base.tenant.users.slice(2)],
+      },
+    });
+    const { page, context, errors } = await newPage(browser);
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await logIn(page, 'technical');
+    await page.getByLabel('Search').fill(db.name);
+    await expect.poll(() => page.locator('table.results tbody').innerText()).toContain(hostileStatus);
+    await openTools(page, db.name);
+    const status = section(page, 'Database Status');
+    expect(await status.innerText()).toContain(hostileStatus);
+    expect(await status.innerText()).toContain(hostileSubcode);
+    const metabase = section(page, 'Metabase Information');
+    expect(await metabase.innerText()).toContain(hostileSubcode);
+    // Nothing was parsed as markup: no element came out of the data.
+    expect(await page.locator('img, b, main script').count()).toBe(0);
+    await page.waitForTimeout(500);
+    expect(dialogs).toEqual([]);
+    noPageErrors(errors);
+    await context.close();
+  });
+
+  test('axe reports no serious or critical violation on the login, search and Tools pages', async () => {
+    const { page, context } = await newPage(browser);
+    await page.goto(url('/login'));
+    await page.getByLabel('Login').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await logIn(page, 'technical');
+    await expect.poll(() => page.locator('table.results tbody tr').count()).toBeGreaterThan(5);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    for (const name of ['acme-bakery', 'panaderia-el-sol', 'northwind-coffee']) {
+      await openTools(page, name);
+      await section(page, 'Metabase Information').waitFor();
+      await page.locator('table.history tbody tr').first().waitFor();
+      expect(await seriousViolations(page), name).toEqual([]);
+    }
+    await context.close();
+  });
+
+  test('the whole path works with the keyboard alone', async () => {
+    const db = await createTestTenant(app, { prefix: 'e2e-keys' });
+    const { page, context, errors } = await newPage(browser);
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el ? `${el.tagName.toLowerCase()}#${el.id}|${el.getAttribute('aria-label') ?? el.textContent?.trim() ?? ''}` : '';
+    });
+    await page.goto(url('/'));
+    // The login field has the focus; Tab to the password; Enter submits.
+    await expect.poll(focused).toMatch(/^input#login/);
+    await page.keyboard.type('functional');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(DEMO_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Databases', level: 1 }).waitFor();
+
+    // "/" brings the focus back to the search box from anywhere.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toMatch(/^select#mode/);
+    await page.keyboard.press('/');
+    expect(await focused()).toMatch(/^input#q/);
+    await page.keyboard.type(db.uuid.slice(0, 13));
+    await expect.poll(() => page.locator('table.results tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('table.results tbody').innerText()).toContain(db.name);
+    // ↓ walks into the results, Enter opens.
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toContain(db.name);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: db.name, level: 1 }).waitFor();
+
+    // Tab to the trial's date picker, type a date, Enter submits.
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)) === 'date';
+    }
+    expect(reached).toBe(true);
+    const until = dayFromToday(12);
+    const [y, m, d] = until.split('-');
+    await page.keyboard.type(`${m}${d}${y}`);
+    await page.keyboard.press('Enter');
+    const trial = section(page, 'Trial Expiration');
+    await expect.poll(() => trial.locator('dl.facts dd').first().innerText()).toContain(until);
+
+    // Log out is reachable by keyboard too.
+    await page.getByRole('button', { name: 'Log out' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Password').waitFor();
+    noPageErrors(errors);
+    await context.close();
+  });
+});

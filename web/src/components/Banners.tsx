@@ -1,0 +1,59 @@
+import { formatDateTime, relative } from '../format.js';
+import { useToolsPage } from '../tools/context.js';
+import { OperationForm } from './OperationForm.js';
+
+/** Subscriptions in these states must be re-opened before a dropped database can come back. */
+const CLOSED = ['close', 'cancel'];
+
+function UndropAdvice() {
+  const { model, operations, policy } = useToolsPage();
+  const db = model.database;
+  if (CLOSED.includes(db.status)) {
+    return (
+      <p>
+        It cannot be undropped: its subscription is <strong>{db.status}</strong>. The subscription must be re-opened
+        first; the change may take up to about 20 minutes to be detected here.
+      </p>
+    );
+  }
+  if ('drop' in model.tools && operations?.some((o) => o.name === 'undrop')) {
+    return <OperationForm operation="undrop" submitLabel="Undrop" />;
+  }
+  const needed = policy?.accessMap.drop;
+  if (needed !== undefined && model.level.value < needed) {
+    const name = policy?.levels.find((l) => l.value === needed)?.name ?? `level ${needed}`;
+    return (
+      <p>
+        Undropping needs the {name} level; yours is {model.level.name}. Ask {name} to do it.
+      </p>
+    );
+  }
+  return <p>It can be undropped from its Drop section.</p>;
+}
+
+export function Banners() {
+  const { model } = useToolsPage();
+  const db = model.database;
+  return (
+    <>
+      {db.locked && (
+        <div className="banner locked" role="region" aria-labelledby="banner-locked">
+          <h2 id="banner-locked">Database Locked</h2>
+          <p>
+            Status: <strong className="mono">{db.status}</strong>. Every change is refused until the platform unlocks it.
+          </p>
+        </div>
+      )}
+      {db.mode === 'drop' && (
+        <div className="banner drop" role="region" aria-labelledby="banner-drop">
+          <h2 id="banner-drop">Drop mode</h2>
+          <p>
+            This database will be removed on <strong>{formatDateTime(db.expire_date)}</strong>
+            {db.expire_date ? ` (${relative(db.expire_date)})` : ''}. The customer can no longer connect to it.
+          </p>
+          <UndropAdvice />
+        </div>
+      )}
+    </>
+  );
+}

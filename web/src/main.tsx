@@ -1,0 +1,29 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { Shell } from './components/Shell.js';
+import { LoginPage } from './pages/Login.js';
+import { NotFoundPage } from './pages/NotFound.js';
+import { PolicyPage } from './pages/Policy.js';
+import { SearchPage } from './pages/Search.js';
+import { ToolsPage } from './pages/Tools.js';
+import { SessionProvider } from './session.js';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <SessionProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route path="/login" element={<LoginPage />} />
+          <Route element={<Shell />}>
+            <Route index element={<SearchPage />} />
+            <Route path="databases/:name" element={<ToolsPage />} />
+            <Route path="policy" element={<PolicyPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </SessionProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,249 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { errorMessage, get } from '../api.js';
+import { ModeBadge } from '../components/ModeBadge.js';
+import { formatDateTime } from '../format.js';
+import type { DatabaseListItem, SearchAnswer } from '../types.js';
+
+const PAGE = 50;
+const FILTERS = ['q', 'mode', 'status', 'server'] as const;
+
+function searchPath(params: URLSearchParams, cursor?: string): string {
+  const query = new URLSearchParams();
+  for (const f of FILTERS) {
+    const v = params.get(f)?.trim();
+    if (v) query.set(f, v);
+  }
+  query.set('limit', String(PAGE));
+  if (cursor) query.set('cursor', cursor);
+  return '/api/databases?' + query.toString();
+}
+
+const toolsUrl = (name: string) => '/databases/' + encodeURIComponent(name);
+
+export function SearchPage() {
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const box = useRef<HTMLInputElement>(null);
+  // What is typed, ahead of the URL (which follows after a short pause).
+  const [typed, setTyped] = useState(params.get('q') ?? '');
+  const [items, setItems] = useState<DatabaseListItem[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string>();
+  const [loading, setLoading] = useState(true);
+  const request = useRef(0);
+  const key = searchPath(params);
+
+  useEffect(() => {
+    document.title = 'Search · dbtools';
+    box.current?.focus();
+    // "/" anywhere but in a field jumps to the search box.
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      // Only where "/" is text being typed does it keep its meaning.
+      const typing = t instanceof HTMLInputElement ? !['checkbox', 'radio', 'button', 'submit'].includes(t.type) : false;
+      if (typing || t.closest('textarea, [contenteditable="true"]')) return;
+      e.preventDefault();
+      box.current?.focus();
+      box.current?.select();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  useEffect(() => {
+    const handle = setTimeout(() => {
+      if ((params.get('q') ?? '') === typed) return;
+      const next = new URLSearchParams(params);
+      if (typed) next.set('q', typed);
+      else next.delete('q');
+      setParams(next, { replace: true });
+    }, 150);
+    return () => clearTimeout(handle);
+  }, [typed, params, setParams]);
+
+  useEffect(() => {
+    const id = ++request.current;
+    setLoading(true);
+    get<SearchAnswer>(key).then(
+      (a) => {
+        if (id !== request.current) return;
+        setItems(a.items);
+        setNextCursor(a.nextCursor);
+        setError(undefined);
+        setLoading(false);
+      },
+      (e: unknown) => {
+        if (id !== request.current) return;
+        setError(errorMessage(e));
+        setLoading(false);
+      },
+    );
+  }, [key]);
+
+  async function more() {
+    if (!nextCursor) return;
+    const id = ++request.current;
+    setLoading(true);
+    try {
+      const a = await get<SearchAnswer>(searchPath(params, nextCursor));
+      if (id !== request.current) return;
+      setItems((prev) => [...prev, ...a.items]);
+      setNextCursor(a.nextCursor);
+    } catch (e) {
+      if (id === request.current) setError(errorMessage(e));
+    } finally {
+      if (id === request.current) setLoading(false);
+    }
+  }
+
+  function setFilter(name: (typeof FILTERS)[number], value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  }
+
+  function onBoxKey(e: KeyboardEvent<HTMLInputElement>) {
+    if (e.key === 'Enter' && items.length > 0 && (params.get('q') ?? '') === typed) {
+      e.preventDefault();
+      navigate(toolsUrl(items[0].name));
+    } else if (e.key === 'ArrowDown') {
+      const first = document.querySelector<HTMLAnchorElement>('.results tbody a');
+      if (first) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  }
+
+  function onRowKey(e: KeyboardEvent<HTMLTableRowElement>) {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    const row = e.currentTarget;
+    const sibling = (e.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling) as HTMLElement | null;
+    const target = sibling?.querySelector<HTMLAnchorElement>('a') ?? (e.key === 'ArrowUp' ? box.current : null);
+    if (target) {
+      e.preventDefault();
+      target.focus();
+    }
+  }
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>Databases</h1>
+        <p className="muted">
+          Name, uuid prefix or subscription code. Press <kbd>/</kbd> to search, <kbd>Enter</kbd> to open the first
+          result, <kbd>↓</kbd> to walk the list.
+        </p>
+      </div>
+      <form className="search-bar" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div className="field grow">
+          <label htmlFor="q">Search</label>
+          <input
+            ref={box}
+            id="q"
+            type="search"
+            value={typed}
+            placeholder="acme, 3f2a…, M2301…"
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => setTyped(e.target.value)}
+            onKeyDown={onBoxKey}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="mode">Mode</label>
+          <select id="mode" value={params.get('mode') ?? ''} onChange={(e) => setFilter('mode', e.target.value)}>
+            <option value="">Any</option>
+            <option value="trial">trial</option>
+            <option value="paid">paid</option>
+            <option value="drop">drop</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="status">Status</label>
+          <select id="status" value={params.get('status') ?? ''} onChange={(e) => setFilter('status', e.target.value)}>
+            <option value="">Any</option>
+            {['open', 'pending', 'close', 'cancel', 'maintenance'].map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="server">Server</label>
+          <input
+            id="server"
+            defaultValue={params.get('server') ?? ''}
+            placeholder="any"
+            size={10}
+            onBlur={(e) => setFilter('server', e.target.value.trim())}
+            onKeyDown={(e) => e.key === 'Enter' && setFilter('server', e.currentTarget.value.trim())}
+          />
+        </div>
+      </form>
+
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="table-wrap">
+        <table className="results" aria-busy={loading}>
+          <caption className="sr-only">Databases matching the search</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Status</th>
+              <th scope="col">Version</th>
+              <th scope="col">Expiry</th>
+              <th scope="col">Duplicate of</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <tr key={d.name} onClick={() => navigate(toolsUrl(d.name))} onKeyDown={onRowKey}>
+                <td>
+                  <Link to={toolsUrl(d.name)} onClick={(e) => e.stopPropagation()}>
+                    {d.name}
+                  </Link>
+                  <div className="sub mono">{d.uuid}</div>
+                </td>
+                <td>
+                  <ModeBadge mode={d.mode} extraApps={d.extra_apps} />
+                </td>
+                <td>
+                  <span className={d.status.includes('maintenance') ? 'status locked' : 'status'}>{d.status}</span>
+                </td>
+                <td className="mono">{d.version}</td>
+                <td className="nowrap">{d.expire_date ? formatDateTime(d.expire_date) : '—'}</td>
+                <td>{d.duplicate_of ?? ''}</td>
+              </tr>
+            ))}
+            {!loading && items.length === 0 && !error && (
+              <tr>
+                <td colSpan={6} className="empty">
+                  No database matches.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <div className="table-foot">
+        <span className="muted" role="status">
+          {loading ? 'Loading…' : `${items.length} shown${nextCursor ? ', more available' : ''}`}
+        </span>
+        {nextCursor && (
+          <button type="button" className="button" onClick={() => void more()} disabled={loading}>
+            More
+          </button>
+        )}
+      </div>
+    </>
+  );
+}

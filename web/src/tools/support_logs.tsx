@@ -1,0 +1,84 @@
+import { useEffect, useState } from 'react';
+import { databasePath } from '../api.js';
+import { displayValue, formatDateTime } from '../format.js';
+import { useGet } from '../load.js';
+import type { SupportLogPage } from '../types.js';
+import { defineToolSection } from './define.js';
+
+function inputsText(inputs: Record<string, unknown>): string {
+  const entries = Object.entries(inputs ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k}: ${displayValue(v)}`).join(', ') : '—';
+}
+
+function History({ database, version }: { database: string; version: unknown }) {
+  const [page, setPage] = useState(1);
+  const logs = useGet<SupportLogPage>(`${databasePath(database)}/support-logs?page=${page}`);
+  const { reload } = logs;
+  // A new page model (after an operation) means a new entry: read the history again.
+  useEffect(() => reload(), [version, reload]);
+  const data = logs.data;
+  return (
+    <>
+      {logs.error && (
+        <p className="error" role="alert">
+          {logs.error}
+        </p>
+      )}
+      <div className="table-wrap">
+        <table className="history" aria-busy={logs.loading}>
+          <caption className="sr-only">Support operations, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">Agent</th>
+              <th scope="col">Operation</th>
+              <th scope="col">Inputs</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.entries.map((e) => (
+              <tr key={e.id}>
+                <td className="nowrap">{formatDateTime(e.at)}</td>
+                <td>{e.agent_login}</td>
+                <td className="mono">{e.operation}</td>
+                <td className="mono small">{inputsText(e.inputs)}</td>
+                <td>
+                  <span className={`badge outcome-${e.outcome}`}>{e.outcome}</span>
+                  {e.message && <div className="sub">{e.message}</div>}
+                </td>
+              </tr>
+            ))}
+            {data && data.entries.length === 0 && (
+              <tr>
+                <td colSpan={5} className="empty">
+                  No support operation yet.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      {data && data.pages > 1 && (
+        <nav className="pager" aria-label="History pages">
+          <button type="button" className="button small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            Newer
+          </button>
+          <span className="muted">
+            Page {data.page} of {data.pages}
+          </span>
+          <button type="button" className="button small" disabled={page >= data.pages} onClick={() => setPage(page + 1)}>
+            Older
+          </button>
+        </nav>
+      )}
+    </>
+  );
+}
+
+export const supportLogsSection = defineToolSection<Record<string, never>>({
+  key: 'support_logs',
+  title: 'Support Operations History',
+  wide: true,
+  Component: ({ page }) => <History database={page.database.name} version={page} />,
+});

@@ -1,0 +1,29 @@
+import { displayValue } from '../format.js';
+import { defineToolSection } from './define.js';
+
+interface Model {
+  metabase: Record<string, unknown>;
+}
+
+export const techLogsSection = defineToolSection<Model>({
+  key: 'tech_logs',
+  title: 'Metabase Information',
+  wide: true,
+  Component: ({ model }) => (
+    <div className="table-wrap">
+      <table className="kv">
+        <caption className="sr-only">Every field of the database’s metabase row</caption>
+        <tbody>
+          {Object.entries(model.metabase ?? {}).map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row" className="mono">
+                {k}
+              </th>
+              <td className="mono">{displayValue(v)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  ),
+});

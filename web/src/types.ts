@@ -1,0 +1,141 @@
+/** Shapes of the API answers the console reads (see /api/openapi.json). */
+
+export interface Agent {
+  login: string;
+  name: string;
+  level: number;
+  levelName: string;
+}
+
+export type Mode = 'trial' | 'paid' | 'drop';
+
+export interface DatabaseListItem {
+  name: string;
+  uuid: string;
+  mode: Mode;
+  status: string;
+  version: string;
+  expire_date: string | null;
+  duplicate_of: string | null;
+  subcode: string | null;
+  extra_apps: boolean;
+  state: 'active' | 'removed';
+  server: string;
+}
+
+export interface SearchAnswer {
+  items: DatabaseListItem[];
+  nextCursor: string | null;
+}
+
+export interface DatabaseModel {
+  name: string;
+  uuid: string;
+  mode: Mode;
+  extra_apps: boolean;
+  status: string;
+  expire_date: string | null;
+  version: string;
+  subcode: string | null;
+  server: string | null;
+  create_date: string;
+  duplicate_of: string | null;
+  secure: boolean;
+  email_daily_count: number;
+  email_daily_limit: number;
+  ext_email_daily_count: number;
+  email_total_count: number;
+  duplicate_limit: number;
+  state: 'active' | 'removed';
+  locked: boolean;
+}
+
+/** What every tool entry may carry besides its own fields. */
+export interface ToolModelBase {
+  /** The section could not be loaded (tenant unreachable...): shown instead of its content. */
+  error?: string;
+  /** A long operation running on this section: its job id, so a refreshed page shows its progress. */
+  job?: string | number | { id: string | number };
+  /** The number to type back for operations that need one. */
+  validationNumber?: string;
+}
+
+export type ToolModel = ToolModelBase & Record<string, unknown>;
+
+export interface PageModel {
+  database: DatabaseModel;
+  level: { value: number; name: string };
+  tools: Record<string, ToolModel>;
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  format?: string;
+  description?: string;
+  title?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  enum?: unknown[];
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+export interface OperationInfo {
+  name: string;
+  access: string;
+  title: string;
+  summary: string;
+  needsValidation: boolean;
+  allowedWhenLocked: boolean;
+  destructive: boolean;
+  input: JsonSchema;
+}
+
+export interface LevelLimits {
+  trialDays: number;
+  emailLimit: number;
+  duplicateLimit: number | null;
+  duplicateExtensionDays: number;
+}
+
+export interface PolicyAnswer {
+  levels: { value: number; name: string }[];
+  accessMap: Record<string, number>;
+  limits: Record<string, LevelLimits>;
+  mine: { level: number; name: string; limits: LevelLimits };
+}
+
+export interface SupportLogEntry {
+  id: string;
+  at: string;
+  agent_login: string;
+  agent_level: number;
+  operation: string;
+  inputs: Record<string, unknown>;
+  outcome: 'success' | 'failure';
+  message: string | null;
+}
+
+export interface SupportLogPage {
+  entries: SupportLogEntry[];
+  page: number;
+  pages: number;
+}
+
+export interface Job {
+  id: string | number;
+  kind: string;
+  database: string;
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  progress: number;
+  step: string | null;
+  /** An ISO date, or seconds left. */
+  eta: string | number | null;
+  result?: unknown;
+  error?: string | null;
+}
