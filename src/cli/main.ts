@@ -6,7 +6,11 @@ import { Command } from 'commander';
 import { ApiClient, ApiError } from './client.js';
 import { agentsCommand } from './agents.js';
 
-const tokenFile = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'dbtools', 'token.json');
+const tokenFile = path.join(
+  process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'),
+  'dbtools',
+  'token.json',
+);
 
 async function savedToken(): Promise<{ url: string; token: string } | undefined> {
   return readFile(tokenFile, 'utf8')
@@ -16,9 +20,10 @@ async function savedToken(): Promise<{ url: string; token: string } | undefined>
 
 async function client(): Promise<ApiClient> {
   const saved = await savedToken();
-  const url = process.env.DBTOOLS_URL ?? saved?.url ?? 'http://127.0.0.1:8080';
-  const token = process.env.DBTOOLS_TOKEN ?? (saved?.url === url ? saved.token : undefined);
-  if (!token) throw new ApiError(401, 'unauthenticated', 'No API token: run `dbtools login` or set DBTOOLS_TOKEN.');
+  const url = process.env.DBTOOLS_URL || (saved?.url ?? 'http://127.0.0.1:8080');
+  const token = process.env.DBTOOLS_TOKEN || (saved?.url === url ? saved.token : undefined);
+  if (!token)
+    throw new ApiError(401, 'unauthenticated', 'No API token: run `dbtools login` or set DBTOOLS_TOKEN.');
   return new ApiClient(url, token);
 }
 
@@ -27,9 +32,14 @@ function print(value: unknown, json: boolean, human: () => string): void {
 }
 
 function table(rows: Record<string, unknown>[], columns: string[]): string {
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v));
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(columns), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
@@ -53,10 +63,10 @@ program
   .command('login [login]')
   .description('Log in and keep an API token for the next commands')
   .action(async (login?: string) => {
-    const url = process.env.DBTOOLS_URL ?? 'http://127.0.0.1:8080';
+    const url = process.env.DBTOOLS_URL || 'http://127.0.0.1:8080';
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     const user = login ?? (await rl.question('Login: '));
-    const password = process.env.DBTOOLS_PASSWORD ?? (await rl.question('Password: '));
+    const password = process.env.DBTOOLS_PASSWORD || (await rl.question('Password: '));
     rl.close();
     const token = await new ApiClient(url).loginForToken(user, password, `cli@${hostname()}`);
     await mkdir(path.dirname(tokenFile), { recursive: true });
@@ -72,21 +82,37 @@ program
   .option('--server <server>')
   .option('--limit <n>', 'how many', '50')
   .option('--json')
-  .action(async (query: string | undefined, opts: { mode?: string; status?: string; server?: string; limit: string; json?: boolean }) => {
-    const params = new URLSearchParams({ limit: opts.limit });
-    for (const [k, v] of Object.entries({ q: query, mode: opts.mode, status: opts.status, server: opts.server })) {
-      if (v) params.set(k, v);
-    }
-    const res = await (await client()).request<{ items: Record<string, unknown>[] }>('GET', `/api/databases?${params}`);
-    print(res.items, !!opts.json, () => table(res.items, ['name', 'mode', 'status', 'version', 'expire_date', 'duplicate_of']));
-  });
+  .action(
+    async (
+      query: string | undefined,
+      opts: { mode?: string; status?: string; server?: string; limit: string; json?: boolean },
+    ) => {
+      const params = new URLSearchParams({ limit: opts.limit });
+      for (const [k, v] of Object.entries({
+        q: query,
+        mode: opts.mode,
+        status: opts.status,
+        server: opts.server,
+      })) {
+        if (v) params.set(k, v);
+      }
+      const res = await (
+        await client()
+      ).request<{ items: Record<string, unknown>[] }>('GET', `/api/databases?${params}`);
+      print(res.items, !!opts.json, () =>
+        table(res.items, ['name', 'mode', 'status', 'version', 'expire_date', 'duplicate_of']),
+      );
+    },
+  );
 
 program
   .command('show <name>')
   .description('The Tools page of a database')
   .option('--json')
   .action(async (name: string, opts: { json?: boolean }) => {
-    const page = await (await client()).request<{ database: Record<string, unknown>; level: { name: string }; tools: Record<string, unknown> }>(
+    const page = await (
+      await client()
+    ).request<{ database: Record<string, unknown>; level: { name: string }; tools: Record<string, unknown> }>(
       'GET',
       `/api/databases/${encodeURIComponent(name)}`,
     );
@@ -104,7 +130,9 @@ program
   .description('Run an operation: dbtools run acme-bakery extend-trial until=2027-01-31')
   .option('--json')
   .action(async (name: string, operation: string, pairs: string[], opts: { json?: boolean }) => {
-    const res = await (await client()).request<unknown>(
+    const res = await (
+      await client()
+    ).request<unknown>(
       'POST',
       `/api/databases/${encodeURIComponent(name)}/operations/${encodeURIComponent(operation)}`,
       parsePairs(pairs),
@@ -118,12 +146,18 @@ program
   .option('--page <n>', 'page', '1')
   .option('--json')
   .action(async (name: string, opts: { page: string; json?: boolean }) => {
-    const res = await (await client()).request<{ entries: Record<string, unknown>[]; page: number; pages: number }>(
+    const res = await (
+      await client()
+    ).request<{ entries: Record<string, unknown>[]; page: number; pages: number }>(
       'GET',
       `/api/databases/${encodeURIComponent(name)}/support-logs?page=${encodeURIComponent(opts.page)}`,
     );
-    print(res, !!opts.json, () =>
-      table(res.entries, ['at', 'agent_login', 'operation', 'outcome', 'message']) + `\npage ${res.page}/${res.pages}`,
+    print(
+      res,
+      !!opts.json,
+      () =>
+        table(res.entries, ['at', 'agent_login', 'operation', 'outcome', 'message']) +
+        `\npage ${res.page}/${res.pages}`,
     );
   });
 
