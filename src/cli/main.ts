@@ -6,11 +6,7 @@ import { Command } from 'commander';
 import { ApiClient, ApiError } from './client.js';
 import { agentsCommand } from './agents.js';
 
-const tokenFile = path.join(
-  process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'),
-  'dbtools',
-  'token.json',
-);
+const tokenFile = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'dbtools', 'token.json');
 
 async function savedToken(): Promise<{ url: string; token: string } | undefined> {
   return readFile(tokenFile, 'utf8')
@@ -22,8 +18,7 @@ async function client(): Promise<ApiClient> {
   const saved = await savedToken();
   const url = process.env.DBTOOLS_URL || (saved?.url ?? 'http://127.0.0.1:8080');
   const token = process.env.DBTOOLS_TOKEN || (saved?.url === url ? saved.token : undefined);
-  if (!token)
-    throw new ApiError(401, 'unauthenticated', 'No API token: run `dbtools login` or set DBTOOLS_TOKEN.');
+  if (!token) throw new ApiError(401, 'unauthenticated', 'No API token: run `dbtools login` or set DBTOOLS_TOKEN.');
   return new ApiClient(url, token);
 }
 
@@ -32,14 +27,9 @@ function print(value: unknown, json: boolean, human: () => string): void {
 }
 
 function table(rows: Record<string, unknown>[], columns: string[]): string {
-  const cell = (v: unknown) =>
-    v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) =>
-    vals
-      .map((v, i) => v.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(columns), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
@@ -82,37 +72,21 @@ program
   .option('--server <server>')
   .option('--limit <n>', 'how many', '50')
   .option('--json')
-  .action(
-    async (
-      query: string | undefined,
-      opts: { mode?: string; status?: string; server?: string; limit: string; json?: boolean },
-    ) => {
-      const params = new URLSearchParams({ limit: opts.limit });
-      for (const [k, v] of Object.entries({
-        q: query,
-        mode: opts.mode,
-        status: opts.status,
-        server: opts.server,
-      })) {
-        if (v) params.set(k, v);
-      }
-      const res = await (
-        await client()
-      ).request<{ items: Record<string, unknown>[] }>('GET', `/api/databases?${params}`);
-      print(res.items, !!opts.json, () =>
-        table(res.items, ['name', 'mode', 'status', 'version', 'expire_date', 'duplicate_of']),
-      );
-    },
-  );
+  .action(async (query: string | undefined, opts: { mode?: string; status?: string; server?: string; limit: string; json?: boolean }) => {
+    const params = new URLSearchParams({ limit: opts.limit });
+    for (const [k, v] of Object.entries({ q: query, mode: opts.mode, status: opts.status, server: opts.server })) {
+      if (v) params.set(k, v);
+    }
+    const res = await (await client()).request<{ items: Record<string, unknown>[] }>('GET', `/api/databases?${params}`);
+    print(res.items, !!opts.json, () => table(res.items, ['name', 'mode', 'status', 'version', 'expire_date', 'duplicate_of']));
+  });
 
 program
   .command('show <name>')
   .description('The Tools page of a database')
   .option('--json')
   .action(async (name: string, opts: { json?: boolean }) => {
-    const page = await (
-      await client()
-    ).request<{ database: Record<string, unknown>; level: { name: string }; tools: Record<string, unknown> }>(
+    const page = await (await client()).request<{ database: Record<string, unknown>; level: { name: string }; tools: Record<string, unknown> }>(
       'GET',
       `/api/databases/${encodeURIComponent(name)}`,
     );
@@ -130,9 +104,7 @@ program
   .description('Run an operation: dbtools run acme-bakery extend-trial until=2027-01-31')
   .option('--json')
   .action(async (name: string, operation: string, pairs: string[], opts: { json?: boolean }) => {
-    const res = await (
-      await client()
-    ).request<unknown>(
+    const res = await (await client()).request<unknown>(
       'POST',
       `/api/databases/${encodeURIComponent(name)}/operations/${encodeURIComponent(operation)}`,
       parsePairs(pairs),
@@ -146,18 +118,12 @@ program
   .option('--page <n>', 'page', '1')
   .option('--json')
   .action(async (name: string, opts: { page: string; json?: boolean }) => {
-    const res = await (
-      await client()
-    ).request<{ entries: Record<string, unknown>[]; page: number; pages: number }>(
+    const res = await (await client()).request<{ entries: Record<string, unknown>[]; page: number; pages: number }>(
       'GET',
       `/api/databases/${encodeURIComponent(name)}/support-logs?page=${encodeURIComponent(opts.page)}`,
     );
-    print(
-      res,
-      !!opts.json,
-      () =>
-        table(res.entries, ['at', 'agent_login', 'operation', 'outcome', 'message']) +
-        `\npage ${res.page}/${res.pages}`,
+    print(res, !!opts.json, () =>
+      table(res.entries, ['at', 'agent_login', 'operation', 'outcome', 'message']) + `\npage ${res.page}/${res.pages}`,
     );
   });
 
