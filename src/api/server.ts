@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { z } from 'zod';
@@ -64,9 +59,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     // Refusals Fastify makes before any route runs (an undecodable URL...) keep the error shape.
     frameworkErrors: (error, _request, reply) => {
       // The option's reply type is generic over the route; this answer fits every route.
-      void (reply as unknown as FastifyReply)
-        .status(400)
-        .send({ error: { code: 'bad_request', message: error.message } });
+      void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'bad_request', message: error.message } });
     },
   });
 
@@ -93,11 +86,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   });
   server.addHook('onResponse', async (request, reply) => {
     requestDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unknown',
-        status: String(reply.statusCode),
-      },
+      { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
   });
@@ -112,16 +101,10 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       return reply.status(status).send({ error: { code: 'bad_request', message: (error as Error).message } });
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .status(500)
-      .send({ error: { code: 'internal', message: 'Internal error; the request id is ' + request.id } });
+    return reply.status(500).send({ error: { code: 'internal', message: 'Internal error; the request id is ' + request.id } });
   });
   server.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` },
-      }),
+    reply.status(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
   for (const route of routes as AnyRoute[]) {
@@ -130,14 +113,9 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       url: route.url,
       handler: async (request, reply) => {
         const agent = route.auth === 'agent' ? await authenticate(app, request) : undefined;
-        for (const [where, value] of [
-          ['path', request.params],
-          ['query', request.query],
-          ['body', request.body],
-        ] as const) {
+        for (const [where, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
           const bad = unstorableText(value, where);
-          if (bad)
-            throw new BadRequest(`Invalid ${bad}: text may not hold NUL characters or unpaired surrogates.`);
+          if (bad) throw new BadRequest(`Invalid ${bad}: text may not hold NUL characters or unpaired surrogates.`);
         }
         if (route.body && request.body === undefined && route.method !== 'GET') {
           throw new BadRequest('This request needs a JSON body.');

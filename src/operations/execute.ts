@@ -27,9 +27,7 @@ function redact(input: unknown, secrets: string[]): Record<string, unknown> {
 }
 
 export function formatZodError(error: z.ZodError): string {
-  return error.issues
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 }
 
 /**
@@ -47,11 +45,7 @@ export async function executeOperation(app: App, req: ExecuteRequest): Promise<u
  * The same path for an operation given as a declaration rather than by its registered name
  * (tests run operations made to fail through it).
  */
-export async function executeOperationDef(
-  app: App,
-  op: Operation,
-  req: Omit<ExecuteRequest, 'operation'>,
-): Promise<unknown> {
+export async function executeOperationDef(app: App, op: Operation, req: Omit<ExecuteRequest, 'operation'>): Promise<unknown> {
   if (!isValidDatabaseName(req.database) || !(await findDatabase(app.metabase, req.database))) {
     throw new NotFound(`There is no database named "${req.database}".`);
   }
@@ -75,12 +69,9 @@ export async function executeOperationDef(
   try {
     const result = await app.metabase.transaction().execute(async (tx) => {
       const database = await lockDatabase(tx, req.database);
-      if (!database || database.state !== 'active')
-        throw new NotFound(`The database ${req.database} no longer exists.`);
+      if (!database || database.state !== 'active') throw new NotFound(`The database ${req.database} no longer exists.`);
       if (isLocked(database) && !op.allowedWhenLocked) {
-        throw new Conflict(
-          `The database is locked (${database.status}): no change is possible until it is unlocked.`,
-        );
+        throw new Conflict(`The database is locked (${database.status}): no change is possible until it is unlocked.`);
       }
       const schema = op.needsValidation
         ? z.intersection(op.input, z.object({ validation: z.coerce.string() }))
@@ -88,10 +79,7 @@ export async function executeOperationDef(
       const parsed = schema.safeParse(req.input ?? {});
       if (!parsed.success) throw new Invalid(formatZodError(parsed.error));
       const { validation, ...input } = parsed.data as Record<string, unknown>;
-      if (
-        op.needsValidation &&
-        validation !== app.policy.validationNumber(req.agent.id, database.name, op.name, app.now())
-      ) {
+      if (op.needsValidation && validation !== app.policy.validationNumber(req.agent.id, database.name, op.name, app.now())) {
         throw new Invalid('The validation number is wrong: type the number shown next to this tool.');
       }
       const out = await op.run({
@@ -111,8 +99,7 @@ export async function executeOperationDef(
     return result;
   } catch (e) {
     const message = e instanceof DomainError ? e.message : 'Internal error';
-    if (!(e instanceof DomainError))
-      app.log.error({ err: e, operation: op.name, database: req.database }, 'operation failed');
+    if (!(e instanceof DomainError)) app.log.error({ err: e, operation: op.name, database: req.database }, 'operation failed');
     await insertSupportLog(app.metabase, audit('failure', message));
     operationsCounter.inc({ operation: op.name, outcome: 'failure' });
     throw e;
