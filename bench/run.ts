@@ -60,6 +60,20 @@ async function main(): Promise<void> {
   });
   const platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
   const http = await createServer(platform.app);
+  // Interrupted, the bench still stops its cluster and removes its folder.
+  let interrupted = false;
+  const interrupt = () => {
+    interrupted = true;
+    void http
+      .close()
+      .finally(() =>
+        platform
+          .close()
+          .finally(() => rm(dataDir, { recursive: true, force: true }).finally(() => process.exit(130))),
+      );
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     await seedDemoPlatform(platform.app, platform.embeddedServer!);
     await http.listen({ host: '127.0.0.1', port: 0 });
@@ -79,9 +93,11 @@ async function main(): Promise<void> {
     }
     process.stdout.write('\n' + table(rows) + '\n');
   } finally {
-    await http.close();
-    await platform.close();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!interrupted) {
+      await http.close();
+      await platform.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }
 }
 

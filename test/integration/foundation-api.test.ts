@@ -127,3 +127,24 @@ describe('system routes', () => {
     }
   });
 });
+
+describe('search plans', () => {
+  it('the windowed text search answers exactly what one ordered query answers, page after page', async () => {
+    const { searchDatabases } = await import('../../src/metabase/repositories/databases.js');
+    const terms = ['bak', 'bakery', 'law', 'dup', 'zzz', 'ery', 'acme', 'M2', 'de-', '-dup-'];
+    for (const q of terms) {
+      for (const limit of [1, 3, 7]) {
+        for (const orderedWindow of [1, 2, 5, 20]) {
+          let after: string | undefined;
+          for (let page = 0; page < 4; page++) {
+            const plain = await searchDatabases(app.metabase, { q, limit, after, orderedWindow: 1_000_000 });
+            const windowed = await searchDatabases(app.metabase, { q, limit, after, orderedWindow });
+            expect(names(windowed), `${q} limit ${limit} window ${orderedWindow} after ${after}`).toEqual(names(plain));
+            if (plain.length < limit) break;
+            after = plain[plain.length - 1].name;
+          }
+        }
+      }
+    }
+  });
+});
