@@ -139,7 +139,9 @@ describe('search plans', () => {
           for (let page = 0; page < 4; page++) {
             const plain = await searchDatabases(app.metabase, { q, limit, after, orderedWindow: 1_000_000 });
             const windowed = await searchDatabases(app.metabase, { q, limit, after, orderedWindow });
-            expect(names(windowed), `${q} limit ${limit} window ${orderedWindow} after ${after}`).toEqual(names(plain));
+            expect(names(windowed), `${q} limit ${limit} window ${orderedWindow} after ${after}`).toEqual(
+              names(plain),
+            );
             if (plain.length < limit) break;
             after = plain[plain.length - 1].name;
           }
