@@ -39,6 +39,7 @@ const responses = {
   '404': { description: 'Not found', content: { 'application/json': { schema: errorSchema } } },
   '409': { description: 'Conflict with the database state', content: { 'application/json': { schema: errorSchema } } },
   '422': { description: 'Invalid input or over the level limit', content: { 'application/json': { schema: errorSchema } } },
+  '429': { description: 'Too many failed logins', content: { 'application/json': { schema: errorSchema } } },
 };
 
 /** OpenAPI 3.1, generated from the route schemas and the operation registry. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import type { AgentRow } from '../metabase/schema.js';
 import { formatZodError } from '../operations/execute.js';
 import { SESSION_COOKIE, sameSecret, sessionAgent, tokenAgent } from './auth.js';
 import { requestDuration } from './metrics.js';
+import { unstorableText } from './request-text.js';
 import type { AnyRoute } from './route.js';
 import { routes } from './routes/index.js';
 
@@ -55,6 +56,11 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Refusals Fastify makes before any route runs (an undecodable URL...) keep the error shape.
+    frameworkErrors: (error, _request, reply) => {
+      // The option's reply type is generic over the route; this answer fits every route.
+      void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'bad_request', message: error.message } });
+    },
   });
 
   await server.register(cookie);
@@ -109,6 +115,10 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       url: route.url,
       handler: async (request, reply) => {
         const agent = route.auth === 'agent' ? await authenticate(app, request) : undefined;
+        for (const [where, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
+          const bad = unstorableText(value, where);
+          if (bad) throw new BadRequest(`Invalid ${bad}: text may not hold NUL characters or unpaired surrogates.`);
+        }
         if (route.body && request.body === undefined && route.method !== 'GET') {
           throw new BadRequest('This request needs a JSON body.');
         }

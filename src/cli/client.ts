@@ -26,7 +26,13 @@ export class ApiClient {
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    const data = text ? (JSON.parse(text) as unknown) : undefined;
+    let data: unknown;
+    try {
+      data = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      // Not dbtools answering (a proxy's error page, a wrong DBTOOLS_URL): say so plainly.
+      throw new ApiError(res.status, 'not_json', `${this.baseUrl} answered HTTP ${res.status}, not JSON: is DBTOOLS_URL right?`);
+    }
     if (!res.ok) {
       const err = (data as { error?: { code: string; message: string } } | undefined)?.error;
       throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`);

@@ -16,8 +16,8 @@ async function savedToken(): Promise<{ url: string; token: string } | undefined>
 
 async function client(): Promise<ApiClient> {
   const saved = await savedToken();
-  const url = process.env.DBTOOLS_URL ?? saved?.url ?? 'http://127.0.0.1:8080';
-  const token = process.env.DBTOOLS_TOKEN ?? (saved?.url === url ? saved.token : undefined);
+  const url = process.env.DBTOOLS_URL || (saved?.url ?? 'http://127.0.0.1:8080');
+  const token = process.env.DBTOOLS_TOKEN || (saved?.url === url ? saved.token : undefined);
   if (!token) throw new ApiError(401, 'unauthenticated', 'No API token: run `dbtools login` or set DBTOOLS_TOKEN.');
   return new ApiClient(url, token);
 }
@@ -53,10 +53,10 @@ program
   .command('login [login]')
   .description('Log in and keep an API token for the next commands')
   .action(async (login?: string) => {
-    const url = process.env.DBTOOLS_URL ?? 'http://127.0.0.1:8080';
+    const url = process.env.DBTOOLS_URL || 'http://127.0.0.1:8080';
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     const user = login ?? (await rl.question('Login: '));
-    const password = process.env.DBTOOLS_PASSWORD ?? (await rl.question('Password: '));
+    const password = process.env.DBTOOLS_PASSWORD || (await rl.question('Password: '));
     rl.close();
     const token = await new ApiClient(url).loginForToken(user, password, `cli@${hostname()}`);
     await mkdir(path.dirname(tokenFile), { recursive: true });

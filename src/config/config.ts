@@ -67,7 +67,11 @@ function readConfigFile(file: string): z.infer<typeof fileSchema> {
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid DBTOOLS_CONFIG ${file}: key "${issue.path.join('.')}": ${issue.message}`);
+    // An unknown key is reported on its parent: name the key itself.
+    const key = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])].join(
+      '.',
+    );
+    throw new ConfigError(`Invalid DBTOOLS_CONFIG ${file}: key "${key}": ${issue.message}`);
   }
   return parsed.data;
 }
@@ -89,7 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = env.DBTOOLS_CONFIG ? readConfigFile(env.DBTOOLS_CONFIG) : {};
   const accessMap = { ...DEFAULT_ACCESS_MAP, ...(file.accessMap ?? {}) };
   const unknownKey = Object.keys(file.accessMap ?? {}).find((k) => !(k in DEFAULT_ACCESS_MAP));
-  if (unknownKey) throw new ConfigError(`Invalid DBTOOLS_CONFIG: key "accessMap.${unknownKey}" is not an operation key`);
+  if (unknownKey)
+    throw new ConfigError(`Invalid DBTOOLS_CONFIG: key "accessMap.${unknownKey}" is not an operation key`);
   return {
     dataDir: path.resolve(env.DBTOOLS_DATA_DIR ?? './var'),
     host: env.HOST ?? '127.0.0.1',

@@ -6,6 +6,7 @@ import { findDatabase, lockDatabase } from '../metabase/repositories/databases.j
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { isLocked } from './locked.js';
+import type { Operation } from './define.js';
 import { findOperation } from './registry.js';
 import { operationsCounter } from '../api/metrics.js';
 
@@ -37,6 +38,14 @@ export function formatZodError(error: z.ZodError): string {
 export async function executeOperation(app: App, req: ExecuteRequest): Promise<unknown> {
   const op = findOperation(req.operation);
   if (!op) throw new NotFound(`There is no operation named "${req.operation}".`);
+  return executeOperationDef(app, op, req);
+}
+
+/**
+ * The same path for an operation given as a declaration rather than by its registered name
+ * (tests run operations made to fail through it).
+ */
+export async function executeOperationDef(app: App, op: Operation, req: Omit<ExecuteRequest, 'operation'>): Promise<unknown> {
   if (!isValidDatabaseName(req.database) || !(await findDatabase(app.metabase, req.database))) {
     throw new NotFound(`There is no database named "${req.database}".`);
   }

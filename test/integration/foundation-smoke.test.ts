@@ -21,7 +21,11 @@ describe('extend-trial', () => {
     const expiry = await app.tenants.withTenant(db, (c) => getConfigParameter(c, 'database.expiration_date'));
     expect(expiry).toBe(`${until} 00:00:00`);
     const history = await functional.get(`/api/databases/${db.name}/support-logs`);
-    expect(history.body.entries[0]).toMatchObject({ operation: 'extend-trial', outcome: 'success', agent_login: 'functional' });
+    expect(history.body.entries[0]).toMatchObject({
+      operation: 'extend-trial',
+      outcome: 'success',
+      agent_login: 'functional',
+    });
   });
 
   it('refuses a date beyond the level limit with the limit in the message', async () => {

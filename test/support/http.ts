@@ -34,7 +34,10 @@ export class AgentSession {
   }
 
   run<T = Json>(database: string, operation: string, input: unknown = {}): Promise<Answer<T>> {
-    return this.post<T>(`/api/databases/${encodeURIComponent(database)}/operations/${encodeURIComponent(operation)}`, input);
+    return this.post<T>(
+      `/api/databases/${encodeURIComponent(database)}/operations/${encodeURIComponent(operation)}`,
+      input,
+    );
   }
 }
 

@@ -9,9 +9,15 @@ import { testEnv } from './env.js';
  * An App connected to the run's platform (started by the global setup), for tests that
  * call services directly or check the metabase and tenants with SQL.
  */
-export async function connectTestApp(options: { now?: () => Date } = {}): Promise<App & { close(): Promise<void> }> {
+export async function connectTestApp(
+  options: { now?: () => Date } = {},
+): Promise<App & { close(): Promise<void> }> {
   const config = loadConfig(testEnv(inject('dataDir')));
-  const platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }), now: options.now });
+  const platform = await startPlatform(config, {
+    durable: false,
+    log: pino({ level: 'warn' }),
+    now: options.now,
+  });
   return Object.assign(platform.app, { close: () => platform.app.metabase.destroy() });
 }
 

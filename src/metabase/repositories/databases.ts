@@ -28,6 +28,8 @@ export interface DatabaseSearch {
   limit: number;
   /** Keyset pagination: the last name of the previous page. */
   after?: string;
+  /** Names read in order before a text search turns to the trigram index (default 5000; tests use a few). */
+  orderedWindow?: number;
 }
 
 export type DatabaseListItem = Pick<
@@ -35,11 +37,40 @@ export type DatabaseListItem = Pick<
   'name' | 'uuid' | 'mode' | 'status' | 'version' | 'expire_date' | 'duplicate_of' | 'subcode' | 'extra_apps' | 'state'
 > & { server: string };
 
+// How many names, in order, the first step of a text search reads before it switches to the
+// trigram index (see searchDatabases).
+const ORDERED_WINDOW = 5000;
+
 /**
  * One query for every filter. `q` matches a name substring (pg_trgm index), a uuid prefix
  * (text_pattern_ops index) or an exact subscription code; pages are keyset on the name.
+ *
+ * A substring search with ORDER BY name LIMIT n has two plans and PostgreSQL cannot tell which
+ * one is fast: walking the name index is fast when matches are dense early in the order and
+ * takes seconds at a million rows when they cluster late (every `nordic-...` sorts after
+ * `acme-...`); the trigram bitmap is fast when matches are few and slow when they are many.
+ * So the search walks a bounded window of the name order first, and only when that window
+ * does not fill the page does it ask the trigram index for the rest, sorted.
  */
 export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<DatabaseListItem[]> {
+  const q = s.q ? s.q.toLowerCase() : undefined;
+  // Under three characters pg_trgm has no trigram to look up: only the name order helps.
+  if (!q || q.length < 3) return searchQuery(db, s).orderBy('d.name').limit(s.limit).execute();
+  let windowEnd = db.selectFrom('database').select('name').orderBy('name').offset((s.orderedWindow ?? ORDERED_WINDOW) - 1).limit(1);
+  if (s.after) windowEnd = windowEnd.where('name', '>', s.after);
+  const bound = (await windowEnd.executeTakeFirst())?.name;
+  if (bound === undefined) return searchQuery(db, s).orderBy('d.name').limit(s.limit).execute();
+  const first = await searchQuery(db, s).where('d.name', '<=', bound).orderBy('d.name').limit(s.limit).execute();
+  if (first.length === s.limit) return first;
+  const rest = await searchQuery(db, { ...s, after: bound })
+    // An expression, not the column: keeps the planner off the name index, on the trigram bitmap.
+    .orderBy(sql`d.name || ''`)
+    .limit(s.limit - first.length)
+    .execute();
+  return [...first, ...rest];
+}
+
+function searchQuery(db: Db, s: DatabaseSearch) {
   let query = db
     .selectFrom('database as d')
     .innerJoin('hosting_server as h', 'h.id', 'd.server_id')
@@ -71,7 +102,7 @@ export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<Databa
   if (s.status) query = query.where('d.status', '=', s.status);
   if (s.server) query = query.where('h.name', '=', s.server);
   if (s.after) query = query.where('d.name', '>', s.after);
-  return query.orderBy('d.name').limit(s.limit).execute();
+  return query;
 }
 
 export function listDuplicates(db: Db, source: string): Promise<DatabaseRow[]> {

@@ -1,0 +1,91 @@
+import { sql } from 'kysely';
+import { searchDatabases, type DatabaseSearch } from '../../src/metabase/repositories/databases.js';
+import { defineBenchCase, type BenchRow } from '../context.js';
+import { generateDatabases } from '../generate-databases.js';
+import { summary, timings } from '../measure.js';
+
+const ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000);
+// Seven name substrings, five query kinds: 35 rounds of each. The raw baseline takes seconds on the
+// clustered term (`nordic-`), which bounds how many rounds a bench run can afford.
+const N = 245;
+
+interface Sample {
+  uuid: string;
+  name: string;
+  subcode: string | null;
+}
+
+export default defineBenchCase({
+  name: 'search',
+  description: `search over ${ROWS.toLocaleString('en-US')} generated databases vs the raw pg_trgm query (name LIKE '%x%' ORDER BY name LIMIT 50)`,
+  async run({ app, server }) {
+    const started = Date.now();
+    await generateDatabases(app.metabase, server.id, ROWS);
+    process.stderr.write(
+      `search: ${ROWS} rows generated in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+
+    const samples = (
+      await sql<Sample>`SELECT name, uuid::text AS uuid, subcode FROM database TABLESAMPLE BERNOULLI (0.01) LIMIT 200`.execute(
+        app.metabase,
+      )
+    ).rows;
+    const paid = samples.filter((s) => s.subcode);
+    const pick = <T>(list: T[], i: number) => list[i % list.length];
+    // Name substrings from very common (a word in 1 name of 40) to rare (one database) to none.
+    const substrings = (i: number) =>
+      pick(
+        [
+          'bakery',
+          'law',
+          'nordic-',
+          'brew',
+          pick(samples, i).name.split('-').slice(1).join('-'),
+          'zqxj',
+          'cedar-coffee',
+        ],
+        i,
+      );
+
+    const page1 = await searchDatabases(app.metabase, { mode: 'paid', status: 'open', limit: 50 });
+    const kinds: Record<string, (i: number) => DatabaseSearch> = {
+      'q = name substring': (i) => ({ q: substrings(i), limit: 50 }),
+      'q = uuid prefix (8)': (i) => ({ q: pick(samples, i).uuid.slice(0, 8), limit: 50 }),
+      'q = subscription code': (i) => ({ q: pick(paid, i).subcode!, limit: 50 }),
+      'mode + status, page 2': () => ({
+        mode: 'paid',
+        status: 'open',
+        limit: 50,
+        after: page1[page1.length - 1].name,
+      }),
+      'q + mode, page 2': (i) => ({
+        q: pick(['bakery', 'law', 'brew'], i),
+        mode: 'trial',
+        limit: 50,
+        after: 'm',
+      }),
+    };
+    const names = Object.keys(kinds);
+
+    const raw = summary(
+      await timings(N, (i) =>
+        sql`SELECT name, uuid, mode, status, version, expire_date FROM database
+            WHERE name LIKE ${'%' + substrings(i) + '%'} ORDER BY name LIMIT 50`.execute(app.metabase),
+      ),
+    );
+    const baseline = { subject: "raw name LIKE '%x%' LIMIT 50", p50: raw.p50, p99: raw.p99 };
+
+    const perKind: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+    const all = await timings(N, async (i) => {
+      const kind = names[i % names.length];
+      const start = process.hrtime.bigint();
+      await searchDatabases(app.metabase, kinds[kind](Math.floor(i / names.length)));
+      perKind[kind].push(Number(process.hrtime.bigint() - start) / 1e6);
+    });
+    const rows: BenchRow[] = [{ subject: 'searchDatabases(), mix of all below', ...summary(all), baseline }];
+    // The warm-up calls are in perKind too: keep the measured ones only.
+    for (const k of names)
+      rows.push({ subject: `  ${k}`, ...summary(perKind[k].slice(-Math.floor(N / names.length))), baseline });
+    return rows;
+  },
+});

@@ -1,0 +1,25 @@
+/** Milliseconds of each of `n` sequential calls, after `warmup` unmeasured ones. */
+export async function timings(
+  n: number,
+  fn: (i: number) => Promise<unknown>,
+  warmup = Math.min(50, n),
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn(i);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    await fn(i);
+    out.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return out;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function summary(samples: number[]): { n: number; p50: number; p99: number } {
+  return { n: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}

@@ -1,0 +1,107 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { createServer } from '../src/api/server.js';
+import { loadConfig } from '../src/config/config.js';
+import { seedDemoPlatform } from '../src/demo/seed-demo.js';
+import { startPlatform } from '../src/platform.js';
+import search from './cases/search.js';
+import toolsPage from './cases/tools-page.js';
+import type { BenchCase, BenchRow } from './context.js';
+
+/** The benchmarks: adding one is adding its file under cases/ and one line here. */
+const cases: BenchCase[] = [toolsPage, search];
+
+function table(rows: (BenchRow & { case: string })[]): string {
+  const ms = (v: number) => v.toFixed(2);
+  const lines = [
+    ['case', 'subject', 'n', 'p50 ms', 'p99 ms', 'baseline', 'base p50', 'base p99', 'p50 ×', 'p99 ×'],
+  ];
+  for (const r of rows) {
+    const b = r.baseline;
+    lines.push([
+      r.case,
+      r.subject,
+      String(r.n),
+      ms(r.p50),
+      ms(r.p99),
+      b?.subject ?? '',
+      b ? ms(b.p50) : '',
+      b ? ms(b.p99) : '',
+      b ? (r.p50 / b.p50).toFixed(1) : '',
+      b ? (r.p99 / b.p99).toFixed(1) : '',
+    ]);
+  }
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const numeric = new Set([2, 3, 4, 6, 7, 8, 9]);
+  const fmt = (l: string[]) =>
+    l.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  return [fmt(lines[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.slice(1).map(fmt)].join('\n');
+}
+
+/** `npm run bench [-- filter]`: starts its own platform in a temp folder, runs the cases, prints one table. */
+async function main(): Promise<void> {
+  const filter = process.argv[2];
+  const selected = cases.filter((c) => !filter || c.name.includes(filter));
+  if (!selected.length)
+    throw new Error(`no benchmark matches "${filter}"; there are: ${cases.map((c) => c.name).join(', ')}`);
+
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'dbtools-bench-'));
+  // mkdtemp makes it private; the cluster runs as the postgres user, who must traverse it.
+  await chmod(dataDir, 0o755);
+  const demoPassword = 'bench-password';
+  const config = loadConfig({
+    ...process.env,
+    DBTOOLS_DATA_DIR: dataDir,
+    DBTOOLS_DEMO_PASSWORD: demoPassword,
+    DBTOOLS_CONFIG: '',
+    LOG_LEVEL: 'warn',
+  });
+  const platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
+  const http = await createServer(platform.app);
+  // Interrupted, the bench still stops its cluster and removes its folder.
+  let interrupted = false;
+  const interrupt = () => {
+    interrupted = true;
+    void http
+      .close()
+      .finally(() =>
+        platform
+          .close()
+          .finally(() => rm(dataDir, { recursive: true, force: true }).finally(() => process.exit(130))),
+      );
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    await seedDemoPlatform(platform.app, platform.embeddedServer!);
+    await http.listen({ host: '127.0.0.1', port: 0 });
+    const address = http.server.address();
+    if (!address || typeof address === 'string') throw new Error('the bench server has no TCP address');
+    const ctx = {
+      app: platform.app,
+      server: platform.embeddedServer!,
+      baseUrl: `http://127.0.0.1:${address.port}`,
+      demoPassword,
+    };
+
+    const rows: (BenchRow & { case: string })[] = [];
+    for (const c of selected) {
+      process.stderr.write(`${c.name}: ${c.description}\n`);
+      for (const row of await c.run(ctx)) rows.push({ ...row, case: c.name });
+    }
+    process.stdout.write('\n' + table(rows) + '\n');
+  } finally {
+    if (!interrupted) {
+      await http.close();
+      await platform.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
