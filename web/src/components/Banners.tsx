@@ -38,7 +38,7 @@ function ImpersonationBanner() {
   const tool = model.tools.impersonation as Partial<ImpersonationModel> | undefined;
   if (!tool?.banner) return null;
   return (
-    <div className="banner impersonating" role="region" aria-label="Impersonation">
+    <div className="banner impersonating" role="region" aria-label="Impersonation in progress">
       <p>
         <strong>{tool.banner}</strong>
       </p>
