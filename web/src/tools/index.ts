@@ -24,9 +24,10 @@ export const toolSections: ToolSection[] = [
   emailLimitSection,
   duplicateLimitSection,
   impersonationSection,
+  // Two half-width cards side by side, then the wide ones.
   adminRightsSection,
-  oauthAdminSection,
   securityFeaturesSection,
+  oauthAdminSection,
   pingSection,
   companyUsersSection,
   iapAccountsSection,

@@ -72,7 +72,7 @@ export const oauthAdminSection = defineToolSection<Model>({
           <tbody>
             {model.admins.map((a) => (
               <tr key={a.id} data-login={a.login}>
-                <td className="mono">{a.login}</td>
+                <td className="mono nowrap">{a.login}</td>
                 <td>{a.name ?? '—'}</td>
                 <td>{a.isAdmin ? 'yes' : 'no'}</td>
                 <td>{a.account ? `#${a.account.id}` : '—'}</td>
