@@ -47,12 +47,14 @@ describe('the console is safe and accessible', () => {
     const base = demoDatabases(app.now()).find((d) => d.metabase.name === 'acme-bakery')!;
     const hostileStatus = 'open <b>bold</b><img src=x onerror=alert(2)>';
     const hostileSubcode = '<script>alert(3)</script>';
+    const hostileCompany = '<script>alert(1)</script>';
+    const hostileLogin = '<img src=x onerror=alert(1)>';
     const db = await createTestTenant(app, {
       prefix: 'e2e-hostile',
       metabase: { status: hostileStatus, subcode: hostileSubcode },
       tenant: {
-        companies: [{ ...base.tenant.companies[0], name: '<script>alert(1)</script>' }, ...base.tenant.companies.slice(1)],
-        users: [base.tenant.users[0], { ...base.tenant.users[1], login: '<img src=x onerror=alert(1)>' }, ...base.tenant.users.slice(2)],
+        companies: [{ ...base.tenant.companies[0], name: hostileCompany }, ...base.tenant.companies.slice(1)],
+        users: [base.tenant.users[0], { ...base.tenant.users[1], login: hostileLogin }, ...base.tenant.users.slice(2)],
       },
     });
     const { page, context, errors } = await newPage(browser);
@@ -70,6 +72,14 @@ describe('the console is safe and accessible', () => {
     expect(await status.innerText()).toContain(hostileSubcode);
     const metabase = section(page, 'Metabase Information');
     expect(await metabase.innerText()).toContain(hostileSubcode);
+    // Tenant data in the tables of the tenant operations, character for character.
+    const companies = section(page, 'Companies');
+    expect(await companies.getByRole('cell', { name: hostileCompany, exact: true }).count()).toBe(1);
+    for (const title of ['User Impersonation', 'Admin Rights', 'Admin Users and Central Accounts']) {
+      const users = section(page, title);
+      expect(await users.getByRole('cell', { name: hostileLogin, exact: true }).count(), title).toBe(1);
+    }
+    expect(await section(page, 'Admin Users and Central Accounts').innerText()).toContain(`${hostileLogin} can not be linked`);
     // Nothing was parsed as markup: no element came out of the data.
     expect(await page.locator('img, b, main script').count()).toBe(0);
     await page.waitForTimeout(500);
@@ -94,6 +104,36 @@ describe('the console is safe and accessible', () => {
       await page.locator('table.history tbody tr').first().waitFor();
       expect(await seriousViolations(page), name).toEqual([]);
     }
+    await context.close();
+  });
+
+  test('axe reports no serious or critical violation on a Tools page with every tenant operation, as infra', async () => {
+    // A paid database with IAP accounts, and an impersonation running: every section, the banner and the link.
+    const db = await createTestTenant(app, { prefix: 'e2e-axe', base: 'smith-partners-law' });
+    const { page, context, errors } = await newPage(browser);
+    await logIn(page, 'infra');
+    await openTools(page, db.name);
+    const titles = [
+      'User Impersonation',
+      'Admin Rights',
+      'Admin Users and Central Accounts',
+      'Security Features',
+      'Ping',
+      'Companies',
+      'IAP Accounts',
+    ];
+    for (const title of titles) await section(page, title).waitFor();
+    await section(page, 'IAP Accounts').getByRole('button', { name: 'Grant IAP credits' }).waitFor();
+    const impersonation = section(page, 'User Impersonation');
+    await impersonation.getByLabel('Reason').fill('Accessibility check of the Tools page');
+    await impersonation.getByRole('button', { name: 'Impersonate' }).click();
+    await page.getByRole('region', { name: 'Impersonation in progress' }).waitFor();
+    await impersonation.getByLabel('Login link').waitFor();
+    await page.locator('table.history tbody tr').first().waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('region', { name: 'Impersonation in progress' }).getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Impersonation in progress' }).count()).toBe(0);
+    noPageErrors(errors);
     await context.close();
   });
 

@@ -1,5 +1,6 @@
 import { formatDateTime, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
+import type { ImpersonationModel } from '../tools/impersonation.js';
 import { OperationForm } from './OperationForm.js';
 
 /** Subscriptions in these states must be re-opened before a dropped database can come back. */
@@ -31,11 +32,33 @@ function UndropAdvice() {
   return <p>It can be undropped from its Drop section.</p>;
 }
 
+/** While this agent impersonates someone on the database: who, and the way to stop. */
+function ImpersonationBanner() {
+  const { model } = useToolsPage();
+  const tool = model.tools.impersonation as Partial<ImpersonationModel> | undefined;
+  if (!tool?.banner) return null;
+  return (
+    <div className="banner impersonating" role="region" aria-label="Impersonation in progress">
+      <p>
+        <strong>{tool.banner}</strong>
+      </p>
+      <OperationForm
+        operation="stop-impersonation"
+        fixed={tool.active ? { user: tool.active.userId } : {}}
+        submitLabel="Stop"
+        legend="Stop impersonating"
+        compact
+      />
+    </div>
+  );
+}
+
 export function Banners() {
   const { model } = useToolsPage();
   const db = model.database;
   return (
     <>
+      <ImpersonationBanner />
       {db.locked && (
         <div className="banner locked" role="region" aria-labelledby="banner-locked">
           <h2 id="banner-locked">Database Locked</h2>

@@ -11,6 +11,8 @@ export interface FieldOverride {
   max?: number | string;
   hint?: string;
   defaultValue?: string | number | boolean;
+  /** A choice among these instead of a free input (e.g. the users of a table). */
+  options?: { value: string | number; label: string }[];
 }
 
 export interface OperationFormProps {
@@ -19,6 +21,12 @@ export interface OperationFormProps {
   /** Defaults to the database of the Tools page. */
   database?: string;
   fields?: Record<string, FieldOverride>;
+  /** Inputs the section supplies (a row's login, the active session's user): sent as they are, not shown. */
+  fixed?: Record<string, unknown>;
+  /** Says what the form acts on to assistive technology (default: the operation's title). */
+  legend?: string;
+  /** A one-button form inside a table row or a banner: no separator, no spacing. */
+  compact?: boolean;
   /** Replaces the operation's title on the button. */
   submitLabel?: string;
   /** Called after success, once the page model is being refreshed. */
@@ -57,7 +65,16 @@ function humanize(key: string): string {
  * validation number when the operation needs one, a confirmation for destructive ones, the
  * server's message inline on failure, and the page model refreshed on success.
  */
-export function OperationForm({ operation, database, fields = {}, submitLabel, onDone }: OperationFormProps) {
+export function OperationForm({
+  operation,
+  database,
+  fields = {},
+  fixed = {},
+  legend,
+  compact,
+  submitLabel,
+  onDone,
+}: OperationFormProps) {
   const { model, refresh, operations } = useToolsPage();
   const op: OperationInfo | undefined = operations?.find((o) => o.name === operation);
   const uid = useId();
@@ -74,7 +91,7 @@ export function OperationForm({ operation, database, fields = {}, submitLabel, o
   }, [model]);
 
   if (!op) return null;
-  const properties = Object.entries(op.input.properties ?? {});
+  const properties = Object.entries(op.input.properties ?? {}).filter(([key]) => !(key in fixed));
   const required = new Set(op.input.required ?? []);
   const locked = model.database.locked && !op.allowedWhenLocked;
   const validationNumber = model.tools[op.access]?.validationNumber;
@@ -91,6 +108,7 @@ export function OperationForm({ operation, database, fields = {}, submitLabel, o
       if (raw === '') continue;
       input[key] = kind === 'integer' || kind === 'number' ? Number(raw) : raw;
     }
+    Object.assign(input, fixed);
     if (op!.needsValidation) input.validation = String(data.get('validation') ?? '').trim();
     return input;
   }
@@ -129,9 +147,9 @@ export function OperationForm({ operation, database, fields = {}, submitLabel, o
   const errorId = `${uid}-error`;
   // noValidate: the bounds guide the pickers, but the server decides and its message says why.
   return (
-    <form ref={form} className="op-form" onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate>
+    <form ref={form} className={compact ? 'op-form compact' : 'op-form'} onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate>
       <fieldset disabled={locked || busy || !!job}>
-        <legend className="sr-only">{op.title}</legend>
+        <legend className="sr-only">{legend ?? op.title}</legend>
         <div className="op-fields">
           {properties.map(([key, schema]) => {
             const o = fields[key] ?? {};
@@ -157,7 +175,17 @@ export function OperationForm({ operation, database, fields = {}, submitLabel, o
               defaultValue: o.defaultValue === undefined ? undefined : String(o.defaultValue),
             };
             let input;
-            if (kind === 'enum') {
+            if (o.options) {
+              input = (
+                <select {...common}>
+                  {o.options.map((v) => (
+                    <option key={String(v.value)} value={String(v.value)}>
+                      {v.label}
+                    </option>
+                  ))}
+                </select>
+              );
+            } else if (kind === 'enum') {
               input = (
                 <select {...common}>
                   {(schema.enum ?? []).map((v) => (

@@ -1,7 +1,14 @@
 import type { ToolSection } from './define.js';
+import { adminRightsSection } from './admin_rights.js';
+import { companyUsersSection } from './company_users.js';
 import { duplicateLimitSection } from './duplicate_limit.js';
 import { emailLimitSection } from './email_limit.js';
 import { expireDateSection } from './expire_date.js';
+import { iapAccountsSection } from './iap_accounts.js';
+import { impersonationSection } from './impersonation.js';
+import { oauthAdminSection } from './oauth_admin.js';
+import { pingSection } from './ping.js';
+import { securityFeaturesSection } from './security_features.js';
 import { supportLogsSection } from './support_logs.js';
 import { techLogsSection } from './tech_logs.js';
 import { toggleFreeSection } from './toggle_free.js';
@@ -16,6 +23,14 @@ export const toolSections: ToolSection[] = [
   toggleFreeSection,
   emailLimitSection,
   duplicateLimitSection,
+  impersonationSection,
+  // Two half-width cards side by side, then the wide ones.
+  adminRightsSection,
+  securityFeaturesSection,
+  oauthAdminSection,
+  pingSection,
+  companyUsersSection,
+  iapAccountsSection,
   // Later tools go here, before the history.
   supportLogsSection,
   techLogsSection,
