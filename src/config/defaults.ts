@@ -30,6 +30,11 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   tech_logs: 3,
   iap_accounts: 3,
   lock: 4,
+  /** Restoring a dropped (or removed) database from its backups. */
+  restore_dropped: 4,
+  import_dump: 4,
+  /** The local SMTP catcher's messages (embedded default only). */
+  outbox: 4,
 };
 
 export interface LevelLimits {

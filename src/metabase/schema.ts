@@ -120,6 +120,44 @@ export interface PlatformSettingTable {
   value: string;
 }
 
+export type BackupKind = 'daily' | 'weekly' | 'monthly' | 'manual' | 'safety';
+export type BackupState = 'running' | 'ready' | 'failed';
+
+export interface BackupTable {
+  id: Generated<number>;
+  database_name: string;
+  database_uuid: string;
+  server_id: number;
+  kind: BackupKind;
+  state: ColumnType<BackupState, BackupState | undefined, BackupState>;
+  path: string;
+  size: ColumnType<number | null, number | null | undefined, number | null>;
+  checksum: string | null;
+  version: string;
+  job_id: number | null;
+  agent_id: number | null;
+  taken_at: Timestamp;
+  finished_at: Timestamp | null;
+  error: string | null;
+}
+
+export type DumpState = 'preparing' | 'ready' | 'failed' | 'expired';
+
+export interface DumpTable {
+  id: Generated<number>;
+  database_name: string;
+  state: ColumnType<DumpState, DumpState | undefined, DumpState>;
+  email: string;
+  path: string | null;
+  size: ColumnType<number | null, number | null | undefined, number | null>;
+  job_id: number | null;
+  agent_id: number | null;
+  created_at: CreatedAt;
+  ready_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  error: string | null;
+}
+
 export interface Metabase {
   hosting_server: HostingServerTable;
   database: DatabaseTable;
@@ -130,6 +168,8 @@ export interface Metabase {
   support_log: SupportLogTable;
   platform_setting: PlatformSettingTable;
   job: JobTable;
+  backup: BackupTable;
+  dump: DumpTable;
 }
 
 export type DatabaseRow = Selectable<DatabaseTable>;
@@ -139,3 +179,5 @@ export type AgentRow = Selectable<AgentTable>;
 export type HostingServerRow = Selectable<HostingServerTable>;
 export type SupportLogRow = Selectable<SupportLogTable>;
 export type JobRow = Selectable<JobTable>;
+export type BackupRow = Selectable<BackupTable>;
+export type DumpRow = Selectable<DumpTable>;

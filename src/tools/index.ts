@@ -2,6 +2,8 @@ import type { Tool } from './define.js';
 import { supportLogsTool, techLogsTool } from './history.js';
 import { duplicateLimitTool, emailLimitTool } from './limits.js';
 import { expireDateTool, toggleFreeTool } from './trial.js';
+import { restoreTool } from './restore.js';
+import { dumpTool } from './dump.js';
 
 /** The Tools page's sections, in the order agents know them. */
-export const tools: Tool[] = [expireDateTool, toggleFreeTool, emailLimitTool, duplicateLimitTool, supportLogsTool, techLogsTool];
+export const tools: Tool[] = [expireDateTool, toggleFreeTool, emailLimitTool, duplicateLimitTool, restoreTool, dumpTool, supportLogsTool, techLogsTool];

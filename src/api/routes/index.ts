@@ -1,8 +1,9 @@
 import type { AnyRoute } from '../route.js';
 import { databaseRoutes } from './databases.js';
+import { dumpRoutes } from './dumps.js';
 import { jobRoutes } from './jobs.js';
 import { operationRoutes } from './operations.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 
-export const routes: AnyRoute[] = [...sessionRoutes, ...databaseRoutes, ...operationRoutes, ...jobRoutes, ...systemRoutes] as AnyRoute[];
+export const routes: AnyRoute[] = [...sessionRoutes, ...databaseRoutes, ...operationRoutes, ...jobRoutes, ...systemRoutes, ...dumpRoutes] as AnyRoute[];
