@@ -43,9 +43,16 @@ export interface ZipProgress {
  * manifest.json, then filestore/. Written to `<file>.partial` and renamed when whole, so a
  * half zip never carries the final name.
  */
-export async function buildOdooZip(app: App, database: DatabaseRow, file: string, onProgress?: ZipProgress): Promise<number> {
+export async function buildOdooZip(
+  app: App,
+  database: DatabaseRow,
+  file: string,
+  onProgress?: ZipProgress,
+): Promise<number> {
   const server = await app.tenants.server(database.server_id);
-  const manifest = await app.tenants.withTenant(database, (c) => odooManifest(c, database.name, database.version));
+  const manifest = await app.tenants.withTenant(database, (c) =>
+    odooManifest(c, database.name, database.version),
+  );
   const estimate = await app.tenants.withCluster(server.id, async (admin) => {
     const r = await admin.query<{ size: string }>('SELECT pg_database_size($1) AS size', [database.name]);
     return Number(r.rows[0].size);
@@ -81,8 +88,10 @@ export async function buildOdooZip(app: App, database: DatabaseRow, file: string
       const real = path.join(root, rel);
       const st = await stat(real);
       const level = (await worthDeflating(real, st.size)) ? 6 : 0;
-      zip.addReadStreamLazy(`filestore/${rel}`, { size: st.size, mtime: st.mtime, compressionLevel: level }, (cb) =>
-        cb(null, createReadStream(real)),
+      zip.addReadStreamLazy(
+        `filestore/${rel}`,
+        { size: st.size, mtime: st.mtime, compressionLevel: level },
+        (cb) => cb(null, createReadStream(real)),
       );
     }
     zip.end();

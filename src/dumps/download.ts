@@ -13,7 +13,10 @@ export class Gone extends DomainError {
 }
 
 /** One `bytes=` range (several ranges are answered with the whole file, which HTTP allows). */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | null {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null;
@@ -44,11 +47,14 @@ export async function serveDumpDownload(
   reply: FastifyReply,
 ): Promise<void> {
   const check = checkDumpLink(app, params.id, params.expires, params.signature);
-  if (check === 'tampered') throw new NotAllowed('This download link is not valid (it was changed or is incomplete).');
-  if (check === 'expired') throw new Gone('This download link has expired: prepare a new dump from the Tools page.');
+  if (check === 'tampered')
+    throw new NotAllowed('This download link is not valid (it was changed or is incomplete).');
+  if (check === 'expired')
+    throw new Gone('This download link has expired: prepare a new dump from the Tools page.');
   const dump = await findDump(app.metabase, params.id);
   if (!dump) throw new NotFound('This dump does not exist.');
-  if (dump.state !== 'ready' || !dump.path) throw new Gone('This dump is no longer available: prepare a new one.');
+  if (dump.state !== 'ready' || !dump.path)
+    throw new Gone('This dump is no longer available: prepare a new one.');
   const st = await stat(dump.path).catch(() => undefined);
   if (!st) throw new Gone('This dump is no longer available: prepare a new one.');
   const size = st.size;
@@ -71,7 +77,9 @@ export async function serveDumpDownload(
     reply.status(206);
     reply.header('content-range', `bytes ${range.start}-${range.end}/${size}`);
     reply.header('content-length', range.end - range.start + 1);
-    await reply.send(request.method === 'HEAD' ? '' : createReadStream(dump.path, { start: range.start, end: range.end }));
+    await reply.send(
+      request.method === 'HEAD' ? '' : createReadStream(dump.path, { start: range.start, end: range.end }),
+    );
     return;
   }
   reply.header('content-length', size);

@@ -30,7 +30,8 @@ async function receive(body: Readable, file: string, limit: number): Promise<num
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
-      if (bytes > limit) cb(new TooLarge(`The upload is larger than the ${Math.round(limit / 1024 / 1024)} MB allowed.`));
+      if (bytes > limit)
+        cb(new TooLarge(`The upload is larger than the ${Math.round(limit / 1024 / 1024)} MB allowed.`));
       else cb(null, chunk);
     },
   });
@@ -51,7 +52,14 @@ async function receive(body: Readable, file: string, limit: number): Promise<num
  */
 export async function importDump(
   app: App,
-  req: { agent: AgentRow; name: string; server?: string; body: Readable; contentLength?: number; requestId: string },
+  req: {
+    agent: AgentRow;
+    name: string;
+    server?: string;
+    body: Readable;
+    contentLength?: number;
+    requestId: string;
+  },
 ): Promise<{ job: PublicJob }> {
   const audit = (outcome: 'success' | 'failure', message: string | null) => ({
     agent_id: req.agent.id,
@@ -67,17 +75,22 @@ export async function importDump(
   let file: string | undefined;
   try {
     if (!app.policy.allows(req.agent.level, 'import_dump')) {
-      throw new NotAllowed(`Importing a dump needs the ${app.policy.levelName(app.policy.minimumLevel('import_dump'))} level.`);
+      throw new NotAllowed(
+        `Importing a dump needs the ${app.policy.levelName(app.policy.minimumLevel('import_dump'))} level.`,
+      );
     }
     const name = req.name.toLowerCase();
     if (!isValidDatabaseName(name)) throw new Invalid(`"${name.slice(0, 80)}" is not a valid database name.`);
     if (req.contentLength && req.contentLength > app.config.importMaxBytes) {
-      throw new TooLarge(`The upload is larger than the ${Math.round(app.config.importMaxBytes / 1024 / 1024)} MB allowed.`);
+      throw new TooLarge(
+        `The upload is larger than the ${Math.round(app.config.importMaxBytes / 1024 / 1024)} MB allowed.`,
+      );
     }
     const servers = await listServers(app.metabase);
     const server = req.server ? servers.find((s) => s.name === req.server) : servers[0];
     if (!server) throw new Invalid(`There is no hosting server named "${req.server}".`);
-    if (await findDatabase(app.metabase, name)) throw new Conflict(`A database named ${name} already exists.`);
+    if (await findDatabase(app.metabase, name))
+      throw new Conflict(`A database named ${name} already exists.`);
     if (await app.tenants.withCluster(server.id, (admin) => databaseExists(admin, name))) {
       throw new Conflict(`A database named ${name} already exists on the hosting cluster.`);
     }
@@ -87,7 +100,10 @@ export async function importDump(
     await receive(req.body, file, app.config.importMaxBytes);
     const summary = await validateOdooZip(file, app.config.importMaxBytes * EXPANSION_BUDGET);
     const manifestVersion = summary.manifest?.major_version ?? summary.manifest?.version;
-    const version = typeof manifestVersion === 'string' && /^(saas~)?\d+\.\d+$/.test(manifestVersion) ? manifestVersion : '17.0';
+    const version =
+      typeof manifestVersion === 'string' && /^(saas~)?\d+\.\d+$/.test(manifestVersion)
+        ? manifestVersion
+        : '17.0';
     const queued = await app.metabase.transaction().execute(async (tx) => {
       const q = await enqueueJob(tx, {
         kind: 'import-dump',
@@ -103,7 +119,10 @@ export async function importDump(
     if (file) await rm(file, { force: true });
     // Drain what the client still sends so it reads our answer instead of a reset.
     req.body.resume();
-    await insertSupportLog(app.metabase, audit('failure', e instanceof DomainError ? e.message : 'Internal error'));
+    await insertSupportLog(
+      app.metabase,
+      audit('failure', e instanceof DomainError ? e.message : 'Internal error'),
+    );
     throw e;
   }
 }

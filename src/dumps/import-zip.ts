@@ -19,19 +19,29 @@ export interface ZipSummary {
 
 function openZip(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true }, (err, zip) =>
-      err ? reject(err) : resolve(zip),
+    yauzl.open(
+      file,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true },
+      (err, zip) => (err ? reject(err) : resolve(zip)),
     ),
   );
 }
 
 function readStream(zip: ZipFile, entry: Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))));
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
+  );
 }
 
 /** Entry names Odoo's restore uses, and only those; a path leaving the archive is refused outright. */
 function checkName(name: string): void {
-  if (name.includes('\\') || name.startsWith('/') || /^[a-zA-Z]:/.test(name) || name.split('/').includes('..') || name.includes('\0')) {
+  if (
+    name.includes('\\') ||
+    name.startsWith('/') ||
+    /^[a-zA-Z]:/.test(name) ||
+    name.split('/').includes('..') ||
+    name.includes('\0')
+  ) {
     throw new Invalid(`The zip is refused: the entry "${name.slice(0, 120)}" points outside the archive.`);
   }
 }
@@ -83,10 +93,17 @@ export async function validateOdooZip(file: string, maxUncompressed: number): Pr
     checkName(entry.fileName);
     uncompressed += entry.uncompressedSize;
     if (uncompressed > maxUncompressed) {
-      throw new Invalid(`The zip is refused: it expands to more than ${Math.round(maxUncompressed / 1024 / 1024)} MB (a zip bomb?).`);
+      throw new Invalid(
+        `The zip is refused: it expands to more than ${Math.round(maxUncompressed / 1024 / 1024)} MB (a zip bomb?).`,
+      );
     }
-    if (entry.uncompressedSize > RATIO_FLOOR && entry.uncompressedSize > MAX_RATIO * Math.max(entry.compressedSize, 1)) {
-      throw new Invalid(`The zip is refused: "${entry.fileName.slice(0, 120)}" expands ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times (a zip bomb?).`);
+    if (
+      entry.uncompressedSize > RATIO_FLOOR &&
+      entry.uncompressedSize > MAX_RATIO * Math.max(entry.compressedSize, 1)
+    ) {
+      throw new Invalid(
+        `The zip is refused: "${entry.fileName.slice(0, 120)}" expands ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times (a zip bomb?).`,
+      );
     }
     if (entry.fileName === 'dump.sql') hasDump = true;
     if (entry.fileName === 'manifest.json' && entry.uncompressedSize < 1024 * 1024) {
@@ -99,7 +116,10 @@ export async function validateOdooZip(file: string, maxUncompressed: number): Pr
       }
     }
   });
-  if (!hasDump) throw new Invalid('The zip is refused: it has no dump.sql, so it is not a dump from Odoo’s database manager.');
+  if (!hasDump)
+    throw new Invalid(
+      'The zip is refused: it has no dump.sql, so it is not a dump from Odoo’s database manager.',
+    );
   return { entries, uncompressed, manifest };
 }
 
@@ -107,7 +127,11 @@ export async function validateOdooZip(file: string, maxUncompressed: number): Pr
  * Streams dump.sql to `sql` (psql's stdin) and extracts filestore/* under `filestoreDir`,
  * as Odoo's restore does; manifest.json and anything else are ignored.
  */
-export async function extractOdooZip(file: string, sql: (stream: Readable) => Promise<void>, filestoreDir: string): Promise<void> {
+export async function extractOdooZip(
+  file: string,
+  sql: (stream: Readable) => Promise<void>,
+  filestoreDir: string,
+): Promise<void> {
   await mkdir(filestoreDir, { recursive: true });
   const root = path.resolve(filestoreDir);
   await eachEntry(file, async (zip, entry) => {
@@ -116,7 +140,8 @@ export async function extractOdooZip(file: string, sql: (stream: Readable) => Pr
       await sql(await readStream(zip, entry));
     } else if (entry.fileName.startsWith('filestore/') && !entry.fileName.endsWith('/')) {
       const target = path.resolve(root, entry.fileName.slice('filestore/'.length));
-      if (!target.startsWith(root + path.sep)) throw new Invalid(`The zip is refused: "${entry.fileName}" points outside the filestore.`);
+      if (!target.startsWith(root + path.sep))
+        throw new Invalid(`The zip is refused: "${entry.fileName}" points outside the filestore.`);
       await mkdir(path.dirname(target), { recursive: true });
       await pipeline(await readStream(zip, entry), createWriteStream(target));
     }

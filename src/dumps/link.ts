@@ -23,7 +23,12 @@ export function dumpDownloadUrl(app: App, dumpId: number, expiresAt: Date): stri
 }
 
 /** A changed id, expiry or signature is `tampered` (403); a genuine link past its time is `expired` (410). */
-export function checkDumpLink(app: App, dumpId: number, expires: string, sig: string): 'ok' | 'tampered' | 'expired' {
+export function checkDumpLink(
+  app: App,
+  dumpId: number,
+  expires: string,
+  sig: string,
+): 'ok' | 'tampered' | 'expired' {
   if (!/^\d{1,12}$/.test(expires)) return 'tampered';
   const expected = Buffer.from(signature(app, dumpId, Number(expires)));
   const given = Buffer.from(sig);

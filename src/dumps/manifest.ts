@@ -19,13 +19,20 @@ export interface OdooManifest {
 }
 
 /** What Odoo's `dump_db_manifest` writes, read from the tenant database itself. */
-export async function odooManifest(client: pg.ClientBase, database: string, version: string): Promise<OdooManifest> {
+export async function odooManifest(
+  client: pg.ClientBase,
+  database: string,
+  version: string,
+): Promise<OdooManifest> {
   const modules = await client.query<{ name: string; latest_version: string | null }>(
     `SELECT name, latest_version FROM ir_module_module WHERE state = 'installed' ORDER BY name`,
   );
   const pgv = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
   const num = Number(pgv.rows[0].v);
-  const pgVersion = num >= 100000 ? `${Math.floor(num / 10000)}.${num % 10000}` : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}`;
+  const pgVersion =
+    num >= 100000
+      ? `${Math.floor(num / 10000)}.${num % 10000}`
+      : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}`;
   const m = /^(saas~)?\d+\.\d+/.exec(version);
   return {
     odoo_dump: '1',

@@ -6,10 +6,12 @@ import { pipeline } from 'node:stream/promises';
 
 /** Every regular file under `dir`, as paths relative to it (an absent folder has none). */
 export async function* walkFiles(dir: string, rel = ''): AsyncGenerator<string> {
-  const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [];
-    throw e;
-  });
+  const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    },
+  );
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = rel ? `${rel}/${e.name}` : e.name;

@@ -45,7 +45,8 @@ function exited(child: ChildProcess, tool: string, tail: () => string): Promise<
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new PgToolFailed(`${tool} failed (${signal ?? `exit ${code}`}): ${tail() || 'no message'}`));
+      else
+        reject(new PgToolFailed(`${tool} failed (${signal ?? `exit ${code}`}): ${tail() || 'no message'}`));
     });
   });
 }
@@ -83,7 +84,10 @@ export async function spawnPgTool(
   tool: 'pg_dump' | 'pg_restore' | 'psql',
   args: string[],
 ): Promise<{ stdout: Readable; done: Promise<void>; kill(): void }> {
-  const child = spawn(await pgBinary(tool), args, { env: serverEnv(server), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(await pgBinary(tool), args, {
+    env: serverEnv(server),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const tail = stderrTail(child);
   const done = exited(child, tool, tail);
   done.catch(() => undefined);

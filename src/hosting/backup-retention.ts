@@ -3,7 +3,12 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { App } from '../app.js';
 import type { BackupConfig } from '../config/config.js';
-import { abandonedBackups, databasesWithBackups, deleteBackupRow, listBackupsOf } from '../metabase/repositories/backups.js';
+import {
+  abandonedBackups,
+  databasesWithBackups,
+  deleteBackupRow,
+  listBackupsOf,
+} from '../metabase/repositories/backups.js';
 import type { BackupRow } from '../metabase/schema.js';
 
 const DAY_MS = 86_400_000;
@@ -20,7 +25,11 @@ function monthsBefore(now: Date, months: number): Date {
  * backups live as long as the daily ones. Bounding by age as well as by count is what makes
  * the backups of a removed database (which gets no new ones) go in the end.
  */
-export function backupsToPrune(backups: BackupRow[], retention: BackupConfig['retention'], now: Date): BackupRow[] {
+export function backupsToPrune(
+  backups: BackupRow[],
+  retention: BackupConfig['retention'],
+  now: Date,
+): BackupRow[] {
   const horizon = {
     daily: new Date(now.getTime() - retention.daily * DAY_MS),
     weekly: new Date(now.getTime() - retention.weekly * 7 * DAY_MS),
@@ -73,9 +82,11 @@ async function deleteBackup(app: App, backup: BackupRow): Promise<void> {
  */
 export async function applyBackupRetention(app: App, database: string, now = app.now()): Promise<number[]> {
   const inUse = await backupsInUse(app);
-  const prune = backupsToPrune(await listBackupsOf(app.metabase, database), app.config.backups.retention, now).filter(
-    (b) => !inUse.has(b.id),
-  );
+  const prune = backupsToPrune(
+    await listBackupsOf(app.metabase, database),
+    app.config.backups.retention,
+    now,
+  ).filter((b) => !inUse.has(b.id));
   for (const b of prune) await deleteBackup(app, b);
   return prune.map((b) => b.id);
 }
@@ -87,6 +98,7 @@ export async function pruneAllBackups(app: App, now = app.now()): Promise<number
     await deleteBackup(app, b);
     removed++;
   }
-  for (const name of await databasesWithBackups(app.metabase)) removed += (await applyBackupRetention(app, name, now)).length;
+  for (const name of await databasesWithBackups(app.metabase))
+    removed += (await applyBackupRetention(app, name, now)).length;
   return removed;
 }

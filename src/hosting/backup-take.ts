@@ -25,7 +25,11 @@ export const FILESTORE_DIR = 'filestore';
 /** `<backup_root>/<database>/<unique>`: one folder per backup, holding db.dump and filestore/. */
 function backupFolder(server: HostingServerRow, database: string): string {
   if (!isValidDatabaseName(database)) throw new InvalidDatabaseName(database);
-  return path.join(server.backup_root, database, `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`);
+  return path.join(
+    server.backup_root,
+    database,
+    `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`,
+  );
 }
 
 /**
@@ -34,9 +38,14 @@ function backupFolder(server: HostingServerRow, database: string): string {
  */
 export async function automaticKind(app: App, database: string, now: Date): Promise<BackupKind> {
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const weekStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - ((now.getUTCDay() + 6) % 7)));
+  const weekStart = new Date(
+    Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - ((now.getUTCDay() + 6) % 7)),
+  );
   if (!(await hasKindSince(app, database, 'monthly', monthStart))) return 'monthly';
-  if (!(await hasKindSince(app, database, 'weekly', weekStart)) && !(await hasKindSince(app, database, 'monthly', weekStart))) {
+  if (
+    !(await hasKindSince(app, database, 'weekly', weekStart)) &&
+    !(await hasKindSince(app, database, 'monthly', weekStart))
+  ) {
     return 'weekly';
   }
   return 'daily';
@@ -60,7 +69,9 @@ async function dumpDatabase(server: HostingServerRow, database: string, file: st
   written.catch(() => undefined);
   try {
     // --no-owner: a restore may land on another cluster whose roles differ.
-    await runPgTool(server, 'pg_dump', ['--format=custom', '--no-owner', '--dbname', database], { stdout: tee });
+    await runPgTool(server, 'pg_dump', ['--format=custom', '--no-owner', '--dbname', database], {
+      stdout: tee,
+    });
     await written;
   } catch (e) {
     tee.destroy();
@@ -82,7 +93,11 @@ export interface TakeBackupOptions {
  * a hard-link snapshot of its filestore. Idempotent per (job, database): a rerun after a crash
  * finds the finished backup, or throws the half-made one away and starts over.
  */
-export async function takeBackup(app: App, database: DatabaseRow, options: TakeBackupOptions): Promise<BackupRow> {
+export async function takeBackup(
+  app: App,
+  database: DatabaseRow,
+  options: TakeBackupOptions,
+): Promise<BackupRow> {
   if (options.jobId !== null) {
     const previous = await findJobBackup(app.metabase, options.jobId, database.name);
     if (previous?.state === 'ready') return previous;
@@ -108,13 +123,20 @@ export async function takeBackup(app: App, database: DatabaseRow, options: TakeB
     await mkdir(folder, { recursive: true });
     const file = path.join(folder, DUMP_FILE);
     const checksum = await dumpDatabase(server, database.name, file);
-    await linkOrCopyTree(databaseFilestore(server.filestore_root, database.name), path.join(folder, FILESTORE_DIR));
+    await linkOrCopyTree(
+      databaseFilestore(server.filestore_root, database.name),
+      path.join(folder, FILESTORE_DIR),
+    );
     const size = (await stat(file)).size + (await treeSize(path.join(folder, FILESTORE_DIR)));
     await updateBackup(app.metabase, row.id, { state: 'ready', checksum, size, finished_at: new Date() });
     return { ...row, state: 'ready', checksum, size };
   } catch (e) {
     await rm(folder, { recursive: true, force: true });
-    await updateBackup(app.metabase, row.id, { state: 'failed', error: (e as Error).message.slice(0, 1000), finished_at: new Date() });
+    await updateBackup(app.metabase, row.id, {
+      state: 'failed',
+      error: (e as Error).message.slice(0, 1000),
+      finished_at: new Date(),
+    });
     throw e;
   }
 }

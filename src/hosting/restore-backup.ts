@@ -23,7 +23,8 @@ export function backupFilestore(backup: BackupRow): string {
 /** A restore never trusts a file that changed since it was written. */
 export async function verifyBackup(backup: BackupRow): Promise<void> {
   const file = backupDumpFile(backup);
-  if (!(await exists(file))) throw new Invalid(`Backup #${backup.id} has no dump file any more; pick another backup.`);
+  if (!(await exists(file)))
+    throw new Invalid(`Backup #${backup.id} has no dump file any more; pick another backup.`);
   if (backup.checksum && (await sha256File(file)) !== backup.checksum) {
     throw new Invalid(`Backup #${backup.id} is damaged (its checksum does not match); pick another backup.`);
   }
@@ -33,12 +34,24 @@ export async function verifyBackup(backup: BackupRow): Promise<void> {
  * Restores a backup into a fresh database `scratch` (dropped first: a rerun after a crash
  * starts over). pg_restore runs with parallel jobs, which the custom format allows.
  */
-export async function restoreIntoScratch(app: App, server: HostingServerRow, backup: BackupRow, scratch: string): Promise<void> {
+export async function restoreIntoScratch(
+  app: App,
+  server: HostingServerRow,
+  backup: BackupRow,
+  scratch: string,
+): Promise<void> {
   await app.tenants.withCluster(server.id, async (admin) => {
     await dropDatabaseIfExists(admin, scratch);
     await createEmptyDatabase(admin, scratch);
   });
-  await runPgTool(server, 'pg_restore', ['--no-owner', '--jobs=2', '--exit-on-error', '--dbname', scratch, backupDumpFile(backup)]);
+  await runPgTool(server, 'pg_restore', [
+    '--no-owner',
+    '--jobs=2',
+    '--exit-on-error',
+    '--dbname',
+    scratch,
+    backupDumpFile(backup),
+  ]);
 }
 
 /** The filestore folder a restored database will use once published. */
@@ -51,7 +64,12 @@ export function filestoreOf(server: HostingServerRow, database: string): string 
  * secret, a new create date; then neutralization, as for a duplicate. Idempotent: the
  * neutralization marker says it ran.
  */
-export async function makeCopy(app: App, database: { name: string; server_id: number }, uuid: string, now: Date): Promise<void> {
+export async function makeCopy(
+  app: App,
+  database: { name: string; server_id: number },
+  uuid: string,
+  now: Date,
+): Promise<void> {
   await app.tenants.withTenantTransaction(database, async (client) => {
     await setConfigParameter(client, 'database.uuid', uuid);
     await setConfigParameter(client, 'database.create_date', odooDatetime(now));

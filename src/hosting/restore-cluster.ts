@@ -17,9 +17,10 @@ export async function createEmptyDatabase(admin: pg.ClientBase, name: string): P
 }
 
 async function terminateSessions(admin: pg.ClientBase, names: string[]): Promise<void> {
-  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()', [
-    names,
-  ]);
+  await admin.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
+    [names],
+  );
 }
 
 /**
@@ -28,13 +29,20 @@ async function terminateSessions(admin: pg.ClientBase, names: string[]): Promise
  * if any, becomes `replaced`. Renaming needs no other session on either database, so they are
  * terminated first; a client reconnecting in between makes us try again.
  */
-export async function swapDatabases(admin: pg.ClientBase, name: string, incoming: string, replaced: string): Promise<void> {
+export async function swapDatabases(
+  admin: pg.ClientBase,
+  name: string,
+  incoming: string,
+  replaced: string,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await terminateSessions(admin, [name, incoming]);
     try {
       await admin.query('BEGIN');
       if (await databaseExists(admin, name)) {
-        await admin.query(`ALTER DATABASE ${quoteDatabaseName(name)} RENAME TO ${quoteDatabaseName(replaced)}`);
+        await admin.query(
+          `ALTER DATABASE ${quoteDatabaseName(name)} RENAME TO ${quoteDatabaseName(replaced)}`,
+        );
       }
       await admin.query(`ALTER DATABASE ${quoteDatabaseName(incoming)} RENAME TO ${quoteDatabaseName(name)}`);
       await admin.query('COMMIT');

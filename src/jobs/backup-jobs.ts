@@ -14,8 +14,13 @@ export const backupJob = defineJob({
       weight: 1,
       async run({ app, job, save }) {
         const database = await findDatabase(app.metabase, job.database_name!);
-        if (!database || database.state !== 'active') throw new NotFound(`The database ${job.database_name} no longer exists.`);
-        const backup = await takeBackup(app, database, { kind: 'manual', jobId: job.id, agentId: job.agent_id });
+        if (!database || database.state !== 'active')
+          throw new NotFound(`The database ${job.database_name} no longer exists.`);
+        const backup = await takeBackup(app, database, {
+          kind: 'manual',
+          jobId: job.id,
+          agentId: job.agent_id,
+        });
         await save({ backup: backup.id, size: backup.size, takenAt: backup.taken_at });
       },
     },

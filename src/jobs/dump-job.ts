@@ -21,7 +21,8 @@ export const prepareDumpJob = defineJob({
       async run({ app, job, payload, progress }) {
         const dumpId = Number(payload.dump);
         const database = await findDatabase(app.metabase, job.database_name!);
-        if (!database || database.state !== 'active') throw new NotFound(`The database ${job.database_name} no longer exists.`);
+        if (!database || database.state !== 'active')
+          throw new NotFound(`The database ${job.database_name} no longer exists.`);
         await mkdir(dumpsDir(app), { recursive: true });
         const file = dumpFile(app, database.name, dumpId);
         await rm(file, { force: true });
@@ -33,7 +34,13 @@ export const prepareDumpJob = defineJob({
           }
         });
         const expires = new Date(app.now().getTime() + app.config.dumpLinkHours * 3_600_000);
-        await updateDump(app.metabase, dumpId, { state: 'ready', path: file, size, ready_at: app.now(), expires_at: expires });
+        await updateDump(app.metabase, dumpId, {
+          state: 'ready',
+          path: file,
+          size,
+          ready_at: app.now(),
+          expires_at: expires,
+        });
       },
     },
     {
@@ -70,6 +77,9 @@ export const prepareDumpJob = defineJob({
     const file = dumpFile(app, job.database_name!, dumpId);
     await rm(file, { force: true });
     await rm(`${file}.partial`, { force: true });
-    await updateDump(app.metabase, dumpId, { state: 'failed', error: error instanceof Error ? error.message.slice(0, 500) : 'failed' });
+    await updateDump(app.metabase, dumpId, {
+      state: 'failed',
+      error: error instanceof Error ? error.message.slice(0, 500) : 'failed',
+    });
   },
 });

@@ -4,7 +4,12 @@ import { extractOdooZip } from '../dumps/import-zip.js';
 import { Conflict } from '../errors.js';
 import { runPgTool } from '../hosting/backup-pg.js';
 import { filestoreOf, moveFolder } from '../hosting/restore-backup.js';
-import { createEmptyDatabase, databaseExists, dropDatabaseIfExists, renameDatabase } from '../hosting/restore-cluster.js';
+import {
+  createEmptyDatabase,
+  databaseExists,
+  dropDatabaseIfExists,
+  renameDatabase,
+} from '../hosting/restore-cluster.js';
 import { findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
 import { setConfigParameter, odooDatetime } from '../tenant/config-parameters.js';
 import { defineJob, type StepContext } from './define.js';
@@ -44,7 +49,13 @@ export const importDumpJob = defineJob({
         await rm(filestoreOf(server, f.scratch), { recursive: true, force: true });
         await extractOdooZip(
           f.file,
-          (sql) => runPgTool(server, 'psql', ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', f.scratch], { stdin: sql }),
+          (sql) =>
+            runPgTool(
+              server,
+              'psql',
+              ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', f.scratch],
+              { stdin: sql },
+            ),
           filestoreOf(server, f.scratch),
         );
         const uuid = randomUUID();
@@ -65,7 +76,8 @@ export const importDumpJob = defineJob({
         await ctx.save({ publishing: true });
         await ctx.app.tenants.withCluster(server.id, async (admin) => {
           if (await databaseExists(admin, f.scratch)) {
-            if (await databaseExists(admin, f.name)) throw new Conflict(`A database named ${f.name} appeared on the cluster meanwhile.`);
+            if (await databaseExists(admin, f.name))
+              throw new Conflict(`A database named ${f.name} appeared on the cluster meanwhile.`);
             await renameDatabase(admin, f.scratch, f.name);
           }
         });

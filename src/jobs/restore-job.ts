@@ -4,7 +4,12 @@ import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
 import { removeFilesNotIn, mergeTreeLinks } from '../hosting/backup-files.js';
 import { takeBackup } from '../hosting/backup-take.js';
-import { databaseExists, dropDatabaseIfExists, renameDatabase, swapDatabases } from '../hosting/restore-cluster.js';
+import {
+  databaseExists,
+  dropDatabaseIfExists,
+  renameDatabase,
+  swapDatabases,
+} from '../hosting/restore-cluster.js';
 import {
   backupFilestore,
   filestoreOf,
@@ -71,7 +76,11 @@ export const restoreBackupJob = defineJob({
         const f = await facts(ctx);
         if (f.target || f.source.state !== 'active') return;
         if (!(await cluster(ctx.app, f, (admin) => databaseExists(admin, f.source.name)))) return;
-        const safety = await takeBackup(ctx.app, f.source, { kind: 'safety', jobId: ctx.job.id, agentId: ctx.job.agent_id });
+        const safety = await takeBackup(ctx.app, f.source, {
+          kind: 'safety',
+          jobId: ctx.job.id,
+          agentId: ctx.job.agent_id,
+        });
         await ctx.save({ safetyBackup: safety.id });
       },
     },
@@ -118,13 +127,18 @@ export const restoreBackupJob = defineJob({
         if (f.target) return publishCopy(ctx, f);
         if (!ctx.data.swapStartedAt) await ctx.save({ swapStartedAt: new Date().toISOString() });
         await cluster(ctx.app, f, async (admin) => {
-          if (await databaseExists(admin, f.scratch)) await swapDatabases(admin, f.source.name, f.scratch, f.replaced);
+          if (await databaseExists(admin, f.scratch))
+            await swapDatabases(admin, f.source.name, f.scratch, f.replaced);
         });
         if (f.source.state === 'removed') {
           // A removed database comes back as it left: dropped, pending its removal, so that it
           // can be undropped; the drop delay starts again.
           const expire = new Date(ctx.app.now().getTime() + ctx.app.config.dropDelayDays * 86_400_000);
-          await updateDatabase(ctx.app.metabase, f.source.name, { state: 'active', mode: 'drop', expire_date: expire });
+          await updateDatabase(ctx.app.metabase, f.source.name, {
+            state: 'active',
+            mode: 'drop',
+            expire_date: expire,
+          });
         }
       },
     },
@@ -175,7 +189,8 @@ async function publishCopy(ctx: StepContext, f: RestoreFacts): Promise<void> {
   await ctx.save({ publishing: true });
   await cluster(ctx.app, f, async (admin) => {
     if (await databaseExists(admin, f.scratch)) {
-      if (await databaseExists(admin, target)) throw new Conflict(`A database named ${target} appeared on the cluster meanwhile.`);
+      if (await databaseExists(admin, target))
+        throw new Conflict(`A database named ${target} appeared on the cluster meanwhile.`);
       await renameDatabase(admin, f.scratch, target);
     }
   });
@@ -202,4 +217,3 @@ async function publishCopy(ctx: StepContext, f: RestoreFacts): Promise<void> {
     },
   ]);
 }
-

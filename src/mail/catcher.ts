@@ -46,7 +46,11 @@ export async function startMailCatcher(dataDir: string): Promise<{ port: number;
           return;
         }
         const raw = Buffer.concat(chunks);
-        store(dir, raw, session.envelope.rcptTo.map((r) => r.address)).then(
+        store(
+          dir,
+          raw,
+          session.envelope.rcptTo.map((r) => r.address),
+        ).then(
           () => callback(),
           (err: Error) => callback(err),
         );
@@ -85,7 +89,10 @@ async function store(dir: string, raw: Buffer, recipients: string[]): Promise<vo
 
 export async function listOutbox(dataDir: string, limit = 200): Promise<OutboxSummary[]> {
   const dir = outboxDir(dataDir);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort().reverse();
+  const names = (await readdir(dir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .reverse();
   const out: OutboxSummary[] = [];
   for (const n of names.slice(0, limit)) {
     const m = await readOutboxMessage(dataDir, n.slice(0, -5));

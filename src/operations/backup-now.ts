@@ -14,7 +14,9 @@ export const backupNow = defineOperation({
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const cap = app.config.backups.manualPerDay;
     if ((await countManualBackupJobsSince(tx, database.name, dayStart)) >= cap) {
-      throw new TooManyRequests(`This database already had ${cap} manual backups today (UTC); the limit is ${cap} a day.`);
+      throw new TooManyRequests(
+        `This database already had ${cap} manual backups today (UTC); the limit is ${cap} a day.`,
+      );
     }
     return enqueueJob(tx, { kind: 'backup', database: database.name, agentId: agent.id });
   },

@@ -24,7 +24,10 @@ export const restoreBackup = defineOperation({
     if (!backup || backup.database_name !== database.name || backup.state !== 'ready') {
       throw new NotFound(`${database.name} has no backup #${input.backup} ready to restore.`);
     }
-    if ((database.state === 'removed' || database.mode === 'drop') && !app.policy.allows(agent.level, 'restore_dropped')) {
+    if (
+      (database.state === 'removed' || database.mode === 'drop') &&
+      !app.policy.allows(agent.level, 'restore_dropped')
+    ) {
       throw new NotAllowed(
         `Restoring a dropped database needs the ${app.policy.levelName(app.policy.minimumLevel('restore_dropped'))} level.`,
       );
@@ -32,7 +35,9 @@ export const restoreBackup = defineOperation({
     const target = input.target?.toLowerCase();
     if (target) {
       if (!isValidDatabaseName(target)) {
-        throw new Invalid(`"${target}" is not a valid database name (lowercase letters, digits, ".", "_", "-"; at most 63).`);
+        throw new Invalid(
+          `"${target}" is not a valid database name (lowercase letters, digits, ".", "_", "-"; at most 63).`,
+        );
       }
       if (await findDatabase(tx, target)) throw new Conflict(`A database named ${target} already exists.`);
       if (await app.tenants.withCluster(database.server_id, (admin) => databaseExists(admin, target))) {

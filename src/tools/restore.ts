@@ -15,7 +15,9 @@ export const restoreTool = defineTool({
       manualLimit: app.config.backups.manualPerDay,
       /** A dropped or removed database is restored only by levels allowed `restore_dropped`. */
       canRestore:
-        database.state === 'active' && database.mode !== 'drop' ? true : app.policy.allows(agent.level, 'restore_dropped'),
+        database.state === 'active' && database.mode !== 'drop'
+          ? true
+          : app.policy.allows(agent.level, 'restore_dropped'),
     };
   },
 });

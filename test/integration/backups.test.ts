@@ -42,7 +42,11 @@ describe('backups', () => {
     const page = await technical.get(`/api/databases/${db.name}`);
     expect(page.body.tools.restore.backups[0]).toMatchObject({ id, kind: 'manual' });
     expect(page.body.tools.restore.backups[0].size).toBeGreaterThan(1000);
-    const row = await app.metabase.selectFrom('backup').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await app.metabase
+      .selectFrom('backup')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
     const head = await readFile(path.join(row.path, 'db.dump'));
     expect(head.subarray(0, 5).toString()).toBe('PGDMP');
@@ -71,7 +75,9 @@ describe('backups', () => {
     expect(job.state, job.error).toBe('completed');
     expect(await app.tenants.withTenant(db, (c) => getConfigParameter(c, 'test.marker'))).toBe('at-backup');
     expect(await app.tenants.withTenant(db, (c) => getConfigParameter(c, 'database.uuid'))).toBe(db.uuid);
-    const kinds = (await technical.get(`/api/databases/${db.name}`)).body.tools.restore.backups.map((b: { kind: string }) => b.kind);
+    const kinds = (await technical.get(`/api/databases/${db.name}`)).body.tools.restore.backups.map(
+      (b: { kind: string }) => b.kind,
+    );
     expect(kinds).toContain('safety');
     const leftovers = await app.tenants.withCluster(db.server_id, (c) =>
       c.query(`SELECT datname FROM pg_database WHERE datname LIKE '%' || $1 || '.tmp'`, [String(job.id)]),
@@ -137,11 +143,21 @@ describe('retention', () => {
     for (let day = 0; day < 365; day++) {
       const now = new Date(start + day * 86_400_000);
       const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-      const weekStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - ((now.getUTCDay() + 6) % 7));
-      const has = (k: string, since: number) => backups.some((b) => b.kind === k && b.taken_at.getTime() >= since);
-      const kind = !has('monthly', monthStart) ? 'monthly' : !has('weekly', weekStart) && !has('monthly', weekStart) ? 'weekly' : 'daily';
+      const weekStart = Date.UTC(
+        now.getUTCFullYear(),
+        now.getUTCMonth(),
+        now.getUTCDate() - ((now.getUTCDay() + 6) % 7),
+      );
+      const has = (k: string, since: number) =>
+        backups.some((b) => b.kind === k && b.taken_at.getTime() >= since);
+      const kind = !has('monthly', monthStart)
+        ? 'monthly'
+        : !has('weekly', weekStart) && !has('monthly', weekStart)
+          ? 'weekly'
+          : 'daily';
       backups.push(row(id++, kind, now));
-      for (const p of backupsToPrune(backups, { daily: 7, weekly: 4, monthly: 3 }, now)) backups.splice(backups.indexOf(p), 1);
+      for (const p of backupsToPrune(backups, { daily: 7, weekly: 4, monthly: 3 }, now))
+        backups.splice(backups.indexOf(p), 1);
     }
     const count = (k: string) => backups.filter((b) => b.kind === k).length;
     expect(count('monthly')).toBe(3);
@@ -153,11 +169,28 @@ describe('retention', () => {
 
   it('lets every backup of a removed database go once its age passes retention', () => {
     const taken = new Date(Date.UTC(2025, 5, 1));
-    const backups = [row(1, 'daily', taken), row(2, 'weekly', taken), row(3, 'monthly', taken), row(4, 'manual', taken)];
+    const backups = [
+      row(1, 'daily', taken),
+      row(2, 'weekly', taken),
+      row(3, 'monthly', taken),
+      row(4, 'manual', taken),
+    ];
     const retention = { daily: 7, weekly: 4, monthly: 3 };
     expect(backupsToPrune(backups, retention, new Date(Date.UTC(2025, 5, 5))).map((b) => b.id)).toEqual([]);
-    expect(backupsToPrune(backups, retention, new Date(Date.UTC(2025, 5, 10))).map((b) => b.id).sort()).toEqual([1, 4]);
-    expect(backupsToPrune(backups, retention, new Date(Date.UTC(2025, 6, 10))).map((b) => b.id).sort()).toEqual([1, 2, 4]);
-    expect(backupsToPrune(backups, retention, new Date(Date.UTC(2025, 8, 2))).map((b) => b.id).sort()).toEqual([1, 2, 3, 4]);
+    expect(
+      backupsToPrune(backups, retention, new Date(Date.UTC(2025, 5, 10)))
+        .map((b) => b.id)
+        .sort(),
+    ).toEqual([1, 4]);
+    expect(
+      backupsToPrune(backups, retention, new Date(Date.UTC(2025, 6, 10)))
+        .map((b) => b.id)
+        .sort(),
+    ).toEqual([1, 2, 4]);
+    expect(
+      backupsToPrune(backups, retention, new Date(Date.UTC(2025, 8, 2)))
+        .map((b) => b.id)
+        .sort(),
+    ).toEqual([1, 2, 3, 4]);
   });
 });

@@ -47,7 +47,10 @@ async function prepareDump(s: AgentSession, db: string, email: string) {
   return page.body.tools.dump as { id: number; state: string; url: string; size: number };
 }
 
-async function download(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Headers }> {
+async function download(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer; headers: Headers }> {
   const u = new URL(url);
   const res = await fetch(baseUrl() + u.pathname + u.search, { headers });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
@@ -93,9 +96,12 @@ async function upload(s: AgentSession, name: string, body: Buffer) {
   const res = await fetch(`${baseUrl()}/api/import-dump?name=${encodeURIComponent(name)}`, {
     method: 'POST',
     headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken, 'content-type': 'application/zip' },
-    body,
+    body: new Uint8Array(body),
   });
-  return { status: res.status, body: (await res.json()) as { job?: { id: number }; error?: { message: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { job?: { id: number }; error?: { message: string } },
+  };
 }
 
 describe('dumps', () => {
@@ -115,8 +121,21 @@ describe('dumps', () => {
     expect(listing[1]).toBe('manifest.json');
     expect(listing.filter((n) => n.startsWith('filestore/')).length).toBeGreaterThan(0);
     const manifest = JSON.parse((await run('unzip', ['-p', zip, 'manifest.json'])).stdout);
-    expect(Object.keys(manifest)).toEqual(['odoo_dump', 'db_name', 'version', 'version_info', 'major_version', 'pg_version', 'modules']);
-    expect(manifest).toMatchObject({ odoo_dump: '1', db_name: db.name, version: db.version, major_version: '17.0' });
+    expect(Object.keys(manifest)).toEqual([
+      'odoo_dump',
+      'db_name',
+      'version',
+      'version_info',
+      'major_version',
+      'pg_version',
+      'modules',
+    ]);
+    expect(manifest).toMatchObject({
+      odoo_dump: '1',
+      db_name: db.name,
+      version: db.version,
+      major_version: '17.0',
+    });
     expect(manifest.version_info).toEqual([17, 0, 0, 'final', 0, '']);
     expect(manifest.pg_version).toMatch(/^\d+\.\d+$/);
     expect(manifest.modules.base).toMatch(/^17\.0\./);
@@ -126,16 +145,28 @@ describe('dumps', () => {
     await run('unzip', ['-q', zip, 'dump.sql', 'filestore/*', '-d', extract]);
     const server = await embeddedServer(app);
     const restored = `odoo-restore-${process.pid}`;
-    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.superuser, PGPASSWORD: server.password ?? '' };
+    const env = {
+      ...process.env,
+      PGHOST: server.host,
+      PGPORT: String(server.port),
+      PGUSER: server.superuser,
+      PGPASSWORD: server.password ?? '',
+    };
     const bin = await findPgBin();
     await run(path.join(bin, 'createdb'), ['--encoding=UTF8', '--template=template0', restored], { env });
     try {
-      await run(path.join(bin, 'psql'), ['--dbname', restored, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(extract, 'dump.sql')], { env });
+      await run(
+        path.join(bin, 'psql'),
+        ['--dbname', restored, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(extract, 'dump.sql')],
+        { env },
+      );
       const c = new pg.Client(app.tenants.connectionConfig(server, restored));
       await c.connect();
       try {
         expect(await getConfigParameter(c, 'test.marker')).toBe('in-the-dump');
-        const atts = await c.query<{ store_fname: string }>(`SELECT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL`);
+        const atts = await c.query<{ store_fname: string }>(
+          `SELECT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL`,
+        );
         expect(atts.rows.length).toBeGreaterThan(0);
         for (const a of atts.rows) await readFile(path.join(extract, 'filestore', a.store_fname));
       } finally {
@@ -205,7 +236,14 @@ describe('dumps', () => {
     const server = await embeddedServer(app);
     const before = await readdir(path.join(app.config.dataDir, 'imports')).catch(() => []);
     const cases: [string, Buffer, RegExp][] = [
-      ['evil', rawZip([{ name: 'dump.sql', data: Buffer.from('SELECT 1;') }, { name: '../../etc/evil', data: Buffer.from('x') }]), /outside/],
+      [
+        'evil',
+        rawZip([
+          { name: 'dump.sql', data: Buffer.from('SELECT 1;') },
+          { name: '../../etc/evil', data: Buffer.from('x') },
+        ]),
+        /outside/,
+      ],
       ['nodump', rawZip([{ name: 'manifest.json', data: Buffer.from('{}') }]), /no dump\.sql/],
       ['notzip', Buffer.from('this is not a zip at all'), /not a readable zip/],
     ];
@@ -221,7 +259,9 @@ describe('dumps', () => {
       expect(res.status, label).toBe(422);
       expect(res.body.error!.message, label).toMatch(message);
       expect(await findDatabase(app.metabase, name)).toBeUndefined();
-      const onCluster = await app.tenants.withCluster(server.id, (c) => c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]));
+      const onCluster = await app.tenants.withCluster(server.id, (c) =>
+        c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]),
+      );
       expect(onCluster.rowCount, label).toBe(0);
     }
     expect(await readdir(path.join(app.config.dataDir, 'imports')).catch(() => [])).toEqual(before);

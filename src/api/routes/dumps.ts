@@ -15,7 +15,13 @@ export const dumpRoutes = [
     tag: 'dumps',
     auth: 'public',
     raw: true,
-    params: z.object({ id: z.coerce.number().int().min(1).max(2 ** 53) }),
+    params: z.object({
+      id: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 53),
+    }),
     query: z.object({ expires: z.string().max(20).default(''), signature: z.string().max(100).default('') }),
     async handler({ app, params, query, request, reply }) {
       await serveDumpDownload(app, { id: params.id, ...query }, request, reply);
@@ -24,7 +30,8 @@ export const dumpRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/import-dump',
-    summary: 'Upload a zip in Odoo’s database manager format (body: application/zip) to create a new database',
+    summary:
+      'Upload a zip in Odoo’s database manager format (body: application/zip) to create a new database',
     tag: 'dumps',
     auth: 'agent',
     query: z.object({ name: z.string().min(1).max(63), server: z.string().max(63).optional() }),

@@ -42,7 +42,12 @@ export function listReadyBackups(db: Db, database: string): Promise<BackupRow[]>
 }
 
 export function listBackupsOf(db: Db, database: string): Promise<BackupRow[]> {
-  return db.selectFrom('backup').selectAll().where('database_name', '=', database).orderBy('taken_at', 'desc').execute();
+  return db
+    .selectFrom('backup')
+    .selectAll()
+    .where('database_name', '=', database)
+    .orderBy('taken_at', 'desc')
+    .execute();
 }
 
 /** Every database name that has backups, active or removed: retention runs over all of them. */
@@ -51,7 +56,12 @@ export async function databasesWithBackups(db: Db): Promise<string[]> {
   return rows.map((r) => r.database_name);
 }
 
-export async function countBackupsSince(db: Db, database: string, kind: BackupKind, since: Date): Promise<number> {
+export async function countBackupsSince(
+  db: Db,
+  database: string,
+  kind: BackupKind,
+  since: Date,
+): Promise<number> {
   const row = await db
     .selectFrom('backup')
     .select(sql<number>`count(*)::int`.as('n'))

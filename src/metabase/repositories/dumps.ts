@@ -8,7 +8,13 @@ export function findDump(db: Db, id: number): Promise<DumpRow | undefined> {
 }
 
 export function latestDumpOf(db: Db, database: string): Promise<DumpRow | undefined> {
-  return db.selectFrom('dump').selectAll().where('database_name', '=', database).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('dump')
+    .selectAll()
+    .where('database_name', '=', database)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export function insertDump(db: Db, row: Insertable<DumpTable>): Promise<DumpRow> {
@@ -21,5 +27,10 @@ export async function updateDump(db: Db, id: number, changes: Updateable<DumpTab
 
 /** Ready dumps whose link expired: their files go. */
 export function expiredDumps(db: Db, now: Date): Promise<DumpRow[]> {
-  return db.selectFrom('dump').selectAll().where('state', '=', 'ready').where('expires_at', '<', now).execute();
+  return db
+    .selectFrom('dump')
+    .selectAll()
+    .where('state', '=', 'ready')
+    .where('expires_at', '<', now)
+    .execute();
 }
