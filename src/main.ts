@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from './config/config.js';
 import { DEMO_AGENTS, seedDemoPlatform } from './demo/seed-demo.js';
 import { startPlatform } from './platform.js';
 import { webConsole } from './web/serve.js';
+import { kickOffBackups } from './jobs/backup-schedules.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   let demo: { password: string } | undefined;
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
   await platform.startWorker();
+  // The first start backs up every database in the background (the demo has backups at once).
+  await kickOffBackups(app);
   const server = await createServer(app, { plugins: [webConsole(app)] });
   await server.listen({ host: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;

@@ -64,6 +64,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   });
 
   await server.register(cookie);
+  // Uploads (import-dump) reach their route as a stream: never buffered, size-limited there.
+  server.addContentTypeParser(['application/zip', 'application/octet-stream'], (_request, payload, done) => done(null, payload));
   await server.register(helmet, {
     contentSecurityPolicy: {
       directives: {

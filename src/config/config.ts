@@ -29,6 +29,18 @@ const fileSchema = z
     servers: z.array(hostingServer).optional(),
     dropDelayDays: z.number().positive().optional(),
     duplicateDropWeight: z.number().min(0).max(1).optional(),
+    backups: z
+      .object({
+        cron: z.string().min(9).optional(),
+        retention: z
+          .object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) })
+          .optional(),
+        manualPerDay: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    dumpLinkHours: z.number().positive().optional(),
+    importMaxMegabytes: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -52,6 +64,27 @@ export interface Config {
   servers: HostingServerConfig[];
   dropDelayDays: number;
   duplicateDropWeight: number;
+  backups: BackupConfig;
+  /** How long a dump's download link (and the file) lives. */
+  dumpLinkHours: number;
+  /** Largest zip `import-dump` accepts. */
+  importMaxBytes: number;
+}
+
+export interface BackupConfig {
+  /** Crontab fields of the automatic backups (DBTOOLS_BACKUP_CRON). */
+  cron: string;
+  /** How many of each automatic kind to keep; each is also bounded by age (days, weeks, months). */
+  retention: { daily: number; weekly: number; monthly: number };
+  manualPerDay: number;
+}
+
+function retentionEnv(env: NodeJS.ProcessEnv): BackupConfig['retention'] | undefined {
+  const v = env.DBTOOLS_BACKUP_RETENTION;
+  if (!v) return undefined;
+  const m = /^(\d+),(\d+),(\d+)$/.exec(v.replace(/\s/g, ''));
+  if (!m) throw new ConfigError(`DBTOOLS_BACKUP_RETENTION must be "daily,weekly,monthly" counts like 7,4,3; got "${v}"`);
+  return { daily: Number(m[1]), weekly: Number(m[2]), monthly: Number(m[3]) };
 }
 
 export class ConfigError extends Error {}
@@ -113,5 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     servers: file.servers ?? [],
     dropDelayDays: file.dropDelayDays ?? 7,
     duplicateDropWeight: file.duplicateDropWeight ?? 0.25,
+    backups: {
+      cron: env.DBTOOLS_BACKUP_CRON || file.backups?.cron || '0 3 * * *',
+      retention: retentionEnv(env) ?? file.backups?.retention ?? { daily: 7, weekly: 4, monthly: 3 },
+      manualPerDay: file.backups?.manualPerDay ?? 5,
+    },
+    dumpLinkHours: intEnv(env, 'DBTOOLS_DUMP_LINK_HOURS') ?? file.dumpLinkHours ?? 24,
+    importMaxBytes: (intEnv(env, 'DBTOOLS_IMPORT_MAX_MB') ?? file.importMaxMegabytes ?? 4096) * 1024 * 1024,
   };
 }

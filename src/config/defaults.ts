@@ -33,6 +33,11 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   /** Impersonating a tenant administrator (base.group_system). */
   impersonation_admin: 4,
   iap_credits: 4,
+  /** Restoring a dropped (or removed) database from its backups. */
+  restore_dropped: 4,
+  import_dump: 4,
+  /** The local SMTP catcher's messages (embedded default only). */
+  outbox: 4,
 };
 
 export interface LevelLimits {

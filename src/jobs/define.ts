@@ -45,8 +45,8 @@ export function defineJob(def: JobDefinition): JobDefinition {
  */
 export interface Schedule {
   name: string;
-  /** Crontab time fields, e.g. `* * * * *` (every minute). */
-  cron: string;
+  /** Crontab time fields, e.g. `* * * * *` (every minute); a function reads it from the configuration. */
+  cron: string | ((app: App) => string);
   run(app: App): Promise<void>;
 }
 

@@ -1,8 +1,13 @@
 import { pingSchedule } from '../ping/schedule.js';
 import type { JobDefinition, Schedule } from './define.js';
+import { backupAllJob, backupJob } from './backup-jobs.js';
+import { automaticBackups, backupHousekeeping } from './backup-schedules.js';
+import { prepareDumpJob } from './dump-job.js';
+import { importDumpJob } from './import-job.js';
+import { restoreBackupJob } from './restore-job.js';
 
 /** Job kinds: adding a long operation is adding its file and one line here. */
-export const jobDefinitions: JobDefinition[] = [];
+export const jobDefinitions: JobDefinition[] = [backupJob, backupAllJob, restoreBackupJob, prepareDumpJob, importDumpJob];
 
 /** Recurring tasks. */
-export const schedules: Schedule[] = [pingSchedule];
+export const schedules: Schedule[] = [pingSchedule, automaticBackups, backupHousekeeping];

@@ -46,7 +46,7 @@ export async function startWorker(app: App, options: WorkerOptions): Promise<Wor
       ...Object.fromEntries(schedules.map((s) => [`schedule:${s.name}`, async () => s.run(app)])),
     },
     parsedCronItems: parseCronItems(
-      schedules.map((s) => ({ task: `schedule:${s.name}`, match: s.cron, identifier: s.name, options: { backfillPeriod: 0 } })),
+      schedules.map((s) => ({ task: `schedule:${s.name}`, match: typeof s.cron === 'function' ? s.cron(app) : s.cron, identifier: s.name, options: { backfillPeriod: 0 } })),
     ),
     logger,
   });

@@ -179,6 +179,44 @@ export interface IapCreditLedgerTable {
   at: CreatedAt;
 }
 
+export type BackupKind = 'daily' | 'weekly' | 'monthly' | 'manual' | 'safety';
+export type BackupState = 'running' | 'ready' | 'failed';
+
+export interface BackupTable {
+  id: Generated<number>;
+  database_name: string;
+  database_uuid: string;
+  server_id: number;
+  kind: BackupKind;
+  state: ColumnType<BackupState, BackupState | undefined, BackupState>;
+  path: string;
+  size: ColumnType<number | null, number | null | undefined, number | null>;
+  checksum: string | null;
+  version: string;
+  job_id: number | null;
+  agent_id: number | null;
+  taken_at: Timestamp;
+  finished_at: Timestamp | null;
+  error: string | null;
+}
+
+export type DumpState = 'preparing' | 'ready' | 'failed' | 'expired';
+
+export interface DumpTable {
+  id: Generated<number>;
+  database_name: string;
+  state: ColumnType<DumpState, DumpState | undefined, DumpState>;
+  email: string;
+  path: string | null;
+  size: ColumnType<number | null, number | null | undefined, number | null>;
+  job_id: number | null;
+  agent_id: number | null;
+  created_at: CreatedAt;
+  ready_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  error: string | null;
+}
+
 export interface Metabase {
   hosting_server: HostingServerTable;
   database: DatabaseTable;
@@ -193,6 +231,8 @@ export interface Metabase {
   central_account: CentralAccountTable;
   database_ping: DatabasePingTable;
   iap_credit_ledger: IapCreditLedgerTable;
+  backup: BackupTable;
+  dump: DumpTable;
 }
 
 export type DatabaseRow = Selectable<DatabaseTable>;
@@ -205,3 +245,5 @@ export type JobRow = Selectable<JobTable>;
 export type ImpersonationSessionRow = Selectable<ImpersonationSessionTable>;
 export type CentralAccountRow = Selectable<CentralAccountTable>;
 export type DatabasePingRow = Selectable<DatabasePingTable>;
+export type BackupRow = Selectable<BackupTable>;
+export type DumpRow = Selectable<DumpTable>;

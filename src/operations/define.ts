@@ -33,6 +33,8 @@ export interface Operation<S extends z.ZodType = z.ZodType> {
   needsValidation?: boolean;
   /** Allowed on a locked database (status containing `maintenance`). */
   allowedWhenLocked?: boolean;
+  /** Also runs on a database whose row says `removed` (restoring it from its backups). */
+  allowedWhenRemoved?: boolean;
   /** The UI asks for confirmation first. */
   destructive?: boolean;
   /** Input fields never written to the support log. */

@@ -69,7 +69,7 @@ export async function executeOperationDef(app: App, op: Operation, req: Omit<Exe
   try {
     const result = await app.metabase.transaction().execute(async (tx) => {
       const database = await lockDatabase(tx, req.database);
-      if (!database || database.state !== 'active') throw new NotFound(`The database ${req.database} no longer exists.`);
+      if (!database || (database.state !== 'active' && !op.allowedWhenRemoved)) throw new NotFound(`The database ${req.database} no longer exists.`);
       if (isLocked(database) && !op.allowedWhenLocked) {
         throw new Conflict(`The database is locked (${database.status}): no change is possible until it is unlocked.`);
       }

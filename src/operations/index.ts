@@ -11,6 +11,9 @@ import { setDuplicateLimit } from './set-duplicate-limit.js';
 import { setEmailLimit } from './set-email-limit.js';
 import { setFree } from './set-free.js';
 import { setTrial } from './set-trial.js';
+import { backupNow } from './backup-now.js';
+import { restoreBackup } from './restore-backup.js';
+import { prepareDump } from './prepare-dump.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -27,4 +30,7 @@ export const operations = [
   setSecurity,
   ping,
   grantIapCredits,
+  backupNow,
+  restoreBackup,
+  prepareDump,
 ];

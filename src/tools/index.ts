@@ -3,6 +3,8 @@ import { supportLogsTool, techLogsTool } from './history.js';
 import { duplicateLimitTool, emailLimitTool } from './limits.js';
 import { expireDateTool, toggleFreeTool } from './trial.js';
 import { adminRightsTool, impersonationTool } from './impersonation.js';
+import { restoreTool } from './restore.js';
+import { dumpTool } from './dump.js';
 import { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from './tenant-ops.js';
 
 /** The Tools page's sections, in the order agents know them. */
@@ -18,6 +20,8 @@ export const tools: Tool[] = [
   pingTool,
   companiesTool,
   iapAccountsTool,
+  restoreTool,
+  dumpTool,
   supportLogsTool,
   techLogsTool,
 ];

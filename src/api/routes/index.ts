@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../route.js';
 import { databaseRoutes } from './databases.js';
+import { dumpRoutes } from './dumps.js';
 import { impersonationRoutes } from './impersonation.js';
 import { jobRoutes } from './jobs.js';
 import { operationRoutes } from './operations.js';
@@ -12,5 +13,6 @@ export const routes: AnyRoute[] = [
   ...operationRoutes,
   ...jobRoutes,
   ...impersonationRoutes,
+  ...dumpRoutes,
   ...systemRoutes,
 ] as AnyRoute[];

@@ -1,0 +1,76 @@
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { serveDumpDownload } from '../../dumps/download.js';
+import { importDump } from '../../dumps/import-upload.js';
+import { NotAllowed, NotFound } from '../../errors.js';
+import { mailMode } from '../../mail/mailer.js';
+import { listOutbox, readOutboxMessage } from '../../mail/catcher.js';
+import { defineRoute } from '../route.js';
+
+export const dumpRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/dumps/:id/download',
+    summary: 'Download a dump by its signed link (no session; Range requests; 403 changed link, 410 expired)',
+    tag: 'dumps',
+    auth: 'public',
+    raw: true,
+    params: z.object({
+      id: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 53),
+    }),
+    query: z.object({ expires: z.string().max(20).default(''), signature: z.string().max(100).default('') }),
+    async handler({ app, params, query, request, reply }) {
+      await serveDumpDownload(app, { id: params.id, ...query }, request, reply);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/import-dump',
+    summary:
+      'Upload a zip in Odoo’s database manager format (body: application/zip) to create a new database',
+    tag: 'dumps',
+    auth: 'agent',
+    query: z.object({ name: z.string().min(1).max(63), server: z.string().max(63).optional() }),
+    async handler({ app, agent, query, request, reply }) {
+      const result = await importDump(app, {
+        agent,
+        name: query.name,
+        server: query.server,
+        body: request.body as Readable,
+        contentLength: Number(request.headers['content-length']) || undefined,
+        requestId: request.id,
+      });
+      reply.status(202);
+      return result;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/outbox',
+    summary: 'Mails caught by the local SMTP catcher, newest first (embedded default; level of `outbox`)',
+    tag: 'mail',
+    auth: 'agent',
+    async handler({ app, agent }) {
+      if (!app.policy.allows(agent.level, 'outbox')) throw new NotAllowed('The Outbox needs a higher level.');
+      return { mode: mailMode(app), messages: await listOutbox(app.config.dataDir) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/outbox/:id',
+    summary: 'One caught mail with its text and HTML',
+    tag: 'mail',
+    auth: 'agent',
+    params: z.object({ id: z.string().max(40) }),
+    async handler({ app, agent, params }) {
+      if (!app.policy.allows(agent.level, 'outbox')) throw new NotAllowed('The Outbox needs a higher level.');
+      const message = await readOutboxMessage(app.config.dataDir, params.id);
+      if (!message) throw new NotFound('There is no such message in the Outbox.');
+      return message;
+    },
+  }),
+];

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { App } from '../app.js';
+import { Conflict, DomainError, Invalid, NotAllowed } from '../errors.js';
+import { isValidDatabaseName } from '../hosting/database-name.js';
+import { databaseExists } from '../hosting/restore-cluster.js';
+import { enqueueJob, type PublicJob } from '../jobs/enqueue.js';
+import { findDatabase } from '../metabase/repositories/databases.js';
+import { listServers } from '../metabase/repositories/servers.js';
+import { insertSupportLog } from '../metabase/repositories/support-logs.js';
+import type { AgentRow } from '../metabase/schema.js';
+import { validateOdooZip } from './import-zip.js';
+
+export class TooLarge extends DomainError {
+  constructor(message: string) {
+    super('too_large', 413, message);
+  }
+}
+
+/** A zip may expand to this many times the upload limit before it is taken for a bomb. */
+const EXPANSION_BUDGET = 20;
+
+/** Copies the upload to disk, counting: past `limit` bytes it stops and removes what it wrote. */
+async function receive(body: Readable, file: string, limit: number): Promise<number> {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > limit)
+        cb(new TooLarge(`The upload is larger than the ${Math.round(limit / 1024 / 1024)} MB allowed.`));
+      else cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, counter, createWriteStream(file));
+  } catch (e) {
+    await rm(file, { force: true });
+    if (e instanceof DomainError) throw e;
+    throw new Invalid(`The upload was interrupted: ${(e as Error).message}`);
+  }
+  return bytes;
+}
+
+/**
+ * `import-dump` (level 4): receives an Odoo-format zip, validates it, then queues the job that
+ * creates the tenant database. Any refusal leaves nothing behind. Logged in the support log
+ * under the new database's name, like an operation.
+ */
+export async function importDump(
+  app: App,
+  req: {
+    agent: AgentRow;
+    name: string;
+    server?: string;
+    body: Readable;
+    contentLength?: number;
+    requestId: string;
+  },
+): Promise<{ job: PublicJob }> {
+  const audit = (outcome: 'success' | 'failure', message: string | null) => ({
+    agent_id: req.agent.id,
+    agent_login: req.agent.login,
+    agent_level: req.agent.level,
+    operation: 'import-dump',
+    database_name: req.name.slice(0, 63),
+    inputs: { name: req.name, server: req.server ?? null },
+    outcome,
+    message,
+    request_id: req.requestId,
+  });
+  let file: string | undefined;
+  try {
+    if (!app.policy.allows(req.agent.level, 'import_dump')) {
+      throw new NotAllowed(
+        `Importing a dump needs the ${app.policy.levelName(app.policy.minimumLevel('import_dump'))} level.`,
+      );
+    }
+    const name = req.name.toLowerCase();
+    if (!isValidDatabaseName(name)) throw new Invalid(`"${name.slice(0, 80)}" is not a valid database name.`);
+    if (req.contentLength && req.contentLength > app.config.importMaxBytes) {
+      throw new TooLarge(
+        `The upload is larger than the ${Math.round(app.config.importMaxBytes / 1024 / 1024)} MB allowed.`,
+      );
+    }
+    const servers = await listServers(app.metabase);
+    const server = req.server ? servers.find((s) => s.name === req.server) : servers[0];
+    if (!server) throw new Invalid(`There is no hosting server named "${req.server}".`);
+    if (await findDatabase(app.metabase, name))
+      throw new Conflict(`A database named ${name} already exists.`);
+    if (await app.tenants.withCluster(server.id, (admin) => databaseExists(admin, name))) {
+      throw new Conflict(`A database named ${name} already exists on the hosting cluster.`);
+    }
+    const dir = path.join(app.config.dataDir, 'imports');
+    await mkdir(dir, { recursive: true });
+    file = path.join(dir, `${randomUUID()}.zip`);
+    await receive(req.body, file, app.config.importMaxBytes);
+    const summary = await validateOdooZip(file, app.config.importMaxBytes * EXPANSION_BUDGET);
+    const manifestVersion = summary.manifest?.major_version ?? summary.manifest?.version;
+    const version =
+      typeof manifestVersion === 'string' && /^(saas~)?\d+\.\d+$/.test(manifestVersion)
+        ? manifestVersion
+        : '17.0';
+    const queued = await app.metabase.transaction().execute(async (tx) => {
+      const q = await enqueueJob(tx, {
+        kind: 'import-dump',
+        database: name,
+        agentId: req.agent.id,
+        payload: { file, server: server.id, version },
+      });
+      await insertSupportLog(tx, audit('success', null));
+      return q;
+    });
+    return queued;
+  } catch (e) {
+    if (file) await rm(file, { force: true });
+    // Drain what the client still sends so it reads our answer instead of a reset.
+    req.body.resume();
+    await insertSupportLog(
+      app.metabase,
+      audit('failure', e instanceof DomainError ? e.message : 'Internal error'),
+    );
+    throw e;
+  }
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { App } from '../app.js';
+import { Conflict, NotFound } from '../errors.js';
+import { removeFilesNotIn, mergeTreeLinks } from '../hosting/backup-files.js';
+import { takeBackup } from '../hosting/backup-take.js';
+import {
+  databaseExists,
+  dropDatabaseIfExists,
+  renameDatabase,
+  swapDatabases,
+} from '../hosting/restore-cluster.js';
+import {
+  backupFilestore,
+  filestoreOf,
+  makeCopy,
+  moveFolder,
+  restoreIntoScratch,
+  verifyBackup,
+} from '../hosting/restore-backup.js';
+import { linkOrCopyTree } from '../hosting/filestore-copy.js';
+import { findBackup } from '../metabase/repositories/backups.js';
+import { findDatabase, insertDatabases, updateDatabase } from '../metabase/repositories/databases.js';
+import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
+import { defineJob, type StepContext } from './define.js';
+
+/** A duplicate's life (the duplicates' rules): a restore into a new database follows them. */
+export const RESTORED_COPY_HOURS = 4;
+
+interface RestoreFacts {
+  backup: BackupRow;
+  source: DatabaseRow;
+  server: HostingServerRow;
+  /** Empty: in place. */
+  target: string | null;
+  /** Where the backup is restored first; never a customer's name. */
+  scratch: string;
+  /** The database an in-place restore replaces, until it is dropped. */
+  replaced: string;
+}
+
+async function facts(ctx: StepContext): Promise<RestoreFacts> {
+  const { app, job, payload } = ctx;
+  const backup = await findBackup(app.metabase, Number(payload.backup));
+  if (!backup) throw new NotFound(`Backup #${String(payload.backup)} no longer exists.`);
+  const source = await findDatabase(app.metabase, job.database_name!);
+  if (!source) throw new NotFound(`The database ${job.database_name} is unknown.`);
+  const server = await app.tenants.server(source.server_id);
+  return {
+    backup,
+    source,
+    server,
+    target: typeof payload.target === 'string' ? payload.target : null,
+    scratch: `restore-${job.id}.tmp`,
+    replaced: `replaced-${job.id}.tmp`,
+  };
+}
+
+function cluster<T>(app: App, f: RestoreFacts, fn: (admin: import('pg').Client) => Promise<T>): Promise<T> {
+  return app.tenants.withCluster(f.server.id, fn);
+}
+
+/**
+ * `restore-backup`: in place (safety backup, restore beside, swap by renaming, drop the
+ * replaced one) or into a new database (restore beside, make it a copy, publish it under
+ * its name with the duplicates' rules). Each step is idempotent; the customer's database
+ * name points at the old database or the restored one at every instant.
+ */
+export const restoreBackupJob = defineJob({
+  kind: 'restore-backup',
+  steps: [
+    {
+      name: 'safety-backup',
+      weight: 2,
+      async run(ctx) {
+        const f = await facts(ctx);
+        if (f.target || f.source.state !== 'active') return;
+        if (!(await cluster(ctx.app, f, (admin) => databaseExists(admin, f.source.name)))) return;
+        const safety = await takeBackup(ctx.app, f.source, {
+          kind: 'safety',
+          jobId: ctx.job.id,
+          agentId: ctx.job.agent_id,
+        });
+        await ctx.save({ safetyBackup: safety.id });
+      },
+    },
+    {
+      name: 'restore-database',
+      weight: 6,
+      async run(ctx) {
+        const f = await facts(ctx);
+        await verifyBackup(f.backup);
+        await ctx.progress(0.1);
+        await restoreIntoScratch(ctx.app, f.server, f.backup, f.scratch);
+      },
+    },
+    {
+      name: 'filestore',
+      weight: 1,
+      async run(ctx) {
+        const f = await facts(ctx);
+        if (f.target) {
+          await linkOrCopyTree(backupFilestore(f.backup), filestoreOf(f.server, f.scratch));
+        } else {
+          // In place: the live folder gains the backup's files beside its own, so it serves the
+          // old database and the restored one alike until the swap.
+          await mergeTreeLinks(backupFilestore(f.backup), filestoreOf(f.server, f.source.name));
+        }
+      },
+    },
+    {
+      name: 'make-copy',
+      weight: 1,
+      async run(ctx) {
+        const f = await facts(ctx);
+        if (!f.target) return;
+        const uuid = (ctx.data.uuid as string | undefined) ?? randomUUID();
+        await ctx.save({ uuid });
+        await makeCopy(ctx.app, { name: f.scratch, server_id: f.server.id }, uuid, ctx.app.now());
+      },
+    },
+    {
+      name: 'swap',
+      weight: 1,
+      async run(ctx) {
+        const f = await facts(ctx);
+        if (f.target) return publishCopy(ctx, f);
+        if (!ctx.data.swapStartedAt) await ctx.save({ swapStartedAt: new Date().toISOString() });
+        await cluster(ctx.app, f, async (admin) => {
+          if (await databaseExists(admin, f.scratch))
+            await swapDatabases(admin, f.source.name, f.scratch, f.replaced);
+        });
+        if (f.source.state === 'removed') {
+          // A removed database comes back as it left: dropped, pending its removal, so that it
+          // can be undropped; the drop delay starts again.
+          const expire = new Date(ctx.app.now().getTime() + ctx.app.config.dropDelayDays * 86_400_000);
+          await updateDatabase(ctx.app.metabase, f.source.name, {
+            state: 'active',
+            mode: 'drop',
+            expire_date: expire,
+          });
+        }
+      },
+    },
+    {
+      name: 'cleanup',
+      weight: 1,
+      async run(ctx) {
+        const f = await facts(ctx);
+        if (f.target) return;
+        await cluster(ctx.app, f, (admin) => dropDatabaseIfExists(admin, f.replaced));
+        const removed = await removeFilesNotIn(
+          filestoreOf(f.server, f.source.name),
+          backupFilestore(f.backup),
+          new Date(String(ctx.data.swapStartedAt)),
+        );
+        await ctx.save({ filesRemoved: removed });
+      },
+    },
+  ],
+  result: async (ctx) => {
+    const f = await facts(ctx);
+    return {
+      backup: f.backup.id,
+      database: f.target ?? f.source.name,
+      inPlace: !f.target,
+      safetyBackup: ctx.data.safetyBackup ?? null,
+    };
+  },
+  async rollback(ctx) {
+    const f = await facts(ctx).catch(() => undefined);
+    if (!f) return;
+    await cluster(ctx.app, f, async (admin) => {
+      await dropDatabaseIfExists(admin, f.scratch);
+      // After a swap the restored database is the customer's; only the replaced one goes.
+      await dropDatabaseIfExists(admin, f.replaced);
+      if (f.target && ctx.data.publishing && !(await findDatabase(ctx.app.metabase, f.target))) {
+        await dropDatabaseIfExists(admin, f.target);
+        await rm(filestoreOf(f.server, f.target), { recursive: true, force: true });
+      }
+    });
+    await rm(filestoreOf(f.server, f.scratch), { recursive: true, force: true });
+  },
+});
+
+/** Renames the finished copy to its name, then registers it: the metabase row comes last. */
+async function publishCopy(ctx: StepContext, f: RestoreFacts): Promise<void> {
+  const target = f.target!;
+  await ctx.save({ publishing: true });
+  await cluster(ctx.app, f, async (admin) => {
+    if (await databaseExists(admin, f.scratch)) {
+      if (await databaseExists(admin, target))
+        throw new Conflict(`A database named ${target} appeared on the cluster meanwhile.`);
+      await renameDatabase(admin, f.scratch, target);
+    }
+  });
+  await moveFolder(filestoreOf(f.server, f.scratch), filestoreOf(f.server, target));
+  if (await findDatabase(ctx.app.metabase, target)) return;
+  const now = ctx.app.now();
+  await insertDatabases(ctx.app.metabase, [
+    {
+      name: target,
+      uuid: String(ctx.data.uuid),
+      mode: 'trial',
+      extra_apps: f.source.extra_apps,
+      status: 'open',
+      expire_date: new Date(now.getTime() + RESTORED_COPY_HOURS * 3_600_000),
+      version: f.backup.version,
+      server_id: f.server.id,
+      create_date: now,
+      duplicate_of: f.source.name,
+      secure: f.source.secure,
+      email_daily_count: 0,
+      email_daily_limit: f.source.email_daily_limit,
+      ext_email_daily_count: 0,
+      duplicate_limit: 0,
+    },
+  ]);
+}

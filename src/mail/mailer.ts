@@ -1,0 +1,42 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { App } from '../app.js';
+import { startMailCatcher } from './catcher.js';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+const FROM = '"dbtools" <dbtools@localhost>';
+let catcher: Promise<{ port: number }> | undefined;
+const transports = new Map<string, Transporter>();
+
+/**
+ * DBTOOLS_SMTP_URL (smtp://user:pass@host:port, smtps://...) when set; otherwise the local
+ * catcher, started on first use in this process, which keeps every message for the Outbox.
+ */
+async function transport(app: App): Promise<Transporter> {
+  const key = app.config.smtpUrl ?? `catcher:${app.config.dataDir}`;
+  let t = transports.get(key);
+  if (!t) {
+    if (app.config.smtpUrl) {
+      t = nodemailer.createTransport(app.config.smtpUrl);
+    } else {
+      catcher ??= startMailCatcher(app.config.dataDir);
+      const { port } = await catcher;
+      t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+    }
+    transports.set(key, t);
+  }
+  return t;
+}
+
+export function mailMode(app: App): 'smtp' | 'outbox' {
+  return app.config.smtpUrl ? 'smtp' : 'outbox';
+}
+
+export async function sendMail(app: App, mail: OutgoingMail): Promise<void> {
+  await (await transport(app)).sendMail({ from: FROM, ...mail });
+}
