@@ -29,6 +29,7 @@ const fileSchema = z
     servers: z.array(hostingServer).optional(),
     dropDelayDays: z.number().positive().optional(),
     duplicateDropWeight: z.number().min(0).max(1).optional(),
+    duplicateTemplateMaxMB: z.number().min(0).optional(),
   })
   .strict();
 
@@ -52,6 +53,11 @@ export interface Config {
   servers: HostingServerConfig[];
   dropDelayDays: number;
   duplicateDropWeight: number;
+  /**
+   * A duplicate copies databases up to this size with CREATE DATABASE … TEMPLATE (fast, but the
+   * source accepts no session meanwhile) and larger ones with an online dump/restore.
+   */
+  duplicateTemplateMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -108,5 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     servers: file.servers ?? [],
     dropDelayDays: file.dropDelayDays ?? 7,
     duplicateDropWeight: file.duplicateDropWeight ?? 0.25,
+    duplicateTemplateMaxBytes:
+      (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
   };
 }

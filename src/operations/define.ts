@@ -33,6 +33,11 @@ export interface Operation<S extends z.ZodType = z.ZodType> {
   needsValidation?: boolean;
   /** Allowed on a locked database (status containing `maintenance`). */
   allowedWhenLocked?: boolean;
+  /**
+   * Changes nothing a long job could be acting on: allowed while a job holds the database.
+   * Every other operation answers 409 naming the running job.
+   */
+  readOnly?: boolean;
   /** The UI asks for confirmation first. */
   destructive?: boolean;
   /** Input fields never written to the support log. */

@@ -5,6 +5,8 @@ import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase, lockDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { AgentRow } from '../metabase/schema.js';
+import { jobHoldsDatabase } from '../jobs/enqueue.js';
+import { activeJobOf } from '../metabase/repositories/jobs.js';
 import { isLocked } from './locked.js';
 import { findOperation } from './registry.js';
 import { operationsCounter } from '../api/metrics.js';
@@ -64,6 +66,9 @@ export async function executeOperation(app: App, req: ExecuteRequest): Promise<u
       if (isLocked(database) && !op.allowedWhenLocked) {
         throw new Conflict(`The database is locked (${database.status}): no change is possible until it is unlocked.`);
       }
+      // A running long job holds the database (the row lock above orders this check with enqueueJob).
+      const running = op.readOnly ? undefined : await activeJobOf(tx, database.name);
+      if (running) throw jobHoldsDatabase(running);
       const schema = op.needsValidation
         ? z.intersection(op.input, z.object({ validation: z.coerce.string() }))
         : op.input;

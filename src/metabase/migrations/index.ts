@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
 import * as jobs from './002-jobs.js';
+import * as lifecycle from './004-lifecycle.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -9,6 +10,7 @@ import * as jobs from './002-jobs.js';
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-jobs': jobs,
+  '004-lifecycle': lifecycle,
 };
 
 export const migrationProvider: MigrationProvider = {
