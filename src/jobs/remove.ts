@@ -1,20 +1,18 @@
-import { Conflict, DomainError } from '../errors.js';
+import { Conflict } from '../errors.js';
 import { dropDatabase } from '../hosting/database-copy.js';
 import { removeTree } from '../hosting/filestore-copy.js';
 import { findAgentByLogin } from '../metabase/repositories/agents.js';
-import { databasesToReap, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
+import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import type { App } from '../app.js';
 import { defineJob, defineSchedule, type StepContext } from './define.js';
-import { enqueueJob } from './enqueue.js';
 
 async function row(ctx: StepContext): Promise<DatabaseRow | undefined> {
   return findDatabase(ctx.app.metabase, ctx.job.database_name!);
 }
 
-function isReapable(db: DatabaseRow, now: Date): boolean {
+export function isReapable(db: DatabaseRow, now: Date): boolean {
   if (db.state === 'removing') return true;
   return (
     db.state === 'active' &&
@@ -94,33 +92,9 @@ export const removeJob = defineJob({
   ],
 });
 
-/**
- * Queues a removal job for each database due (each in its own transaction, the row locked
- * and re-checked): a database with a job already running is left for the next minute.
- */
-export async function reapExpiredDatabases(app: App): Promise<string[]> {
-  const due = await databasesToReap(app.metabase, app.now());
-  const queued: string[] = [];
-  for (const candidate of due) {
-    try {
-      await app.metabase.transaction().execute(async (tx) => {
-        const db = await lockDatabase(tx, candidate.name);
-        if (!db || !isReapable(db, app.now())) return;
-        await enqueueJob(tx, { kind: 'remove', database: db.name, agentId: null });
-        queued.push(db.name);
-      });
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-    }
-  }
-  if (queued.length) app.log.info({ databases: queued }, 'reaper queued removals');
-  return queued;
-}
-
 export const reaperSchedule = defineSchedule({
   name: 'reaper',
   cron: '* * * * *',
-  run: async (app) => {
-    await reapExpiredDatabases(app);
-  },
+  // Imported when it runs: the reaper queues jobs, and the job registry imports this file.
+  run: async (app) => (await import('./reaper.js')).reapExpiredDatabases(app).then(() => undefined),
 });
