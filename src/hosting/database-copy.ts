@@ -84,6 +84,10 @@ export async function copyDatabaseByTemplate(
   target: string,
 ): Promise<{ unavailableMs: number }> {
   const owner = await ownerClause(admin, source);
+  // FILE_COPY (PostgreSQL 15+) copies the files instead of WAL-logging every block: about 30 %
+  // less time on 1 GB (bench/duplicate.ts), and that time is the customer's downtime.
+  const version = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  const strategy = Number(version.rows[0].v) >= 150000 ? ' STRATEGY FILE_COPY' : '';
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     await admin.query(
@@ -91,7 +95,7 @@ export async function copyDatabaseByTemplate(
       [source],
     );
     try {
-      await admin.query(`CREATE DATABASE ${quoteDatabaseName(target)} TEMPLATE ${quoteDatabaseName(source)}${owner}`);
+      await admin.query(`CREATE DATABASE ${quoteDatabaseName(target)} TEMPLATE ${quoteDatabaseName(source)}${owner}${strategy}`);
       return { unavailableMs: Math.round(performance.now() - started) };
     } catch (e) {
       // 55006: a session reconnected between the terminate and the copy: end it again.
