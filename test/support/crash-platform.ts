@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,7 +50,7 @@ export class CrashPlatform {
   async start(crashAt?: string): Promise<void> {
     const env = {
       ...process.env,
-      ...testEnv(this.dataDir, { PORT: String(this.port), DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: 'error' }),
+      ...testEnv(this.dataDir, { PORT: String(this.port), DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
       ...(crashAt ? { DBTOOLS_CRASH_AT: crashAt } : {}),
     };
     if (!crashAt) delete env.DBTOOLS_CRASH_AT;
@@ -64,6 +65,10 @@ export class CrashPlatform {
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      if (process.env.CRASH_LOG) {
+        child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+        child.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+      }
       void this.exited!.then(() => reject(new Error(`server exited before listening:\n${output.slice(-2000)}`)));
     });
   }
