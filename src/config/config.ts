@@ -33,7 +33,11 @@ const fileSchema = z
       .object({
         cron: z.string().min(9).optional(),
         retention: z
-          .object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) })
+          .object({
+            daily: z.number().int().min(0),
+            weekly: z.number().int().min(0),
+            monthly: z.number().int().min(0),
+          })
           .optional(),
         manualPerDay: z.number().int().min(0).optional(),
       })
@@ -41,6 +45,7 @@ const fileSchema = z
       .optional(),
     dumpLinkHours: z.number().positive().optional(),
     importMaxMegabytes: z.number().int().positive().optional(),
+    duplicateTemplateMaxMB: z.number().min(0).optional(),
   })
   .strict();
 
@@ -69,6 +74,11 @@ export interface Config {
   dumpLinkHours: number;
   /** Largest zip `import-dump` accepts. */
   importMaxBytes: number;
+  /**
+   * A duplicate copies databases up to this size with CREATE DATABASE … TEMPLATE (fast, but the
+   * source accepts no session meanwhile) and larger ones with an online dump/restore.
+   */
+  duplicateTemplateMaxBytes: number;
 }
 
 export interface BackupConfig {
@@ -83,7 +93,10 @@ function retentionEnv(env: NodeJS.ProcessEnv): BackupConfig['retention'] | undef
   const v = env.DBTOOLS_BACKUP_RETENTION;
   if (!v) return undefined;
   const m = /^(\d+),(\d+),(\d+)$/.exec(v.replace(/\s/g, ''));
-  if (!m) throw new ConfigError(`DBTOOLS_BACKUP_RETENTION must be "daily,weekly,monthly" counts like 7,4,3; got "${v}"`);
+  if (!m)
+    throw new ConfigError(
+      `DBTOOLS_BACKUP_RETENTION must be "daily,weekly,monthly" counts like 7,4,3; got "${v}"`,
+    );
   return { daily: Number(m[1]), weekly: Number(m[2]), monthly: Number(m[3]) };
 }
 
@@ -153,5 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dumpLinkHours: intEnv(env, 'DBTOOLS_DUMP_LINK_HOURS') ?? file.dumpLinkHours ?? 24,
     importMaxBytes: (intEnv(env, 'DBTOOLS_IMPORT_MAX_MB') ?? file.importMaxMegabytes ?? 4096) * 1024 * 1024,
+    duplicateTemplateMaxBytes:
+      (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
   };
 }

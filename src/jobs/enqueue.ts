@@ -22,6 +22,13 @@ export function publicJob(job: JobRow) {
 
 export type PublicJob = ReturnType<typeof publicJob>;
 
+/** A running long job holds its database: the conflict names it so the agent knows what to wait for. */
+export function jobHoldsDatabase(running: JobRow): Conflict {
+  return new Conflict(
+    `A ${running.kind} job (#${running.id}, ${running.state}${running.step ? `: ${running.step}` : ''}) is already running on this database; wait for it to finish.`,
+  );
+}
+
 /**
  * Queues a long job inside the caller's metabase transaction (the operation's, with its
  * support-log entry). One long job per database: a second one is refused naming the first.
@@ -33,11 +40,7 @@ export async function enqueueJob(
   const def = findJobDefinition(job.kind);
   if (job.database) {
     const running = await activeJobOf(tx, job.database);
-    if (running) {
-      throw new Conflict(
-        `A ${running.kind} job (#${running.id}, ${running.state}${running.step ? `: ${running.step}` : ''}) is already running on this database; wait for it to finish.`,
-      );
-    }
+    if (running) throw jobHoldsDatabase(running);
   }
   const row = await insertJob(tx, {
     kind: job.kind,

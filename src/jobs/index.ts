@@ -6,8 +6,21 @@ import { prepareDumpJob } from './dump-job.js';
 import { importDumpJob } from './import-job.js';
 import { restoreBackupJob } from './restore-job.js';
 
+import { dropJob } from './drop.js';
+import { duplicateJob } from './duplicate.js';
+import { reaperSchedule, removeJob } from './remove.js';
+
 /** Job kinds: adding a long operation is adding its file and one line here. */
-export const jobDefinitions: JobDefinition[] = [backupJob, backupAllJob, restoreBackupJob, prepareDumpJob, importDumpJob];
+export const jobDefinitions: JobDefinition[] = [
+  duplicateJob,
+  dropJob,
+  removeJob,
+  backupJob,
+  backupAllJob,
+  restoreBackupJob,
+  prepareDumpJob,
+  importDumpJob,
+];
 
 /** Recurring tasks. */
-export const schedules: Schedule[] = [pingSchedule, automaticBackups, backupHousekeeping];
+export const schedules: Schedule[] = [reaperSchedule, pingSchedule, automaticBackups, backupHousekeeping];

@@ -18,6 +18,7 @@ export interface HostingServerTable {
 }
 
 export type DatabaseMode = 'trial' | 'paid' | 'drop';
+export type DatabaseState = 'creating' | 'active' | 'removing' | 'removed';
 
 export interface DatabaseTable {
   id: Generated<string>;
@@ -38,8 +39,15 @@ export interface DatabaseTable {
   ext_email_daily_count: number;
   email_total_count: ColumnType<number, number | undefined, number>;
   duplicate_limit: number;
-  /** `active`, or `removed`: the row stays as history after the database is gone. */
-  state: ColumnType<'active' | 'removed', 'active' | 'removed' | undefined, 'active' | 'removed'>;
+  /**
+   * `creating` (a duplicate being copied), `active`, `removing` (the reaper is dropping it), or
+   * `removed`: the row stays as history after the database is gone.
+   */
+  state: ColumnType<DatabaseState, DatabaseState | undefined, DatabaseState>;
+  /** Why the maintenance lock was set (status contains `maintenance`). */
+  lock_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The status the lock replaced, put back by unlock. */
+  status_before_lock: ColumnType<string | null, string | null | undefined, string | null>;
   last_ping_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 

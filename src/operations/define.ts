@@ -35,6 +35,11 @@ export interface Operation<S extends z.ZodType = z.ZodType> {
   allowedWhenLocked?: boolean;
   /** Also runs on a database whose row says `removed` (restoring it from its backups). */
   allowedWhenRemoved?: boolean;
+  /**
+   * Changes nothing a long job could be acting on: allowed while a job holds the database.
+   * Every other operation answers 409 naming the running job.
+   */
+  readOnly?: boolean;
   /** The UI asks for confirmation first. */
   destructive?: boolean;
   /** Input fields never written to the support log. */

@@ -5,6 +5,8 @@ import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase, lockDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { AgentRow } from '../metabase/schema.js';
+import { jobHoldsDatabase } from '../jobs/enqueue.js';
+import { activeJobOf } from '../metabase/repositories/jobs.js';
 import { isLocked } from './locked.js';
 import type { Operation } from './define.js';
 import { findOperation } from './registry.js';
@@ -18,16 +20,38 @@ export interface ExecuteRequest {
   requestId: string;
 }
 
-/** Keeps secrets (and the validation number) out of the support log. */
+const MAX_LOGGED_KEYS = 20;
+const MAX_LOGGED_CHARS = 500;
+
+/**
+ * Keeps secrets (and the validation number) out of the support log, and keeps an entry small
+ * whatever the body carried: at most 20 keys, long values cut.
+ */
 function redact(input: unknown, secrets: string[]): Record<string, unknown> {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return {};
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(input)) out[k] = secrets.includes(k) || k === 'validation' ? '***' : v;
+  for (const [k, v] of Object.entries(input).slice(0, MAX_LOGGED_KEYS)) {
+    if (secrets.includes(k) || k === 'validation') out[k] = '***';
+    else if (v instanceof Date) out[k] = v.toISOString();
+    else {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      out[k.slice(0, 100)] =
+        text !== undefined && text.length > MAX_LOGGED_CHARS ? `${text.slice(0, MAX_LOGGED_CHARS)}…` : v;
+    }
+  }
   return out;
 }
 
+/** Zod's messages, made readable for agents ("reason is required" rather than "expected string, received undefined"). */
 export function formatZodError(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  return error.issues
+    .map((i) => {
+      const field = i.path.join('.');
+      if (i.code === 'invalid_type' && /received undefined/.test(i.message))
+        return `${field || 'a value'} is required`;
+      return field ? `${field}: ${i.message}` : i.message;
+    })
+    .join('; ');
 }
 
 /**
@@ -45,7 +69,11 @@ export async function executeOperation(app: App, req: ExecuteRequest): Promise<u
  * The same path for an operation given as a declaration rather than by its registered name
  * (tests run operations made to fail through it).
  */
-export async function executeOperationDef(app: App, op: Operation, req: Omit<ExecuteRequest, 'operation'>): Promise<unknown> {
+export async function executeOperationDef(
+  app: App,
+  op: Operation,
+  req: Omit<ExecuteRequest, 'operation'>,
+): Promise<unknown> {
   if (!isValidDatabaseName(req.database) || !(await findDatabase(app.metabase, req.database))) {
     throw new NotFound(`There is no database named "${req.database}".`);
   }
@@ -54,7 +82,7 @@ export async function executeOperationDef(app: App, op: Operation, req: Omit<Exe
       `${op.title} needs the ${app.policy.levelName(app.policy.minimumLevel(op.access))} level; yours is ${app.policy.levelName(req.agent.level)}.`,
     );
   }
-  const inputs = redact(req.input, op.secretInputs ?? []);
+  let inputs = redact(req.input, op.secretInputs ?? []);
   const audit = (outcome: 'success' | 'failure', message: string | null) => ({
     agent_id: req.agent.id,
     agent_login: req.agent.login,
@@ -69,17 +97,29 @@ export async function executeOperationDef(app: App, op: Operation, req: Omit<Exe
   try {
     const result = await app.metabase.transaction().execute(async (tx) => {
       const database = await lockDatabase(tx, req.database);
-      if (!database || (database.state !== 'active' && !op.allowedWhenRemoved)) throw new NotFound(`The database ${req.database} no longer exists.`);
+      const reachable =
+        database?.state === 'active' || (database?.state === 'removed' && op.allowedWhenRemoved);
+      if (!database || !reachable) throw new NotFound(`The database ${req.database} no longer exists.`);
       if (isLocked(database) && !op.allowedWhenLocked) {
-        throw new Conflict(`The database is locked (${database.status}): no change is possible until it is unlocked.`);
+        throw new Conflict(
+          `The database is locked (${database.status}): no change is possible until it is unlocked.`,
+        );
       }
+      // A running long job holds the database (the row lock above orders this check with enqueueJob).
+      const running = op.readOnly ? undefined : await activeJobOf(tx, database.name);
+      if (running) throw jobHoldsDatabase(running);
       const schema = op.needsValidation
         ? z.intersection(op.input, z.object({ validation: z.coerce.string() }))
         : op.input;
       const parsed = schema.safeParse(req.input ?? {});
       if (!parsed.success) throw new Invalid(formatZodError(parsed.error));
+      // The entry keeps what the operation understood, not whatever else the body carried.
+      inputs = redact(parsed.data, op.secretInputs ?? []);
       const { validation, ...input } = parsed.data as Record<string, unknown>;
-      if (op.needsValidation && validation !== app.policy.validationNumber(req.agent.id, database.name, op.name, app.now())) {
+      if (
+        op.needsValidation &&
+        validation !== app.policy.validationNumber(req.agent.id, database.name, op.name, app.now())
+      ) {
         throw new Invalid('The validation number is wrong: type the number shown next to this tool.');
       }
       const out = await op.run({
@@ -99,7 +139,8 @@ export async function executeOperationDef(app: App, op: Operation, req: Omit<Exe
     return result;
   } catch (e) {
     const message = e instanceof DomainError ? e.message : 'Internal error';
-    if (!(e instanceof DomainError)) app.log.error({ err: e, operation: op.name, database: req.database }, 'operation failed');
+    if (!(e instanceof DomainError))
+      app.log.error({ err: e, operation: op.name, database: req.database }, 'operation failed');
     await insertSupportLog(app.metabase, audit('failure', message));
     operationsCounter.inc({ operation: op.name, outcome: 'failure' });
     throw e;

@@ -1,3 +1,6 @@
+import { drop } from './drop.js';
+import { duplicate } from './duplicate.js';
+import { extendDuplicate } from './extend-duplicate.js';
 import { extendTrial } from './extend-trial.js';
 import { grantIapCredits } from './grant-iap-credits.js';
 import { impersonate } from './impersonate.js';
@@ -7,6 +10,7 @@ import { resetAdminRights } from './reset-admin-rights.js';
 import { setSecurity } from './set-security.js';
 import { stopImpersonation } from './stop-impersonation.js';
 import { unlinkAdmin } from './unlink-admin.js';
+import { lock, unlock } from './lock.js';
 import { setDuplicateLimit } from './set-duplicate-limit.js';
 import { setEmailLimit } from './set-email-limit.js';
 import { setFree } from './set-free.js';
@@ -14,6 +18,7 @@ import { setTrial } from './set-trial.js';
 import { backupNow } from './backup-now.js';
 import { restoreBackup } from './restore-backup.js';
 import { prepareDump } from './prepare-dump.js';
+import { undrop } from './undrop.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -33,4 +38,10 @@ export const operations = [
   backupNow,
   restoreBackup,
   prepareDump,
+  duplicate,
+  extendDuplicate,
+  drop,
+  undrop,
+  lock,
+  unlock,
 ];

@@ -1,6 +1,7 @@
 import type { Tool } from './define.js';
 import { supportLogsTool, techLogsTool } from './history.js';
 import { duplicateLimitTool, emailLimitTool } from './limits.js';
+import { dropTool, duplicateTool, lockTool } from './lifecycle.js';
 import { expireDateTool, toggleFreeTool } from './trial.js';
 import { adminRightsTool, impersonationTool } from './impersonation.js';
 import { restoreTool } from './restore.js';
@@ -11,6 +12,9 @@ import { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool 
 export const tools: Tool[] = [
   expireDateTool,
   toggleFreeTool,
+  duplicateTool,
+  dropTool,
+  lockTool,
   emailLimitTool,
   duplicateLimitTool,
   impersonationTool,

@@ -12,6 +12,7 @@ export function operationCatalog() {
     summary: op.summary,
     needsValidation: !!op.needsValidation,
     allowedWhenLocked: !!op.allowedWhenLocked,
+    readOnly: !!op.readOnly,
     destructive: !!op.destructive,
     input: z.toJSONSchema(op.input, {
       io: 'input',

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
 import * as jobs from './002-jobs.js';
 import * as tenantOps from './003-tenant-ops.js';
+import * as lifecycle from './004-lifecycle.js';
 import * as backups from './005-backups.js';
 import * as pingSchedule from './006-ping-schedule.js';
 
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-jobs': jobs,
   '003-tenant-ops': tenantOps,
+  '004-lifecycle': lifecycle,
   '005-backups': backups,
   '006-ping-schedule': pingSchedule,
 };

@@ -114,3 +114,49 @@ export function listDuplicates(db: Db, source: string): Promise<DatabaseRow[]> {
     .orderBy('create_date')
     .execute();
 }
+
+/** A database's duplicates that exist or are being made (not the removed ones). */
+export function liveDuplicatesOf(db: Db, source: string): Promise<DatabaseRow[]> {
+  return db
+    .selectFrom('database')
+    .selectAll()
+    .where('duplicate_of', '=', source)
+    .where('state', 'in', ['creating', 'active'])
+    .orderBy('create_date')
+    .execute();
+}
+
+/** Every name ever given, removed rows included: a name is never reused (its history stays). */
+export async function databaseNamesLike(db: Db, prefix: string): Promise<string[]> {
+  const escaped = prefix.replace(/[\\%_]/g, (c) => '\\' + c);
+  const rows = await db.selectFrom('database').select('name').where('name', 'like', `${escaped}%`).execute();
+  return rows.map((r) => r.name);
+}
+
+export async function deleteDatabaseRow(db: Db, name: string, state: DatabaseRow['state']): Promise<void> {
+  await db.deleteFrom('database').where('name', '=', name).where('state', '=', state).execute();
+}
+
+/**
+ * What the reaper removes: duplicates and drop-mode databases past their expire_date (not
+ * locked for maintenance), and removals a crash interrupted.
+ */
+export function databasesToReap(db: Db, now: Date): Promise<DatabaseRow[]> {
+  return db
+    .selectFrom('database')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', 'removing'),
+        eb.and([
+          eb('state', '=', 'active'),
+          eb('expire_date', '<', now),
+          eb.or([eb('mode', '=', 'drop'), eb('duplicate_of', 'is not', null)]),
+          eb('status', 'not like', '%maintenance%'),
+        ]),
+      ]),
+    )
+    .orderBy('expire_date')
+    .limit(100)
+    .execute();
+}

@@ -1,0 +1,59 @@
+import { Conflict } from '../errors.js';
+import { grantConnect, revokeConnect } from '../hosting/database-copy.js';
+import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
+import type { DatabaseMode } from '../metabase/schema.js';
+import { defineJob, type StepContext } from './define.js';
+
+export interface DropPayload {
+  expireDate: string;
+  /** What undoing a drop that failed for good puts back. */
+  previous: { mode: DatabaseMode; expire_date: string | null };
+}
+
+function payloadOf(ctx: StepContext): DropPayload {
+  return ctx.payload as unknown as DropPayload;
+}
+
+/**
+ * Drop: the metabase says `drop` first, then the customer loses CONNECT. Both steps are
+ * idempotent; a crash in between is finished by the resumed job within seconds.
+ */
+export const dropJob = defineJob({
+  kind: 'drop',
+  maxAttempts: 5,
+  steps: [
+    {
+      name: 'mark-drop-mode',
+      weight: 1,
+      async run(ctx) {
+        const name = ctx.job.database_name!;
+        await ctx.app.metabase.transaction().execute(async (tx) => {
+          const row = await lockDatabase(tx, name);
+          if (!row || row.state !== 'active') throw new Conflict(`The database ${name} no longer exists.`);
+          if (row.mode === 'paid') throw new Conflict('A paid database must be unlinked from its subscription before it is dropped.');
+          await updateDatabase(tx, name, { mode: 'drop', expire_date: payloadOf(ctx).expireDate });
+        });
+      },
+    },
+    {
+      name: 'revoke-connect',
+      weight: 1,
+      async run(ctx) {
+        const row = await findDatabase(ctx.app.metabase, ctx.job.database_name!);
+        if (!row) return;
+        await ctx.app.tenants.withCluster(row.server_id, (admin) => revokeConnect(admin, row.name));
+      },
+    },
+  ],
+  result: (ctx) => ({ mode: 'drop', expireDate: payloadOf(ctx).expireDate }),
+  async rollback(ctx) {
+    const name = ctx.job.database_name!;
+    const row = await findDatabase(ctx.app.metabase, name);
+    if (!row || row.state !== 'active') return;
+    const { previous } = payloadOf(ctx);
+    await ctx.app.tenants.withCluster(row.server_id, (admin) => grantConnect(admin, name));
+    if (row.mode === 'drop' && previous.mode !== 'drop') {
+      await updateDatabase(ctx.app.metabase, name, { mode: previous.mode, expire_date: previous.expire_date });
+    }
+  },
+});

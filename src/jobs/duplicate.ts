@@ -1,0 +1,181 @@
+import { Conflict } from '../errors.js';
+import { findPgBin } from '../hosting/cluster.js';
+import { copyDatabaseByDump, copyDatabaseByTemplate, databaseExists, databaseSize, dropDatabase } from '../hosting/database-copy.js';
+import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
+import { findAgentById } from '../metabase/repositories/agents.js';
+import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
+import { insertSupportLog } from '../metabase/repositories/support-logs.js';
+import type { DatabaseRow } from '../metabase/schema.js';
+import { isTestCopyOf, makeTestCopy } from '../tenant/copy-identity.js';
+import { databaseFilestore } from '../tenant/filestore.js';
+import { defineJob, type StepContext } from './define.js';
+
+/** A duplicate lives this long unless an agent extends it. */
+export const DUPLICATE_LIFETIME_MS = 4 * 3_600_000;
+
+export type CopyMethod = 'template' | 'dump';
+
+export interface DuplicatePayload {
+  source: string;
+  target: string;
+  /** Forces a copy method (benchmarks); otherwise chosen by size. */
+  method?: CopyMethod;
+}
+
+export function chooseCopyMethod(sizeBytes: number, templateMaxBytes: number): CopyMethod {
+  return sizeBytes <= templateMaxBytes ? 'template' : 'dump';
+}
+
+function payloadOf(ctx: StepContext): DuplicatePayload {
+  return ctx.payload as unknown as DuplicatePayload;
+}
+
+async function rows(ctx: StepContext): Promise<{ source: DatabaseRow; target: DatabaseRow }> {
+  const { source, target } = payloadOf(ctx);
+  const [s, t] = await Promise.all([findDatabase(ctx.app.metabase, source), findDatabase(ctx.app.metabase, target)]);
+  if (!s) throw new Conflict(`The source database ${source} no longer exists.`);
+  if (!t) throw new Conflict(`The reserved duplicate ${target} has no metabase row any more.`);
+  return { source: s, target: t };
+}
+
+/**
+ * Duplicate: the operation reserved the copy's metabase row (state `creating`) in the same
+ * transaction that queued this job, so whatever a crash leaves behind has a row that says it
+ * is unfinished; the row turns `active` only once the copy is complete and neutralized.
+ */
+export const duplicateJob = defineJob({
+  kind: 'duplicate',
+  maxAttempts: 5,
+  steps: [
+    {
+      name: 'copy-database',
+      weight: 70,
+      async run(ctx) {
+        const { source, target } = await rows(ctx);
+        if (target.state !== 'creating') return;
+        const { app } = ctx;
+        const report = await app.tenants.withCluster(source.server_id, async (admin, server) => {
+          // A copy left by a crashed attempt may be partial (dump/restore): start it over.
+          if (await databaseExists(admin, target.name)) await dropDatabase(admin, target.name);
+          const sizeBytes = await databaseSize(admin, source.name);
+          const method = payloadOf(ctx).method ?? chooseCopyMethod(sizeBytes, app.config.duplicateTemplateMaxBytes);
+          await ctx.save({ method, sizeBytes });
+          const started = performance.now();
+          let unavailableMs = 0;
+          if (method === 'template') {
+            ({ unavailableMs } = await copyDatabaseByTemplate(admin, source.name, target.name));
+          } else {
+            let reported = 0;
+            await copyDatabaseByDump(admin, server, await findPgBin(app.config.pgBin), source.name, target.name, (bytes) => {
+              const fraction = Math.min(0.99, bytes / Math.max(1, sizeBytes));
+              if (fraction - reported >= 0.02) {
+                reported = fraction;
+                void ctx.progress(fraction).catch(() => undefined);
+              }
+            });
+          }
+          return { method, sizeBytes, unavailableMs, copyMs: Math.round(performance.now() - started) };
+        });
+        await ctx.save(report);
+      },
+    },
+    {
+      name: 'copy-filestore',
+      weight: 5,
+      async run(ctx) {
+        const { source, target } = await rows(ctx);
+        if (target.state !== 'creating') return;
+        const server = await ctx.app.tenants.server(source.server_id);
+        const how = await linkOrCopyTree(
+          databaseFilestore(server.filestore_root, source.name),
+          databaseFilestore(server.filestore_root, target.name),
+        );
+        await ctx.save({ filestore: how });
+      },
+    },
+    {
+      name: 'neutralize',
+      weight: 20,
+      async run(ctx) {
+        const { target } = await rows(ctx);
+        if (target.state !== 'creating') return;
+        const now = ctx.app.now();
+        const expireDate = new Date(now.getTime() + DUPLICATE_LIFETIME_MS);
+        // One tenant transaction: a crash leaves the copy either untouched or fully neutralized.
+        await ctx.app.tenants.withTenantTransaction(target, async (client) => {
+          if (await isTestCopyOf(client, target.uuid)) return;
+          await makeTestCopy(client, { uuid: target.uuid, expireDate, now });
+        });
+        await ctx.save({ expireDate: expireDate.toISOString() });
+      },
+    },
+    {
+      name: 'activate',
+      weight: 5,
+      async run(ctx) {
+        const { source, target } = payloadOf(ctx);
+        const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
+        const data = ctx.data as { method?: string; expireDate?: string; unavailableMs?: number };
+        await ctx.app.metabase.transaction().execute(async (tx) => {
+          const row = await lockDatabase(tx, target);
+          if (!row || row.state !== 'creating') return;
+          await updateDatabase(tx, target, {
+            state: 'active',
+            expire_date: data.expireDate ?? new Date(ctx.app.now().getTime() + DUPLICATE_LIFETIME_MS),
+          });
+          await insertSupportLog(tx, {
+            agent_id: agent?.id ?? null,
+            agent_login: agent?.login ?? 'system',
+            agent_level: agent?.level ?? 0,
+            operation: 'duplicate',
+            database_name: target,
+            inputs: { source },
+            outcome: 'success',
+            message: `Neutralized copy of ${source} (${data.method === 'dump' ? 'online dump/restore' : 'file copy'}).`,
+            request_id: null,
+          });
+        });
+      },
+    },
+  ],
+  result: (ctx) => {
+    const data = ctx.data as Record<string, unknown>;
+    return {
+      name: payloadOf(ctx).target,
+      method: data.method,
+      sizeBytes: data.sizeBytes,
+      copyMs: data.copyMs,
+      sourceUnavailableMs: data.unavailableMs,
+      filestore: data.filestore,
+      expireDate: data.expireDate,
+    };
+  },
+  async rollback(ctx, error) {
+    const { source, target } = payloadOf(ctx);
+    const row = await findDatabase(ctx.app.metabase, target);
+    // Only an unfinished copy is undone; a finished one is the agent's duplicate.
+    if (row && row.state !== 'creating') return;
+    const src = await findDatabase(ctx.app.metabase, source);
+    const serverId = row?.server_id ?? src?.server_id;
+    if (serverId !== undefined) {
+      const server = await ctx.app.tenants.server(serverId);
+      await removeTree(databaseFilestore(server.filestore_root, target));
+      await ctx.app.tenants.withCluster(serverId, (admin) => dropDatabase(admin, target));
+    }
+    const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
+    await ctx.app.metabase.transaction().execute(async (tx) => {
+      await deleteDatabaseRow(tx, target, 'creating');
+      await insertSupportLog(tx, {
+        agent_id: agent?.id ?? null,
+        agent_login: agent?.login ?? 'system',
+        agent_level: agent?.level ?? 0,
+        operation: 'duplicate',
+        database_name: source,
+        inputs: { name: target },
+        outcome: 'failure',
+        message: `The duplicate ${target} failed and was undone: ${error instanceof Error ? error.message : String(error)}`,
+        request_id: null,
+      });
+    });
+  },
+});

@@ -1,0 +1,41 @@
+import type { App } from '../app.js';
+import { liveDuplicatesOf } from '../metabase/repositories/databases.js';
+import type { DatabaseRow } from '../metabase/schema.js';
+import type { MetabaseDb } from '../metabase/connect.js';
+import { isLocked } from './locked.js';
+
+export interface DuplicateAllowance {
+  possible: boolean;
+  reason: string | null;
+  duplicates: { name: string; expire_date: Date | null; mode: DatabaseRow['mode']; state: DatabaseRow['state'] }[];
+  weightUsed: number;
+  limit: number;
+}
+
+/**
+ * Whether a database may be duplicated once more. Duplicates count against its
+ * duplicate_limit by weight: a live one 1, one in drop mode less (config.duplicateDropWeight),
+ * so that duplicating then dropping does not get around the limit.
+ */
+export async function duplicateAllowance(app: App, db: MetabaseDb, database: DatabaseRow): Promise<DuplicateAllowance> {
+  const duplicates = await liveDuplicatesOf(db, database.name);
+  const weightUsed = duplicates.reduce((sum, d) => sum + (d.mode === 'drop' ? app.config.duplicateDropWeight : 1), 0);
+  const limit = database.duplicate_limit;
+  let reason: string | null = null;
+  if (isLocked(database)) reason = `The database is locked (${database.status}).`;
+  else if (database.mode === 'drop') reason = 'A database in drop mode cannot be duplicated; undrop it first.';
+  else if (weightUsed >= limit) {
+    reason = `The duplicates limit is reached (${round(weightUsed)} of ${limit}; a dropped duplicate counts ${app.config.duplicateDropWeight}).`;
+  }
+  return {
+    possible: reason === null,
+    reason,
+    duplicates: duplicates.map((d) => ({ name: d.name, expire_date: d.expire_date, mode: d.mode, state: d.state })),
+    weightUsed: round(weightUsed),
+    limit,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { freePort } from '../../src/hosting/cluster.js';
+import { startPlatform } from '../../src/platform.js';
+import { isTestCopyOf } from '../../src/tenant/copy-identity.js';
+import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
+import { DEMO_PASSWORD, testEnv } from './env.js';
+import { embeddedServer } from './tenants.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A real dbtools server process on its own data dir, which tests kill (the crash hook sends
+ * SIGKILL) and start again. The data dir, its cluster and its seeded demo live for the whole file.
+ */
+export class CrashPlatform {
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+  app!: App;
+  private closeApp!: () => Promise<void>;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly port: number,
+  ) {}
+
+  static async create(): Promise<CrashPlatform> {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'dbtools-crash-'));
+    await chmod(dataDir, 0o755);
+    const p = new CrashPlatform(dataDir, await freePort());
+    await p.start();
+    const platform = await startPlatform(loadConfig(testEnv(dataDir)), { durable: false, log: pino({ level: 'warn' }) });
+    p.app = platform.app;
+    p.closeApp = () => platform.app.metabase.destroy();
+    await p.stop();
+    return p;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server (optionally armed to crash at `kind:step[:after]`) and waits until it listens. */
+  async start(crashAt?: string): Promise<void> {
+    const env = {
+      ...process.env,
+      ...testEnv(this.dataDir, { PORT: String(this.port), DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
+      ...(crashAt ? { DBTOOLS_CRASH_AT: crashAt } : {}),
+    };
+    if (!crashAt) delete env.DBTOOLS_CRASH_AT;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('dbtools console:')) resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      if (process.env.CRASH_LOG) {
+        child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+        child.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+      }
+      void this.exited!.then(() => reject(new Error(`server exited before listening:\n${output.slice(-2000)}`)));
+    });
+  }
+
+  /** Resolves when the process is gone; fails if it does not die within `ms`. */
+  async waitForExit(ms = 60_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.exited,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not crash')), ms))),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Ends the server process. SIGKILL by default: a clean stop would also stop the cluster, which
+   * the tests keep using between two server runs (a killed server leaves it running).
+   */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill(signal);
+      await this.exited;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await this.closeApp();
+    // The cluster outlives a killed server: stop it through a last clean start/stop.
+    await this.start();
+    await this.stop('SIGTERM');
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  async login(login = 'functional'): Promise<{ post(path: string, body?: unknown): Promise<Response> }> {
+    const res = await fetch(`${this.baseUrl}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login, password: DEMO_PASSWORD }),
+    });
+    if (res.status !== 200) throw new Error(`login: ${res.status}`);
+    const cookie = res.headers.get('set-cookie')!.split(';')[0];
+    const { csrfToken } = (await res.json()) as { csrfToken: string };
+    return {
+      post: (p, body = {}) =>
+        fetch(this.baseUrl + p, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+          body: JSON.stringify(body),
+        }),
+    };
+  }
+
+  /** Waits for a job to end, as recorded in the metabase. */
+  async waitForJob(id: number, ms = 60_000): Promise<{ state: string; error: string | null }> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const job = await this.app.metabase.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      if (job.state === 'completed' || job.state === 'failed') return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${job.state} at ${job.step}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
+   * The lifecycle invariants: no PostgreSQL database without its metabase row, no active row
+   * without its database, no filestore folder without its database, no active duplicate that
+   * is not fully neutralized. Returns the violations (empty when all hold).
+   */
+  async violations(): Promise<string[]> {
+    const server = await embeddedServer(this.app);
+    const rows = await this.app.metabase.selectFrom('database').selectAll().execute();
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    const databases = await this.app.tenants.withCluster(server.id, async (admin) => {
+      const r = await admin.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', 'dbtools', $1)`,
+        [DEFAULT_TENANT_TEMPLATE],
+      );
+      return new Set(r.rows.map((x) => x.datname));
+    });
+    const out: string[] = [];
+    for (const name of databases) {
+      const row = byName.get(name);
+      if (!row || row.state === 'removed') out.push(`database ${name} has no metabase row`);
+    }
+    for (const row of rows) {
+      if (row.state === 'active' && !databases.has(row.name)) out.push(`active row ${row.name} has no database`);
+    }
+    for (const folder of await readdir(server.filestore_root)) {
+      const name = folder.replace(/\.partial$/, '');
+      if (!databases.has(name)) out.push(`filestore ${folder} has no database`);
+    }
+    for (const row of rows) {
+      if (row.state !== 'active' || !row.duplicate_of || !databases.has(row.name)) continue;
+      if (!(await this.app.tenants.withTenant(row, (c) => isTestCopyOf(c, row.uuid)))) {
+        out.push(`active duplicate ${row.name} is not neutralized`);
+      }
+    }
+    return out;
+  }
+}
