@@ -36,6 +36,7 @@ function safeHref(url: string | null): string | undefined {
 export const dumpSection = defineToolSection<Model>({
   key: 'dump',
   title: 'Database Download',
+  wide: true,
   jobKinds: ['prepare-dump'],
   Component: ({ model, page }) => {
     const href = safeHref(model.url);
@@ -45,7 +46,7 @@ export const dumpSection = defineToolSection<Model>({
           A dump is a zip in Odoo’s own database manager format (the SQL dump, a manifest and the filestore): the
           customer restores it with Odoo’s “Restore Database” or on their own server. Preparing it takes a while on a big
           database; when it is ready, an e-mail with a download link goes to the address you give (by default, to you).
-          The link works without logging in, for 24 hours: send it only to the customer’s verified contact.
+          The link works without logging in, for 24 hours by default: send it only to the customer’s verified contact.
         </p>
         <dl className="facts">
           <dt>Latest dump</dt>
