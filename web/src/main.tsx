@@ -4,6 +4,7 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { Shell } from './components/Shell.js';
 import { LoginPage } from './pages/Login.js';
 import { NotFoundPage } from './pages/NotFound.js';
+import { OutboxPage } from './pages/Outbox.js';
 import { PolicyPage } from './pages/Policy.js';
 import { SearchPage } from './pages/Search.js';
 import { ToolsPage } from './pages/Tools.js';
@@ -20,6 +21,7 @@ createRoot(document.getElementById('root')!).render(
             <Route index element={<SearchPage />} />
             <Route path="databases/:name" element={<ToolsPage />} />
             <Route path="policy" element={<PolicyPage />} />
+            <Route path="outbox/:id?" element={<OutboxPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

@@ -64,6 +64,8 @@ export type ToolModel = ToolModelBase & Record<string, unknown>;
 
 export interface PageModel {
   database: DatabaseModel;
+  /** The long job running on this database (one at a time), so a refreshed page shows it again. */
+  job?: Job | null;
   level: { value: number; name: string };
   tools: Record<string, ToolModel>;
 }
@@ -138,4 +140,25 @@ export interface Job {
   eta: string | number | null;
   result?: unknown;
   error?: string | null;
+  createdAt?: string;
+  finishedAt?: string | null;
+}
+
+export interface OutboxSummary {
+  id: string;
+  date: string;
+  from: string;
+  to: string[];
+  subject: string;
+}
+
+export interface OutboxAnswer {
+  /** `outbox`: the local catcher keeps every mail; `smtp`: mail leaves through a real server. */
+  mode: 'outbox' | 'smtp';
+  messages: OutboxSummary[];
+}
+
+export interface OutboxMessage extends OutboxSummary {
+  text: string;
+  html: string | null;
 }

@@ -12,6 +12,32 @@ export function jobIdOf(job: unknown): string | undefined {
 
 const FINISHED = new Set(['completed', 'failed']);
 
+/** The steps of the platform's jobs, as an agent reads them; an unknown step shows its name. */
+const STEPS: Record<string, string> = {
+  backup: 'Backing up the database and its files',
+  'safety-backup': 'Taking a safety backup of the current state',
+  'restore-database': 'Restoring the database',
+  filestore: 'Restoring the files',
+  'make-copy': 'Preparing the new database',
+  swap: 'Swapping the restored database in',
+  cleanup: 'Cleaning up',
+  'build-zip': 'Building the zip',
+  notify: 'Sending the e-mail',
+  restore: 'Restoring the dump',
+  publish: 'Publishing the new database',
+};
+
+const KINDS: Record<string, string> = {
+  backup: 'Backup',
+  'restore-backup': 'Restore',
+  'prepare-dump': 'Dump',
+  'import-dump': 'Import',
+};
+
+function stepText(step: string): string {
+  return STEPS[step] ?? step.charAt(0).toUpperCase() + step.slice(1).replace(/[-_]+/g, ' ');
+}
+
 function etaText(eta: Job['eta']): string {
   if (eta === null || eta === undefined || eta === '') return '';
   if (typeof eta === 'number') {
@@ -90,12 +116,21 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
     };
   }, [jobId]);
 
-  const progress = Math.max(0, Math.min(100, Math.round(job?.progress ?? 0)));
+  const progress = job?.state === 'completed' ? 100 : Math.max(0, Math.min(100, Math.round(job?.progress ?? 0)));
   const state = job?.state ?? 'queued';
   return (
     <div className={`job job-${state}`}>
       <div className="job-line">
-        <span className="job-step">{job?.step ?? (state === 'queued' ? 'Waiting to start' : state)}</span>
+        <span className="job-step">
+          {job?.kind && <span className="job-kind">{KINDS[job.kind] ?? job.kind} · </span>}
+          {state === 'completed'
+            ? 'Done'
+            : job?.step
+              ? stepText(job.step)
+              : state === 'queued'
+                ? 'Waiting to start'
+                : state}
+        </span>
         <span className="muted">
           {progress} %{state === 'running' && job?.eta != null ? ` · ${etaText(job.eta)}` : ''}
         </span>
@@ -107,7 +142,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={progress}
-        aria-valuetext={`${progress} %${job?.step ? `, ${job.step}` : ''}`}
+        aria-valuetext={`${progress} %${job?.step ? `, ${stepText(job.step)}` : ''}`}
       >
         <div className="bar-fill" style={{ width: `${progress}%` }} />
       </div>

@@ -1,8 +1,8 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, databasePath, errorMessage, post } from '../api.js';
 import { useToolsPage } from '../tools/context.js';
 import type { JsonSchema, OperationInfo } from '../types.js';
-import { JobProgress, jobIdOf } from './JobProgress.js';
+import { jobIdOf } from './JobProgress.js';
 
 /** What a section knows better than the schema: bounds from the page model, labels, defaults. */
 export interface FieldOverride {
@@ -29,6 +29,8 @@ export interface OperationFormProps {
   compact?: boolean;
   /** Replaces the operation's title on the button. */
   submitLabel?: string;
+  /** What the confirmation of a destructive operation says (default: it acts on the database, and the summary). */
+  confirm?: ReactNode;
   /** Called after success, once the page model is being refreshed. */
   onDone?(result: unknown): void;
 }
@@ -73,9 +75,10 @@ export function OperationForm({
   legend,
   compact,
   submitLabel,
+  confirm,
   onDone,
 }: OperationFormProps) {
-  const { model, refresh, operations } = useToolsPage();
+  const { model, refresh, operations, jobs, watchJob } = useToolsPage();
   const op: OperationInfo | undefined = operations?.find((o) => o.name === operation);
   const uid = useId();
   const dialog = useRef<HTMLDialogElement>(null);
@@ -85,6 +88,8 @@ export function OperationForm({
   const [busy, setBusy] = useState(false);
   const [job, setJob] = useState<string>();
   const target = database ?? model.database.name;
+  // The page shows the progress of the job this form started; the form waits until it ends.
+  const jobRunning = !!job && jobs.some((j) => j.id === job && !j.finished);
 
   useEffect(() => {
     setDone(undefined);
@@ -124,7 +129,11 @@ export function OperationForm({
         collect(new FormData(form.current)),
       );
       const started = jobIdOf(answer.job);
-      if (started) setJob(started);
+      if (started) {
+        setJob(started);
+        const kind = (answer.job as { kind?: unknown } | undefined)?.kind;
+        watchJob({ id: started, kind: typeof kind === 'string' ? kind : undefined }, op!.access);
+      }
       form.current?.reset();
       refresh();
       setDone(started ? 'Started.' : 'Done.');
@@ -148,7 +157,7 @@ export function OperationForm({
   // noValidate: the bounds guide the pickers, but the server decides and its message says why.
   return (
     <form ref={form} className={compact ? 'op-form compact' : 'op-form'} onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate>
-      <fieldset disabled={locked || busy || !!job}>
+      <fieldset disabled={locked || busy || jobRunning}>
         <legend className="sr-only">{legend ?? op.title}</legend>
         <div className="op-fields">
           {properties.map(([key, schema]) => {
@@ -256,21 +265,14 @@ export function OperationForm({
           {done}
         </p>
       )}
-      {job && (
-        <JobProgress
-          jobId={job}
-          onDone={() => {
-            setJob(undefined);
-            refresh();
-          }}
-        />
-      )}
       {op.destructive && (
         <dialog ref={dialog} className="confirm" aria-labelledby={`${uid}-confirm-title`}>
-          <h3 id={`${uid}-confirm-title`}>{op.title}?</h3>
-          <p>
-            This acts on <strong>{target}</strong> and cannot simply be undone. {op.summary}
-          </p>
+          <h3 id={`${uid}-confirm-title`}>{submitLabel ?? op.title}?</h3>
+          {confirm ?? (
+            <p>
+              This acts on <strong>{target}</strong> and cannot simply be undone. {op.summary}
+            </p>
+          )}
           <div className="dialog-actions">
             <button type="button" className="button" autoFocus onClick={() => dialog.current?.close()}>
               Cancel
@@ -283,7 +285,7 @@ export function OperationForm({
                 void send();
               }}
             >
-              {op.title}
+              {submitLabel ?? op.title}
             </button>
           </div>
         </dialog>

@@ -1,5 +1,14 @@
 import { Link, Navigate, NavLink, Outlet, useLocation } from 'react-router';
+import { usePolicy } from '../load.js';
 import { useSession } from '../session.js';
+
+/** The Outbox is for the levels the access map allows `outbox` (rendered once logged in: the policy needs a session). */
+function OutboxLink({ level }: { level: number }) {
+  const policy = usePolicy();
+  const needed = policy?.accessMap.outbox;
+  if (needed === undefined || level < needed) return null;
+  return <NavLink to="/outbox">Outbox</NavLink>;
+}
 
 /** The frame of every page behind the login: skip link, header with navigation, main landmark. */
 export function Shell() {
@@ -30,6 +39,7 @@ export function Shell() {
             Search
           </NavLink>
           <NavLink to="/policy">My level</NavLink>
+          <OutboxLink level={agent.level} />
         </nav>
         <div className="who">
           <span>

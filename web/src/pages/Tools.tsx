@@ -1,19 +1,47 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { databasePath } from '../api.js';
 import { Banners } from '../components/Banners.js';
 import { JobProgress, jobIdOf } from '../components/JobProgress.js';
 import { StatusPanel } from '../components/StatusPanel.js';
 import { useCatalog, useGet, usePolicy } from '../load.js';
-import { ToolsPageContext, useToolsPage, type ToolsPageState } from '../tools/context.js';
+import { ToolsPageContext, useToolsPage, type ToolsPageState, type WatchedJob } from '../tools/context.js';
 import type { ToolSection } from '../tools/define.js';
 import { toolSections } from '../tools/index.js';
-import type { PageModel, ToolModel } from '../types.js';
+import type { Job, PageModel, ToolModel } from '../types.js';
 
-function SectionFrame({ section, model, page }: { section: ToolSection; model: ToolModel; page: PageModel }) {
+/** The section a job's progress shows in: the one whose form started it, else the one declaring its kind. */
+function sectionOf(job: WatchedJob): string | undefined {
+  return job.access ?? toolSections.find((s) => job.kind && s.jobKinds?.includes(job.kind))?.key;
+}
+
+function WatchedJobs({ jobs, onDone }: { jobs: WatchedJob[]; onDone(job: Job): void }) {
+  return (
+    <>
+      {jobs.map((j) => (
+        <JobProgress key={j.id} jobId={j.id} onDone={onDone} />
+      ))}
+    </>
+  );
+}
+
+function SectionFrame({
+  section,
+  model,
+  page,
+  jobs,
+  onJobDone,
+}: {
+  section: ToolSection;
+  model: ToolModel;
+  page: PageModel;
+  jobs: WatchedJob[];
+  onJobDone(job: Job): void;
+}) {
   const { refresh } = useToolsPage();
   const headingId = `tool-${section.key}`;
-  const job = jobIdOf(model.job);
+  const own = jobIdOf(model.job);
+  const job = own && !jobs.some((j) => j.id === own) ? own : undefined;
   return (
     <section className={section.wide ? 'card tool wide' : 'card tool'} aria-labelledby={headingId} data-tool={section.key}>
       <h2 id={headingId}>{section.title}</h2>
@@ -24,6 +52,7 @@ function SectionFrame({ section, model, page }: { section: ToolSection; model: T
       ) : (
         <>
           {job && <JobProgress jobId={job} onDone={refresh} />}
+          <WatchedJobs jobs={jobs} onDone={onJobDone} />
           <section.Component model={model} page={page} />
         </>
       )}
@@ -37,10 +66,40 @@ export function ToolsPage() {
   const operations = useCatalog();
   const policy = usePolicy();
   const model = page.data?.database.name === name ? page.data : undefined;
+  const [jobs, setJobs] = useState<WatchedJob[]>([]);
+  const reload = page.reload;
 
   useEffect(() => {
     document.title = `${name} · Tools · dbtools`;
+    setJobs([]);
   }, [name]);
+
+  const watchJob = useCallback((job: { id: string; kind?: string }, access?: string) => {
+    setJobs((list) => {
+      const known = list.find((j) => j.id === job.id);
+      if (known) return list.map((j) => (j === known ? { ...j, kind: j.kind ?? job.kind, access: j.access ?? access } : j));
+      const added: WatchedJob = { id: job.id, kind: job.kind, access };
+      const section = sectionOf(added);
+      // A new job replaces the finished ones shown in the same place.
+      return [...list.filter((j) => !j.finished || sectionOf(j) !== section), added];
+    });
+  }, []);
+
+  const jobDone = useCallback(
+    (job: Job) => {
+      setJobs((list) => list.map((j) => (j.id === String(job.id) ? { ...j, kind: j.kind ?? job.kind, finished: job } : j)));
+      reload();
+    },
+    [reload],
+  );
+
+  // The running job of the page model: after a refresh of the browser page, or started by a colleague.
+  const running = model?.job && (model.job.state === 'queued' || model.job.state === 'running') ? model.job : undefined;
+  const runningId = running ? String(running.id) : undefined;
+  const runningKind = running?.kind;
+  useEffect(() => {
+    if (runningId) watchJob({ id: runningId, kind: runningKind });
+  }, [runningId, runningKind, watchJob]);
 
   if (!model) {
     return (
@@ -60,8 +119,13 @@ export function ToolsPage() {
     );
   }
 
-  const state: ToolsPageState = { model, refresh: page.reload, operations, policy };
+  const state: ToolsPageState = { model, refresh: page.reload, operations, policy, jobs, watchJob };
   const sections = toolSections.filter((s) => s.key in model.tools);
+  const shown = new Set(sections.map((s) => s.key));
+  const elsewhere = jobs.filter((j) => {
+    const key = sectionOf(j);
+    return !key || !shown.has(key);
+  });
   return (
     <ToolsPageContext.Provider value={state}>
       <div className="db-head">
@@ -76,6 +140,12 @@ export function ToolsPage() {
         </p>
       </div>
       <Banners />
+      {elsewhere.length > 0 && (
+        <section className="card jobs-card" aria-labelledby="jobs-title">
+          <h2 id="jobs-title">Long job on this database</h2>
+          <WatchedJobs jobs={elsewhere} onDone={jobDone} />
+        </section>
+      )}
       <StatusPanel />
       {sections.length > 0 && (
         <nav className="toc" aria-label="Tools on this page">
@@ -88,7 +158,14 @@ export function ToolsPage() {
       )}
       <div className="tools-grid">
         {sections.map((s) => (
-          <SectionFrame key={s.key} section={s} model={model.tools[s.key]} page={model} />
+          <SectionFrame
+            key={s.key}
+            section={s}
+            model={model.tools[s.key]}
+            page={model}
+            jobs={jobs.filter((j) => sectionOf(j) === s.key)}
+            onJobDone={jobDone}
+          />
         ))}
       </div>
     </ToolsPageContext.Provider>

@@ -16,6 +16,8 @@ export interface ToolSection {
   title: string;
   /** Takes the full width of the page (tables). */
   wide?: boolean;
+  /** Kinds of the long jobs this section's operations start: a running one shows its progress here. */
+  jobKinds?: string[];
   Component: ComponentType<ToolSectionProps<ToolModel>>;
 }
 
@@ -23,6 +25,7 @@ export function defineToolSection<M>(section: {
   key: string;
   title: string;
   wide?: boolean;
+  jobKinds?: string[];
   Component: ComponentType<ToolSectionProps<M>>;
 }): ToolSection {
   // Each section knows the shape of its own model; the list holds them type-erased.

@@ -1,6 +1,7 @@
 import type { ToolSection } from './define.js';
 import { adminRightsSection } from './admin_rights.js';
 import { companyUsersSection } from './company_users.js';
+import { dumpSection } from './dump.js';
 import { duplicateLimitSection } from './duplicate_limit.js';
 import { emailLimitSection } from './email_limit.js';
 import { expireDateSection } from './expire_date.js';
@@ -8,6 +9,7 @@ import { iapAccountsSection } from './iap_accounts.js';
 import { impersonationSection } from './impersonation.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
+import { restoreSection } from './restore.js';
 import { securityFeaturesSection } from './security_features.js';
 import { supportLogsSection } from './support_logs.js';
 import { techLogsSection } from './tech_logs.js';
@@ -31,6 +33,8 @@ export const toolSections: ToolSection[] = [
   pingSection,
   companyUsersSection,
   iapAccountsSection,
+  dumpSection,
+  restoreSection,
   // Later tools go here, before the history.
   supportLogsSection,
   techLogsSection,
