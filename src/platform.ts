@@ -138,6 +138,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       now: options.now ?? (() => new Date()),
     };
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
+    let closing = false;
     return {
       app,
       cluster,
@@ -145,13 +146,17 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       async startWorker(opts = {}) {
         const pool = new pg.Pool({ ...metabaseConfig, max: 4 });
         // An idle connection dropped by the server (restart, failover) must not crash the process.
-        pool.on('error', (err) => log.warn({ err }, 'worker pool connection lost'));
-        pool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'worker connection lost')));
+        // A connection dropped by the server (restart, failover) must not crash the process; while
+        // closing, the cluster stopping under idle connections is expected and not worth a warning.
+        const lost = (err: Error) => closing || log.warn({ err: err.message }, 'worker connection lost');
+        pool.on('error', lost);
+        pool.on('connect', (client) => client.on('error', lost));
         const worker = await startWorker(app, { pool, concurrency: opts.concurrency });
         workers.push({ worker, pool });
         return worker;
       },
       async close() {
+        closing = true;
         for (const { worker, pool } of workers) {
           await worker.stop();
           await pool.end();
