@@ -66,6 +66,8 @@ export interface PageModel {
   database: DatabaseModel;
   level: { value: number; name: string };
   tools: Record<string, ToolModel>;
+  /** The long job running on this database (queued or running), so a refreshed page shows it again. */
+  job?: Job | null;
 }
 
 export interface JsonSchema {

@@ -31,6 +31,8 @@ export interface OperationFormProps {
   submitLabel?: string;
   /** Called after success, once the page model is being refreshed. */
   onDone?(result: unknown): void;
+  /** When given, a started job is handed to the section, which shows its progress; the form does not. */
+  onJob?(jobId: string): void;
 }
 
 type Kind = 'integer' | 'number' | 'date' | 'boolean' | 'enum' | 'text';
@@ -74,6 +76,7 @@ export function OperationForm({
   compact,
   submitLabel,
   onDone,
+  onJob,
 }: OperationFormProps) {
   const { model, refresh, operations } = useToolsPage();
   const op: OperationInfo | undefined = operations?.find((o) => o.name === operation);
@@ -94,7 +97,9 @@ export function OperationForm({
   const properties = Object.entries(op.input.properties ?? {}).filter(([key]) => !(key in fixed));
   const required = new Set(op.input.required ?? []);
   const locked = model.database.locked && !op.allowedWhenLocked;
-  const validationNumber = model.tools[op.access]?.validationNumber;
+  const tool = model.tools[op.access];
+  // At the tool's top level, or under the operation's own entry (`tools.drop.drop.validationNumber`).
+  const validationNumber = tool?.validationNumber ?? (tool?.[op.name] as { validationNumber?: string } | undefined)?.validationNumber;
 
   function collect(data: FormData): Record<string, unknown> {
     const input: Record<string, unknown> = {};
@@ -124,7 +129,10 @@ export function OperationForm({
         collect(new FormData(form.current)),
       );
       const started = jobIdOf(answer.job);
-      if (started) setJob(started);
+      if (started) {
+        if (onJob) onJob(started);
+        else setJob(started);
+      }
       form.current?.reset();
       refresh();
       setDone(started ? 'Started.' : 'Done.');

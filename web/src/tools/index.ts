@@ -1,11 +1,14 @@
 import type { ToolSection } from './define.js';
 import { adminRightsSection } from './admin_rights.js';
 import { companyUsersSection } from './company_users.js';
+import { dropSection } from './drop.js';
+import { duplicateSection } from './duplicate.js';
 import { duplicateLimitSection } from './duplicate_limit.js';
 import { emailLimitSection } from './email_limit.js';
 import { expireDateSection } from './expire_date.js';
 import { iapAccountsSection } from './iap_accounts.js';
 import { impersonationSection } from './impersonation.js';
+import { lockSection } from './lock.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
 import { securityFeaturesSection } from './security_features.js';
@@ -32,6 +35,9 @@ export const toolSections: ToolSection[] = [
   companyUsersSection,
   iapAccountsSection,
   // Later tools go here, before the history.
+  duplicateSection,
+  dropSection,
+  lockSection,
   supportLogsSection,
   techLogsSection,
 ];
