@@ -5,7 +5,15 @@ import { findDatabase, lockDatabase } from '../../src/metabase/repositories/data
 import { activeJobOf } from '../../src/metabase/repositories/jobs.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
-import { launchBrowser, logIn, newPage, noPageErrors, openTools, section, seriousViolations } from './browser.js';
+import {
+  launchBrowser,
+  logIn,
+  newPage,
+  noPageErrors,
+  openTools,
+  section,
+  seriousViolations,
+} from './browser.js';
 
 let browser: Browser;
 let app: App & { close(): Promise<void> };
@@ -61,36 +69,49 @@ describe('database lifecycle in the browser', () => {
     await logIn(page, 'technical');
     await openTools(page, db.name);
     const tool = section(page, 'Duplicate');
-    await expect.poll(() => tool.locator('.unavailability').innerText()).toMatch(/unavailable for about \d+ s/);
+    await expect
+      .poll(() => tool.locator('.unavailability').innerText())
+      .toMatch(/unavailable for about \d+ s/);
     expect(await tool.locator('.facts').innerText()).toMatch(/Duplicates counted\s+0 of 3/);
 
     const hold = holdDuplicateRow(target);
-    await tool.getByLabel('Name of the copy').fill(target);
-    await tool.getByRole('button', { name: 'Duplicate', exact: true }).click();
-    await bar(page).waitFor();
-    // The job cannot finish while the test holds the copy's row: it is still being created.
-    expect(await hold.heldState).toBe('creating');
-    await expect.poll(() => bar(page).getAttribute('aria-valuetext')).toMatch(/^\d+ %, (Copying|Linking|Neutralizing|Making)/);
-    await expect.poll(() => bar(page).getAttribute('aria-valuetext')).toBe('95 %, Making the copy available');
-    expect(await tool.innerText()).toMatch(/about \d+ s left|95 %/);
+    try {
+      await tool.getByLabel('Name of the copy').fill(target);
+      await tool.getByRole('button', { name: 'Duplicate', exact: true }).click();
+      await bar(page).waitFor();
+      // The job cannot finish while the test holds the copy's row: it is still being created.
+      expect(await hold.heldState).toBe('creating');
+      await expect
+        .poll(() => bar(page).getAttribute('aria-valuetext'))
+        .toMatch(/^\d+ %, (Copying|Linking|Neutralizing|Making)/);
+      await expect
+        .poll(() => bar(page).getAttribute('aria-valuetext'), { timeout: 30_000 })
+        .toBe('95 %, Making the copy available');
 
-    // A refresh mid-way: the page model's running job brings the bar back, at the same step.
-    await page.reload();
-    await page.getByText('Current support level:').waitFor();
-    await expect.poll(() => bar(page).getAttribute('aria-valuetext')).toBe('95 %, Making the copy available');
-    expect(await tool.getByRole('button', { name: 'Duplicate', exact: true }).count()).toBe(0);
-    expect(await tool.locator('table.duplicates tbody').innerText()).toMatch(new RegExp(`${target}\\s+being created`));
-    const running = await activeJobOf(app.metabase, db.name);
-    expect(running?.kind).toBe('duplicate');
-
-    hold.release();
-    await hold.done;
+      // A refresh mid-way: the page model's running job brings the bar back, at the same step.
+      await page.reload();
+      await page.getByText('Current support level:').waitFor();
+      await expect
+        .poll(() => bar(page).getAttribute('aria-valuetext'), { timeout: 10_000 })
+        .toBe('95 %, Making the copy available');
+      expect(await tool.getByRole('button', { name: 'Duplicate', exact: true }).count()).toBe(0);
+      expect(await tool.locator('table.duplicates tbody').innerText()).toMatch(
+        new RegExp(`${target}\\s+being created`),
+      );
+      const running = await activeJobOf(app.metabase, db.name);
+      expect(running?.kind).toBe('duplicate');
+    } finally {
+      hold.release();
+      await hold.done;
+    }
     await expect.poll(() => bar(page).getAttribute('aria-valuenow'), { timeout: 30_000 }).toBe('100');
     await expect.poll(() => tool.innerText()).toContain(`The duplicate ${target} is ready.`);
     // The page model was refreshed at the end: the copy is listed with a link and a countdown of about 4 hours.
     const link = tool.locator('table.duplicates').getByRole('link', { name: target });
     await link.waitFor();
-    expect(await tool.locator('table.duplicates tbody tr').innerText()).toMatch(/trial[\s\S]*3 h 5\d min \d\d s left/);
+    expect(await tool.locator('table.duplicates tbody tr').innerText()).toMatch(
+      /trial[\s\S]*3 h 5\d min \d\d s left/,
+    );
     expect(await tool.locator('.facts').innerText()).toMatch(/Duplicates counted\s+1 of 3/);
     expect(await tool.getByRole('button', { name: 'Duplicate', exact: true }).isEnabled()).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
@@ -104,7 +125,9 @@ describe('database lifecycle in the browser', () => {
     await own.getByLabel('Keep it until').selectOption({ index: 1 });
     const chosen = await own.getByLabel('Keep it until').inputValue();
     await own.getByRole('button', { name: 'Extend the duplicate' }).click();
-    await expect.poll(async () => (await findDatabase(app.metabase, target))?.expire_date?.toISOString()).toBe(chosen);
+    await expect
+      .poll(async () => (await findDatabase(app.metabase, target))?.expire_date?.toISOString())
+      .toBe(chosen);
     await expect.poll(() => own.locator('.this-duplicate').innerText()).toContain(shown(new Date(chosen)));
 
     // Drop it with the validation number the page shows, through the confirmation.
@@ -118,7 +141,9 @@ describe('database lifecycle in the browser', () => {
     await banner.waitFor({ timeout: 30_000 });
     const dropped = await findDatabase(app.metabase, target);
     expect(dropped?.mode).toBe('drop');
-    await expect.poll(() => banner.innerText()).toContain(`will be removed on ${shown(dropped!.expire_date)}`);
+    await expect
+      .poll(() => banner.innerText())
+      .toContain(`will be removed on ${shown(dropped!.expire_date)}`);
     await expect.poll(() => drop.innerText()).toContain(shown(dropped!.expire_date));
 
     // Undrop from the banner: a duplicate comes back for 4 hours, without the one-app-free choice.
@@ -129,7 +154,9 @@ describe('database lifecycle in the browser', () => {
     expect(back?.mode).toBe('trial');
     expect(back!.expire_date!.getTime() - Date.now()).toBeGreaterThan(3.9 * 3_600_000);
     const history = section(page, 'Support Operations History');
-    await expect.poll(() => history.locator('tbody tr').first().innerText()).toMatch(/technical\s+undrop[\s\S]*success/);
+    await expect
+      .poll(() => history.locator('tbody tr').first().innerText())
+      .toMatch(/technical\s+undrop[\s\S]*success/);
     noPageErrors(errors);
     await context.close();
   });
@@ -141,7 +168,9 @@ describe('database lifecycle in the browser', () => {
     await openTools(page, db.name);
     const drop = section(page, 'Drop');
     const number = await drop.locator('.hint strong.mono').innerText();
-    await drop.getByLabel('Validation number').fill(String((Number(number) + 1) % 1_000_000).padStart(number.length, '0'));
+    await drop
+      .getByLabel('Validation number')
+      .fill(String((Number(number) + 1) % 1_000_000).padStart(number.length, '0'));
     await drop.getByRole('button', { name: 'Drop', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Drop the database' }).click();
     await expect.poll(() => drop.getByRole('alert').innerText()).toMatch(/validation number/i);
@@ -183,7 +212,9 @@ describe('database lifecycle in the browser', () => {
     const duplicate = section(page, 'Duplicate');
     expect(await duplicate.getByRole('button', { name: 'Duplicate', exact: true }).isDisabled()).toBe(true);
     expect(await duplicate.innerText()).toContain('Not possible: The database is locked (maintenance).');
-    expect(await section(page, 'Drop').getByRole('button', { name: 'Drop', exact: true }).isDisabled()).toBe(true);
+    expect(await section(page, 'Drop').getByRole('button', { name: 'Drop', exact: true }).isDisabled()).toBe(
+      true,
+    );
     expect((await findDatabase(app.metabase, db.name))?.status).toBe('maintenance');
     expect(await seriousViolations(page)).toEqual([]);
 

@@ -37,14 +37,18 @@ function Undrop({ model }: { model: Model }) {
   return (
     <>
       {duplicate ? (
-        <p className="explain">Undropping a duplicate gives it a new life of 4 hours; the customer can use it again.</p>
+        <p className="explain">
+          Undropping a duplicate gives it a new life of 4 hours; the customer can use it again.
+        </p>
       ) : (
         <ul className="explain-list">
           <li>
-            <strong>One-app free</strong> (tick the box): a single app at no cost, 3 months renewed on each connection.
+            <strong>One-app free</strong> (tick the box): a single app at no cost, 3 months renewed on each
+            connection.
           </li>
           <li>
-            <strong>Otherwise</strong>: a 15-day trial with every app, then it expires unless the customer subscribes.
+            <strong>Otherwise</strong>: a 15-day trial with every app, then it expires unless the customer
+            subscribes.
           </li>
         </ul>
       )}
@@ -65,10 +69,10 @@ export const dropSection = defineToolSection<Model>({
     return (
       <>
         <p className="explain">
-          Dropping puts the database in drop mode: the customer can no longer connect, and the platform removes it
-          for good on its removal date. Until then it can be undropped, with its data intact. A paid database must be
-          unlinked from its subscription first. To make sure you act on the right database, type the validation number
-          shown below.
+          Dropping puts the database in drop mode: the customer can no longer connect, and the platform
+          removes it for good on its removal date. Until then it can be undropped, with its data intact. A
+          paid database must be unlinked from its subscription first. To make sure you act on the right
+          database, type the validation number shown below.
         </p>
         {jobId && (
           <JobProgress

@@ -12,7 +12,12 @@ import { countdown, useJobRunning, useNow, useSectionJob } from './page-job.js';
 interface Model {
   possible: boolean;
   reason: string | null;
-  duplicates: { name: string; expire_date: string | null; mode: Mode; state: 'creating' | 'active' | 'removed' }[];
+  duplicates: {
+    name: string;
+    expire_date: string | null;
+    mode: Mode;
+    state: 'creating' | 'active' | 'removed';
+  }[];
   weightUsed: number;
   limit: number;
   unavailability: {
@@ -67,11 +72,14 @@ function extendChoices(current: string | null, until: string): { value: string; 
   const now = Date.now();
   const latest = new Date(until).getTime();
   const floor = Math.max(now, current ? new Date(current).getTime() : now);
-  const choices = STEPS.filter(([ms]) => now + ms > floor && now + ms < latest - 60_000).map(([ms, label]) => {
-    const iso = new Date(now + ms).toISOString();
-    return { value: iso, label: `${formatDateTime(iso)} (${label})` };
-  });
-  if (latest > floor) choices.push({ value: until, label: `${formatDateTime(until)} (the latest your level allows)` });
+  const choices = STEPS.filter(([ms]) => now + ms > floor && now + ms < latest - 60_000).map(
+    ([ms, label]) => {
+      const iso = new Date(now + ms).toISOString();
+      return { value: iso, label: `${formatDateTime(iso)} (${label})` };
+    },
+  );
+  if (latest > floor)
+    choices.push({ value: until, label: `${formatDateTime(until)} (the latest your level allows)` });
   return choices;
 }
 
@@ -120,7 +128,9 @@ function ThisDuplicate({ model }: { model: Model }) {
           }}
         />
       ) : (
-        <p className="hint">It already lives as long as your level allows; a higher level can extend it further.</p>
+        <p className="hint">
+          It already lives as long as your level allows; a higher level can extend it further.
+        </p>
       )}
     </div>
   );
@@ -145,7 +155,8 @@ function DuplicateList({ model }: { model: Model }) {
               <td>
                 {d.state === 'creating' ? (
                   <>
-                    <span className="mono">{d.name}</span> <span className="badge muted-badge">being created</span>
+                    <span className="mono">{d.name}</span>{' '}
+                    <span className="badge muted-badge">being created</span>
                   </>
                 ) : (
                   <Link className="mono" to={toolsUrl(d.name)}>
@@ -204,15 +215,15 @@ export const duplicateSection = defineToolSection<Model>({
     return (
       <>
         <p className="explain">
-          A duplicate is a copy of this database and its files on the same server, for testing something without
-          risk (an upgrade, a module, a data import). It is <strong>neutralized</strong>: it sends no e-mail, its
-          scheduled actions are off, its payment providers and in-app purchase accounts are disabled, and it gets its
-          own identity. It lives <strong>4 hours</strong> and is then removed; from its own page, its life can be
-          extended within your level’s limit.
+          A duplicate is a copy of this database and its files on the same server, for testing something
+          without risk (an upgrade, a module, a data import). It is <strong>neutralized</strong>: it sends no
+          e-mail, its scheduled actions are off, its payment providers and in-app purchase accounts are
+          disabled, and it gets its own identity. It lives <strong>4 hours</strong> and is then removed; from
+          its own page, its life can be extended within your level’s limit.
         </p>
         <p className="explain">
-          Duplicates count toward this database’s duplicates limit: each live duplicate counts 1, one already in drop
-          mode counts less, so dropping the duplicates the customer no longer needs frees room.
+          Duplicates count toward this database’s duplicates limit: each live duplicate counts 1, one already
+          in drop mode counts less, so dropping the duplicates the customer no longer needs frees room.
         </p>
         <dl className="facts">
           <dt>Duplicates counted</dt>
@@ -244,14 +255,16 @@ export const duplicateSection = defineToolSection<Model>({
         {finished && jobId === String(finished.id) && <Finished job={finished} />}
         {busy ? (
           <p className="hint">
-            A copy is being made. You may leave or refresh this page: the job goes on, and its progress shows here
-            again.
+            A copy is being made. You may leave or refresh this page: the job goes on, and its progress shows
+            here again.
           </p>
         ) : model.possible ? (
           <OperationForm
             operation="duplicate"
             submitLabel="Duplicate"
-            fields={{ name: { label: 'Name of the copy', hint: 'Optional; by default the name followed by -dup-N' } }}
+            fields={{
+              name: { label: 'Name of the copy', hint: 'Optional; by default the name followed by -dup-N' },
+            }}
             onJob={(id) => {
               setFinished(undefined);
               setStarted(true);

@@ -14,9 +14,9 @@ export const lockSection = defineToolSection<Model>({
     <>
       <p className="explain">
         A maintenance lock freezes the database while someone works on it (a migration, an incident being
-        investigated): every change, by an agent or by a platform job, is refused until it is unlocked, and the page
-        shows the Database Locked banner with the reason. Unlocking puts the previous status back. Say in the reason
-        who locked it and why, so a colleague knows whom to ask.
+        investigated): every change, by an agent or by a platform job, is refused until it is unlocked, and
+        the page shows the Database Locked banner with the reason. Unlocking puts the previous status back.
+        Say in the reason who locked it and why, so a colleague knows whom to ask.
       </p>
       <dl className="facts">
         <dt>Status</dt>

@@ -20,7 +20,9 @@ export function useSectionJob(kind: string): [string | undefined, (id: string) =
 /** True while the page model reports a job of this kind queued or running. */
 export function useJobRunning(kind: string): boolean {
   const { model } = useToolsPage();
-  return !!model.job && model.job.kind === kind && (model.job.state === 'queued' || model.job.state === 'running');
+  return (
+    !!model.job && model.job.kind === kind && (model.job.state === 'queued' || model.job.state === 'running')
+  );
 }
 
 /** The current time, ticking every `ms` (countdowns). */
