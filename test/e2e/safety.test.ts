@@ -1,15 +1,21 @@
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { App } from '../../src/app.js';
 import { demoDatabases } from '../../src/demo/catalog.js';
 import { DEMO_PASSWORD } from '../support/env.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
-import { dayFromToday, launchBrowser, logIn, newPage, noPageErrors, openTools, section, url } from './browser.js';
-
-const require = createRequire(import.meta.url);
-const axeSource = (require('axe-core') as { source: string }).source;
+import {
+  dayFromToday,
+  launchBrowser,
+  logIn,
+  newPage,
+  noPageErrors,
+  openTools,
+  section,
+  seriousViolations,
+  url,
+} from './browser.js';
 
 let browser: Browser;
 let app: App & { close(): Promise<void> };
@@ -22,25 +28,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core run inside the page (evaluate is not subject to the page's CSP, unlike a script tag). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
 
 describe('the console is safe and accessible', () => {
   test('hostile tenant and metabase data appear as text and no script runs', async () => {

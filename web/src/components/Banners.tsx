@@ -17,8 +17,18 @@ function UndropAdvice() {
       </p>
     );
   }
-  if ('drop' in model.tools && operations?.some((o) => o.name === 'undrop')) {
-    return <OperationForm operation="undrop" submitLabel="Undrop" />;
+  const undrop = (model.tools.drop as { undrop?: { possible: boolean; reason: string | null } } | undefined)?.undrop;
+  if (undrop && !undrop.possible) return <p>It cannot be undropped: {undrop.reason}</p>;
+  if (undrop && operations?.some((o) => o.name === 'undrop')) {
+    // A duplicate comes back for its usual few hours: the one-app-free choice does not apply to it.
+    return (
+      <OperationForm
+        operation="undrop"
+        submitLabel="Undrop"
+        legend="Undrop the database"
+        fixed={db.duplicate_of ? { free: false } : {}}
+      />
+    );
   }
   const needed = policy?.accessMap.drop;
   if (needed !== undefined && model.level.value < needed) {
@@ -56,6 +66,8 @@ function ImpersonationBanner() {
 export function Banners() {
   const { model } = useToolsPage();
   const db = model.database;
+  // Level 4 sees the lock tool, and with it why the database was locked.
+  const lockReason = (model.tools.lock as { reason?: string | null } | undefined)?.reason;
   return (
     <>
       <ImpersonationBanner />
@@ -65,6 +77,7 @@ export function Banners() {
           <p>
             Status: <strong className="mono">{db.status}</strong>. Every change is refused until the platform unlocks it.
           </p>
+          {lockReason && <p>Reason: {lockReason}</p>}
         </div>
       )}
       {db.mode === 'drop' && (

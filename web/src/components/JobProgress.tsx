@@ -40,11 +40,12 @@ function stepText(step: string): string {
 
 function etaText(eta: Job['eta']): string {
   if (eta === null || eta === undefined || eta === '') return '';
-  if (typeof eta === 'number') {
-    if (eta < 60) return `about ${Math.max(1, Math.round(eta))} s left`;
-    return `about ${Math.round(eta / 60)} min left`;
-  }
-  const r = relative(eta);
+  // An ISO date (what the server sends) becomes seconds left.
+  const seconds = typeof eta === 'number' ? eta : (new Date(eta).getTime() - Date.now()) / 1000;
+  if (Number.isNaN(seconds)) return '';
+  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
+  if (seconds < 5400) return `about ${Math.round(seconds / 60)} min left`;
+  const r = typeof eta === 'string' ? relative(eta) : '';
   return r ? `done ${r}` : '';
 }
 
@@ -52,7 +53,16 @@ function etaText(eta: Job['eta']): string {
  * The progress of a long operation: it follows the job's event stream and falls back to
  * polling. The page model carries running job ids, so a refreshed page picks it up again.
  */
-export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job): void }) {
+export function JobProgress({
+  jobId,
+  onDone,
+  stepLabels = {},
+}: {
+  jobId: string;
+  onDone?(job: Job): void;
+  /** Words for the job's step names ("copy-database" → "Copying the database"). */
+  stepLabels?: Record<string, string>;
+}) {
   const [job, setJob] = useState<Job>();
   const [lost, setLost] = useState<string>();
   const doneRef = useRef(onDone);
@@ -116,7 +126,8 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
     };
   }, [jobId]);
 
-  const progress = job?.state === 'completed' ? 100 : Math.max(0, Math.min(100, Math.round(job?.progress ?? 0)));
+  const progress =
+    job?.state === 'completed' ? 100 : Math.max(0, Math.min(100, Math.round(job?.progress ?? 0)));
   const state = job?.state ?? 'queued';
   return (
     <div className={`job job-${state}`}>
@@ -126,7 +137,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
           {state === 'completed'
             ? 'Done'
             : job?.step
-              ? stepText(job.step)
+              ? (stepLabels[job.step] ?? stepText(job.step))
               : state === 'queued'
                 ? 'Waiting to start'
                 : state}
@@ -142,7 +153,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={progress}
-        aria-valuetext={`${progress} %${job?.step ? `, ${stepText(job.step)}` : ''}`}
+        aria-valuetext={`${progress} %${job?.step ? `, ${stepLabels[job.step] ?? stepText(job.step)}` : ''}`}
       >
         <div className="bar-fill" style={{ width: `${progress}%` }} />
       </div>

@@ -33,6 +33,8 @@ export interface OperationFormProps {
   confirm?: ReactNode;
   /** Called after success, once the page model is being refreshed. */
   onDone?(result: unknown): void;
+  /** When given, a started job is handed to the section, which shows its progress; the form does not. */
+  onJob?(jobId: string): void;
 }
 
 type Kind = 'integer' | 'number' | 'date' | 'boolean' | 'enum' | 'text';
@@ -77,6 +79,7 @@ export function OperationForm({
   submitLabel,
   confirm,
   onDone,
+  onJob,
 }: OperationFormProps) {
   const { model, refresh, operations, jobs, watchJob } = useToolsPage();
   const op: OperationInfo | undefined = operations?.find((o) => o.name === operation);
@@ -99,7 +102,9 @@ export function OperationForm({
   const properties = Object.entries(op.input.properties ?? {}).filter(([key]) => !(key in fixed));
   const required = new Set(op.input.required ?? []);
   const locked = model.database.locked && !op.allowedWhenLocked;
-  const validationNumber = model.tools[op.access]?.validationNumber;
+  const tool = model.tools[op.access];
+  // At the tool's top level, or under the operation's own entry (`tools.drop.drop.validationNumber`).
+  const validationNumber = tool?.validationNumber ?? (tool?.[op.name] as { validationNumber?: string } | undefined)?.validationNumber;
 
   function collect(data: FormData): Record<string, unknown> {
     const input: Record<string, unknown> = {};
@@ -130,9 +135,12 @@ export function OperationForm({
       );
       const started = jobIdOf(answer.job);
       if (started) {
-        setJob(started);
-        const kind = (answer.job as { kind?: unknown } | undefined)?.kind;
-        watchJob({ id: started, kind: typeof kind === 'string' ? kind : undefined }, op!.access);
+        if (onJob) onJob(started);
+        else {
+          setJob(started);
+          const kind = (answer.job as { kind?: unknown } | undefined)?.kind;
+          watchJob({ id: started, kind: typeof kind === 'string' ? kind : undefined }, op!.access);
+        }
       }
       form.current?.reset();
       refresh();

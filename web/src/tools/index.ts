@@ -2,11 +2,14 @@ import type { ToolSection } from './define.js';
 import { adminRightsSection } from './admin_rights.js';
 import { companyUsersSection } from './company_users.js';
 import { dumpSection } from './dump.js';
+import { dropSection } from './drop.js';
+import { duplicateSection } from './duplicate.js';
 import { duplicateLimitSection } from './duplicate_limit.js';
 import { emailLimitSection } from './email_limit.js';
 import { expireDateSection } from './expire_date.js';
 import { iapAccountsSection } from './iap_accounts.js';
 import { impersonationSection } from './impersonation.js';
+import { lockSection } from './lock.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
 import { restoreSection } from './restore.js';
@@ -36,6 +39,9 @@ export const toolSections: ToolSection[] = [
   dumpSection,
   restoreSection,
   // Later tools go here, before the history.
+  duplicateSection,
+  dropSection,
+  lockSection,
   supportLogsSection,
   techLogsSection,
 ];

@@ -5,9 +5,19 @@ import { useGet } from '../load.js';
 import type { SupportLogPage } from '../types.js';
 import { defineToolSection } from './define.js';
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/;
+
+/** Dates read the way they were typed: a day at midnight UTC as the day, an instant to the minute. */
+function inputValue(v: unknown): string {
+  if (typeof v === 'string' && ISO_INSTANT.test(v)) {
+    return v.slice(10).startsWith('T00:00:00') ? v.slice(0, 10) : formatDateTime(v);
+  }
+  return displayValue(v);
+}
+
 function inputsText(inputs: Record<string, unknown>): string {
   const entries = Object.entries(inputs ?? {});
-  return entries.length ? entries.map(([k, v]) => `${k}: ${displayValue(v)}`).join(', ') : '—';
+  return entries.length ? entries.map(([k, v]) => `${k}: ${inputValue(v)}`).join(', ') : '—';
 }
 
 function History({ database, version }: { database: string; version: unknown }) {

@@ -1,0 +1,118 @@
+import { useState } from 'react';
+import { JobProgress } from '../components/JobProgress.js';
+import { OperationForm } from '../components/OperationForm.js';
+import { formatDateTime } from '../format.js';
+import type { Mode } from '../types.js';
+import { useToolsPage } from './context.js';
+import { defineToolSection } from './define.js';
+import { Countdown } from './duplicate.js';
+import { useJobRunning, useSectionJob } from './page-job.js';
+
+interface Model {
+  mode: Mode;
+  drop: { possible: boolean; reason: string | null; validationNumber: string };
+  /** In drop mode: when the database is removed for good. */
+  removalDate: string | null;
+  undrop: { possible: boolean; reason: string | null };
+}
+
+const DROP_STEPS: Record<string, string> = {
+  'mark-drop-mode': 'Entering drop mode',
+  'revoke-connect': 'Closing the customer’s access',
+};
+
+function Undrop({ model }: { model: Model }) {
+  const { model: page } = useToolsPage();
+  const duplicate = !!page.database.duplicate_of;
+  if (!model.undrop.possible) {
+    return (
+      <p className="notice" id="undrop-refusal">
+        It cannot be undropped: {model.undrop.reason}
+        {['close', 'cancel'].includes(page.database.status)
+          ? ' Once the subscription is re-opened, the change may take up to about 20 minutes to show here.'
+          : ''}
+      </p>
+    );
+  }
+  return (
+    <>
+      {duplicate ? (
+        <p className="explain">
+          Undropping a duplicate gives it a new life of 4 hours; the customer can use it again.
+        </p>
+      ) : (
+        <ul className="explain-list">
+          <li>
+            <strong>One-app free</strong> (tick the box): a single app at no cost, 3 months renewed on each
+            connection.
+          </li>
+          <li>
+            <strong>Otherwise</strong>: a 15-day trial with every app, then it expires unless the customer
+            subscribes.
+          </li>
+        </ul>
+      )}
+      <OperationForm operation="undrop" submitLabel="Undrop" fixed={duplicate ? { free: false } : {}} />
+    </>
+  );
+}
+
+export const dropSection = defineToolSection<Model>({
+  key: 'drop',
+  title: 'Drop',
+  Component: ({ model }) => {
+    const { refresh } = useToolsPage();
+    const [jobId, setJobId] = useSectionJob('drop');
+    const running = useJobRunning('drop');
+    const [started, setStarted] = useState(false);
+    const dropped = model.mode === 'drop';
+    return (
+      <>
+        <p className="explain">
+          Dropping puts the database in drop mode: the customer can no longer connect, and the platform
+          removes it for good on its removal date. Until then it can be undropped, with its data intact. A
+          paid database must be unlinked from its subscription first. To make sure you act on the right
+          database, type the validation number shown below.
+        </p>
+        {jobId && (
+          <JobProgress
+            key={jobId}
+            jobId={jobId}
+            stepLabels={DROP_STEPS}
+            onDone={() => {
+              setStarted(false);
+              refresh();
+            }}
+          />
+        )}
+        {dropped ? (
+          <>
+            <dl className="facts">
+              <dt>Removal date</dt>
+              <dd>
+                {formatDateTime(model.removalDate)}{' '}
+                <span className="muted">
+                  · <Countdown iso={model.removalDate} expired="due now" />
+                </span>
+              </dd>
+            </dl>
+            <Undrop model={model} />
+          </>
+        ) : running || started ? (
+          <p className="hint">Dropping…</p>
+        ) : model.drop.possible ? (
+          <OperationForm
+            operation="drop"
+            submitLabel="Drop"
+            onJob={(id) => {
+              setStarted(true);
+              setJobId(id);
+            }}
+          />
+        ) : (
+          <p className="notice">Not possible: {model.drop.reason}</p>
+        )}
+      </>
+    );
+  },
+});
