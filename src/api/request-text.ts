@@ -3,10 +3,19 @@
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The first place in a parsed request value (keys included) holding text PostgreSQL cannot store. */
+function isJsonContainer(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
+}
+
+/**
+ * The first place in a parsed JSON request value (keys included) holding text PostgreSQL cannot
+ * store. Only JSON's own shapes are walked: a streamed body (an upload) is a Readable whose
+ * buffers and back-references must not be traversed.
+ */
 export function unstorableText(value: unknown, where: string, depth = 0): string | undefined {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? where : undefined;
-  if (!value || typeof value !== 'object' || depth > 64) return undefined;
+  if (!value || typeof value !== 'object' || depth > 64 || !isJsonContainer(value)) return undefined;
   for (const [k, v] of Object.entries(value)) {
     const path = Array.isArray(value) ? `${where}[${k}]` : `${where}.${k}`;
     if (UNSTORABLE.test(k)) return path;
