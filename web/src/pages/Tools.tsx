@@ -10,9 +10,12 @@ import type { ToolSection } from '../tools/define.js';
 import { toolSections } from '../tools/index.js';
 import type { Job, PageModel, ToolModel } from '../types.js';
 
-/** The section a job's progress shows in: the one whose form started it, else the one declaring its kind. */
+/**
+ * The section a job's progress shows in: the one declaring its kind (the same before and after a
+ * refresh of the page), else the one whose form started it.
+ */
 function sectionOf(job: WatchedJob): string | undefined {
-  return job.access ?? toolSections.find((s) => job.kind && s.jobKinds?.includes(job.kind))?.key;
+  return toolSections.find((s) => job.kind && s.jobKinds?.includes(job.kind))?.key ?? job.access;
 }
 
 function WatchedJobs({ jobs, onDone }: { jobs: WatchedJob[]; onDone(job: Job): void }) {
