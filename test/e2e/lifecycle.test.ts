@@ -132,12 +132,13 @@ describe('database lifecycle in the browser', () => {
     await expect
       .poll(() => banner.innerText())
       .toContain(`will be removed on ${shown(dropped!.expire_date)}`);
-    await expect.poll(() => drop.innerText()).toContain(shown(dropped!.expire_date));
+    // The section shows the removal date once the drop job has ended.
+    await expect.poll(() => drop.innerText(), { timeout: 30_000 }).toContain(shown(dropped!.expire_date));
 
     // Undrop from the banner: a duplicate comes back for 4 hours, without the one-app-free choice.
     expect(await banner.getByRole('checkbox').count()).toBe(0);
     await banner.getByRole('button', { name: 'Undrop' }).click();
-    await expect.poll(() => banner.count()).toBe(0);
+    await expect.poll(() => banner.count(), { timeout: 10_000 }).toBe(0);
     const back = await findDatabase(e2e.app.metabase, target);
     expect(back?.mode).toBe('trial');
     expect(back!.expire_date!.getTime() - Date.now()).toBeGreaterThan(3.9 * 3_600_000);
@@ -168,11 +169,13 @@ describe('database lifecycle in the browser', () => {
     await drop.getByRole('button', { name: 'Drop', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Drop the database' }).click();
     await page.getByRole('region', { name: 'Drop mode' }).waitFor({ timeout: 30_000 });
-    await expect.poll(() => drop.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    await expect
+      .poll(() => drop.getByRole('progressbar').getAttribute('aria-valuenow'), { timeout: 30_000 })
+      .toBe('100');
 
     await drop.getByLabel('One-app free instead of a 15-day trial').check();
     await drop.getByRole('button', { name: 'Undrop' }).click();
-    await expect.poll(() => page.getByRole('region', { name: 'Drop mode' }).count()).toBe(0);
+    await expect.poll(() => page.getByRole('region', { name: 'Drop mode' }).count(), { timeout: 10_000 }).toBe(0);
     const back = (await findDatabase(e2e.app.metabase, db.name))!;
     expect(back.mode).toBe('trial');
     expect(back.extra_apps).toBe(false);

@@ -66,7 +66,10 @@ export const dropSection = defineToolSection<Model>({
           paid database must be unlinked from its subscription first. To make sure you act on the right
           database, type the validation number shown below.
         </p>
-        {dropped ? (
+        {running ? (
+          // Every change waits for the drop job, undropping too.
+          <p className="hint">Dropping…</p>
+        ) : dropped ? (
           <>
             <dl className="facts">
               <dt>Removal date</dt>
@@ -79,8 +82,6 @@ export const dropSection = defineToolSection<Model>({
             </dl>
             <Undrop model={model} />
           </>
-        ) : running ? (
-          <p className="hint">Dropping…</p>
         ) : model.drop.possible ? (
           <OperationForm operation="drop" submitLabel="Drop" confirmLabel="Drop the database" />
         ) : (
