@@ -1,48 +1,13 @@
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { App } from '../../src/app.js';
+import { describe, expect, test } from 'vitest';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { finishJob, insertJob, recordJobStep } from '../../src/metabase/repositories/jobs.js';
 import { AgentSession } from '../support/http.js';
-import { baseUrl, connectTestApp } from '../support/platform.js';
+import { baseUrl } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
-import { launchBrowser, logIn, newPage, noPageErrors, openTools, section } from './browser.js';
+import { e2eSetup, logIn, newPage, noPageErrors, openTools, section, seriousViolations } from './browser.js';
 
-const require = createRequire(import.meta.url);
-const axeSource = (require('axe-core') as { source: string }).source;
-
-let browser: Browser;
-let app: App & { close(): Promise<void> };
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await connectTestApp();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core run inside the page (evaluate is not subject to the page's CSP, unlike a script tag). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
+const e2e = e2eSetup();
 
 /**
  * A link the platform made (mail, Tools page) names its configured public address; the test
@@ -58,8 +23,8 @@ const progressOf = (scope: ReturnType<typeof section>) => scope.getByRole('progr
 
 describe('backups, restore and dumps in the browser', () => {
   test('a dump prepared from the Tools page turns ready, its mail is in the Outbox, and its link downloads the zip', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-dump' });
-    const { page, context, errors } = await newPage(browser);
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-dump' });
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
     await openTools(page, db.name);
     const tool = section(page, 'Database Download');
@@ -116,8 +81,8 @@ describe('backups, restore and dumps in the browser', () => {
   });
 
   test('backup now, then restore into a new database: the progress shows until done and the copy exists', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-bkp' });
-    const { page, context, errors } = await newPage(browser);
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-bkp' });
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
     await openTools(page, db.name);
     const tool = section(page, 'Backups and Restore');
@@ -159,7 +124,7 @@ describe('backups, restore and dumps in the browser', () => {
     expect([...steps].some((s) => /^Restore · (?!Done)[A-Z][a-z]+ /.test(s)), [...steps].join(' | ')).toBe(true);
     await tool.getByRole('link', { name: target }).waitFor();
 
-    const copy = await findDatabase(app.metabase, target);
+    const copy = await findDatabase(e2e.app.metabase, target);
     expect(copy?.duplicate_of).toBe(db.name);
     expect(copy?.uuid).not.toBe(db.uuid);
     const agent = await AgentSession.login('saas-office');
@@ -174,13 +139,13 @@ describe('backups, restore and dumps in the browser', () => {
   });
 
   test('a refreshed page shows the database’s running job from the page model, and reloads the model when it ends', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-job' });
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-job' });
     // A job row as a worker leaves it mid-way (never queued: this test drives its progress by hand).
-    const job = await insertJob(app.metabase, { kind: 'backup', database_name: db.name, agent_id: null, payload: {} });
-    await app.metabase.updateTable('job').set({ state: 'running', started_at: new Date() }).where('id', '=', job.id).execute();
-    await recordJobStep(app.metabase, job.id, { step: 'backup', progress: 40, eta: new Date(Date.now() + 5 * 60_000) });
+    const job = await insertJob(e2e.app.metabase, { kind: 'backup', database_name: db.name, agent_id: null, payload: {} });
+    await e2e.app.metabase.updateTable('job').set({ state: 'running', started_at: new Date() }).where('id', '=', job.id).execute();
+    await recordJobStep(e2e.app.metabase, job.id, { step: 'backup', progress: 40, eta: new Date(Date.now() + 5 * 60_000) });
 
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
     await openTools(page, db.name);
     const tool = section(page, 'Backups and Restore');
@@ -190,13 +155,13 @@ describe('backups, restore and dumps in the browser', () => {
 
     await page.reload();
     await bar.waitFor();
-    await recordJobStep(app.metabase, job.id, { progress: 75 });
+    await recordJobStep(e2e.app.metabase, job.id, { progress: 75 });
     await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('75');
 
     // Something the page shows changes meanwhile: it appears once the job's end reloads the model.
-    await app.metabase.updateTable('database').set({ email_total_count: 4242 }).where('name', '=', db.name).execute();
+    await e2e.app.metabase.updateTable('database').set({ email_total_count: 4242 }).where('name', '=', db.name).execute();
     expect(await page.locator('.status-panel').innerText()).not.toContain('4,242 sent in total');
-    await finishJob(app.metabase, job.id, { state: 'completed', result: {} });
+    await finishJob(e2e.app.metabase, job.id, { state: 'completed', result: {} });
     await expect.poll(() => tool.locator('.job-step').innerText()).toBe('Backup · Done');
     await expect.poll(() => page.locator('.status-panel').innerText()).toContain('4,242 sent in total');
     noPageErrors(errors);
@@ -204,12 +169,12 @@ describe('backups, restore and dumps in the browser', () => {
   });
 
   test('axe reports no serious or critical violation on a Tools page with the backup and dump sections, as saas-office', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-axe-bkp' });
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-axe-bkp' });
     const agent = await AgentSession.login('saas-office');
     const started = await agent.run(db.name, 'backup-now');
     expect(started.status).toBe(200);
     expect(started.body.job.id).toBeGreaterThan(0);
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
     await openTools(page, db.name);
     const restore = section(page, 'Backups and Restore');

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { App } from '../../src/app.js';
 import { DEMO_PASSWORD } from '../support/env.js';
-import { baseUrl } from '../support/platform.js';
+import { baseUrl, connectTestApp } from '../support/platform.js';
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -18,9 +19,39 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+export interface E2e {
+  /** Chromium, shared by the file's tests (each test opens its own profile with `newPage`). */
+  readonly browser: Browser;
+  /** The test platform's App, to prepare data and check what the browser did. */
+  readonly app: App & { close(): Promise<void> };
+}
+
+/**
+ * What an e2e file needs: call it at the top of the file; the browser and the App are there
+ * from its `beforeAll` on and closed after its last test.
+ */
+export function e2eSetup(): E2e {
+  const e2e = {} as { browser: Browser; app: App & { close(): Promise<void> } };
+  beforeAll(async () => {
+    e2e.browser = await launchBrowser();
+    e2e.app = await connectTestApp();
+  });
+  afterAll(async () => {
+    await e2e.browser?.close();
+    await e2e.app?.close();
+  });
+  return e2e;
+}
+
 /** A fresh browser profile (no cookie, no sessionStorage) that fails the test on any page error. */
-export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+export async function newPage(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -1,12 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
 import { findDatabase, lockDatabase } from '../../src/metabase/repositories/databases.js';
 import { activeJobOf } from '../../src/metabase/repositories/jobs.js';
-import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
 import {
-  launchBrowser,
+  e2eSetup,
   logIn,
   newPage,
   noPageErrors,
@@ -15,17 +13,7 @@ import {
   seriousViolations,
 } from './browser.js';
 
-let browser: Browser;
-let app: App & { close(): Promise<void> };
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await connectTestApp();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const e2e = e2eSetup();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,11 +36,11 @@ function holdDuplicateRow(target: string) {
   const heldState = new Promise<string>((r) => (held = r));
   const done = (async () => {
     const deadline = Date.now() + 30_000;
-    while (!(await findDatabase(app.metabase, target))) {
+    while (!(await findDatabase(e2e.app.metabase, target))) {
       if (Date.now() > deadline) throw new Error(`no row ${target}`);
       await sleep(5);
     }
-    await app.metabase.transaction().execute(async (tx) => {
+    await e2e.app.metabase.transaction().execute(async (tx) => {
       const row = await lockDatabase(tx, target);
       held(row!.state);
       await released;
@@ -63,9 +51,9 @@ function holdDuplicateRow(target: string) {
 
 describe('database lifecycle in the browser', () => {
   test('a duplicate made from the Tools page shows its progress to 100 % across a refresh, then is dropped with the validation number and undropped', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-dup' });
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-dup' });
     const target = `${db.name}-copy`;
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'technical');
     await openTools(page, db.name);
     const tool = section(page, 'Duplicate');
@@ -98,7 +86,7 @@ describe('database lifecycle in the browser', () => {
       expect(await tool.locator('table.duplicates tbody').innerText()).toMatch(
         new RegExp(`${target}\\s+being created`),
       );
-      const running = await activeJobOf(app.metabase, db.name);
+      const running = await activeJobOf(e2e.app.metabase, db.name);
       expect(running?.kind).toBe('duplicate');
     } finally {
       hold.release();
@@ -126,7 +114,7 @@ describe('database lifecycle in the browser', () => {
     const chosen = await own.getByLabel('Keep it until').inputValue();
     await own.getByRole('button', { name: 'Extend the duplicate' }).click();
     await expect
-      .poll(async () => (await findDatabase(app.metabase, target))?.expire_date?.toISOString())
+      .poll(async () => (await findDatabase(e2e.app.metabase, target))?.expire_date?.toISOString())
       .toBe(chosen);
     await expect.poll(() => own.locator('.this-duplicate').innerText()).toContain(shown(new Date(chosen)));
 
@@ -139,18 +127,19 @@ describe('database lifecycle in the browser', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Drop the database' }).click();
     const banner = page.getByRole('region', { name: 'Drop mode' });
     await banner.waitFor({ timeout: 30_000 });
-    const dropped = await findDatabase(app.metabase, target);
+    const dropped = await findDatabase(e2e.app.metabase, target);
     expect(dropped?.mode).toBe('drop');
     await expect
       .poll(() => banner.innerText())
       .toContain(`will be removed on ${shown(dropped!.expire_date)}`);
-    await expect.poll(() => drop.innerText()).toContain(shown(dropped!.expire_date));
+    // The section shows the removal date once the drop job has ended.
+    await expect.poll(() => drop.innerText(), { timeout: 30_000 }).toContain(shown(dropped!.expire_date));
 
     // Undrop from the banner: a duplicate comes back for 4 hours, without the one-app-free choice.
     expect(await banner.getByRole('checkbox').count()).toBe(0);
     await banner.getByRole('button', { name: 'Undrop' }).click();
-    await expect.poll(() => banner.count()).toBe(0);
-    const back = await findDatabase(app.metabase, target);
+    await expect.poll(() => banner.count(), { timeout: 10_000 }).toBe(0);
+    const back = await findDatabase(e2e.app.metabase, target);
     expect(back?.mode).toBe('trial');
     expect(back!.expire_date!.getTime() - Date.now()).toBeGreaterThan(3.9 * 3_600_000);
     const history = section(page, 'Support Operations History');
@@ -162,8 +151,8 @@ describe('database lifecycle in the browser', () => {
   });
 
   test('a wrong validation number is refused inline; undropping a customer database can make it one-app free', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-drop' });
-    const { page, context, errors } = await newPage(browser);
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-drop' });
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'functional');
     await openTools(page, db.name);
     const drop = section(page, 'Drop');
@@ -174,18 +163,20 @@ describe('database lifecycle in the browser', () => {
     await drop.getByRole('button', { name: 'Drop', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Drop the database' }).click();
     await expect.poll(() => drop.getByRole('alert').innerText()).toMatch(/validation number/i);
-    expect((await findDatabase(app.metabase, db.name))?.mode).toBe('trial');
+    expect((await findDatabase(e2e.app.metabase, db.name))?.mode).toBe('trial');
 
     await drop.getByLabel('Validation number').fill(number);
     await drop.getByRole('button', { name: 'Drop', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Drop the database' }).click();
     await page.getByRole('region', { name: 'Drop mode' }).waitFor({ timeout: 30_000 });
-    await expect.poll(() => drop.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    await expect
+      .poll(() => drop.getByRole('progressbar').getAttribute('aria-valuenow'), { timeout: 30_000 })
+      .toBe('100');
 
     await drop.getByLabel('One-app free instead of a 15-day trial').check();
     await drop.getByRole('button', { name: 'Undrop' }).click();
-    await expect.poll(() => page.getByRole('region', { name: 'Drop mode' }).count()).toBe(0);
-    const back = (await findDatabase(app.metabase, db.name))!;
+    await expect.poll(() => page.getByRole('region', { name: 'Drop mode' }).count(), { timeout: 10_000 }).toBe(0);
+    const back = (await findDatabase(e2e.app.metabase, db.name))!;
     expect(back.mode).toBe('trial');
     expect(back.extra_apps).toBe(false);
     expect(back.expire_date!.getTime() - Date.now()).toBeGreaterThan(80 * 86_400_000);
@@ -195,8 +186,8 @@ describe('database lifecycle in the browser', () => {
   });
 
   test('saas-office locks a database with a reason: the banner shows it and actions are disabled until unlock', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-lock' });
-    const { page, context, errors } = await newPage(browser);
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-lock' });
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
     await openTools(page, db.name);
     const lock = section(page, 'Maintenance Lock');
@@ -215,13 +206,13 @@ describe('database lifecycle in the browser', () => {
     expect(await section(page, 'Drop').getByRole('button', { name: 'Drop', exact: true }).isDisabled()).toBe(
       true,
     );
-    expect((await findDatabase(app.metabase, db.name))?.status).toBe('maintenance');
+    expect((await findDatabase(e2e.app.metabase, db.name))?.status).toBe('maintenance');
     expect(await seriousViolations(page)).toEqual([]);
 
     await lock.getByRole('button', { name: 'Unlock' }).click();
     await expect.poll(() => banner.count()).toBe(0);
     await expect.poll(() => extend.isEnabled()).toBe(true);
-    expect((await findDatabase(app.metabase, db.name))?.status).toBe(db.status);
+    expect((await findDatabase(e2e.app.metabase, db.name))?.status).toBe(db.status);
     noPageErrors(errors);
     await context.close();
   });

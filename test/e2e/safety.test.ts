@@ -1,13 +1,10 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { App } from '../../src/app.js';
+import { describe, expect, test } from 'vitest';
 import { demoDatabases } from '../../src/demo/catalog.js';
 import { DEMO_PASSWORD } from '../support/env.js';
-import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
 import {
   dayFromToday,
-  launchBrowser,
+  e2eSetup,
   logIn,
   newPage,
   noPageErrors,
@@ -17,26 +14,16 @@ import {
   url,
 } from './browser.js';
 
-let browser: Browser;
-let app: App & { close(): Promise<void> };
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await connectTestApp();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const e2e = e2eSetup();
 
 describe('the console is safe and accessible', () => {
   test('hostile tenant and metabase data appear as text and no script runs', async () => {
-    const base = demoDatabases(app.now()).find((d) => d.metabase.name === 'acme-bakery')!;
+    const base = demoDatabases(e2e.app.now()).find((d) => d.metabase.name === 'acme-bakery')!;
     const hostileStatus = 'open <b>bold</b><img src=x onerror=alert(2)>';
     const hostileSubcode = '<script>alert(3)</script>';
     const hostileCompany = '<script>alert(1)</script>';
     const hostileLogin = '<img src=x onerror=alert(1)>';
-    const db = await createTestTenant(app, {
+    const db = await createTestTenant(e2e.app, {
       prefix: 'e2e-hostile',
       metabase: { status: hostileStatus, subcode: hostileSubcode },
       tenant: {
@@ -44,7 +31,7 @@ describe('the console is safe and accessible', () => {
         users: [base.tenant.users[0], { ...base.tenant.users[1], login: hostileLogin }, ...base.tenant.users.slice(2)],
       },
     });
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     const dialogs: string[] = [];
     page.on('dialog', (d) => {
       dialogs.push(d.message());
@@ -76,7 +63,7 @@ describe('the console is safe and accessible', () => {
   });
 
   test('axe reports no serious or critical violation on the login, search and Tools pages', async () => {
-    const { page, context } = await newPage(browser);
+    const { page, context } = await newPage(e2e.browser);
     await page.goto(url('/login'));
     await page.getByLabel('Login').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
@@ -96,8 +83,8 @@ describe('the console is safe and accessible', () => {
 
   test('axe reports no serious or critical violation on a Tools page with every tenant operation, as infra', async () => {
     // A paid database with IAP accounts, and an impersonation running: every section, the banner and the link.
-    const db = await createTestTenant(app, { prefix: 'e2e-axe', base: 'smith-partners-law' });
-    const { page, context, errors } = await newPage(browser);
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-axe', base: 'smith-partners-law' });
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'infra');
     await openTools(page, db.name);
     const titles = [
@@ -125,8 +112,8 @@ describe('the console is safe and accessible', () => {
   });
 
   test('the whole path works with the keyboard alone', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-keys' });
-    const { page, context, errors } = await newPage(browser);
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-keys' });
+    const { page, context, errors } = await newPage(e2e.browser);
     const focused = () => page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       return el ? `${el.tagName.toLowerCase()}#${el.id}|${el.getAttribute('aria-label') ?? el.textContent?.trim() ?? ''}` : '';

@@ -1,33 +1,20 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { App } from '../../src/app.js';
+import { describe, expect, test } from 'vitest';
 import { demoDatabases } from '../../src/demo/catalog.js';
-import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
-import { launchBrowser, logIn, newPage, noPageErrors, openTools, section } from './browser.js';
+import { e2eSetup, logIn, newPage, noPageErrors, openTools, section } from './browser.js';
 
-let browser: Browser;
-let app: App & { close(): Promise<void> };
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await connectTestApp();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const e2e = e2eSetup();
 
 /** The users of acme-bakery, which createTestTenant copies: emily (base.user_admin) and olivia are administrators. */
 function acmeUsers() {
-  return demoDatabases(app.now()).find((d) => d.metabase.name === 'acme-bakery')!.tenant.users;
+  return demoDatabases(e2e.app.now()).find((d) => d.metabase.name === 'acme-bakery')!.tenant.users;
 }
 
 describe('tenant operations in the browser', () => {
   test('impersonating a user needs a reason, gives a login link, shows the banner until Stop', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-imp' });
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-imp' });
     const target = acmeUsers().find((u) => !u.admin && !u.share && u.active && u.password !== null)!;
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
     await openTools(page, db.name);
     const tool = section(page, 'User Impersonation');
@@ -65,10 +52,10 @@ describe('tenant operations in the browser', () => {
   });
 
   test('reset admin rights puts an administrator who lost Settings back into it', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-admin' });
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-admin' });
     const admin = acmeUsers()[0];
     const inSettings = () =>
-      app.tenants.withTenant(db, async (c) => {
+      e2e.app.tenants.withTenant(db, async (c) => {
         const { rows } = await c.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM res_groups_users_rel r JOIN res_users u ON u.id = r.uid
             WHERE u.login = $1 AND r.gid = (SELECT res_id FROM ir_model_data
@@ -77,7 +64,7 @@ describe('tenant operations in the browser', () => {
         );
         return rows[0].n;
       });
-    await app.tenants.withTenant(db, (c) =>
+    await e2e.app.tenants.withTenant(db, (c) =>
       c.query(
         `DELETE FROM res_groups_users_rel
           WHERE uid = (SELECT id FROM res_users WHERE login = $1)
@@ -87,7 +74,7 @@ describe('tenant operations in the browser', () => {
     );
     expect(await inSettings()).toBe(0);
 
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
     await openTools(page, db.name);
     const tool = section(page, 'Admin Rights');
@@ -103,9 +90,9 @@ describe('tenant operations in the browser', () => {
   });
 
   test('linking an admin to their central account, then unlinking the last linked admin is refused inline', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-link' });
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-link' });
     const admin = acmeUsers()[0];
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'infra');
     await openTools(page, db.name);
     const tool = section(page, 'Admin Users and Central Accounts');

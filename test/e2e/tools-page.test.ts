@@ -1,27 +1,14 @@
 import { mkdir } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { App } from '../../src/app.js';
-import { connectTestApp } from '../support/platform.js';
+import { describe, expect, test } from 'vitest';
 import { createTestTenant } from '../support/tenants.js';
-import { dayFromToday, launchBrowser, logIn, newPage, noPageErrors, openTools, section, url } from './browser.js';
+import { dayFromToday, e2eSetup, logIn, newPage, noPageErrors, openTools, section, url } from './browser.js';
 
-let browser: Browser;
-let app: App & { close(): Promise<void> };
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  app = await connectTestApp();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const e2e = e2eSetup();
 
 describe('the Tools page in the browser', () => {
   test('functional finds a trial by a uuid prefix and extends it within the limit; over the limit shows the server’s error', async () => {
-    const db = await createTestTenant(app, { prefix: 'e2e-extend' });
-    const { page, context, errors } = await newPage(browser);
+    const db = await createTestTenant(e2e.app, { prefix: 'e2e-extend' });
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'functional');
 
     await page.getByLabel('Search').fill(db.uuid.slice(0, 13));
@@ -54,7 +41,7 @@ describe('the Tools page in the browser', () => {
   });
 
   test('a viewer sees the status panel and none of the tool sections', async () => {
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'viewer');
     await openTools(page, 'acme-bakery');
     const status = section(page, 'Database Status');
@@ -67,7 +54,7 @@ describe('the Tools page in the browser', () => {
   });
 
   test('a locked database shows its banner and its actions are disabled', async () => {
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'functional');
     await openTools(page, 'northwind-coffee');
     const banner = page.getByRole('region', { name: 'Database Locked' });
@@ -80,7 +67,7 @@ describe('the Tools page in the browser', () => {
   });
 
   test('a drop-mode database with a closed subscription says why it cannot be undropped', async () => {
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'functional');
     await openTools(page, 'panaderia-el-sol');
     const banner = page.getByRole('region', { name: 'Drop mode' });
@@ -95,7 +82,7 @@ describe('the Tools page in the browser', () => {
   });
 
   test('an expired session sends the agent back to the login page with a notice', async () => {
-    const { page, context } = await newPage(browser);
+    const { page, context } = await newPage(e2e.browser);
     await logIn(page, 'functional');
     await context.clearCookies();
     await page.getByRole('link', { name: 'acme-bakery', exact: true }).click();
@@ -105,7 +92,7 @@ describe('the Tools page in the browser', () => {
   });
 
   test('the run writes screenshots of the search and Tools pages, and the Tools page is usable fast', async () => {
-    const { page, context, errors } = await newPage(browser);
+    const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'technical');
     await mkdir('docs/screenshots', { recursive: true });
     await page.getByLabel('Search').fill('ba');

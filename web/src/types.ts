@@ -54,8 +54,6 @@ export interface DatabaseModel {
 export interface ToolModelBase {
   /** The section could not be loaded (tenant unreachable...): shown instead of its content. */
   error?: string;
-  /** A long operation running on this section: its job id, so a refreshed page shows its progress. */
-  job?: string | number | { id: string | number };
   /** The number to type back for operations that need one. */
   validationNumber?: string;
 }

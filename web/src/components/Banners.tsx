@@ -1,6 +1,7 @@
 import { formatDateTime, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
 import type { ImpersonationModel } from '../tools/impersonation.js';
+import { useSectionJob } from '../tools/page-job.js';
 import { OperationForm } from './OperationForm.js';
 
 /** Subscriptions in these states must be re-opened before a dropped database can come back. */
@@ -8,6 +9,7 @@ const CLOSED = ['close', 'cancel'];
 
 function UndropAdvice() {
   const { model, operations, policy } = useToolsPage();
+  const dropping = !!useSectionJob('drop')?.running;
   const db = model.database;
   if (CLOSED.includes(db.status)) {
     return (
@@ -17,6 +19,8 @@ function UndropAdvice() {
       </p>
     );
   }
+  // The server refuses every change while the drop job runs.
+  if (dropping) return <p>It can be undropped once the drop is finished.</p>;
   const undrop = (model.tools.drop as { undrop?: { possible: boolean; reason: string | null } } | undefined)?.undrop;
   if (undrop && !undrop.possible) return <p>It cannot be undropped: {undrop.reason}</p>;
   if (undrop && operations?.some((o) => o.name === 'undrop')) {

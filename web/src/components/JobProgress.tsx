@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { get } from '../api.js';
 import { relative } from '../format.js';
+import { jobKindText, jobStepText } from '../job-kinds.js';
 import type { Job } from '../types.js';
 
 /** A job reference as the API gives it: an id, or an object with one. */
@@ -12,57 +13,21 @@ export function jobIdOf(job: unknown): string | undefined {
 
 const FINISHED = new Set(['completed', 'failed']);
 
-/** The steps of the platform's jobs, as an agent reads them; an unknown step shows its name. */
-const STEPS: Record<string, string> = {
-  backup: 'Backing up the database and its files',
-  'safety-backup': 'Taking a safety backup of the current state',
-  'restore-database': 'Restoring the database',
-  filestore: 'Restoring the files',
-  'make-copy': 'Preparing the new database',
-  swap: 'Swapping the restored database in',
-  cleanup: 'Cleaning up',
-  'build-zip': 'Building the zip',
-  notify: 'Sending the e-mail',
-  restore: 'Restoring the dump',
-  publish: 'Publishing the new database',
-};
-
-const KINDS: Record<string, string> = {
-  backup: 'Backup',
-  'restore-backup': 'Restore',
-  'prepare-dump': 'Dump',
-  'import-dump': 'Import',
-};
-
-function stepText(step: string): string {
-  return STEPS[step] ?? step.charAt(0).toUpperCase() + step.slice(1).replace(/[-_]+/g, ' ');
-}
-
 function etaText(eta: Job['eta']): string {
   if (eta === null || eta === undefined || eta === '') return '';
-  // An ISO date (what the server sends) becomes seconds left.
+  // The server sends an ISO date: "done in 5 minutes"; the last minute counts in seconds.
   const seconds = typeof eta === 'number' ? eta : (new Date(eta).getTime() - Date.now()) / 1000;
   if (Number.isNaN(seconds)) return '';
   if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
-  if (seconds < 5400) return `about ${Math.round(seconds / 60)} min left`;
-  const r = typeof eta === 'string' ? relative(eta) : '';
-  return r ? `done ${r}` : '';
+  if (typeof eta === 'string') return `done ${relative(eta)}`;
+  return `about ${Math.round(seconds / 60)} min left`;
 }
 
 /**
- * The progress of a long operation: it follows the job's event stream and falls back to
- * polling. The page model carries running job ids, so a refreshed page picks it up again.
+ * The progress of a long job: it follows the job's event stream and falls back to polling;
+ * `onDone` gets its final state. Its kind and steps read as words (`job-kinds.ts`).
  */
-export function JobProgress({
-  jobId,
-  onDone,
-  stepLabels = {},
-}: {
-  jobId: string;
-  onDone?(job: Job): void;
-  /** Words for the job's step names ("copy-database" → "Copying the database"). */
-  stepLabels?: Record<string, string>;
-}) {
+export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job): void }) {
   const [job, setJob] = useState<Job>();
   const [lost, setLost] = useState<string>();
   const doneRef = useRef(onDone);
@@ -129,18 +94,13 @@ export function JobProgress({
   const progress =
     job?.state === 'completed' ? 100 : Math.max(0, Math.min(100, Math.round(job?.progress ?? 0)));
   const state = job?.state ?? 'queued';
+  const step = job?.step ? jobStepText(job.kind, job.step) : undefined;
   return (
     <div className={`job job-${state}`}>
       <div className="job-line">
         <span className="job-step">
-          {job?.kind && <span className="job-kind">{KINDS[job.kind] ?? job.kind} · </span>}
-          {state === 'completed'
-            ? 'Done'
-            : job?.step
-              ? (stepLabels[job.step] ?? stepText(job.step))
-              : state === 'queued'
-                ? 'Waiting to start'
-                : state}
+          {job?.kind && <span className="job-kind">{jobKindText(job.kind)} · </span>}
+          {state === 'completed' ? 'Done' : (step ?? (state === 'queued' ? 'Waiting to start' : state))}
         </span>
         <span className="muted">
           {progress} %{state === 'running' && job?.eta != null ? ` · ${etaText(job.eta)}` : ''}
@@ -153,7 +113,7 @@ export function JobProgress({
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={progress}
-        aria-valuetext={`${progress} %${job?.step ? `, ${stepLabels[job.step] ?? stepText(job.step)}` : ''}`}
+        aria-valuetext={`${progress} %${step ? `, ${step}` : ''}`}
       >
         <div className="bar-fill" style={{ width: `${progress}%` }} />
       </div>

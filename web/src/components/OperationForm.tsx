@@ -31,10 +31,10 @@ export interface OperationFormProps {
   submitLabel?: string;
   /** What the confirmation of a destructive operation says (default: it acts on the database, and the summary). */
   confirm?: ReactNode;
+  /** The confirmation's title and button, when the submit label is too short to stand alone (default: the submit label). */
+  confirmLabel?: string;
   /** Called after success, once the page model is being refreshed. */
   onDone?(result: unknown): void;
-  /** When given, a started job is handed to the section, which shows its progress; the form does not. */
-  onJob?(jobId: string): void;
 }
 
 type Kind = 'integer' | 'number' | 'date' | 'boolean' | 'enum' | 'text';
@@ -78,8 +78,8 @@ export function OperationForm({
   compact,
   submitLabel,
   confirm,
+  confirmLabel,
   onDone,
-  onJob,
 }: OperationFormProps) {
   const { model, refresh, operations, jobs, watchJob } = useToolsPage();
   const op: OperationInfo | undefined = operations?.find((o) => o.name === operation);
@@ -135,12 +135,9 @@ export function OperationForm({
       );
       const started = jobIdOf(answer.job);
       if (started) {
-        if (onJob) onJob(started);
-        else {
-          setJob(started);
-          const kind = (answer.job as { kind?: unknown } | undefined)?.kind;
-          watchJob({ id: started, kind: typeof kind === 'string' ? kind : undefined }, op!.access);
-        }
+        setJob(started);
+        const kind = (answer.job as { kind?: unknown } | undefined)?.kind;
+        watchJob({ id: started, kind: typeof kind === 'string' ? kind : undefined }, op!.access);
       }
       form.current?.reset();
       refresh();
@@ -275,7 +272,7 @@ export function OperationForm({
       )}
       {op.destructive && (
         <dialog ref={dialog} className="confirm" aria-labelledby={`${uid}-confirm-title`}>
-          <h3 id={`${uid}-confirm-title`}>{submitLabel ?? op.title}?</h3>
+          <h3 id={`${uid}-confirm-title`}>{confirmLabel ?? submitLabel ?? op.title}?</h3>
           {confirm ?? (
             <p>
               This acts on <strong>{target}</strong> and cannot simply be undone. {op.summary}
@@ -293,7 +290,7 @@ export function OperationForm({
                 void send();
               }}
             >
-              {submitLabel ?? op.title}
+              {confirmLabel ?? submitLabel ?? op.title}
             </button>
           </div>
         </dialog>

@@ -2,17 +2,20 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { databasePath } from '../api.js';
 import { Banners } from '../components/Banners.js';
-import { JobProgress, jobIdOf } from '../components/JobProgress.js';
+import { JobProgress } from '../components/JobProgress.js';
 import { StatusPanel } from '../components/StatusPanel.js';
 import { useCatalog, useGet, usePolicy } from '../load.js';
-import { ToolsPageContext, useToolsPage, type ToolsPageState, type WatchedJob } from '../tools/context.js';
+import { ToolsPageContext, type ToolsPageState, type WatchedJob } from '../tools/context.js';
 import type { ToolSection } from '../tools/define.js';
 import { toolSections } from '../tools/index.js';
 import type { Job, PageModel, ToolModel } from '../types.js';
 
-/** The section a job's progress shows in: the one whose form started it, else the one declaring its kind. */
+/**
+ * The section a job's progress shows in: the one declaring its kind (the same before and after a
+ * refresh of the page), else the one whose form started it.
+ */
 function sectionOf(job: WatchedJob): string | undefined {
-  return job.access ?? toolSections.find((s) => job.kind && s.jobKinds?.includes(job.kind))?.key;
+  return toolSections.find((s) => job.kind && s.jobKinds?.includes(job.kind))?.key ?? job.access;
 }
 
 function WatchedJobs({ jobs, onDone }: { jobs: WatchedJob[]; onDone(job: Job): void }) {
@@ -38,10 +41,7 @@ function SectionFrame({
   jobs: WatchedJob[];
   onJobDone(job: Job): void;
 }) {
-  const { refresh } = useToolsPage();
   const headingId = `tool-${section.key}`;
-  const own = jobIdOf(model.job);
-  const job = own && !jobs.some((j) => j.id === own) ? own : undefined;
   return (
     <section className={section.wide ? 'card tool wide' : 'card tool'} aria-labelledby={headingId} data-tool={section.key}>
       <h2 id={headingId}>{section.title}</h2>
@@ -51,7 +51,6 @@ function SectionFrame({
         </p>
       ) : (
         <>
-          {job && <JobProgress jobId={job} onDone={refresh} />}
           <WatchedJobs jobs={jobs} onDone={onJobDone} />
           <section.Component model={model} page={page} />
         </>

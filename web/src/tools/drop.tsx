@@ -1,12 +1,10 @@
-import { useState } from 'react';
-import { JobProgress } from '../components/JobProgress.js';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime } from '../format.js';
 import type { Mode } from '../types.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { Countdown } from './duplicate.js';
-import { useJobRunning, useSectionJob } from './page-job.js';
+import { useSectionJob } from './page-job.js';
 
 interface Model {
   mode: Mode;
@@ -15,11 +13,6 @@ interface Model {
   removalDate: string | null;
   undrop: { possible: boolean; reason: string | null };
 }
-
-const DROP_STEPS: Record<string, string> = {
-  'mark-drop-mode': 'Entering drop mode',
-  'revoke-connect': 'Closing the customer’s access',
-};
 
 function Undrop({ model }: { model: Model }) {
   const { model: page } = useToolsPage();
@@ -60,11 +53,10 @@ function Undrop({ model }: { model: Model }) {
 export const dropSection = defineToolSection<Model>({
   key: 'drop',
   title: 'Drop',
+  // The platform's removal of a dropped database shows here too.
+  jobKinds: ['drop', 'remove'],
   Component: ({ model }) => {
-    const { refresh } = useToolsPage();
-    const [jobId, setJobId] = useSectionJob('drop');
-    const running = useJobRunning('drop');
-    const [started, setStarted] = useState(false);
+    const running = !!useSectionJob('drop')?.running;
     const dropped = model.mode === 'drop';
     return (
       <>
@@ -74,18 +66,10 @@ export const dropSection = defineToolSection<Model>({
           paid database must be unlinked from its subscription first. To make sure you act on the right
           database, type the validation number shown below.
         </p>
-        {jobId && (
-          <JobProgress
-            key={jobId}
-            jobId={jobId}
-            stepLabels={DROP_STEPS}
-            onDone={() => {
-              setStarted(false);
-              refresh();
-            }}
-          />
-        )}
-        {dropped ? (
+        {running ? (
+          // Every change waits for the drop job, undropping too.
+          <p className="hint">Dropping…</p>
+        ) : dropped ? (
           <>
             <dl className="facts">
               <dt>Removal date</dt>
@@ -98,17 +82,8 @@ export const dropSection = defineToolSection<Model>({
             </dl>
             <Undrop model={model} />
           </>
-        ) : running || started ? (
-          <p className="hint">Dropping…</p>
         ) : model.drop.possible ? (
-          <OperationForm
-            operation="drop"
-            submitLabel="Drop"
-            onJob={(id) => {
-              setStarted(true);
-              setJobId(id);
-            }}
-          />
+          <OperationForm operation="drop" submitLabel="Drop" confirmLabel="Drop the database" />
         ) : (
           <p className="notice">Not possible: {model.drop.reason}</p>
         )}

@@ -1,13 +1,12 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Link } from 'react-router';
-import { JobProgress } from '../components/JobProgress.js';
 import { ModeBadge } from '../components/ModeBadge.js';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime } from '../format.js';
 import type { Job, Mode } from '../types.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
-import { countdown, useJobRunning, useNow, useSectionJob } from './page-job.js';
+import { countdown, useNow, useSectionJob } from './page-job.js';
 
 interface Model {
   possible: boolean;
@@ -30,13 +29,6 @@ interface Model {
   /** On a duplicate's own page: the latest its life may be extended to at this level. */
   extendUntil: string | null;
 }
-
-const DUPLICATE_STEPS: Record<string, string> = {
-  'copy-database': 'Copying the database',
-  'copy-filestore': 'Linking the filestore',
-  neutralize: 'Neutralizing the copy',
-  activate: 'Making the copy available',
-};
 
 const toolsUrl = (name: string) => '/databases/' + encodeURIComponent(name);
 
@@ -204,13 +196,10 @@ export const duplicateSection = defineToolSection<Model>({
   key: 'duplicate',
   title: 'Duplicate',
   wide: true,
+  jobKinds: ['duplicate'],
   Component: ({ model }) => {
-    const { refresh } = useToolsPage();
-    const [jobId, setJobId] = useSectionJob('duplicate');
-    const running = useJobRunning('duplicate');
-    const [started, setStarted] = useState(false);
-    const [finished, setFinished] = useState<Job>();
-    const busy = running || started;
+    const job = useSectionJob('duplicate');
+    const busy = !!job?.running;
     const u = model.unavailability;
     return (
       <>
@@ -240,19 +229,7 @@ export const duplicateSection = defineToolSection<Model>({
           {u.message}
         </p>
         <ThisDuplicate model={model} />
-        {jobId && (
-          <JobProgress
-            key={jobId}
-            jobId={jobId}
-            stepLabels={DUPLICATE_STEPS}
-            onDone={(job) => {
-              setStarted(false);
-              setFinished(job);
-              refresh();
-            }}
-          />
-        )}
-        {finished && jobId === String(finished.id) && <Finished job={finished} />}
+        {job?.finished && <Finished job={job.finished} />}
         {busy ? (
           <p className="hint">
             A copy is being made. You may leave or refresh this page: the job goes on, and its progress shows
@@ -264,11 +241,6 @@ export const duplicateSection = defineToolSection<Model>({
             submitLabel="Duplicate"
             fields={{
               name: { label: 'Name of the copy', hint: 'Optional; by default the name followed by -dup-N' },
-            }}
-            onJob={(id) => {
-              setFinished(undefined);
-              setStarted(true);
-              setJobId(id);
             }}
           />
         ) : (

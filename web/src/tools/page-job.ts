@@ -1,28 +1,28 @@
 import { useEffect, useState } from 'react';
-import { jobIdOf } from '../components/JobProgress.js';
+import type { Job } from '../types.js';
 import { useToolsPage } from './context.js';
 
-/**
- * The job of one kind a section shows: the one the page model says is running on the database
- * (so a refreshed page shows it again), or the one its form just started. It stays once finished,
- * at 100 % with its outcome, until another one starts.
- */
-export function useSectionJob(kind: string): [string | undefined, (id: string) => void] {
-  const { model } = useToolsPage();
-  const running = model.job && model.job.kind === kind ? jobIdOf(model.job) : undefined;
-  const [shown, setShown] = useState<string | undefined>(running);
-  useEffect(() => {
-    if (running) setShown(running);
-  }, [running]);
-  return [shown, setShown];
+export interface SectionJob {
+  id: string;
+  /** Queued or running: the section waits for it (its bar shows in the section, above its content). */
+  running: boolean;
+  /** Its final state (result or error) once it ended. */
+  finished?: Job;
 }
 
-/** True while the page model reports a job of this kind queued or running. */
-export function useJobRunning(kind: string): boolean {
-  const { model } = useToolsPage();
-  return (
-    !!model.job && model.job.kind === kind && (model.job.state === 'queued' || model.job.state === 'running')
-  );
+/**
+ * The latest long job of these kinds the page follows (one a form of the page started, or the
+ * page model's running job after a refresh), or undefined.
+ */
+export function useSectionJob(...kinds: string[]): SectionJob | undefined {
+  const { model, jobs } = useToolsPage();
+  const latest = [...jobs].reverse().find((j) => j.kind !== undefined && kinds.includes(j.kind));
+  if (latest) return { id: latest.id, running: !latest.finished, finished: latest.finished };
+  // The page model's running job, before the page has started following it.
+  const own = model.job;
+  if (own && kinds.includes(own.kind) && (own.state === 'queued' || own.state === 'running'))
+    return { id: String(own.id), running: true };
+  return undefined;
 }
 
 /** The current time, ticking every `ms` (countdowns). */

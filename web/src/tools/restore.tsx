@@ -3,6 +3,7 @@ import { OperationForm } from '../components/OperationForm.js';
 import { formatBytes, formatDateTime, relative } from '../format.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
+import { useSectionJob } from './page-job.js';
 
 interface Backup {
   id: number;
@@ -33,9 +34,11 @@ const backupLabel = (b: Backup) => `#${b.id} · ${formatDateTime(b.takenAt)} · 
 
 /** The database a finished restore of this page created, to open it from here. */
 function RestoredCopy() {
-  const { jobs, model } = useToolsPage();
-  const last = [...jobs].reverse().find((j) => j.finished?.kind === 'restore-backup' && j.finished.state === 'completed');
-  const result = last?.finished?.result as { database?: unknown; inPlace?: unknown } | undefined;
+  const { model } = useToolsPage();
+  const finished = useSectionJob('restore-backup')?.finished;
+  const result = (finished?.state === 'completed' ? finished.result : undefined) as
+    | { database?: unknown; inPlace?: unknown }
+    | undefined;
   if (!result || typeof result.database !== 'string') return null;
   if (result.inPlace || result.database === model.database.name) {
     return (
