@@ -59,13 +59,15 @@ async function generateRows(ctx: BenchContext, database: DatabaseRow, bytes: num
              FROM generate_series($1::bigint, $2::bigint) AS g`,
         [start, Math.min(rows, start + batch - 1)],
       );
+      process.stderr.write(`  bench_message: ${Math.min(rows, start + batch - 1)} of ${rows} rows\n`);
     }
     await c.query('VACUUM ANALYZE bench_message');
   });
 }
 
 /** Random bytes (attachments are mostly already compressed: images, PDFs), 100 KB to 1 MB each. */
-async function generateFiles(root: string, bytes: number): Promise<{ files: number; bytes: number }> {
+async function generateFiles(root: string, size: number): Promise<{ files: number; bytes: number }> {
+  const bytes = Math.round(size);
   let total = 0;
   let files = 0;
   while (total < bytes) {
