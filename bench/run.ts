@@ -100,10 +100,12 @@ function tables(rows: Named<BenchRow>[]): string {
   return out.join('\n\n');
 }
 
-/** `npm run bench [-- filter]`: starts its own platform in a temp folder, runs the cases, prints one table. */
+/** `npm run bench [-- filter[,filter…]]`: starts its own platform in a temp folder, runs the cases, prints one table. */
 async function main(): Promise<void> {
+  // `npm run bench -- duplicate,dump`: the cases whose name contains one of the words.
   const filter = process.argv[2];
-  const selected = cases.filter((c) => !filter || c.name.includes(filter));
+  const words = filter ? filter.split(',').filter(Boolean) : [];
+  const selected = cases.filter((c) => !words.length || words.some((w) => c.name.includes(w)));
   if (!selected.length)
     throw new Error(`no benchmark matches "${filter}"; there are: ${cases.map((c) => c.name).join(', ')}`);
 

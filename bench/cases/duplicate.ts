@@ -103,6 +103,10 @@ export default defineBenchCase({
       });
     const baseline = await raw('WAL_LOG');
     const fileCopy = await raw('FILE_COPY');
+    // The probe's own longest gap with nothing happening: on a loaded machine a new session takes time too.
+    const stopIdleProbe = probe(app.tenants.connectionConfig(server, name));
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleGap = await stopIdleProbe();
     const ours = await duplicateOnce(app, server, name, 'auto');
     const online = await duplicateOnce(app, server, name, 'dump');
 
@@ -135,6 +139,11 @@ export default defineBenchCase({
         subject: '  source unavailable (probe)',
         value: { ms: online.downtime },
         note: 'longest gap between new sessions, every 5 ms',
+      },
+      {
+        subject: '  probe at rest (no copy running)',
+        value: { ms: idleGap },
+        note: "longest gap over 3 s: the probe's own floor on this machine",
       },
       {
         subject: 'for reference: TEMPLATE STRATEGY FILE_COPY',

@@ -18,7 +18,9 @@ const CONCURRENCY = 4;
  */
 async function noopJobRate(ctx: BenchContext): Promise<{ jobs: number; ms: number }> {
   const pool = new pg.Pool({ ...ctx.metabaseConnection, max: CONCURRENCY + 2 });
+  // As the platform's worker pool: a dropped idle connection must not crash the run.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const logger = new Logger(() => () => undefined);
   const utils = await makeWorkerUtils({ pgPool: pool, logger });
   try {
