@@ -23,3 +23,24 @@ export function percentile(samples: number[], p: number): number {
 export function summary(samples: number[]): { n: number; p50: number; p99: number } {
   return { n: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
+
+/** Runs `fn` once; answers its result and its milliseconds. */
+export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const result = await fn();
+  return [result, performance.now() - start];
+}
+
+/** Samples this process's resident set size every 20 ms; `peak()` is the highest since start or reset. */
+export function rssSampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return {
+    reset: () => (peak = process.memoryUsage().rss),
+    peak: () => Math.max(peak, process.memoryUsage().rss),
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}

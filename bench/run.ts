@@ -5,15 +5,42 @@ import pino from 'pino';
 import { createServer } from '../src/api/server.js';
 import { loadConfig } from '../src/config/config.js';
 import { seedDemoPlatform } from '../src/demo/seed-demo.js';
-import { startPlatform } from '../src/platform.js';
+import { METABASE_NAME, startPlatform } from '../src/platform.js';
+import duplicate from './cases/duplicate.js';
+import dump from './cases/dump.js';
+import ping from './cases/ping.js';
 import search from './cases/search.js';
 import toolsPage from './cases/tools-page.js';
-import type { BenchCase, BenchRow } from './context.js';
+import {
+  isSingle,
+  type BenchCase,
+  type BenchContext,
+  type BenchRow,
+  type Quantity,
+  type SingleRow,
+  type TimingRow,
+} from './context.js';
 
-/** The benchmarks: adding one is adding its file under cases/ and one line here. */
-const cases: BenchCase[] = [toolsPage, search];
+/**
+ * The benchmarks: adding one is adding its file under cases/ and one line here. Ping runs before
+ * search, whose million generated metabase rows have no tenant database to ping.
+ */
+const cases: BenchCase[] = [toolsPage, ping, duplicate, dump, search];
 
-function table(rows: (BenchRow & { case: string })[]): string {
+type Named<T> = T & { case: string };
+
+function render(lines: string[][], numeric: Set<number>): string {
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const fmt = (l: string[]) =>
+    l
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [fmt(lines[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.slice(1).map(fmt)].join('\n');
+}
+
+/** p50/p99 of n calls against the baseline's. */
+function timingTable(rows: Named<TimingRow>[]): string {
   const ms = (v: number) => v.toFixed(2);
   const lines = [
     ['case', 'subject', 'n', 'p50 ms', 'p99 ms', 'baseline', 'base p50', 'base p99', 'p50 ×', 'p99 ×'],
@@ -33,17 +60,52 @@ function table(rows: (BenchRow & { case: string })[]): string {
       b ? (r.p99 / b.p99).toFixed(1) : '',
     ]);
   }
-  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  const numeric = new Set([2, 3, 4, 6, 7, 8, 9]);
-  const fmt = (l: string[]) =>
-    l.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
-  return [fmt(lines[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.slice(1).map(fmt)].join('\n');
+  return render(lines, new Set([2, 3, 4, 6, 7, 8, 9]));
 }
 
-/** `npm run bench [-- filter]`: starts its own platform in a temp folder, runs the cases, prints one table. */
+function formatQuantity(q: Quantity): string {
+  if ('ms' in q) return q.ms < 1000 ? `${q.ms.toFixed(1)} ms` : `${(q.ms / 1000).toFixed(2)} s`;
+  if ('bytes' in q) return `${(q.bytes / 1024 / 1024).toFixed(0)} MB`;
+  return `${q.rate.toFixed(1)} ${q.per}`;
+}
+
+function magnitude(q: Quantity): number {
+  return 'ms' in q ? q.ms : 'bytes' in q ? q.bytes : q.rate;
+}
+
+/** Single measurements; the ratio is ours / baseline (for a rate, higher is faster). */
+function singleTable(rows: Named<SingleRow>[]): string {
+  const lines = [['case', 'subject', 'value', 'note', 'baseline', 'base value', 'ratio']];
+  for (const r of rows) {
+    const b = r.baseline;
+    lines.push([
+      r.case,
+      r.subject,
+      formatQuantity(r.value),
+      r.note ?? '',
+      b?.subject ?? '',
+      b ? formatQuantity(b.value) : '',
+      b ? `${(magnitude(r.value) / magnitude(b.value)).toFixed(2)}×` : '',
+    ]);
+  }
+  return render(lines, new Set([2, 5, 6]));
+}
+
+function tables(rows: Named<BenchRow>[]): string {
+  const timing = rows.filter((r): r is Named<TimingRow> => !isSingle(r));
+  const single = rows.filter((r): r is Named<SingleRow> => isSingle(r));
+  const out: string[] = [];
+  if (timing.length) out.push('Latency (p50/p99 of n calls; × = ours / baseline)\n\n' + timingTable(timing));
+  if (single.length) out.push('Single measurements (ratio = ours / baseline)\n\n' + singleTable(single));
+  return out.join('\n\n');
+}
+
+/** `npm run bench [-- filter[,filter…]]`: starts its own platform in a temp folder, runs the cases, prints one table. */
 async function main(): Promise<void> {
+  // `npm run bench -- duplicate,dump`: the cases whose name contains one of the words.
   const filter = process.argv[2];
-  const selected = cases.filter((c) => !filter || c.name.includes(filter));
+  const words = filter ? filter.split(',').filter(Boolean) : [];
+  const selected = cases.filter((c) => !words.length || words.some((w) => c.name.includes(w)));
   if (!selected.length)
     throw new Error(`no benchmark matches "${filter}"; there are: ${cases.map((c) => c.name).join(', ')}`);
 
@@ -79,19 +141,37 @@ async function main(): Promise<void> {
     await http.listen({ host: '127.0.0.1', port: 0 });
     const address = http.server.address();
     if (!address || typeof address === 'string') throw new Error('the bench server has no TCP address');
-    const ctx = {
+    const { cluster } = platform;
+    let worker: Promise<unknown> | undefined;
+    const ctx: BenchContext = {
       app: platform.app,
       server: platform.embeddedServer!,
       baseUrl: `http://127.0.0.1:${address.port}`,
       demoPassword,
+      dataDir,
+      // The same settings startPlatform gives its worker pool.
+      metabaseConnection: config.metabaseUrl
+        ? { connectionString: config.metabaseUrl }
+        : {
+            host: cluster!.socketDir,
+            port: cluster!.port,
+            user: cluster!.superuser,
+            database: METABASE_NAME,
+          },
+      async startWorker() {
+        worker ??= platform.startWorker();
+        await worker;
+      },
     };
 
-    const rows: (BenchRow & { case: string })[] = [];
+    const rows: Named<BenchRow>[] = [];
     for (const c of selected) {
       process.stderr.write(`${c.name}: ${c.description}\n`);
+      const started = performance.now();
       for (const row of await c.run(ctx)) rows.push({ ...row, case: c.name });
+      process.stderr.write(`  ${c.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
-    process.stdout.write('\n' + table(rows) + '\n');
+    process.stdout.write('\n' + tables(rows) + '\n');
   } finally {
     if (!interrupted) {
       await http.close();
