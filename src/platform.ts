@@ -8,7 +8,8 @@ import type { Config } from './config/config.js';
 import { startCluster, type EmbeddedCluster } from './hosting/cluster.js';
 import { connectMetabase, migrateMetabase, type MetabaseDb } from './metabase/connect.js';
 import { upsertServer } from './metabase/repositories/servers.js';
-import { getSetting } from './metabase/repositories/settings.js';
+import { getSetting, setSettingIfMissing } from './metabase/repositories/settings.js';
+import { insertAgentIfMissing } from './metabase/repositories/agents.js';
 import type { HostingServerRow } from './metabase/schema.js';
 import { Policy } from './policy/policy.js';
 import { TenantAccess } from './tenant/access.js';
@@ -49,21 +50,19 @@ async function ensureDatabase(config: pg.ClientConfig, name: string): Promise<vo
 async function platformSecret(db: MetabaseDb): Promise<Buffer> {
   const existing = await getSetting(db, 'secret');
   if (existing) return Buffer.from(existing, 'base64');
-  await db
-    .insertInto('platform_setting')
-    .values({ key: 'secret', value: randomBytes(32).toString('base64') })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
+  await setSettingIfMissing(db, 'secret', randomBytes(32).toString('base64'));
   return Buffer.from((await getSetting(db, 'secret'))!, 'base64');
 }
 
 /** The agent that signs what the platform does by itself (reaper, schedules). It cannot log in. */
 async function ensureSystemAgent(db: MetabaseDb): Promise<void> {
-  await db
-    .insertInto('agent')
-    .values({ login: 'system', name: 'Platform (automatic)', level: 5, password_hash: null, disabled: true })
-    .onConflict((oc) => oc.column('login').doNothing())
-    .execute();
+  await insertAgentIfMissing(db, {
+    login: 'system',
+    name: 'Platform (automatic)',
+    level: 5,
+    password_hash: null,
+    disabled: true,
+  });
 }
 
 export function embeddedServerPaths(dataDir: string) {
@@ -93,7 +92,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       port: config.pgPort,
       durable: options.durable,
     });
-    metabaseConfig = { host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database: METABASE_NAME };
+    metabaseConfig = {
+      host: cluster.socketDir,
+      port: cluster.port,
+      user: cluster.superuser,
+      database: METABASE_NAME,
+    };
     await ensureDatabase(metabaseConfig, METABASE_NAME);
   }
   const metabase = connectMetabase(metabaseConfig);
@@ -171,4 +175,3 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     throw e;
   }
 }
-

@@ -5,7 +5,8 @@ import pg from 'pg';
 import type { App } from '../app.js';
 import { hashPassword } from '../api/auth.js';
 import { upsertAgent } from '../metabase/repositories/agents.js';
-import { insertDatabases } from '../metabase/repositories/databases.js';
+import { deleteDatabaseRows, insertDatabases } from '../metabase/repositories/databases.js';
+import { deleteIapCreditsOf } from '../metabase/repositories/iap-credits.js';
 import { getSetting, setSetting } from '../metabase/repositories/settings.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE, ensureTenantTemplate } from '../tenant/template.js';
@@ -43,7 +44,10 @@ async function demoPassword(app: App): Promise<string> {
  * filestores, their metabase rows and the demo agents. A start killed half-way seeds again
  * from scratch: the marker is written last.
  */
-export async function seedDemoPlatform(app: App, server: HostingServerRow): Promise<{ password: string; seeded: boolean }> {
+export async function seedDemoPlatform(
+  app: App,
+  server: HostingServerRow,
+): Promise<{ password: string; seeded: boolean }> {
   const password = await demoPassword(app);
   if (await getSetting(app.metabase, 'demo_seeded')) return { password, seeded: false };
   const started = Date.now();
@@ -64,13 +68,19 @@ export async function seedDemoPlatform(app: App, server: HostingServerRow): Prom
   );
   const hash = await hashPassword(password);
   await app.metabase.transaction().execute(async (tx) => {
-    await tx.deleteFrom('database').where('name', 'in', specs.map((s) => s.metabase.name)).execute();
+    await deleteDatabaseRows(
+      tx,
+      specs.map((s) => s.metabase.name),
+    );
     await insertDatabases(
       tx,
       specs.map((s) => ({ ...s.metabase, server_id: server.id })),
     );
     for (const agent of DEMO_AGENTS) await upsertAgent(tx, { ...agent, password_hash: hash });
-    await tx.deleteFrom('iap_credit_ledger').where('database_name', 'in', specs.map((s) => s.metabase.name)).execute();
+    await deleteIapCreditsOf(
+      tx,
+      specs.map((s) => s.metabase.name),
+    );
     await seedTenantOpsDemo(app, tx, server, specs);
     await setSetting(tx, 'demo_seeded', new Date().toISOString());
   });

@@ -1,6 +1,5 @@
 import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { App } from '../app.js';
 import type { BackupConfig } from '../config/config.js';
 import {
@@ -10,6 +9,7 @@ import {
   listBackupsOf,
 } from '../metabase/repositories/backups.js';
 import type { BackupRow } from '../metabase/schema.js';
+import { activeJobPayloadValues } from '../metabase/repositories/jobs.js';
 
 const DAY_MS = 86_400_000;
 
@@ -58,13 +58,8 @@ export function backupsToPrune(
 
 /** Backups a queued or running restore reads: never pruned under its feet. */
 async function backupsInUse(app: App): Promise<Set<number>> {
-  const rows = await app.metabase
-    .selectFrom('job')
-    .select(sql<string>`payload->>'backup'`.as('backup'))
-    .where('kind', '=', 'restore-backup')
-    .where('state', 'in', ['queued', 'running'])
-    .execute();
-  return new Set(rows.map((r) => Number(r.backup)));
+  const ids = await activeJobPayloadValues(app.metabase, 'restore-backup', 'backup');
+  return new Set(ids.map(Number));
 }
 
 /** Files first, then the row: a crash in between leaves a row the next run removes again. */

@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
-import { sql } from 'kysely';
 import type { App } from '../app.js';
 import { pruneAllBackups } from '../hosting/backup-retention.js';
 import { databasesNeedingBackup } from '../metabase/repositories/backups.js';
 import { expiredDumps, updateDump } from '../metabase/repositories/dumps.js';
+import { activePlatformJob, lockPlatformJobKind } from '../metabase/repositories/jobs.js';
 import { defineSchedule } from './define.js';
 import { enqueueJob } from './enqueue.js';
 
@@ -18,13 +18,8 @@ export async function kickOffBackups(app: App): Promise<number | null> {
   const since = new Date(app.now().getTime() - FRESH_HOURS * 3_600_000);
   if (!(await databasesNeedingBackup(app.metabase, since)).length) return null;
   return app.metabase.transaction().execute(async (tx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtext('dbtools:backup-all'))`.execute(tx);
-    const running = await tx
-      .selectFrom('job')
-      .select('id')
-      .where('kind', '=', 'backup-all')
-      .where('state', 'in', ['queued', 'running'])
-      .executeTakeFirst();
+    await lockPlatformJobKind(tx, 'backup-all');
+    const running = await activePlatformJob(tx, 'backup-all');
     if (running) return running.id;
     const { job } = await enqueueJob(tx, { kind: 'backup-all', database: null, agentId: null });
     return job.id;

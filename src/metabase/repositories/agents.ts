@@ -23,10 +23,24 @@ export async function upsertAgent(
     .insertInto('agent')
     .values(agent)
     .onConflict((oc) =>
-      oc.column('login').doUpdateSet({ name: agent.name, level: agent.level, password_hash: agent.password_hash }),
+      oc
+        .column('login')
+        .doUpdateSet({ name: agent.name, level: agent.level, password_hash: agent.password_hash }),
     )
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** Adds the agent unless its login exists (nothing about an existing one changes). */
+export async function insertAgentIfMissing(
+  db: Db,
+  agent: { login: string; name: string; level: number; password_hash: string | null; disabled: boolean },
+): Promise<void> {
+  await db
+    .insertInto('agent')
+    .values(agent)
+    .onConflict((oc) => oc.column('login').doNothing())
+    .execute();
 }
 
 export async function updateAgent(

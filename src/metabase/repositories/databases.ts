@@ -13,7 +13,12 @@ export function lockDatabase(tx: Db, name: string): Promise<DatabaseRow | undefi
 }
 
 export async function updateDatabase(tx: Db, name: string, changes: DatabaseUpdate): Promise<DatabaseRow> {
-  return tx.updateTable('database').set(changes).where('name', '=', name).returningAll().executeTakeFirstOrThrow();
+  return tx
+    .updateTable('database')
+    .set(changes)
+    .where('name', '=', name)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function insertDatabases(db: Db, rows: NewDatabase[]): Promise<void> {
@@ -34,7 +39,16 @@ export interface DatabaseSearch {
 
 export type DatabaseListItem = Pick<
   DatabaseRow,
-  'name' | 'uuid' | 'mode' | 'status' | 'version' | 'expire_date' | 'duplicate_of' | 'subcode' | 'extra_apps' | 'state'
+  | 'name'
+  | 'uuid'
+  | 'mode'
+  | 'status'
+  | 'version'
+  | 'expire_date'
+  | 'duplicate_of'
+  | 'subcode'
+  | 'extra_apps'
+  | 'state'
 > & { server: string };
 
 // How many names, in order, the first step of a text search reads before it switches to the
@@ -56,11 +70,20 @@ export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<Databa
   const q = s.q ? s.q.toLowerCase() : undefined;
   // Under three characters pg_trgm has no trigram to look up: only the name order helps.
   if (!q || q.length < 3) return searchQuery(db, s).orderBy('d.name').limit(s.limit).execute();
-  let windowEnd = db.selectFrom('database').select('name').orderBy('name').offset((s.orderedWindow ?? ORDERED_WINDOW) - 1).limit(1);
+  let windowEnd = db
+    .selectFrom('database')
+    .select('name')
+    .orderBy('name')
+    .offset((s.orderedWindow ?? ORDERED_WINDOW) - 1)
+    .limit(1);
   if (s.after) windowEnd = windowEnd.where('name', '>', s.after);
   const bound = (await windowEnd.executeTakeFirst())?.name;
   if (bound === undefined) return searchQuery(db, s).orderBy('d.name').limit(s.limit).execute();
-  const first = await searchQuery(db, s).where('d.name', '<=', bound).orderBy('d.name').limit(s.limit).execute();
+  const first = await searchQuery(db, s)
+    .where('d.name', '<=', bound)
+    .orderBy('d.name')
+    .limit(s.limit)
+    .execute();
   if (first.length === s.limit) return first;
   const rest = await searchQuery(db, { ...s, after: bound })
     // An expression, not the column: keeps the planner off the name index, on the trigram bitmap.
@@ -103,6 +126,11 @@ function searchQuery(db: Db, s: DatabaseSearch) {
   if (s.server) query = query.where('h.name', '=', s.server);
   if (s.after) query = query.where('d.name', '>', s.after);
   return query;
+}
+
+/** Forgets rows entirely (a demo seed that starts over); removed databases keep theirs as history. */
+export async function deleteDatabaseRows(db: Db, names: string[]): Promise<void> {
+  if (names.length) await db.deleteFrom('database').where('name', 'in', names).execute();
 }
 
 export function listDuplicates(db: Db, source: string): Promise<DatabaseRow[]> {

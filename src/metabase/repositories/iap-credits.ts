@@ -9,6 +9,12 @@ export async function insertIapCredits(db: Db, entries: Insertable<IapCreditLedg
 }
 
 /** Balance per account token: the sum of its ledger entries (absent: 0). */
+/** Forgets the ledger of databases a demo seed starts over. */
+export async function deleteIapCreditsOf(db: Db, databases: string[]): Promise<void> {
+  if (databases.length)
+    await db.deleteFrom('iap_credit_ledger').where('database_name', 'in', databases).execute();
+}
+
 export async function iapBalances(db: Db, tokens: string[]): Promise<Map<string, number>> {
   if (!tokens.length) return new Map();
   const rows = await db

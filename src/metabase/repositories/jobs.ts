@@ -17,12 +17,49 @@ export function activeJobOf(db: Db, database: string): Promise<JobRow | undefine
 }
 
 export function recentJobsOf(db: Db, database: string, limit = 10): Promise<JobRow[]> {
-  return db.selectFrom('job').selectAll().where('database_name', '=', database).orderBy('id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('job')
+    .selectAll()
+    .where('database_name', '=', database)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The platform-wide job of a kind (no database) that is queued or running, if any. */
+export function activePlatformJob(db: Db, kind: string): Promise<JobRow | undefined> {
+  return db
+    .selectFrom('job')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('state', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+}
+
+/** Serializes callers that check-then-queue a platform-wide job, until the transaction ends. */
+export async function lockPlatformJobKind(tx: Db, kind: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${'dbtools:' + kind}))`.execute(tx);
+}
+
+/** Values of one payload field over the queued or running jobs of a kind. */
+export async function activeJobPayloadValues(db: Db, kind: string, field: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('job')
+    .select(sql<string>`payload->>${field}`.as('value'))
+    .where('kind', '=', kind)
+    .where('state', 'in', ['queued', 'running'])
+    .execute();
+  return rows.map((r) => r.value);
 }
 
 export async function insertJob(
   db: Db,
-  job: { kind: string; database_name: string | null; agent_id: number | null; payload: Record<string, unknown> },
+  job: {
+    kind: string;
+    database_name: string | null;
+    agent_id: number | null;
+    payload: Record<string, unknown>;
+  },
 ): Promise<JobRow> {
   return db
     .insertInto('job')
@@ -32,7 +69,12 @@ export async function insertJob(
 }
 
 /** Hands the job to graphile-worker in the caller's transaction: both commit or neither does. */
-export async function queueWorkerJob(db: Db, task: string, jobId: number, maxAttempts: number): Promise<void> {
+export async function queueWorkerJob(
+  db: Db,
+  task: string,
+  jobId: number,
+  maxAttempts: number,
+): Promise<void> {
   await sql`SELECT graphile_worker.add_job(identifier => ${task}, payload => ${JSON.stringify({ jobId })}::json,
     max_attempts => ${maxAttempts}, job_key => ${`dbtools-job-${jobId}`})`.execute(db);
 }
@@ -64,7 +106,11 @@ export async function recordJobStep(
     .execute();
 }
 
-export async function mergeJobData(db: Db, id: number, patch: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function mergeJobData(
+  db: Db,
+  id: number,
+  patch: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const row = await db
     .updateTable('job')
     .set({ data: sql`data || ${JSON.stringify(patch)}::jsonb` as never })

@@ -13,7 +13,10 @@ export function listServers(db: Db): Promise<HostingServerRow[]> {
 }
 
 /** Registers a server, or refreshes its connection details (the embedded cluster's port may change). */
-export async function upsertServer(db: Db, server: Insertable<HostingServerTable>): Promise<HostingServerRow> {
+export async function upsertServer(
+  db: Db,
+  server: Insertable<HostingServerTable>,
+): Promise<HostingServerRow> {
   const { name: _name, ...changes } = server;
   return db
     .insertInto('hosting_server')

@@ -3,7 +3,10 @@ import type { AgentRow, Metabase } from '../schema.js';
 
 type Db = Kysely<Metabase>;
 
-export async function insertSession(db: Db, s: { id: string; agent_id: number; csrf_token: string }): Promise<void> {
+export async function insertSession(
+  db: Db,
+  s: { id: string; agent_id: number; csrf_token: string },
+): Promise<void> {
   await db
     .insertInto('agent_session')
     .values({ ...s, last_seen_at: new Date() })
@@ -24,7 +27,16 @@ export async function touchSession(
     .where('s.id', '=', id)
     .where('a.disabled', '=', false)
     .where('s.last_seen_at', '>', sql<Date>`now() - make_interval(mins => ${idleMinutes})`)
-    .returning(['s.csrf_token', 'a.id', 'a.login', 'a.name', 'a.level', 'a.password_hash', 'a.disabled', 'a.created_at'])
+    .returning([
+      's.csrf_token',
+      'a.id',
+      'a.login',
+      'a.name',
+      'a.level',
+      'a.password_hash',
+      'a.disabled',
+      'a.created_at',
+    ])
     .executeTakeFirst();
   if (!row) return undefined;
   const { csrf_token, ...agent } = row;
@@ -43,7 +55,10 @@ export async function deleteSessionsOfAgent(db: Db, login: string): Promise<void
     .execute();
 }
 
-export async function insertApiToken(db: Db, t: { agent_id: number; name: string; token_hash: string }): Promise<number> {
+export async function insertApiToken(
+  db: Db,
+  t: { agent_id: number; name: string; token_hash: string },
+): Promise<number> {
   const row = await db.insertInto('api_token').values(t).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
@@ -65,7 +80,12 @@ export async function recordLoginFailure(db: Db, login: string, address: string)
   await db.insertInto('login_failure').values({ login, address }).execute();
 }
 
-export async function countRecentLoginFailures(db: Db, login: string, address: string, minutes: number): Promise<number> {
+export async function countRecentLoginFailures(
+  db: Db,
+  login: string,
+  address: string,
+  minutes: number,
+): Promise<number> {
   const row = await db
     .selectFrom('login_failure')
     .select((eb) => eb.fn.countAll<number>().as('n'))
