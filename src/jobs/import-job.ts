@@ -12,6 +12,7 @@ import {
 } from '../hosting/restore-cluster.js';
 import { findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
 import { setConfigParameter, odooDatetime } from '../tenant/config-parameters.js';
+import { addDays } from '../operations/trial-expiration.js';
 import { defineJob, type StepContext } from './define.js';
 
 /** An imported database starts as a trial of this many days. */
@@ -91,7 +92,7 @@ export const importDumpJob = defineJob({
               mode: 'trial',
               extra_apps: true,
               status: 'open',
-              expire_date: new Date(now.getTime() + IMPORTED_TRIAL_DAYS * 86_400_000),
+              expire_date: addDays(now, IMPORTED_TRIAL_DAYS),
               version: f.version,
               server_id: server.id,
               create_date: now,

@@ -22,6 +22,7 @@ import { linkOrCopyTree } from '../hosting/filestore-copy.js';
 import { findBackup } from '../metabase/repositories/backups.js';
 import { findDatabase, insertDatabases, updateDatabase } from '../metabase/repositories/databases.js';
 import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
+import { addDays } from '../operations/trial-expiration.js';
 import { defineJob, type StepContext } from './define.js';
 
 /** A duplicate's life (the duplicates' rules): a restore into a new database follows them. */
@@ -133,7 +134,7 @@ export const restoreBackupJob = defineJob({
         if (f.source.state === 'removed') {
           // A removed database comes back as it left: dropped, pending its removal, so that it
           // can be undropped; the drop delay starts again.
-          const expire = new Date(ctx.app.now().getTime() + ctx.app.config.dropDelayDays * 86_400_000);
+          const expire = addDays(ctx.app.now(), ctx.app.config.dropDelayDays);
           await updateDatabase(ctx.app.metabase, f.source.name, {
             state: 'active',
             mode: 'drop',

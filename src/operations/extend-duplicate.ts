@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { Conflict, Invalid } from '../errors.js';
 import { defineOperation } from './define.js';
-import { setTrialExpiration } from './trial-expiration.js';
+import { addDays, setTrialExpiration } from './trial-expiration.js';
 
 /** The latest date a duplicate's life may be extended to at a level. */
 export function duplicateExtensionLimit(now: Date, extensionDays: number): Date {
-  return new Date(now.getTime() + extensionDays * 86_400_000);
+  return addDays(now, extensionDays);
 }
 
 export const extendDuplicate = defineOperation({
