@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, link, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { pathExists } from './path-exists.js';
 
 /** Every regular file under `dir`, as paths relative to it (an absent folder has none). */
 export async function* walkFiles(dir: string, rel = ''): AsyncGenerator<string> {
@@ -30,13 +31,6 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
-}
-
-export async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**
@@ -78,7 +72,7 @@ export async function mergeTreeLinks(src: string, dst: string, onFile?: () => vo
 export async function removeFilesNotIn(live: string, keep: string, before: Date): Promise<number> {
   let removed = 0;
   for await (const rel of walkFiles(live)) {
-    if (await exists(path.join(keep, rel))) continue;
+    if (await pathExists(path.join(keep, rel))) continue;
     const file = path.join(live, rel);
     const st = await lstat(file);
     if (st.mtime >= before) continue;

@@ -1,10 +1,11 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, readdir, writeFile, access } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { pathExists } from './path-exists.js';
 
 const run = promisify(execFile);
 
@@ -39,16 +40,9 @@ export async function findPgBin(explicit?: string): Promise<string> {
     .sort((a, b) => Number(b) - Number(a));
   for (const v of versions) {
     const bin = path.join(root, v, 'bin');
-    if (await exists(path.join(bin, 'initdb'))) return bin;
+    if (await pathExists(path.join(bin, 'initdb'))) return bin;
   }
   throw new Error('No PostgreSQL server binaries found under /usr/lib/postgresql; set DBTOOLS_PG_BIN');
-}
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** PostgreSQL refuses to run as root: when we are root, the cluster runs as the `postgres` OS user. */
@@ -99,13 +93,24 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
   const port = opts.port ?? saved?.port ?? (await freePort());
   const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
 
-  if (!(await exists(path.join(dataDir, 'PG_VERSION')))) {
+  if (!(await pathExists(path.join(dataDir, 'PG_VERSION')))) {
     const pwFile = path.join(opts.dir, '.pwfile');
     await writeFile(pwFile, password + '\n', { mode: 0o600 });
     if (owner) await chown(pwFile, owner.uid, owner.gid);
     await run(
       path.join(pgBin, 'initdb'),
-      ['-D', dataDir, '-U', superuser, '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwFile}`],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        superuser,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        `--pwfile=${pwFile}`,
+      ],
       { ...asOwner, env: { ...process.env, LC_ALL: 'C' } },
     );
     await writeFile(pwFile, '');
@@ -149,7 +154,9 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     async stop() {
       if (stopped) return;
       stopped = true;
-      await run(path.join(pgBin, 'pg_ctl'), ['stop', '-w', '-m', 'fast', '-D', dataDir], asOwner).catch(() => undefined);
+      await run(path.join(pgBin, 'pg_ctl'), ['stop', '-w', '-m', 'fast', '-D', dataDir], asOwner).catch(
+        () => undefined,
+      );
     },
   };
 }

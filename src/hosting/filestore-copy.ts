@@ -1,15 +1,9 @@
 import { execFile } from 'node:child_process';
-import { access, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { pathExists } from './path-exists.js';
 
 const run = promisify(execFile);
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Copies a filestore folder as hard links: Odoo's filestore is content-addressed and never
@@ -18,8 +12,8 @@ async function exists(p: string): Promise<boolean> {
  * either does not exist or is complete; a rerun after a crash starts the partial one over.
  */
 export async function linkOrCopyTree(src: string, dst: string): Promise<'linked' | 'copied' | 'empty'> {
-  if (await exists(dst)) return 'linked';
-  if (!(await exists(src))) return 'empty';
+  if (await pathExists(dst)) return 'linked';
+  if (!(await pathExists(src))) return 'empty';
   const partial = `${dst}.partial`;
   await rm(partial, { recursive: true, force: true });
   let how: 'linked' | 'copied' = 'linked';

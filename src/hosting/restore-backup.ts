@@ -7,7 +7,8 @@ import type { BackupRow, HostingServerRow } from '../metabase/schema.js';
 import { getConfigParameter, odooDatetime, setConfigParameter } from '../tenant/config-parameters.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { neutralizeDatabase } from '../tenant/neutralize.js';
-import { exists, sha256File } from './backup-files.js';
+import { sha256File } from './backup-files.js';
+import { pathExists } from './path-exists.js';
 import { runPgTool } from './backup-pg.js';
 import { DUMP_FILE, FILESTORE_DIR } from './backup-take.js';
 import { createEmptyDatabase, dropDatabaseIfExists } from './restore-cluster.js';
@@ -23,7 +24,7 @@ export function backupFilestore(backup: BackupRow): string {
 /** A restore never trusts a file that changed since it was written. */
 export async function verifyBackup(backup: BackupRow): Promise<void> {
   const file = backupDumpFile(backup);
-  if (!(await exists(file)))
+  if (!(await pathExists(file)))
     throw new Invalid(`Backup #${backup.id} has no dump file any more; pick another backup.`);
   if (backup.checksum && (await sha256File(file)) !== backup.checksum) {
     throw new Invalid(`Backup #${backup.id} is damaged (its checksum does not match); pick another backup.`);
@@ -81,10 +82,10 @@ export async function makeCopy(
 
 /** Moves a folder into place unless it is already there (a rerun after a crash). */
 export async function moveFolder(from: string, to: string): Promise<void> {
-  if (await exists(from)) {
-    if (await exists(to)) throw new Error(`${to} already exists; refusing to overwrite it`);
+  if (await pathExists(from)) {
+    if (await pathExists(to)) throw new Error(`${to} already exists; refusing to overwrite it`);
     await rename(from, to);
-  } else if (!(await exists(to))) {
+  } else if (!(await pathExists(to))) {
     await mkdir(to, { recursive: true });
   }
 }
