@@ -8,6 +8,7 @@ import {
   stopImpersonations,
 } from '../metabase/repositories/impersonations.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
+import type { MetabaseDb } from '../metabase/connect.js';
 import type { ImpersonationSessionRow } from '../metabase/schema.js';
 import type { OperationContext } from '../operations/define.js';
 import { getConfigParameter } from '../tenant/config-parameters.js';
@@ -81,6 +82,27 @@ export interface ImpersonationGranted {
 
 const INVALID = 'This impersonation link is not valid.';
 
+/** Each use of a login link, granted or refused, is in the support log under the agent who made it. */
+async function logImpersonationUse(
+  db: MetabaseDb,
+  row: ImpersonationSessionRow,
+  outcome: 'success' | 'failure',
+  message: string | null,
+): Promise<void> {
+  const agent = await findAgentById(db, row.agent_id);
+  await insertSupportLog(db, {
+    agent_id: row.agent_id,
+    agent_login: row.agent_login,
+    agent_level: agent?.level ?? 0,
+    operation: 'impersonation-use',
+    database_name: row.database_name,
+    inputs: { user: row.user_id, login: row.user_login, session: row.id },
+    outcome,
+    message,
+    request_id: null,
+  });
+}
+
 function refusal(row: ImpersonationSessionRow, now: Date): Error {
   if (row.stopped_at) return new NotAllowed('This impersonation was stopped by the agent.');
   if (row.used_at) return new Conflict('This impersonation link was already used: a link signs in once.');
@@ -108,18 +130,7 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
     if (!row) return { refused: await findImpersonationByTokenHash(tx, hash) };
     if (row.database_name !== check.claims.db || row.user_id !== check.claims.uid)
       throw new NotAllowed(INVALID);
-    const agent = await findAgentById(tx, row.agent_id);
-    await insertSupportLog(tx, {
-      agent_id: row.agent_id,
-      agent_login: row.agent_login,
-      agent_level: agent?.level ?? 0,
-      operation: 'impersonation-use',
-      database_name: row.database_name,
-      inputs: { user: row.user_id, login: row.user_login, session: row.id },
-      outcome: 'success',
-      message: null,
-      request_id: null,
-    });
+    await logImpersonationUse(tx, row, 'success', null);
     return { granted: row };
   });
   if ('granted' in outcome && outcome.granted) {
@@ -134,17 +145,6 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
   const row = outcome.refused;
   if (!row) throw new NotAllowed(INVALID);
   const error = refusal(row, now);
-  const agent = await findAgentById(app.metabase, row.agent_id);
-  await insertSupportLog(app.metabase, {
-    agent_id: row.agent_id,
-    agent_login: row.agent_login,
-    agent_level: agent?.level ?? 0,
-    operation: 'impersonation-use',
-    database_name: row.database_name,
-    inputs: { user: row.user_id, login: row.user_login, session: row.id },
-    outcome: 'failure',
-    message: error.message,
-    request_id: null,
-  });
+  await logImpersonationUse(app.metabase, row, 'failure', error.message);
   throw error;
 }
