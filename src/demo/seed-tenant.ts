@@ -347,7 +347,7 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
   await db.query(`SELECT setval('res_partner_id_seq', (SELECT max(id) FROM res_partner)),
                          setval('res_company_id_seq', (SELECT max(id) FROM res_company)),
                          setval('res_users_id_seq', (SELECT max(id) FROM res_users))`);
-  if (tenant.neutralized) await neutralizeDatabase(db);
+  if (tenant.neutralized) await neutralizeDatabase(db, mb.version);
 }
 
 async function seedMail(db: pg.Client, spec: DemoDatabase, ids: TemplateIds, prng: Prng): Promise<void> {

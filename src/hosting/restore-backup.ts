@@ -67,7 +67,7 @@ export function filestoreOf(server: HostingServerRow, database: string): string 
  */
 export async function makeCopy(
   app: App,
-  database: { name: string; server_id: number },
+  database: { name: string; server_id: number; version: string },
   uuid: string,
   now: Date,
 ): Promise<void> {
@@ -76,7 +76,7 @@ export async function makeCopy(
     await setConfigParameter(client, 'database.create_date', odooDatetime(now));
     if ((await getConfigParameter(client, 'database.is_neutralized')) === 'true') return;
     await setConfigParameter(client, 'database.secret', randomUUID());
-    await neutralizeDatabase(client);
+    await neutralizeDatabase(client, database.version);
   });
 }
 

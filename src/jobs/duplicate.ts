@@ -104,7 +104,7 @@ export const duplicateJob = defineJob({
         // One tenant transaction: a crash leaves the copy either untouched or fully neutralized.
         await ctx.app.tenants.withTenantTransaction(target, async (client) => {
           if (await isTestCopyOf(client, target.uuid)) return;
-          await makeTestCopy(client, { uuid: target.uuid, expireDate, now });
+          await makeTestCopy(client, { uuid: target.uuid, expireDate, now, version: target.version });
         });
         await ctx.save({ expireDate: expireDate.toISOString() });
       },

@@ -117,7 +117,7 @@ export const restoreBackupJob = defineJob({
         if (!f.target) return;
         const uuid = (ctx.data.uuid as string | undefined) ?? randomUUID();
         await ctx.save({ uuid });
-        await makeCopy(ctx.app, { name: f.scratch, server_id: f.server.id }, uuid, ctx.app.now());
+        await makeCopy(ctx.app, { name: f.scratch, server_id: f.server.id, version: f.source.version }, uuid, ctx.app.now());
       },
     },
     {

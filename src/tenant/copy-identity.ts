@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { getConfigParameter, odooDatetime, setConfigParameter } from './config-parameters.js';
+import { giveNewIdentity } from './identity.js';
 import { neutralizeDatabase } from './neutralize.js';
 
 /**
@@ -11,12 +11,10 @@ import { neutralizeDatabase } from './neutralize.js';
  */
 export async function makeTestCopy(
   client: pg.ClientBase,
-  copy: { uuid: string; expireDate: Date; now: Date },
+  copy: { uuid: string; expireDate: Date; now: Date; version: string },
 ): Promise<void> {
-  await neutralizeDatabase(client);
-  await setConfigParameter(client, 'database.uuid', copy.uuid);
-  await setConfigParameter(client, 'database.secret', randomUUID());
-  await setConfigParameter(client, 'database.create_date', odooDatetime(copy.now));
+  await neutralizeDatabase(client, copy.version);
+  await giveNewIdentity(client, { uuid: copy.uuid, now: copy.now });
   await setConfigParameter(client, 'database.expiration_date', odooDatetime(copy.expireDate));
   await setConfigParameter(client, 'database.expiration_reason', 'trial');
   // The copy must not claim the customer's subscription.

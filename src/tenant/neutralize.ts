@@ -28,8 +28,12 @@ const NEUTRALIZE_BY_MODULE: Record<string, string[]> = {
   ],
 };
 
-/** Runs inside the caller's transaction, like Odoo's neutralize_database(cr). */
-export async function neutralizeDatabase(db: pg.ClientBase): Promise<void> {
+/**
+ * Runs inside the caller's transaction, like Odoo's neutralize_database(cr). `version` is the
+ * database's Odoo series ('16.0', '17.0', 'saas~17.4', '18.0'): what each module's file does
+ * differs between versions.
+ */
+export async function neutralizeDatabase(db: pg.ClientBase, _version: string): Promise<void> {
   const { rows } = await db.query<{ name: string }>(
     `SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to remove') ORDER BY name`,
   );
