@@ -11,12 +11,18 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
+import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { odooDatetime } from '../../src/tenant/config-parameters.js';
 import { giveNewIdentity } from '../../src/tenant/identity.js';
 import { neutralizeDatabase } from '../../src/tenant/neutralize.js';
 import { UnsupportedOdooVersion, type OdooSeries } from '../../src/tenant/odoo-version.js';
 import { ensureTenantTemplates, tenantTemplateName } from '../../src/tenant/template.js';
+import { AgentSession } from '../support/http.js';
+import { waitForJob } from '../support/jobs.js';
+import { connectTestApp } from '../support/platform.js';
+import { createTestTenant } from '../support/tenants.js';
 
 let dir: string;
 let cluster: EmbeddedCluster;
@@ -361,5 +367,51 @@ describe('neutralizeDatabase', () => {
     const db = await tenantOf('17.0');
     await expect(neutralizeDatabase(db, '15.0')).rejects.toBeInstanceOf(UnsupportedOdooVersion);
     expect(await param(db, 'database.is_neutralized')).toBeUndefined();
+  });
+});
+
+describe('the duplicate job on a tenant of each version', () => {
+  let app: App & { close(): Promise<void> };
+  let functional: AgentSession;
+  beforeAll(async () => {
+    app = await connectTestApp();
+    functional = await AgentSession.login('functional');
+  });
+  afterAll(() => app.close());
+
+  it.each([
+    { base: 'brouwerij-de-kroon', version: '16.0' },
+    { base: 'acme-bakery', version: '17.0' },
+    { base: 'smith-partners-law', version: 'saas~17.4' },
+    { base: 'boulangerie-martin', version: '18.0' },
+  ])('leaves a $version copy neutralized with its own identity, on the strict $version schema', async ({ base, version }) => {
+    const source = await createTestTenant(app, {
+      base,
+      prefix: 'faithful-dup',
+      metabase: { status: 'open', duplicate_limit: 3 },
+    });
+    expect(source.version).toBe(version);
+    const res = await functional.run(source.name, 'duplicate', {});
+    expect(res.status).toBe(200);
+    const job = await waitForJob(functional, res.body.job.id);
+    expect(job).toMatchObject({ state: 'completed' });
+    const copy = (await findDatabase(app.metabase, res.body.name))!;
+    const seen = await app.tenants.withTenant(copy, async (c) => ({
+      uuid: (await c.query(`SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'`)).rows[0].value as string,
+      baseUrl: (await c.query(`SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'`)).rows[0].value as string,
+      neutralized: (await c.query(`SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'`)).rows[0]
+        ?.value as string | undefined,
+      clientId: (await c.query(`SELECT client_id FROM auth_oauth_provider WHERE id = 1`)).rows[0].client_id as string,
+      servers: (await c.query(`SELECT name, smtp_authentication FROM ir_mail_server WHERE active`)).rows,
+      crons: (await c.query(`SELECT count(*)::int AS n FROM ir_cron WHERE active`)).rows[0].n as number,
+    }));
+    expect(seen).toEqual({
+      uuid: copy.uuid,
+      baseUrl: EXPECTED.webBaseUrl,
+      neutralized: 'true',
+      clientId: copy.uuid,
+      servers: [{ name: EXPECTED.dummyMailServer.name, smtp_authentication: 'login' }],
+      crons: 1,
+    });
   });
 });
