@@ -13,9 +13,27 @@ export function tenantTemplateName(version: string): string {
 /** The 17.0 template: kept for callers that predate per-version templates. */
 export const DEFAULT_TENANT_TEMPLATE = tenantTemplateName('17.0');
 
-/** The files a series' template is built from, in order (src/tenant/schema/). */
+/**
+ * What each series adds to common.sql (src/tenant/schema/): a fragment is the change Odoo made at
+ * one point, shared by every series on that side of it; `<fragment>-data.sql` completes
+ * base-data.sql for the fragment's columns.
+ */
+const SCHEMA_FRAGMENTS: Record<OdooSeries, string[]> = {
+  '16.0': ['16.0', 'before-18.0'],
+  '17.0': ['17.0-and-later', 'before-18.0'],
+  '18.0': ['17.0-and-later', '18.0'],
+};
+
+/** The files a series' template is built from, in order. */
 function schemaFiles(series: OdooSeries): string[] {
-  return ['common.sql', `${series}.sql`, 'base-data.sql', `${series}-data.sql`, 'finish.sql'];
+  const fragments = SCHEMA_FRAGMENTS[series];
+  return [
+    'common.sql',
+    ...fragments.map((f) => `${f}.sql`),
+    'base-data.sql',
+    ...fragments.map((f) => `${f}-data.sql`),
+    'finish.sql',
+  ];
 }
 
 export async function tenantSchemaSql(version: string): Promise<{ sql: string; fingerprint: string }> {

@@ -6,5 +6,3 @@ INSERT INTO ir_module_module (name, state, application, shortdesc, author, licen
     ('fetchmail', 'installed', false, '{"en_US": "Fetchmail"}', 'Odoo S.A.', 'LGPL-3', false);
 INSERT INTO ir_model_data (module, name, model, res_id, noupdate, create_uid, write_uid) VALUES
     ('fetchmail', 'model_fetchmail_server', 'ir.model', 8, false, 1, 1);
-
-UPDATE ir_cron SET numbercall = -1, doall = false;

@@ -1,9 +1,4 @@
 -- Odoo 18.0 data on top of base-data.sql.
-UPDATE res_partner SET complete_name = name;
-UPDATE res_company SET parent_path = id || '/';
-INSERT INTO ir_model_data (module, name, model, res_id, noupdate, create_uid, write_uid) VALUES
-    ('mail', 'model_fetchmail_server', 'ir.model', 8, false, 1, 1);
-
 -- iap.service records, each created by the module that sells the service (iap_service_data.xml).
 INSERT INTO iap_service (id, name, technical_name, description, unit_name, integer_balance) VALUES
     (1, 'SMS', 'sms', '{"en_US": "Send SMS to your contacts directly from your database."}', '{"en_US": "Credits"}', false),

@@ -1,12 +1,4 @@
--- Odoo 18.0: what differs from common.sql.
-
--- res.partner: complete_name stored, as in 17.0.
-ALTER TABLE res_partner ADD COLUMN complete_name varchar;
-CREATE INDEX res_partner_complete_name_index ON res_partner (complete_name);
-
--- res.company: _parent_store, as in 17.0.
-ALTER TABLE res_company ADD COLUMN parent_path varchar;
-CREATE INDEX res_company_parent_path_index ON res_company (parent_path);
+-- Odoo 18.0 only.
 
 -- ir.cron (18.0): numbercall/doall are gone; the interval is required and strictly positive;
 -- failures are counted (a cron failing repeatedly is deactivated by Odoo itself).
@@ -16,9 +8,6 @@ ALTER TABLE ir_cron
     ADD COLUMN failure_count integer,
     ADD COLUMN first_failure_date timestamp without time zone,
     ADD CONSTRAINT ir_cron_check_strictly_positive_interval CHECK (interval_number > 0);
-
--- ir.actions.server: webhooks, as in 17.0.
-ALTER TABLE ir_act_server ADD COLUMN webhook_url varchar;
 
 -- iap (18.0): the service becomes a record of iap.service (addons/iap/models/iap_service.py);
 -- iap_account.service_name is a related, unstored field of service_id.technical_name.
@@ -41,26 +30,3 @@ ALTER TABLE iap_account
     ADD COLUMN state varchar,
     ADD COLUMN warning_threshold double precision,
     ADD COLUMN service_locked boolean;
-
--- Web push, as in 17.0.
-CREATE TABLE mail_partner_device (
-    id serial NOT NULL PRIMARY KEY,
-    partner_id integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
-    endpoint varchar NOT NULL,
-    keys varchar NOT NULL,
-    expiration_time timestamp without time zone,
-    create_uid integer,
-    create_date timestamp without time zone,
-    write_uid integer,
-    write_date timestamp without time zone,
-    CONSTRAINT mail_partner_device_endpoint_unique UNIQUE (endpoint)
-);
-CREATE TABLE mail_notification_web_push (
-    id serial NOT NULL PRIMARY KEY,
-    user_device integer NOT NULL REFERENCES mail_partner_device (id) ON DELETE CASCADE,
-    payload text,
-    create_uid integer,
-    create_date timestamp without time zone,
-    write_uid integer,
-    write_date timestamp without time zone
-);

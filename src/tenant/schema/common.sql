@@ -1,5 +1,6 @@
 -- The tables dbtools reads and writes, as Odoo 16.0, 17.0 and 18.0 all create them; what differs
--- per version is in <version>.sql, applied right after this file. Odoo's conventions, kept here
+-- is in the fragments applied right after this file (16.0.sql, before-18.0.sql, 17.0-and-later.sql,
+-- 18.0.sql; the list per series is in src/tenant/template.ts). Odoo's conventions, kept here
 -- because an INSERT that works on these tables must work on a real Odoo database:
 --  * `id SERIAL NOT NULL PRIMARY KEY`; create_uid/write_uid reference res_users ON DELETE SET NULL;
 --    create_date/write_date carry no DEFAULT (the ORM fills them).

@@ -1,4 +1,4 @@
--- Odoo 17.0 (also used for saas~17.x): what differs from common.sql.
+-- Odoo 17.0 (and saas~17.x) and 18.0, new since 16.0.
 
 -- res.partner: display_name is no longer stored; complete_name is.
 ALTER TABLE res_partner ADD COLUMN complete_name varchar;
@@ -8,18 +8,8 @@ CREATE INDEX res_partner_complete_name_index ON res_partner (complete_name);
 ALTER TABLE res_company ADD COLUMN parent_path varchar;
 CREATE INDEX res_company_parent_path_index ON res_company (parent_path);
 
--- ir.cron (17.0): same fields as 16.0.
-ALTER TABLE ir_cron
-    ADD COLUMN interval_number integer,
-    ADD COLUMN interval_type varchar,
-    ADD COLUMN numbercall integer,
-    ADD COLUMN doall boolean;
-
 -- ir.actions.server gains the 'webhook' state and its URL (base's neutralize.sql rewrites it).
 ALTER TABLE ir_act_server ADD COLUMN webhook_url varchar;
-
--- iap.account (17.0): the service is a stored char.
-ALTER TABLE iap_account ADD COLUMN service_name varchar;
 
 -- Web push (addons/mail/models/mail_partner_device.py, mail_notification_web_push.py);
 -- mail's neutralize.sql empties both.
