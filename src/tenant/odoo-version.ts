@@ -5,9 +5,11 @@ export const HOSTED_ODOO_VERSIONS = ['16.0', '17.0', 'saas~17.4', '18.0'] as con
 
 /**
  * The stable branch whose schema and neutralization a version follows. A saas~17.x database
- * follows 17.0: for the tables dbtools touches, the saas releases between 17.0 and 18.0 change
- * nothing we read or write except iap's service (18.0's iap.service), which iap.ts detects
- * from the columns themselves.
+ * follows 17.0: the saas releases between 17.0 and 18.0 move some tables towards 18.0 (cron
+ * failure counters, numbercall deprecated; iap.service at some point), but nothing dbtools writes
+ * or the 17.0 neutralization touches changes shape: crons are read and written through
+ * active/nextcall/lastcall only, and iap.ts reads the service from whichever column exists.
+ * The 17.0 template is therefore a faithful stand-in for what our code and tests exercise.
  */
 export type OdooSeries = '16.0' | '17.0' | '18.0';
 
