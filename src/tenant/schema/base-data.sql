@@ -55,6 +55,11 @@ INSERT INTO res_groups_users_rel (gid, uid) VALUES
 
 INSERT INTO res_company_users_rel (cid, user_id) VALUES (1, 1), (1, 2), (1, 3);
 
+INSERT INTO ir_module_category (id, name, sequence, visible) VALUES
+    (1, '{"en_US": "Hidden"}', 0, false),
+    (2, '{"en_US": "Website"}', 10, true),
+    (3, '{"en_US": "Marketing"}', 20, true);
+
 INSERT INTO ir_module_module (name, state, application, shortdesc, author, license, auto_install) VALUES
     ('base', 'installed', false, '{"en_US": "Base"}', 'Odoo S.A.', 'LGPL-3', true),
     ('web', 'installed', false, '{"en_US": "Web"}', 'Odoo S.A.', 'LGPL-3', true),
@@ -88,6 +93,19 @@ INSERT INTO ir_module_module (name, state, application, shortdesc, author, licen
     ('planning', 'uninstalled', true, '{"en_US": "Planning"}', 'Odoo S.A.', 'OEEL-1', false),
     ('knowledge', 'uninstalled', true, '{"en_US": "Knowledge"}', 'Odoo S.A.', 'OEEL-1', false),
     ('appointment', 'uninstalled', true, '{"en_US": "Appointments"}', 'Odoo S.A.', 'OEEL-1', false);
+
+UPDATE ir_module_module SET category_id = CASE
+    WHEN name LIKE 'website%' THEN 2 WHEN name = 'mass_mailing' THEN 3 WHEN NOT application THEN 1 END;
+
+-- Each module's manifest `depends` (the modules above; apps' own are left out).
+INSERT INTO ir_module_module_dependency (name, module_id)
+SELECT d.dep, m.id FROM ir_module_module m
+  JOIN (VALUES ('web', 'base'), ('bus', 'base'), ('bus', 'web'), ('mail', 'base'), ('mail', 'bus'), ('mail', 'web'),
+               ('auth_signup', 'base'), ('auth_signup', 'web'), ('auth_oauth', 'base'), ('auth_oauth', 'web'),
+               ('auth_oauth', 'auth_signup'), ('iap', 'web'), ('iap', 'base_setup'), ('payment', 'onboarding'),
+               ('payment', 'portal'), ('web_enterprise', 'web'), ('website', 'web'), ('website', 'portal'),
+               ('website', 'mail'), ('mass_mailing', 'contacts'), ('mass_mailing', 'mail'), ('mass_mailing', 'utm'))
+       AS d(module, dep) ON d.module = m.name;
 
 INSERT INTO ir_model (id, model, name, "order", state, transient) VALUES
     (1, 'ir.autovacuum', '{"en_US": "Automatic Vacuum"}', 'id', 'base', false),
@@ -142,6 +160,9 @@ INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date,
 
 INSERT INTO ir_model_data (module, name, model, res_id, noupdate, create_uid, write_uid) VALUES
     ('base', 'lang_en', 'res.lang', 1, true, 1, 1),
+    ('base', 'module_category_hidden', 'ir.module.category', 1, true, 1, 1),
+    ('base', 'module_category_website', 'ir.module.category', 2, true, 1, 1),
+    ('base', 'module_category_marketing', 'ir.module.category', 3, true, 1, 1),
     ('base', 'USD', 'res.currency', 1, true, 1, 1),
     ('base', 'EUR', 'res.currency', 2, false, 1, 1),
     ('base', 'main_partner', 'res.partner', 1, true, 1, 1),

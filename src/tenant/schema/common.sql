@@ -71,8 +71,21 @@ CREATE TABLE res_groups (
     write_date timestamp without time zone
 );
 
+CREATE TABLE ir_module_category (
+    id serial NOT NULL PRIMARY KEY,
+    create_uid integer,
+    create_date timestamp without time zone,
+    write_date timestamp without time zone,
+    write_uid integer,
+    parent_id integer REFERENCES ir_module_category (id) ON DELETE SET NULL,
+    name jsonb NOT NULL,
+    sequence integer,
+    visible boolean
+);
+
 CREATE TABLE ir_module_module (
     id serial NOT NULL PRIMARY KEY,
+    category_id integer REFERENCES ir_module_category (id) ON DELETE SET NULL,
     create_uid integer,
     create_date timestamp without time zone,
     write_date timestamp without time zone,
@@ -97,6 +110,17 @@ CREATE TABLE ir_module_module (
     auto_install boolean DEFAULT false,
     to_buy boolean DEFAULT false,
     CONSTRAINT ir_module_module_name_uniq UNIQUE (name)
+);
+
+CREATE TABLE ir_module_module_dependency (
+    id serial NOT NULL PRIMARY KEY,
+    name varchar,
+    module_id integer REFERENCES ir_module_module (id) ON DELETE CASCADE,
+    auto_install_required boolean DEFAULT true,
+    create_uid integer,
+    create_date timestamp without time zone,
+    write_uid integer,
+    write_date timestamp without time zone
 );
 
 CREATE TABLE ir_model_data (
