@@ -95,7 +95,7 @@ async function generate(ctx: BenchContext): Promise<GeneratedTenant> {
   };
   const started = performance.now();
   await app.tenants.withCluster(server.id, async (admin) => {
-    await ensureTenantTemplate(admin);
+    await ensureTenantTemplate(admin, metabase.version);
     await seedTenantDatabase(admin, { metabase, tenant: base.tenant }, server.filestore_root);
   });
   await insertDatabases(app.metabase, [{ ...metabase, server_id: server.id }]);

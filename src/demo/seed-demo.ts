@@ -9,7 +9,7 @@ import { deleteDatabaseRows, insertDatabases } from '../metabase/repositories/da
 import { deleteIapCreditsOf } from '../metabase/repositories/iap-credits.js';
 import { getSetting, setSetting } from '../metabase/repositories/settings.js';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE, ensureTenantTemplate } from '../tenant/template.js';
+import { ensureTenantTemplates } from '../tenant/template.js';
 import { demoDatabases } from './catalog.js';
 import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
 import { seedTenantOpsDemo } from './seed-tenant-ops.js';
@@ -22,8 +22,6 @@ export const DEMO_AGENTS = [
   { login: 'saas-office', name: 'Sofia SaaS Office', level: 4 },
   { login: 'infra', name: 'Ivan Infrastructure', level: 5 },
 ];
-
-export { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE } from '../tenant/template.js';
 
 /**
  * The demo password: DBTOOLS_DEMO_PASSWORD, else one generated at first start and kept in
@@ -40,7 +38,7 @@ async function demoPassword(app: App): Promise<string> {
 }
 
 /**
- * Seeds the demo platform once: real tenant databases built from one template, their
+ * Seeds the demo platform once: real tenant databases built from their version's template, their
  * filestores, their metabase rows and the demo agents. A start killed half-way seeds again
  * from scratch: the marker is written last.
  */
@@ -52,7 +50,12 @@ export async function seedDemoPlatform(
   if (await getSetting(app.metabase, 'demo_seeded')) return { password, seeded: false };
   const started = Date.now();
   const specs = demoDatabases(app.now());
-  await app.tenants.withCluster(server.id, (admin) => ensureTenantTemplate(admin, TENANT_TEMPLATE));
+  await app.tenants.withCluster(server.id, (admin) =>
+    ensureTenantTemplates(
+      admin,
+      specs.map((s) => s.metabase.version),
+    ),
+  );
   await app.tenants.withCluster(server.id, async (admin) => {
     for (const spec of specs) await dropTenantDatabase(admin, spec.metabase.name, server.filestore_root);
   });
@@ -64,7 +67,6 @@ export async function seedDemoPlatform(
     },
     specs,
     server.filestore_root,
-    TENANT_TEMPLATE,
   );
   const hash = await hashPassword(password);
   await app.metabase.transaction().execute(async (tx) => {

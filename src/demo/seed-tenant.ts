@@ -7,7 +7,8 @@ import { attachmentChecksum, attachmentPath, databaseFilestore, storeFnameFor } 
 import { odooDatetime } from '../tenant/config-parameters.js';
 import { neutralizeDatabase } from '../tenant/neutralize.js';
 import { DEMO_PASSWORD_ROUNDS, hashOdooPassword } from '../tenant/password.js';
-import { DEFAULT_TENANT_TEMPLATE } from '../tenant/template.js';
+import { odooSeries } from '../tenant/odoo-version.js';
+import { tenantTemplateName } from '../tenant/template.js';
 import { demoAttachmentContents } from './attachments.js';
 import { DEMO_USER_PASSWORD, type DemoDatabase, type DemoUser } from './catalog.js';
 import { Prng } from './prng.js';
@@ -88,15 +89,15 @@ const BOUNCE_REASONS = [
 ];
 
 /**
- * Creates one hosted tenant database from the template and gives it its own data, all in one
- * transaction on the new database. Throws TenantDatabaseExists if the name is taken: whether to
+ * Creates one hosted tenant database from its version's template (unless `template` names
+ * another) and gives it its own data, all in one transaction on the new database. Throws TenantDatabaseExists if the name is taken: whether to
  * drop and re-seed is the caller's decision. A failure half-way removes what it created.
  */
 export async function seedTenantDatabase(
   admin: pg.Client,
   spec: DemoDatabase,
   filestoreRoot: string,
-  template: string = DEFAULT_TENANT_TEMPLATE,
+  template: string = tenantTemplateName(spec.metabase.version),
 ): Promise<void> {
   const name = spec.metabase.name;
   const quoted = quoteDatabaseName(name);
@@ -133,6 +134,7 @@ export async function seedTenantDatabase(
 
 async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: string): Promise<void> {
   const { metabase: mb, tenant } = spec;
+  const series = odooSeries(mb.version);
   const prng = new Prng(`dbtools-demo-data:${mb.name}`);
   const ids = await templateIds(db);
   const created = mb.create_date;
@@ -168,11 +170,13 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
       create_date: new Date(created.getTime() + i * 3_600_000).toISOString(),
     })),
   ];
+  // The partner's stored full name: display_name in 16.0, complete_name from 17.0 on.
+  const fullName = series === '16.0' ? 'display_name' : 'complete_name';
   await db.query(
-    `INSERT INTO res_partner (id, name, display_name, email, is_company, active, create_date, create_uid, write_uid)
-     SELECT r.id, r.name, r.name, r.email, r.is_company, r.active, r.create_date, $2, $2
+    `INSERT INTO res_partner (id, name, ${fullName}, email, type, is_company, active, create_date, create_uid, write_uid)
+     SELECT r.id, r.name, r.name, r.email, 'contact', r.is_company, r.active, r.create_date, $2, $2
        FROM jsonb_to_recordset($1) AS r(id int, name text, email text, is_company bool, active bool, create_date timestamp)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, display_name = EXCLUDED.display_name, email = EXCLUDED.email,
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, ${fullName} = EXCLUDED.${fullName}, email = EXCLUDED.email,
        is_company = EXCLUDED.is_company, active = EXCLUDED.active, create_date = EXCLUDED.create_date`,
     [JSON.stringify(partners), ids.root_id],
   );
@@ -193,16 +197,23 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
     };
   });
   await db.query(
-    `INSERT INTO res_company (id, name, partner_id, currency_id, parent_id, parent_path, sequence, email, active, create_date, create_uid, write_uid)
-     SELECT r.id, r.name, r.partner_id, cur.id, r.parent_id, r.parent_path, r.sequence, r.email, true, $2, $3, $3
-       FROM jsonb_to_recordset($1) AS r(id int, name text, partner_id int, currency text, parent_id int, parent_path text, sequence int, email text)
+    `INSERT INTO res_company (id, name, partner_id, currency_id, parent_id, sequence, email, active, layout_background, create_date, create_uid, write_uid)
+     SELECT r.id, r.name, r.partner_id, cur.id, r.parent_id, r.sequence, r.email, true, 'Blank', $2, $3, $3
+       FROM jsonb_to_recordset($1) AS r(id int, name text, partner_id int, currency text, parent_id int, sequence int, email text)
        JOIN res_currency cur ON cur.name = r.currency
       ORDER BY r.id
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, partner_id = EXCLUDED.partner_id, currency_id = EXCLUDED.currency_id,
-       parent_id = EXCLUDED.parent_id, parent_path = EXCLUDED.parent_path, sequence = EXCLUDED.sequence,
+       parent_id = EXCLUDED.parent_id, sequence = EXCLUDED.sequence,
        email = EXCLUDED.email, create_date = EXCLUDED.create_date`,
     [JSON.stringify(companies), created.toISOString(), ids.root_id],
   );
+  // res.company is a _parent_store (branches) from 17.0 on; 16.0 has no parent_path.
+  if (series !== '16.0') {
+    await db.query(
+      `UPDATE res_company c SET parent_path = r.parent_path FROM jsonb_to_recordset($1) AS r(id int, parent_path text) WHERE c.id = r.id`,
+      [JSON.stringify(companies.map((c) => ({ id: c.id, parent_path: c.parent_path })))],
+    );
+  }
   await db.query(
     `UPDATE res_partner p SET company_id = r.company_id FROM jsonb_to_recordset($1) AS r(id int, company_id int) WHERE p.id = r.id`,
     [JSON.stringify(partners.map((p) => ({ id: p.id, company_id: p.company_id })))],
@@ -224,8 +235,8 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
     create_date: new Date(created.getTime() + i * 3_600_000).toISOString(),
   }));
   await db.query(
-    `INSERT INTO res_users (id, login, password, active, share, company_id, partner_id, oauth_provider_id, oauth_uid, create_date, create_uid, write_uid)
-     SELECT r.id, r.login, r.password, r.active, r.share, r.company_id, r.partner_id, r.oauth_provider_id, r.oauth_uid, r.create_date, $2, $2
+    `INSERT INTO res_users (id, login, password, active, share, company_id, partner_id, notification_type, oauth_provider_id, oauth_uid, create_date, create_uid, write_uid)
+     SELECT r.id, r.login, r.password, r.active, r.share, r.company_id, r.partner_id, 'email', r.oauth_provider_id, r.oauth_uid, r.create_date, $2, $2
        FROM jsonb_to_recordset($1) AS r(id int, login text, password text, active bool, share bool, company_id int, partner_id int,
                                         oauth_provider_id int, oauth_uid text, create_date timestamp)
      ON CONFLICT (id) DO UPDATE SET login = EXCLUDED.login, password = EXCLUDED.password, active = EXCLUDED.active,
@@ -319,10 +330,17 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
       // The first account belongs to the main company; the others are shared by all companies.
       companies: i === 0 ? [companyIds[0]] : companyIds,
     }));
+    // 18.0 stores the service as a record of iap.service (its template has one per catalog service).
+    const insertAccounts =
+      series === '18.0'
+        ? `INSERT INTO iap_account (service_id, account_token, create_uid, create_date)
+           SELECT s.id, r.account_token, $2, $3 FROM r JOIN iap_service s ON s.technical_name = r.service_name
+           RETURNING id, account_token`
+        : `INSERT INTO iap_account (service_name, account_token, create_uid, create_date)
+           SELECT service_name, account_token, $2, $3 FROM r RETURNING id, account_token`;
     await db.query(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1) AS r(service_name text, account_token text, companies int[])),
-            a AS (INSERT INTO iap_account (service_name, account_token, create_uid, create_date)
-                  SELECT service_name, account_token, $2, $3 FROM r RETURNING id, account_token)
+            a AS (${insertAccounts})
        INSERT INTO iap_account_res_company_rel (iap_account_id, res_company_id)
        SELECT a.id, c FROM a JOIN r USING (account_token), unnest(r.companies) AS c`,
       [JSON.stringify(accounts), ids.admin_id, created.toISOString()],
@@ -356,17 +374,28 @@ async function seedMail(db: pg.Client, spec: DemoDatabase, ids: TemplateIds, prn
   const sent = Math.max(tenant.mailsSent, tenant.bounces);
   const queued = prng.int(0, 3);
   const failed = prng.int(0, 2);
+  // mail.mail _inherits mail.message: the subject, sender, Message-Id and server are the message's.
   await db.query(
-    `INSERT INTO mail_mail (state, failure_type, failure_reason, email_from, email_to, subject, message_id, mail_server_id, create_uid, create_date, write_date)
-     SELECT CASE WHEN g <= $1::int THEN 'sent' WHEN g <= $1 + $2 THEN 'outgoing' ELSE 'exception' END,
+    `WITH g AS (
+       SELECT g,
+              CASE WHEN g <= $1::int THEN 'sent' WHEN g <= $1 + $2 THEN 'outgoing' ELSE 'exception' END AS state,
+              '<' || g || '.' || md5($6 || g) || '@' || $7 || '>' AS message_id,
+              now() at time zone 'UTC' - make_interval(mins => ((($1::int + $2::int + $3::int - g) * $10::int * 1440) / greatest($1::int + $2::int + $3::int, 1))::int) AS at
+         FROM generate_series(1, $1::int + $2::int + $3::int) AS g),
+     msg AS (
+       INSERT INTO mail_message (message_type, subject, email_from, message_id, mail_server_id, date, create_uid, create_date, write_uid, write_date)
+       SELECT 'email', replace(($5::text[])[1 + g % cardinality($5::text[])], '{ref}', 'S' || lpad((10000 + g)::text, 5, '0')),
+              $4, message_id, $8, at, $9, at, $9, at
+         FROM g ORDER BY g
+       RETURNING id, message_id)
+     INSERT INTO mail_mail (mail_message_id, state, failure_type, failure_reason, email_to, create_uid, create_date, write_uid, write_date)
+     SELECT msg.id, g.state,
             CASE WHEN g > $1 + $2 THEN (ARRAY['mail_smtp', 'mail_email_invalid'])[1 + g % 2] END,
             CASE WHEN g > $1 + $2 THEN (ARRAY['Connection unexpectedly closed: timed out', 'Invalid email address'])[1 + g % 2] END,
-            $4, 'contact' || (g % 97) || '@' || (ARRAY['brightside-catering', 'lakeview-hotel', 'rivera-imports', 'atlas-foods'])[1 + g % 4] || '.example',
-            replace(($5::text[])[1 + g % cardinality($5::text[])], '{ref}', 'S' || lpad((10000 + g)::text, 5, '0')),
-            '<' || g || '.' || md5($6 || g) || '@' || $7 || '>', $8, $9,
-            now() at time zone 'UTC' - make_interval(mins => ((($1::int + $2::int + $3::int - g) * $10::int * 1440) / greatest($1::int + $2::int + $3::int, 1))::int),
-            now() at time zone 'UTC' - make_interval(mins => ((($1::int + $2::int + $3::int - g) * $10::int * 1440) / greatest($1::int + $2::int + $3::int, 1))::int)
-       FROM generate_series(1, $1::int + $2::int + $3::int) AS g`,
+            'contact' || (g % 97) || '@' || (ARRAY['brightside-catering', 'lakeview-hotel', 'rivera-imports', 'atlas-foods'])[1 + g % 4] || '.example',
+            $9, g.at, $9, g.at
+       FROM g JOIN msg USING (message_id)
+      ORDER BY g.g`,
     [
       sent,
       queued,
@@ -390,7 +419,8 @@ async function seedMail(db: pg.Client, spec: DemoDatabase, ids: TemplateIds, prn
             CASE WHEN n <= $1 THEN replace(($2::text[])[1 + n % cardinality($2::text[])], '{email}', m.email_to) END,
             m.email_to, m.message_id, 'res.partner', 1 + n % 50, m.id, m.id, m.create_date + interval '20 seconds',
             CASE WHEN n > $1 AND n % 5 = 0 THEN m.create_date + interval '3 hours' END, m.create_date
-       FROM (SELECT mm.*, row_number() OVER (ORDER BY mm.id) AS n FROM mail_mail mm WHERE mm.state = 'sent') AS m`,
+       FROM (SELECT mm.id, mm.email_to, mm.create_date, mg.message_id, row_number() OVER (ORDER BY mm.id) AS n
+               FROM mail_mail mm JOIN mail_message mg ON mg.id = mm.mail_message_id WHERE mm.state = 'sent') AS m`,
     [tenant.bounces, BOUNCE_REASONS],
   );
 }
@@ -463,7 +493,7 @@ export async function seedTenantDatabases(
   openAdmin: () => Promise<pg.Client>,
   specs: DemoDatabase[],
   filestoreRoot: string,
-  template: string = DEFAULT_TENANT_TEMPLATE,
+  template: string | undefined = undefined,
   concurrency = 3,
 ): Promise<SeedReport[]> {
   const reports: SeedReport[] = [];

@@ -8,6 +8,16 @@ export function versionInfo(version: string): (string | number)[] {
   return [major, Number(m[3]), 0, 'final', 0, ''];
 }
 
+/**
+ * Odoo's `dump_db_manifest` writes `"%d.%d" % divmod(server_version / 100, 100)` with Python 3's
+ * true division: 150018 → 1500.18 → (15, 0.18) → "15.0"; 90605 → 906.05 → (9, 6.05) → "9.6".
+ * From PostgreSQL 10 on the minor digits are the patch level, so the result is always `<major>.0`.
+ */
+export function odooPgVersion(serverVersionNum: number): string {
+  const hundredths = serverVersionNum / 100;
+  return `${Math.floor(hundredths / 100)}.${Math.floor(hundredths % 100)}`;
+}
+
 export interface OdooManifest {
   odoo_dump: '1';
   db_name: string;
@@ -28,11 +38,6 @@ export async function odooManifest(
     `SELECT name, latest_version FROM ir_module_module WHERE state = 'installed' ORDER BY name`,
   );
   const pgv = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
-  const num = Number(pgv.rows[0].v);
-  const pgVersion =
-    num >= 100000
-      ? `${Math.floor(num / 10000)}.${num % 10000}`
-      : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}`;
   const m = /^(saas~)?\d+\.\d+/.exec(version);
   return {
     odoo_dump: '1',
@@ -40,7 +45,7 @@ export async function odooManifest(
     version,
     version_info: versionInfo(version),
     major_version: m ? m[0] : version,
-    pg_version: pgVersion,
+    pg_version: odooPgVersion(Number(pgv.rows[0].v)),
     modules: Object.fromEntries(modules.rows.map((r) => [r.name, r.latest_version ?? ''])),
   };
 }

@@ -9,17 +9,36 @@ export interface NewIdentity {
 }
 
 /**
- * What Odoo's `ir.config_parameter.init(force=True)` gives a copied database, and what the
- * modules extending it add: a new database.uuid, database.secret and database.create_date,
- * and auth_oauth's platform provider (`auth_oauth.provider_openerp`) whose client_id is the uuid.
- * Runs in the caller's tenant transaction.
+ * What `ir.config_parameter.init(force=True)` writes (odoo/addons/base/models/ir_config_parameter.py,
+ * the same `_default_parameters` in 16.0, 17.0 and 18.0): init(force) sets EVERY default
+ * parameter, not only the identity ones. So a copy also gets web.base.url back to
+ * `http://localhost:<http_port>` (8069, Odoo's default port; Odoo rewrites it at the next
+ * administrator login unless web.base.url.freeze is set) and the login cooldown settings back
+ * to 10 attempts / 60 seconds.
+ */
+export const ODOO_DEFAULT_WEB_BASE_URL = 'http://localhost:8069';
+
+/**
+ * A copied database's new identity, as Odoo gives one (restore with copy=True, duplicate):
+ * `ir.config_parameter.init(force=True)` (new database.secret, database.uuid, database.create_date
+ * and the other default parameters), then auth_oauth's override of init
+ * (addons/auth_oauth/models/ir_config_parameter.py, 16.0-18.0): the record
+ * `auth_oauth.provider_openerp` gets the new uuid as client_id. Nothing else: Odoo keeps
+ * database.enterprise_code and the expiration parameters; what a test copy does with them is
+ * the platform's rule, not Odoo's (see copy-identity.ts). Runs in the caller's tenant transaction.
  */
 export async function giveNewIdentity(client: pg.ClientBase, identity: NewIdentity): Promise<void> {
-  await setConfigParameter(client, 'database.uuid', identity.uuid);
-  await setConfigParameter(client, 'database.secret', randomUUID());
-  await setConfigParameter(client, 'database.create_date', odooDatetime(identity.now));
+  const defaults: [string, string][] = [
+    ['database.secret', randomUUID()],
+    ['database.uuid', identity.uuid],
+    ['database.create_date', odooDatetime(identity.now)],
+    ['web.base.url', ODOO_DEFAULT_WEB_BASE_URL],
+    ['base.login_cooldown_after', '10'],
+    ['base.login_cooldown_duration', '60'],
+  ];
+  for (const [key, value] of defaults) await setConfigParameter(client, key, value);
   await client.query(
-    `UPDATE auth_oauth_provider SET client_id = $1
+    `UPDATE auth_oauth_provider SET client_id = $1, write_date = now() at time zone 'UTC'
       WHERE id IN (SELECT res_id FROM ir_model_data
                     WHERE model = 'auth.oauth.provider' AND module = 'auth_oauth' AND name = 'provider_openerp')`,
     [identity.uuid],

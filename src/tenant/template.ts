@@ -2,15 +2,43 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { quoteDatabaseName } from '../hosting/database-name.js';
+import { ODOO_SERIES, odooSeries, type OdooSeries } from './odoo-version.js';
 import { DEMO_PASSWORD_ROUNDS, hashOdooPassword } from './password.js';
 
-export const DEFAULT_TENANT_TEMPLATE = 'dbtools_tenant_template';
+/** One template per Odoo series: `dbtools_tenant_template_17_0`. saas~17.x shares 17.0's. */
+export function tenantTemplateName(version: string): string {
+  return `dbtools_tenant_template_${odooSeries(version).replace('.', '_')}`;
+}
 
-const SCHEMA_FILES = ['schema.sql', 'base-data.sql'] as const;
+/** The 17.0 template: kept for callers that predate per-version templates. */
+export const DEFAULT_TENANT_TEMPLATE = tenantTemplateName('17.0');
 
-async function readTemplateSql(): Promise<{ sql: string; fingerprint: string }> {
+/**
+ * What each series adds to common.sql (src/tenant/schema/): a fragment is the change Odoo made at
+ * one point, shared by every series on that side of it; `<fragment>-data.sql` completes
+ * base-data.sql for the fragment's columns.
+ */
+const SCHEMA_FRAGMENTS: Record<OdooSeries, string[]> = {
+  '16.0': ['16.0', 'before-18.0'],
+  '17.0': ['17.0-and-later', 'before-18.0'],
+  '18.0': ['17.0-and-later', '18.0'],
+};
+
+/** The files a series' template is built from, in order. */
+function schemaFiles(series: OdooSeries): string[] {
+  const fragments = SCHEMA_FRAGMENTS[series];
+  return [
+    'common.sql',
+    ...fragments.map((f) => `${f}.sql`),
+    'base-data.sql',
+    ...fragments.map((f) => `${f}-data.sql`),
+    'finish.sql',
+  ];
+}
+
+export async function tenantSchemaSql(version: string): Promise<{ sql: string; fingerprint: string }> {
   const parts = await Promise.all(
-    SCHEMA_FILES.map((f) => readFile(new URL(`./${f}`, import.meta.url), 'utf8')),
+    schemaFiles(odooSeries(version)).map((f) => readFile(new URL(`./schema/${f}`, import.meta.url), 'utf8')),
   );
   const sql = parts.join('\n');
   return { sql, fingerprint: createHash('sha1').update(sql).digest('hex').slice(0, 12) };
@@ -43,18 +71,16 @@ async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
 }
 
 /**
- * Creates the template every tenant database is cloned from: Odoo's schema subset plus its base
- * data. It is built under a temporary name and renamed only when complete, so a run that dies
- * half-way leaves nothing that looks finished; the next run throws the leftover away.
- * Concurrent callers serialize on an advisory lock.
+ * Creates the template every tenant database of `version` is cloned from: the tables of that
+ * Odoo series as Odoo creates them, plus its base data. It is built under a temporary name and
+ * renamed only when complete, so a run that dies half-way leaves nothing that looks finished;
+ * the next run throws the leftover away. Concurrent callers serialize on an advisory lock.
  */
-export async function ensureTenantTemplate(
-  admin: pg.Client,
-  name: string = DEFAULT_TENANT_TEMPLATE,
-): Promise<void> {
+export async function ensureTenantTemplate(admin: pg.Client, version: string): Promise<void> {
+  const name = tenantTemplateName(version);
   const quoted = quoteDatabaseName(name);
   const building = `${name.slice(0, 50)}_building`;
-  const { sql, fingerprint } = await readTemplateSql();
+  const { sql, fingerprint } = await tenantSchemaSql(version);
   const marker = markerFor(fingerprint);
 
   await admin.query(`SELECT pg_advisory_lock(hashtext('dbtools:tenant-template:' || $1))`, [name]);
@@ -91,4 +117,10 @@ export async function ensureTenantTemplate(
   } finally {
     await admin.query(`SELECT pg_advisory_unlock(hashtext('dbtools:tenant-template:' || $1))`, [name]);
   }
+}
+
+/** Every series' template, one after the other (each CREATE DATABASE copies files: no gain in parallel). */
+export async function ensureTenantTemplates(admin: pg.Client, versions: readonly string[] = ODOO_SERIES): Promise<void> {
+  const series = [...new Set(versions.map(odooSeries))];
+  for (const s of series) await ensureTenantTemplate(admin, s);
 }

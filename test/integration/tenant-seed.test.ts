@@ -12,10 +12,10 @@ import {
   seedTenantDatabases,
   TenantDatabaseExists,
 } from '../../src/demo/seed-tenant.js';
-import { ensureTenantTemplate } from '../../src/tenant/template.js';
+import { listIapAccounts } from '../../src/tenant/iap.js';
+import { ensureTenantTemplate, ensureTenantTemplates, tenantTemplateName } from '../../src/tenant/template.js';
 import { verifyOdooPassword } from '../../src/tenant/password.js';
 
-const TEMPLATE = 'dbtools_tenant_template';
 const NOW = new Date();
 
 let dir: string;
@@ -61,7 +61,7 @@ beforeAll(async () => {
   await admin.connect();
 
   const started = performance.now();
-  await ensureTenantTemplate(admin, TEMPLATE);
+  await ensureTenantTemplates(admin);
   const templateMs = performance.now() - started;
   const reports = await seedTenantDatabases(
     async () => {
@@ -71,13 +71,13 @@ beforeAll(async () => {
     },
     specs,
     filestoreRoot,
-    TEMPLATE,
+    undefined,
     3,
   );
   const totalMs = performance.now() - started;
   const slowest = [...reports].sort((a, b) => b.ms - a.ms)[0];
   console.log(
-    `tenant seed: template ${Math.round(templateMs)} ms, ${reports.length} tenants, total ${Math.round(totalMs)} ms ` +
+    `tenant seed: 3 templates ${Math.round(templateMs)} ms, ${reports.length} tenants, total ${Math.round(totalMs)} ms ` +
       `(slowest ${slowest.database} ${slowest.ms} ms)`,
   );
 }, 120_000);
@@ -125,8 +125,33 @@ describe('seeded tenant databases', () => {
     );
     const names = new Set(rows.map((r) => r.datname));
     for (const s of specs) expect(names.has(s.metabase.name)).toBe(true);
-    const tpl = await admin.query('SELECT datistemplate FROM pg_database WHERE datname = $1', [TEMPLATE]);
-    expect(tpl.rows[0]).toEqual({ datistemplate: true });
+    for (const version of ['16.0', '17.0', 'saas~17.4', '18.0']) {
+      const tpl = await admin.query('SELECT datistemplate FROM pg_database WHERE datname = $1', [
+        tenantTemplateName(version),
+      ]);
+      expect(tpl.rows[0]).toEqual({ datistemplate: true });
+    }
+  });
+
+  it("builds each tenant with its own version's tables: partner name column, iap service, cron fields", async () => {
+    const columns = async (db: pg.Client, table: string): Promise<string[]> =>
+      (
+        await db.query<{ column_name: string }>(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY column_name`,
+          [table],
+        )
+      ).rows.map((r) => r.column_name);
+    for (const [version, partner, iap, cron] of [
+      ['16.0', 'display_name', 'service_name', 'numbercall'],
+      ['17.0', 'complete_name', 'service_name', 'numbercall'],
+      ['saas~17.4', 'complete_name', 'service_name', 'numbercall'],
+      ['18.0', 'complete_name', 'service_id', 'failure_count'],
+    ]) {
+      const db = await tenant(spec((d) => d.metabase.version === version).metabase.name);
+      expect(await columns(db, 'res_partner')).toContain(partner);
+      expect(await columns(db, 'iap_account')).toContain(iap);
+      expect(await columns(db, 'ir_cron')).toContain(cron);
+    }
   });
 
   it('stores the metabase uuid as database.uuid and a fresh database.secret per database', async () => {
@@ -269,14 +294,15 @@ describe('seeded tenant databases', () => {
   });
 
   it('links IAP accounts to companies with uuid-hex tokens', async () => {
-    const s = spec((d) => d.tenant.iapServices.length > 0 && !d.tenant.neutralized);
-    const db = await tenant(s.metabase.name);
-    const { rows } = await db.query<{ service_name: string; account_token: string; companies: number }>(
-      `SELECT a.service_name, a.account_token, count(r.res_company_id)::int AS companies
-         FROM iap_account a JOIN iap_account_res_company_rel r ON r.iap_account_id = a.id GROUP BY a.id ORDER BY a.id`,
-    );
-    expect(rows.map((r) => r.service_name)).toEqual(s.tenant.iapServices);
-    for (const r of rows) expect(r.account_token).toMatch(/^[0-9a-f]{32}$/);
+    for (const version of ['17.0', '18.0']) {
+      const s = spec((d) => d.metabase.version === version && d.tenant.iapServices.length > 0 && !d.tenant.neutralized);
+      const accounts = await listIapAccounts(await tenant(s.metabase.name));
+      expect(accounts.map((a) => a.service)).toEqual(s.tenant.iapServices);
+      for (const a of accounts) {
+        expect(a.accountToken).toMatch(/^[0-9a-f]{32}$/);
+        expect(a.companies.length).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('points every attachment at a real file whose sha1 is its checksum', async () => {
@@ -317,7 +343,7 @@ describe('seeded tenant databases', () => {
 
   it('refuses to seed over an existing database, and drop removes database and filestore', async () => {
     const s = specs[specs.length - 1];
-    await expect(seedTenantDatabase(admin, s, filestoreRoot, TEMPLATE)).rejects.toBeInstanceOf(
+    await expect(seedTenantDatabase(admin, s, filestoreRoot)).rejects.toBeInstanceOf(
       TenantDatabaseExists,
     );
     await clients.get(s.metabase.name)?.end();
@@ -326,13 +352,14 @@ describe('seeded tenant databases', () => {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [s.metabase.name]);
     expect(rowCount).toBe(0);
     await expect(readFile(path.join(filestoreRoot, s.metabase.name, 'x'))).rejects.toThrow();
-    await seedTenantDatabase(admin, s, filestoreRoot, TEMPLATE);
+    await seedTenantDatabase(admin, s, filestoreRoot);
     expect(await param(await tenant(s.metabase.name), 'database.uuid')).toBe(s.metabase.uuid);
   });
 
   it('rebuilding the template is a no-op once it exists', async () => {
     const started = performance.now();
-    await ensureTenantTemplate(admin, TEMPLATE);
+    await ensureTenantTemplate(admin, '17.0');
+    await ensureTenantTemplate(admin, 'saas~17.4');
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });

@@ -5,7 +5,6 @@ import { seedTenantDatabase } from '../../src/demo/seed-tenant.js';
 import { findDatabase, insertDatabases } from '../../src/metabase/repositories/databases.js';
 import type { DatabaseRow, HostingServerRow } from '../../src/metabase/schema.js';
 import { EMBEDDED_SERVER } from '../../src/platform.js';
-import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
 
 let counter = 0;
 
@@ -41,7 +40,7 @@ export async function createTestTenant(app: App, options: TestTenantOptions = {}
   };
   const server = await embeddedServer(app);
   await app.tenants.withCluster(server.id, (admin) =>
-    seedTenantDatabase(admin, spec, server.filestore_root, DEFAULT_TENANT_TEMPLATE),
+    seedTenantDatabase(admin, spec, server.filestore_root),
   );
   await insertDatabases(app.metabase, [{ ...spec.metabase, server_id: server.id }]);
   return (await findDatabase(app.metabase, name))!;
