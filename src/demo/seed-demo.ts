@@ -13,6 +13,8 @@ import { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE, ensureTenantTemplate } from
 import { demoDatabases } from './catalog.js';
 import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
 import { seedTenantOpsDemo } from './seed-tenant-ops.js';
+import { seedDemoGitRepos } from './git-repos.js';
+import { gitRepoPathsOf } from '../git/repositories.js';
 
 export const DEMO_AGENTS = [
   { login: 'viewer', name: 'Vera Viewer', level: 0 },
@@ -49,6 +51,8 @@ export async function seedDemoPlatform(
   server: HostingServerRow,
 ): Promise<{ password: string; seeded: boolean }> {
   const password = await demoPassword(app);
+  // Every start: a data folder seeded before the checkouts existed gets them too.
+  await seedDemoGitRepos(gitRepoPathsOf(app.config, server.name), app.now());
   if (await getSetting(app.metabase, 'demo_seeded')) return { password, seeded: false };
   const started = Date.now();
   const specs = demoDatabases(app.now());

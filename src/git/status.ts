@@ -41,7 +41,7 @@ export async function readGitStatus(
   const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
   const reader = new PorcelainV2Reader(options.keepPaths);
   const [status, log] = await Promise.all([
-    runGit(real, ['status', '--porcelain=v2', '--branch', '-z'], { timeoutMs, onStdout: (c) => reader.push(c) }),
+    runGit(real, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '-z'], { timeoutMs, onStdout: (c) => reader.push(c) }),
     runGit(real, ['log', '-1', '--no-show-signature', '--format=%h%x00%aI%x00%s'], { timeoutMs }),
   ]);
   const failure = gitFailure(dir, status, timeoutMs) ?? gitFailure(dir, log, timeoutMs);
