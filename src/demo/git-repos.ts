@@ -19,7 +19,8 @@ interface DemoRepo {
   localChanges?: Record<string, string>;
 }
 
-const manifest = (name: string) => `{\n    'name': '${name}',\n    'version': '17.0.1.0',\n    'license': 'LGPL-3',\n}\n`;
+const manifest = (name: string) =>
+  `{\n    'name': '${name}',\n    'version': '17.0.1.0',\n    'license': 'LGPL-3',\n}\n`;
 
 /** The checkouts of the demo server; `internal` is left out so the page shows a missing folder. */
 const DEMO_REPOS: Partial<Record<GitRepo, DemoRepo>> = {
@@ -29,7 +30,8 @@ const DEMO_REPOS: Partial<Record<GitRepo, DemoRepo>> = {
         daysAgo: 21,
         subject: '[REL] 17.0',
         files: {
-          'odoo-bin': '#!/usr/bin/env python3\nimport odoo\n\nif __name__ == "__main__":\n    odoo.cli.main()\n',
+          'odoo-bin':
+            '#!/usr/bin/env python3\nimport odoo\n\nif __name__ == "__main__":\n    odoo.cli.main()\n',
           'odoo/release.py': "version_info = (17, 0, 0, 'final', 0, '')\n",
           'addons/web/__manifest__.py': manifest('Web'),
         },
@@ -37,7 +39,10 @@ const DEMO_REPOS: Partial<Record<GitRepo, DemoRepo>> = {
       {
         daysAgo: 6,
         subject: '[FIX] web: keep the scroll position when a list view reloads',
-        files: { 'addons/web/static/src/views/list/list_renderer.js': '/** @odoo-module **/\nexport const keepScroll = true;\n' },
+        files: {
+          'addons/web/static/src/views/list/list_renderer.js':
+            '/** @odoo-module **/\nexport const keepScroll = true;\n',
+        },
       },
       {
         daysAgo: 2,
@@ -59,7 +64,10 @@ const DEMO_REPOS: Partial<Record<GitRepo, DemoRepo>> = {
       {
         daysAgo: 3,
         subject: '[FIX] account_accountant: reconcile partial payments in the bank widget',
-        files: { 'account_accountant/models/account_move.py': 'class AccountMove:\n    _inherit = "account.move"\n    partial = True\n' },
+        files: {
+          'account_accountant/models/account_move.py':
+            'class AccountMove:\n    _inherit = "account.move"\n    partial = True\n',
+        },
       },
     ],
     localChanges: {

@@ -15,7 +15,10 @@ export type GitRepoPaths = Partial<Record<GitRepo, string>>;
 /** Where the embedded default keeps its checkouts: beside its filestores and logs. */
 export function embeddedGitRepoPaths(dataDir: string): Record<GitRepo, string> {
   const root = path.join(embeddedServerRoot(dataDir), 'src');
-  return Object.fromEntries(GIT_REPOS.map((repo) => [repo, path.join(root, repo)])) as Record<GitRepo, string>;
+  return Object.fromEntries(GIT_REPOS.map((repo) => [repo, path.join(root, repo)])) as Record<
+    GitRepo,
+    string
+  >;
 }
 
 /**

@@ -41,7 +41,10 @@ export async function readGitStatus(
   const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
   const reader = new PorcelainV2Reader(options.keepPaths);
   const [status, log] = await Promise.all([
-    runGit(real, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '-z'], { timeoutMs, onStdout: (c) => reader.push(c) }),
+    runGit(real, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '-z'], {
+      timeoutMs,
+      onStdout: (c) => reader.push(c),
+    }),
     runGit(real, ['log', '-1', '--no-show-signature', '--format=%h%x00%aI%x00%s'], { timeoutMs }),
   ]);
   const failure = gitFailure(dir, status, timeoutMs) ?? gitFailure(dir, log, timeoutMs);
@@ -49,7 +52,13 @@ export async function readGitStatus(
   const parsed = reader.end();
   const [commit, date, subject] = log.stdout.replace(/\n$/, '').split('\0');
   if (!commit || !date) return { repo, error: 'git answered without a commit.' };
-  return { repo, commit, subject: subject ?? '', date, changes: { count: parsed.count, paths: parsed.paths } };
+  return {
+    repo,
+    commit,
+    subject: subject ?? '',
+    date,
+    changes: { count: parsed.count, paths: parsed.paths },
+  };
 }
 
 async function folderProblem(dir: string): Promise<string | undefined> {
@@ -66,7 +75,8 @@ async function folderProblem(dir: string): Promise<string | undefined> {
 
 /** A failed git run, in words; undefined when it succeeded. */
 function gitFailure(dir: string, run: GitRun, timeoutMs: number): string | undefined {
-  if (run.timedOut) return `git did not answer within ${formatSeconds(timeoutMs)}: the checkout may be on a stalled disk or locked.`;
+  if (run.timedOut)
+    return `git did not answer within ${formatSeconds(timeoutMs)}: the checkout may be on a stalled disk or locked.`;
   if (run.spawnError) {
     return run.spawnError.code === 'ENOENT'
       ? 'git is not installed where dbtools runs.'
@@ -81,7 +91,10 @@ function gitFailure(dir: string, run: GitRun, timeoutMs: number): string | undef
 }
 
 function fatalLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const fatal = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? '';
   return fatal.replace(/^(fatal|error):\s*/, '').replace(/\.$/, '');
 }

@@ -14,7 +14,9 @@ describe('the git status in the browser', () => {
     const text = await status.innerText();
     // The panel's terms are upper-cased by the style sheet.
     expect(text).toMatch(/^ODOO\n[0-9a-f]{7,} \[FIX\] account: round the tax base/m);
-    expect(text).toContain('With local changes (2 files): account_accountant/models/account_move.py, web_studio/static/src/hotfix_4711.js');
+    expect(text).toContain(
+      'With local changes (2 files): account_accountant/models/account_move.py, web_studio/static/src/hotfix_4711.js',
+    );
     expect(text).toMatch(/^INTERNAL\nThe folder \S+internal does not exist\./m);
     expect(await git.filter({ hasText: 'No local changes' }).count()).toBe(2);
     expect(await seriousViolations(page)).toEqual([]);

@@ -37,7 +37,10 @@ function git(dir: string, ...args: string[]) {
 }
 
 /** A real repository with one commit of `files`. */
-async function repository(name: string, files: Record<string, string> = { 'odoo-bin': '#!/usr/bin/env python3\n' }) {
+async function repository(
+  name: string,
+  files: Record<string, string> = { 'odoo-bin': '#!/usr/bin/env python3\n' },
+) {
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
   await git(dir, 'init', '--quiet', '--initial-branch=17.0');
@@ -96,11 +99,15 @@ describe('git status of a checkout', () => {
   it('of a folder that is not a repository says so, even inside another repository', async () => {
     const plain = path.join(root, 'plain');
     await mkdir(plain);
-    expect((await readGitStatus('design-themes', plain)).error).toBe(`The folder ${plain} is not a git repository.`);
+    expect((await readGitStatus('design-themes', plain)).error).toBe(
+      `The folder ${plain} is not a git repository.`,
+    );
     // A checkout path that is a subfolder of a repository must not report the parent's commit.
     const { dir } = await repository('parent', { 'addons/web/x.py': '' });
     const inside = path.join(dir, 'addons');
-    expect((await readGitStatus('design-themes', inside)).error).toBe(`The folder ${inside} is not a git repository.`);
+    expect((await readGitStatus('design-themes', inside)).error).toBe(
+      `The folder ${inside} is not a git repository.`,
+    );
   });
 
   it('of a repository without a commit says it has none', async () => {
@@ -180,7 +187,11 @@ describe('git status of a server', () => {
             backupRoot: '/srv/backups',
             logDir: '/var/log/odoo',
             configDir: '/etc/nginx/odoo.d',
-            gitRepos: { odoo: odoo.dir, enterprise: enterprise.dir, internal: path.join(root, 'server-a/internal') },
+            gitRepos: {
+              odoo: odoo.dir,
+              enterprise: enterprise.dir,
+              internal: path.join(root, 'server-a/internal'),
+            },
           },
         ],
       }),
@@ -228,7 +239,12 @@ describe('the Tools page model', () => {
     const technical = await AgentSession.login('technical');
     const page = await technical.get(`/api/databases/${database}`);
     expect(page.status).toBe(200);
-    const git = page.body.git as { repo: string; commit?: string; changes?: { count: number }; error?: string }[];
+    const git = page.body.git as {
+      repo: string;
+      commit?: string;
+      changes?: { count: number };
+      error?: string;
+    }[];
     expect(git.map((g) => g.repo)).toEqual(['odoo', 'enterprise', 'design-themes', 'internal']);
     expect(git[0]).toMatchObject({ commit: expect.stringMatching(/^[0-9a-f]{7,}$/), changes: { count: 0 } });
     expect(git[1].changes?.count).toBe(2);

@@ -63,8 +63,16 @@ describe('loadConfig', () => {
     ['an unknown operation key', 'accessMap:\n  dorp: 2\n', 'accessMap.dorp'],
     ['an unknown top-level key', 'acessMap:\n  drop: 2\n', 'key "acessMap"'],
     ['a missing field', 'limits:\n  "3": {trialDays: 1}\n', 'limits.3.emailLimit'],
-    ['a relative checkout path', `servers:\n  - {${SERVER}, gitRepos: {odoo: src/odoo}}\n`, 'servers.0.gitRepos.odoo'],
-    ['an unknown repository', `servers:\n  - {${SERVER}, gitRepos: {themes: /srv/themes}}\n`, 'servers.0.gitRepos.themes'],
+    [
+      'a relative checkout path',
+      `servers:\n  - {${SERVER}, gitRepos: {odoo: src/odoo}}\n`,
+      'servers.0.gitRepos.odoo',
+    ],
+    [
+      'an unknown repository',
+      `servers:\n  - {${SERVER}, gitRepos: {themes: /srv/themes}}\n`,
+      'servers.0.gitRepos.themes',
+    ],
   ])('a bad file (%s) is refused with an error naming the key', async (_what, content, key) => {
     // The file name must not hold the key, or the message would name it anyway.
     const env = await configFile(`bad-${++badFiles}.yaml`, content);
@@ -79,8 +87,15 @@ describe('loadConfig', () => {
   });
 
   it('reads the four checkout folders of a server', async () => {
-    const gitRepos = { odoo: '/srv/odoo', enterprise: '/srv/enterprise', 'design-themes': '/srv/themes', internal: '/srv/internal' };
-    const config = loadConfig(await configFile('git.yaml', `servers:\n  - {${SERVER}, gitRepos: ${JSON.stringify(gitRepos)}}\n`));
+    const gitRepos = {
+      odoo: '/srv/odoo',
+      enterprise: '/srv/enterprise',
+      'design-themes': '/srv/themes',
+      internal: '/srv/internal',
+    };
+    const config = loadConfig(
+      await configFile('git.yaml', `servers:\n  - {${SERVER}, gitRepos: ${JSON.stringify(gitRepos)}}\n`),
+    );
     expect(config.servers[0].gitRepos).toEqual(gitRepos);
   });
 
