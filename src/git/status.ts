@@ -33,12 +33,10 @@ export async function readGitStatus(
   options: GitStatusOptions = {},
 ): Promise<GitRepoStatus> {
   if (!dir) return { repo, error: 'No folder is configured for this repository on this server.' };
-  const folder = await folderProblem(dir);
-  if (folder) return { repo, error: folder };
-  // safe.directory compares with the path git computes, which has its symlinks resolved.
-  const real = await realpath(dir).catch(() => undefined);
-  if (!real) return { repo, error: `The folder ${dir} cannot be read.` };
   const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
+  const folder = await folderWithin(dir, timeoutMs);
+  if ('error' in folder) return { repo, error: folder.error };
+  const real = folder.real;
   const reader = new PorcelainV2Reader(options.keepPaths);
   const [status, log] = await Promise.all([
     runGit(real, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '-z'], {
@@ -61,15 +59,38 @@ export async function readGitStatus(
   };
 }
 
-async function folderProblem(dir: string): Promise<string | undefined> {
+/**
+ * The checkout's real path (safe.directory compares with the path git computes, symlinks
+ * resolved), or why there is none. A stalled network mount can hang a stat forever: the page
+ * answers at the timeout all the same.
+ */
+async function folderWithin(dir: string, timeoutMs: number): Promise<{ real: string } | { error: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<{ error: string }>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          error: `The folder ${dir} did not answer within ${formatSeconds(timeoutMs)}: its disk may be stalled.`,
+        }),
+      timeoutMs,
+    );
+  });
   try {
-    const s = await stat(dir);
-    return s.isDirectory() ? undefined : `${dir} is not a folder.`;
+    return await Promise.race([resolveFolder(dir), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function resolveFolder(dir: string): Promise<{ real: string } | { error: string }> {
+  try {
+    if (!(await stat(dir)).isDirectory()) return { error: `${dir} is not a folder.` };
+    return { real: await realpath(dir) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return `The folder ${dir} does not exist.`;
-    if (code === 'EACCES') return `The folder ${dir} cannot be read (permission denied).`;
-    return `The folder ${dir} cannot be read (${code ?? (e as Error).message}).`;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { error: `The folder ${dir} does not exist.` };
+    if (code === 'EACCES') return { error: `The folder ${dir} cannot be read (permission denied).` };
+    return { error: `The folder ${dir} cannot be read (${code ?? (e as Error).message}).` };
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -88,12 +88,15 @@ describe('git status of a checkout', () => {
     );
   });
 
-  it('of a missing folder says the folder does not exist', async () => {
+  it('of a missing folder says the folder does not exist, of a file that it is not a folder', async () => {
     const dir = path.join(root, 'never-deployed');
     expect(await readGitStatus('internal', dir)).toEqual({
       repo: 'internal',
       error: `The folder ${dir} does not exist.`,
     });
+    const file = path.join(root, 'odoo.tar');
+    await writeFile(file, '');
+    expect((await readGitStatus('odoo', file)).error).toBe(`${file} is not a folder.`);
   });
 
   it('of a folder that is not a repository says so, even inside another repository', async () => {
@@ -135,6 +138,10 @@ describe('git status of a checkout', () => {
     await expect(git(dir, 'status')).rejects.toThrow(/dubious ownership/);
     const status = await readGitStatus('odoo', dir);
     expect(status).toMatchObject({ commit: short, changes: { count: 0, paths: [] } });
+    // Deploys often switch a symlink to the current release: git sees the resolved path.
+    const current = path.join(root, 'current');
+    await symlink(dir, current);
+    expect(await readGitStatus('odoo', current)).toMatchObject({ commit: short });
   });
 
   it('of a hanging git answers "did not answer" at the timeout and leaves no process behind', async () => {
