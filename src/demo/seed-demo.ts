@@ -51,9 +51,14 @@ export async function seedDemoPlatform(
   server: HostingServerRow,
 ): Promise<{ password: string; seeded: boolean }> {
   const password = await demoPassword(app);
-  // Every start: a data folder seeded before the checkouts existed gets them too.
-  await seedDemoGitRepos(gitRepoPathsOf(app.config, server.name), app.now());
-  if (await getSetting(app.metabase, 'demo_seeded')) return { password, seeded: false };
+  // Every start (a data folder seeded before the checkouts existed gets them too), beside the
+  // tenant seeding. The catch only keeps a failed seeding from leaving it unobserved: it is awaited.
+  const checkouts = seedDemoGitRepos(gitRepoPathsOf(app.config, server.name), app.now());
+  checkouts.catch(() => undefined);
+  if (await getSetting(app.metabase, 'demo_seeded')) {
+    await checkouts;
+    return { password, seeded: false };
+  }
   const started = Date.now();
   const specs = demoDatabases(app.now());
   await app.tenants.withCluster(server.id, (admin) => ensureTenantTemplate(admin, TENANT_TEMPLATE));
@@ -88,6 +93,7 @@ export async function seedDemoPlatform(
     await seedTenantOpsDemo(app, tx, server, specs);
     await setSetting(tx, 'demo_seeded', new Date().toISOString());
   });
+  await checkouts;
   app.log.info({ databases: specs.length, ms: Date.now() - started }, 'demo platform seeded');
   return { password, seeded: true };
 }
