@@ -7,7 +7,7 @@ import { readGitStatus, type GitRepoStatus, type GitStatusOptions } from './stat
  *
  * Why a cache, and why in memory: every Tools page of a database on the server shows the same
  * four statuses, and a status of an Odoo checkout walks ~60k files. Twenty agents opening pages
- * would otherwise spawn eighty gits for one answer. The answer is an observation of the disk,
+ * would otherwise spawn 160 gits (two a checkout) for one answer. The answer is an observation of the disk,
  * not platform state, so nothing is lost with the process and a few seconds stale is harmless
  * (a deploy shows on the next page load). Concurrent callers share the read in flight.
  */
@@ -24,17 +24,19 @@ export class GitStatusCache {
   of(config: Config, serverName: string): Promise<GitRepoStatus[]> {
     const now = this.clock();
     // Expired entries go on every call: the map stays as small as the set of servers read lately.
-    for (const [name, entry] of this.entries) {
-      if (entry.readAt !== null && now - entry.readAt >= this.ttlMs) this.entries.delete(name);
+    for (const [entryKey, entry] of this.entries) {
+      if (entry.readAt !== null && now - entry.readAt >= this.ttlMs) this.entries.delete(entryKey);
     }
-    const cached = this.entries.get(serverName);
-    if (cached) return cached.statuses;
     const paths = gitRepoPathsOf(config, serverName);
+    // The folders are part of the key: a server whose configured folders change is read afresh.
+    const key = JSON.stringify([serverName, paths]);
+    const cached = this.entries.get(key);
+    if (cached) return cached.statuses;
     const entry = {
       readAt: null as number | null,
       statuses: Promise.all(GIT_REPOS.map((repo) => readGitStatus(repo, paths[repo], this.options))),
     };
-    this.entries.set(serverName, entry);
+    this.entries.set(key, entry);
     const stamp = () => {
       entry.readAt = this.clock();
     };
