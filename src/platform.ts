@@ -65,8 +65,13 @@ async function ensureSystemAgent(db: MetabaseDb): Promise<void> {
   });
 }
 
+/** The embedded hosting server's folder: its filestores, backups, logs, config and code checkouts. */
+export function embeddedServerRoot(dataDir: string): string {
+  return path.join(dataDir, 'hosting', EMBEDDED_SERVER);
+}
+
 export function embeddedServerPaths(dataDir: string) {
-  const root = path.join(dataDir, 'hosting', EMBEDDED_SERVER);
+  const root = embeddedServerRoot(dataDir);
   return {
     filestore_root: path.join(root, 'filestore'),
     backup_root: path.join(root, 'backups'),

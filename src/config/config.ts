@@ -11,6 +11,18 @@ const levelLimits = z.object({
   duplicateExtensionDays: z.number().min(0),
 });
 
+const absolutePath = z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path');
+
+const gitRepoPaths = z
+  .object({
+    odoo: absolutePath,
+    enterprise: absolutePath,
+    'design-themes': absolutePath,
+    internal: absolutePath,
+  })
+  .partial()
+  .strict();
+
 const hostingServer = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/),
   /** postgres://user:password@host:port — a real external cluster. */
@@ -19,6 +31,8 @@ const hostingServer = z.object({
   backupRoot: z.string(),
   logDir: z.string(),
   configDir: z.string(),
+  /** The deployed checkouts whose git status the Tools page shows; a repository left out shows as not configured. */
+  gitRepos: gitRepoPaths.optional(),
 });
 
 const fileSchema = z

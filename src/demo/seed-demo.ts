@@ -13,6 +13,8 @@ import { ensureTenantTemplates } from '../tenant/template.js';
 import { demoDatabases } from './catalog.js';
 import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
 import { seedTenantOpsDemo } from './seed-tenant-ops.js';
+import { seedDemoGitRepos } from './git-repos.js';
+import { gitRepoPathsOf } from '../git/repositories.js';
 
 export const DEMO_AGENTS = [
   { login: 'viewer', name: 'Vera Viewer', level: 0 },
@@ -47,7 +49,14 @@ export async function seedDemoPlatform(
   server: HostingServerRow,
 ): Promise<{ password: string; seeded: boolean }> {
   const password = await demoPassword(app);
-  if (await getSetting(app.metabase, 'demo_seeded')) return { password, seeded: false };
+  // Every start (a data folder seeded before the checkouts existed gets them too), beside the
+  // tenant seeding. The catch only keeps a failed seeding from leaving it unobserved: it is awaited.
+  const checkouts = seedDemoGitRepos(gitRepoPathsOf(app.config, server.name), app.now());
+  checkouts.catch(() => undefined);
+  if (await getSetting(app.metabase, 'demo_seeded')) {
+    await checkouts;
+    return { password, seeded: false };
+  }
   const started = Date.now();
   const specs = demoDatabases(app.now());
   await app.tenants.withCluster(server.id, (admin) =>
@@ -86,6 +95,7 @@ export async function seedDemoPlatform(
     await seedTenantOpsDemo(app, tx, server, specs);
     await setSetting(tx, 'demo_seeded', new Date().toISOString());
   });
+  await checkouts;
   app.log.info({ databases: specs.length, ms: Date.now() - started }, 'demo platform seeded');
   return { password, seeded: true };
 }

@@ -7,6 +7,7 @@ import { activeJobOf } from '../metabase/repositories/jobs.js';
 import { publicJob } from '../jobs/enqueue.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { isLocked } from '../operations/locked.js';
+import { serverGitStatus } from '../git/server-status.js';
 import type { ToolContext } from './define.js';
 import { tools } from './index.js';
 
@@ -32,6 +33,9 @@ export async function toolsPage(app: App, agent: AgentRow, name: string) {
     validationNumber: (operation) => app.policy.validationNumber(agent.id, database.name, operation, now),
   };
   const visible = tools.filter((t) => app.policy.allows(agent.level, t.key) && (t.applies?.(database) ?? true));
+  // The deployed code's git status is technical information: it goes with the technical logs.
+  const git =
+    server && app.policy.allows(agent.level, 'tech_logs') ? serverGitStatus.of(app.config, server.name) : undefined;
   const models = await Promise.all(
     visible.map(async (t) => {
       try {
@@ -48,5 +52,6 @@ export async function toolsPage(app: App, agent: AgentRow, name: string) {
     job: job ? publicJob(job) : null,
     level: { value: agent.level, name: app.policy.levelName(agent.level) },
     tools: Object.fromEntries(models),
+    ...(git && { git: await git }),
   };
 }

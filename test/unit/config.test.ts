@@ -18,6 +18,9 @@ async function configFile(name: string, content: string): Promise<NodeJS.Process
   return { DBTOOLS_CONFIG: file };
 }
 
+const SERVER =
+  'name: eu-1, url: "postgres://u@10.0.0.5/postgres", filestoreRoot: /f, backupRoot: /b, logDir: /l, configDir: /c';
+
 describe('loadConfig', () => {
   it('without a file gives the documented defaults', () => {
     const config = loadConfig({});
@@ -60,6 +63,16 @@ describe('loadConfig', () => {
     ['an unknown operation key', 'accessMap:\n  dorp: 2\n', 'accessMap.dorp'],
     ['an unknown top-level key', 'acessMap:\n  drop: 2\n', 'key "acessMap"'],
     ['a missing field', 'limits:\n  "3": {trialDays: 1}\n', 'limits.3.emailLimit'],
+    [
+      'a relative checkout path',
+      `servers:\n  - {${SERVER}, gitRepos: {odoo: src/odoo}}\n`,
+      'servers.0.gitRepos.odoo',
+    ],
+    [
+      'an unknown repository',
+      `servers:\n  - {${SERVER}, gitRepos: {themes: /srv/themes}}\n`,
+      'servers.0.gitRepos.themes',
+    ],
   ])('a bad file (%s) is refused with an error naming the key', async (_what, content, key) => {
     // The file name must not hold the key, or the message would name it anyway.
     const env = await configFile(`bad-${++badFiles}.yaml`, content);
@@ -71,6 +84,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DBTOOLS_CONFIG: path.join(dir, 'missing.yaml') })).toThrow(/missing\.yaml/);
     const env = await configFile('broken.json', '{"accessMap": ');
     expect(() => loadConfig(env)).toThrow(ConfigError);
+  });
+
+  it('reads the four checkout folders of a server', async () => {
+    const gitRepos = {
+      odoo: '/srv/odoo',
+      enterprise: '/srv/enterprise',
+      'design-themes': '/srv/themes',
+      internal: '/srv/internal',
+    };
+    const config = loadConfig(
+      await configFile('git.yaml', `servers:\n  - {${SERVER}, gitRepos: ${JSON.stringify(gitRepos)}}\n`),
+    );
+    expect(config.servers[0].gitRepos).toEqual(gitRepos);
   });
 
   it('refuses a PORT that is not a whole number', () => {

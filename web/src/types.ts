@@ -60,8 +60,20 @@ export interface ToolModelBase {
 
 export type ToolModel = ToolModelBase & Record<string, unknown>;
 
+/** One deployed checkout of the database's hosting server: its commit and local changes, or why it cannot be read. */
+export interface GitRepoStatus {
+  repo: 'odoo' | 'enterprise' | 'design-themes' | 'internal';
+  commit?: string;
+  subject?: string;
+  date?: string;
+  changes?: { count: number; paths: string[] };
+  error?: string;
+}
+
 export interface PageModel {
   database: DatabaseModel;
+  /** The hosting server's git status, for levels that see the technical logs. */
+  git?: GitRepoStatus[];
   /** The long job running on this database (one at a time), so a refreshed page shows it again. */
   job?: Job | null;
   level: { value: number; name: string };

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { formatDateTime, formatNumber, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
+import type { GitRepoStatus } from '../types.js';
 import { ModeBadge } from './ModeBadge.js';
 
 export function emailUsage(db: {
@@ -73,6 +74,59 @@ export function StatusPanel() {
           </div>
         )}
       </dl>
+      {model.git && <GitStatus repos={model.git} />}
     </section>
+  );
+}
+
+const REPO_TITLES: Record<GitRepoStatus['repo'], string> = {
+  odoo: 'Odoo',
+  enterprise: 'Enterprise',
+  'design-themes': 'Design Themes',
+  internal: 'Internal',
+};
+
+/** The code the hosting server runs: what an agent would otherwise check with ssh and git. */
+function GitStatus({ repos }: { repos: GitRepoStatus[] }) {
+  return (
+    <div className="git-status">
+      <h3 id="git-status-title">Git Status</h3>
+      <dl className="status-grid" aria-labelledby="git-status-title">
+        {repos.map((r) => (
+          <div key={r.repo} className="span-2">
+            <dt>{REPO_TITLES[r.repo] ?? r.repo}</dt>
+            <dd>{r.error ? <span className="git-error">{r.error}</span> : <GitCommit status={r} />}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+function GitCommit({ status }: { status: GitRepoStatus }) {
+  const changes = status.changes ?? { count: 0, paths: [] };
+  const more = changes.count - changes.paths.length;
+  return (
+    <>
+      <span className="mono">{status.commit}</span> <bdi>{status.subject}</bdi>
+      <div className="muted">
+        {formatDateTime(status.date)}
+        {status.date && <> · {relative(status.date)}</>}
+      </div>
+      {changes.count > 0 ? (
+        <div className="git-changes">
+          With local changes ({formatNumber(changes.count)} {changes.count === 1 ? 'file' : 'files'}):{' '}
+          {changes.paths.map((p, i) => (
+            <span key={p}>
+              {i > 0 && ', '}
+              <bdi className="mono">{p}</bdi>
+            </span>
+          ))}
+          {more > 0 && <> and {formatNumber(more)} more</>}
+        </div>
+      ) : (
+        <div className="muted">No local changes</div>
+      )}
+    </>
   );
 }

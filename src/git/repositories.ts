@@ -1,0 +1,33 @@
+import path from 'node:path';
+import type { Config, HostingServerConfig } from '../config/config.js';
+import { EMBEDDED_SERVER, embeddedServerRoot } from '../platform.js';
+
+export type GitRepo = keyof NonNullable<HostingServerConfig['gitRepos']>;
+
+// A Record, so the list and the config file's keys cannot drift apart.
+const LISTED: Record<GitRepo, true> = { odoo: true, enterprise: true, 'design-themes': true, internal: true };
+
+/** The four checkouts every hosting server runs, in the order the Tools page lists them. */
+export const GIT_REPOS = Object.keys(LISTED) as GitRepo[];
+
+export type GitRepoPaths = Partial<Record<GitRepo, string>>;
+
+/** Where the embedded default keeps its checkouts: beside its filestores and logs. */
+export function embeddedGitRepoPaths(dataDir: string): Record<GitRepo, string> {
+  const root = path.join(embeddedServerRoot(dataDir), 'src');
+  return Object.fromEntries(GIT_REPOS.map((repo) => [repo, path.join(root, repo)])) as Record<
+    GitRepo,
+    string
+  >;
+}
+
+/**
+ * The checkout folders of a hosting server: the `gitRepos` of its entry in the config file, or,
+ * for the embedded server (no external metabase), the folders the demo creates.
+ */
+export function gitRepoPathsOf(config: Config, serverName: string): GitRepoPaths {
+  const configured = config.servers.find((s) => s.name === serverName);
+  if (configured) return configured.gitRepos ?? {};
+  if (serverName === EMBEDDED_SERVER && !config.metabaseUrl) return embeddedGitRepoPaths(config.dataDir);
+  return {};
+}
