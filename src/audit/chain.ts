@@ -61,7 +61,10 @@ export interface ChainBreak {
   reason: string;
 }
 
-export type ChainCheck = { intact: true; entries: number } | { intact: false; entries: number; broken: ChainBreak };
+export type ChainCheck =
+  /** `head`: the newest entry's hash; recorded elsewhere, it also shows the newest entries being removed. */
+  | { intact: true; entries: number; head: string }
+  | { intact: false; entries: number; broken: ChainBreak };
 
 /**
  * Walks the history in id order: each entry must point at the hash of the one before it
@@ -86,5 +89,5 @@ export async function checkChain(entries: AsyncIterable<ChainedFields & { hash: 
     }
     previous = entry.hash;
   }
-  return { intact: true, entries: count };
+  return { intact: true, entries: count, head: previous };
 }

@@ -13,7 +13,7 @@ export function auditCommand(): Command {
       withMetabase(async ({ app }) => {
         const check = await verifySupportHistory(app.metabase);
         if (opts.json) process.stdout.write(JSON.stringify(check, null, 2) + '\n');
-        else if (check.intact) process.stdout.write(`The support history is intact: ${check.entries} entries.\n`);
+        else if (check.intact) process.stdout.write(`The support history is intact: ${check.entries} entries; head ${check.head}.\n`);
         else {
           const { id, database, at, reason } = check.broken;
           process.stdout.write(
