@@ -1,21 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { GENESIS_HASH, supportLogHash } from '../../audit/chain.js';
+import { GENESIS_HASH, supportLogHash, type ChainedFields } from '../../audit/chain.js';
 
 const BATCH = 1000;
 
-interface Row {
-  id: number;
-  at: Date;
-  agent_id: number | null;
-  agent_login: string;
-  agent_level: number;
-  operation: string;
-  database_name: string;
-  inputs: unknown;
-  outcome: string;
-  message: string | null;
-  request_id: string | null;
-}
+type Row = Omit<ChainedFields, 'prev_hash'>;
 
 /**
  * The support history becomes a hash chain: each entry carries the hash of the one before it.
