@@ -40,8 +40,10 @@ export class Policy {
    */
   require(level: number, key: string, what: string): void {
     if (this.allows(level, key)) return;
+    const minimum = this.minimumLevel(key);
+    if (!Number.isFinite(minimum)) throw new NotAllowed(`${what} is not in the access map: no level may do it.`);
     throw new NotAllowed(
-      `${what} needs the ${this.levelName(this.minimumLevel(key))} level; yours is ${this.levelName(level)}.`,
+      `${what} needs the ${this.levelName(minimum)} level; yours is ${this.levelName(level)}.`,
     );
   }
 
