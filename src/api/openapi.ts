@@ -49,6 +49,7 @@ export function openApiDocument() {
     const p = (paths[openApiPath(route.url)] ??= {});
     p[route.method.toLowerCase()] = {
       summary: route.summary,
+      ...(route.access ? { description: `Access key: \`${route.access}\`.` } : {}),
       tags: [route.tag],
       security: route.auth === 'agent' ? [{ bearer: [] }, { cookie: [] }] : [],
       parameters: parameters(route),

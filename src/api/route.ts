@@ -25,6 +25,12 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, Auth extends '
   summary: string;
   tag: string;
   auth: Auth;
+  /**
+   * The access-map key the caller's level must reach, checked by the server before the
+   * handler (the same `policy.require` the operation registry uses). Absent: any signed-in
+   * agent; routes whose rule depends on the target (an operation) check it through the registry.
+   */
+  access?: Auth extends 'agent' ? string : never;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

@@ -117,6 +117,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       url: route.url,
       handler: async (request, reply) => {
         const agent = route.auth === 'agent' ? await authenticate(app, request) : undefined;
+        if (agent && route.access) app.policy.require(agent.level, route.access, `${route.method} ${route.url}`);
         for (const [where, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
           const bad = unstorableText(value, where);
           if (bad) throw new BadRequest(`Invalid ${bad}: text may not hold NUL characters or unpaired surrogates.`);

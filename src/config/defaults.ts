@@ -38,6 +38,8 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   import_dump: 4,
   /** The local SMTP catcher's messages (embedded default only). */
   outbox: 4,
+  /** The whole support history as a file (GET /api/support-logs/export). */
+  support_logs_export: 4,
 };
 
 export interface LevelLimits {

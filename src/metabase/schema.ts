@@ -98,6 +98,10 @@ export interface SupportLogTable {
   outcome: 'success' | 'failure';
   message: string | null;
   request_id: string | null;
+  /** The hash of the entry before this one (the chain `dbtools audit verify` checks). */
+  prev_hash: string;
+  /** sha256 of this entry's fields and prev_hash (src/audit/chain.ts). */
+  hash: string;
 }
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../app.js';
-import { Conflict, DomainError, Invalid, NotAllowed, NotFound } from '../errors.js';
+import { Conflict, DomainError, Invalid, NotFound } from '../errors.js';
 import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase, lockDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
@@ -77,11 +77,7 @@ export async function executeOperationDef(
   if (!isValidDatabaseName(req.database) || !(await findDatabase(app.metabase, req.database))) {
     throw new NotFound(`There is no database named "${req.database}".`);
   }
-  if (!app.policy.allows(req.agent.level, op.access)) {
-    throw new NotAllowed(
-      `${op.title} needs the ${app.policy.levelName(app.policy.minimumLevel(op.access))} level; yours is ${app.policy.levelName(req.agent.level)}.`,
-    );
-  }
+  app.policy.require(req.agent.level, op.access, op.title);
   let inputs = redact(req.input, op.secretInputs ?? []);
   const audit = (outcome: 'success' | 'failure', message: string | null) => ({
     agent_id: req.agent.id,

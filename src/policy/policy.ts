@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { LevelLimits } from '../config/defaults.js';
+import { NotAllowed } from '../errors.js';
 
 const NO_LIMITS: LevelLimits = { trialDays: 0, emailLimit: 0, duplicateLimit: null, duplicateExtensionDays: 0 };
 
@@ -31,6 +32,19 @@ export class Policy {
 
   allows(level: number, key: string): boolean {
     return level >= this.minimumLevel(key);
+  }
+
+  /**
+   * The one refusal: operations (the registry) and routes (the server) both check through
+   * here, so the rule and its message are the same everywhere.
+   */
+  require(level: number, key: string, what: string): void {
+    if (this.allows(level, key)) return;
+    const minimum = this.minimumLevel(key);
+    if (!Number.isFinite(minimum)) throw new NotAllowed(`${what} is not in the access map: no level may do it.`);
+    throw new NotAllowed(
+      `${what} needs the ${this.levelName(minimum)} level; yours is ${this.levelName(level)}.`,
+    );
   }
 
   accessMap(): Record<string, number> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotAllowed, NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
 import { isValidDatabaseName } from '../../hosting/database-name.js';
 import { findDatabase, searchDatabases } from '../../metabase/repositories/databases.js';
 import { pageSupportLogs } from '../../metabase/repositories/support-logs.js';
@@ -43,12 +43,10 @@ export const databaseRoutes = [
     summary: 'History of the support operations on a database, newest first, 25 a page',
     tag: 'databases',
     auth: 'agent',
+    access: 'support_logs',
     params: nameParam,
     query: z.object({ page: z.coerce.number().int().min(1).max(1_000_000).default(1) }),
-    async handler({ app, agent, params, query }) {
-      if (!app.policy.allows(agent.level, 'support_logs')) {
-        throw new NotAllowed('Reading the support history needs a higher level.');
-      }
+    async handler({ app, params, query }) {
       if (!isValidDatabaseName(params.name) || !(await findDatabase(app.metabase, params.name))) {
         throw new NotFound(`There is no database named "${params.name}".`);
       }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { serveDumpDownload } from '../../dumps/download.js';
 import { importDump } from '../../dumps/import-upload.js';
-import { NotAllowed, NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
 import { mailMode } from '../../mail/mailer.js';
 import { listOutbox, readOutboxMessage } from '../../mail/catcher.js';
 import { defineRoute } from '../route.js';
@@ -34,6 +34,7 @@ export const dumpRoutes = [
       'Upload a zip in Odoo’s database manager format (body: application/zip) to create a new database',
     tag: 'dumps',
     auth: 'agent',
+    access: 'import_dump',
     query: z.object({ name: z.string().min(1).max(63), server: z.string().max(63).optional() }),
     async handler({ app, agent, query, request, reply }) {
       const result = await importDump(app, {
@@ -54,8 +55,8 @@ export const dumpRoutes = [
     summary: 'Mails caught by the local SMTP catcher, newest first (embedded default; level of `outbox`)',
     tag: 'mail',
     auth: 'agent',
-    async handler({ app, agent }) {
-      if (!app.policy.allows(agent.level, 'outbox')) throw new NotAllowed('The Outbox needs a higher level.');
+    access: 'outbox',
+    async handler({ app }) {
       return { mode: mailMode(app), messages: await listOutbox(app.config.dataDir) };
     },
   }),
@@ -65,9 +66,9 @@ export const dumpRoutes = [
     summary: 'One caught mail with its text and HTML',
     tag: 'mail',
     auth: 'agent',
+    access: 'outbox',
     params: z.object({ id: z.string().max(40) }),
-    async handler({ app, agent, params }) {
-      if (!app.policy.allows(agent.level, 'outbox')) throw new NotAllowed('The Outbox needs a higher level.');
+    async handler({ app, params }) {
       const message = await readOutboxMessage(app.config.dataDir, params.id);
       if (!message) throw new NotFound('There is no such message in the Outbox.');
       return message;

@@ -5,6 +5,7 @@ import { impersonationRoutes } from './impersonation.js';
 import { jobRoutes } from './jobs.js';
 import { operationRoutes } from './operations.js';
 import { sessionRoutes } from './session.js';
+import { supportLogRoutes } from './support-logs.js';
 import { systemRoutes } from './system.js';
 
 export const routes: AnyRoute[] = [
@@ -14,5 +15,6 @@ export const routes: AnyRoute[] = [
   ...jobRoutes,
   ...impersonationRoutes,
   ...dumpRoutes,
+  ...supportLogRoutes,
   ...systemRoutes,
 ] as AnyRoute[];

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { GENESIS_HASH, supportLogHash } from '../../audit/chain.js';
 import type { Metabase, SupportLogRow } from '../schema.js';
 
 type Db = Kysely<Metabase>;
@@ -15,11 +16,60 @@ export interface SupportLogEntry {
   request_id: string | null;
 }
 
+/**
+ * The one writer of support-log entries. Each entry joins the history's hash chain: the
+ * chain's head is read and the entry inserted under a transaction-level advisory lock, so two
+ * transactions writing at once queue there instead of both linking to the same head (a
+ * fork); the lock is released by the commit that makes the new head visible. Called last in
+ * its transaction, the lock is held for the commit only. Given the pool rather than a
+ * transaction, it writes the entry in a transaction of its own.
+ */
 export async function insertSupportLog(db: Db, entry: SupportLogEntry): Promise<void> {
+  if (!db.isTransaction) {
+    await db.transaction().execute((tx) => insertSupportLog(tx, entry));
+    return;
+  }
+  await sql`SELECT pg_advisory_xact_lock(hashtext('dbtools:support-log-chain'))`.execute(db);
+  // A statement after the lock: under READ COMMITTED (every caller's level) its snapshot sees
+  // the head the previous holder committed.
+  const { rows } = await sql<{ id: number; head: string | null }>`
+    SELECT nextval(pg_get_serial_sequence('support_log', 'id')) AS id,
+           (SELECT hash FROM support_log ORDER BY id DESC LIMIT 1) AS head`.execute(db);
+  // Stored as the JSON the hash covers: what comes back from jsonb is what was hashed.
+  const inputs = JSON.parse(JSON.stringify(entry.inputs)) as Record<string, unknown>;
+  // Milliseconds: the precision a Date carries back to `audit verify`.
+  const row = { ...entry, id: Number(rows[0].id), at: new Date(), inputs, prev_hash: rows[0].head ?? GENESIS_HASH };
   await db
     .insertInto('support_log')
-    .values({ ...entry, inputs: JSON.stringify(entry.inputs) })
+    .values({ ...row, id: String(row.id), inputs: JSON.stringify(inputs), hash: supportLogHash(row) })
     .execute();
+}
+
+const EXPORT_PAGE_SIZE = 1000;
+
+export interface SupportLogFilter {
+  database?: string;
+  from?: Date;
+  /** Exclusive. */
+  before?: Date;
+}
+
+/**
+ * Every entry matching the filter, oldest first, read in keyset pages of 1,000: memory stays
+ * flat whatever the history's size. The export and `audit verify` read through it.
+ */
+export async function* eachSupportLog(db: Db, filter: SupportLogFilter = {}): AsyncGenerator<SupportLogRow> {
+  let after = 0;
+  for (;;) {
+    let query = db.selectFrom('support_log').selectAll().where('id', '>', String(after));
+    if (filter.database !== undefined) query = query.where('database_name', '=', filter.database);
+    if (filter.from) query = query.where('at', '>=', filter.from);
+    if (filter.before) query = query.where('at', '<', filter.before);
+    const page = await query.orderBy('id').limit(EXPORT_PAGE_SIZE).execute();
+    yield* page;
+    if (page.length < EXPORT_PAGE_SIZE) return;
+    after = Number(page[page.length - 1].id);
+  }
 }
 
 export const SUPPORT_LOG_PAGE_SIZE = 25;
