@@ -13,6 +13,8 @@ import { DEFAULT_TENANT_TEMPLATE as TENANT_TEMPLATE, ensureTenantTemplate } from
 import { demoDatabases } from './catalog.js';
 import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
 import { seedTenantOpsDemo } from './seed-tenant-ops.js';
+import { linkDemoAdmins } from './seed-admin-links.js';
+import { writeDemoFrontEnds } from './seed-frontends.js';
 
 export const DEMO_AGENTS = [
   { login: 'viewer', name: 'Vera Viewer', level: 0 },
@@ -82,6 +84,8 @@ export async function seedDemoPlatform(
       specs.map((s) => s.metabase.name),
     );
     await seedTenantOpsDemo(app, tx, server, specs);
+    await linkDemoAdmins(app, tx, server, specs);
+    await writeDemoFrontEnds(server, specs);
     await setSetting(tx, 'demo_seeded', new Date().toISOString());
   });
   app.log.info({ databases: specs.length, ms: Date.now() - started }, 'demo platform seeded');
