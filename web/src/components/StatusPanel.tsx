@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { formatDateTime, formatNumber, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
 import { ModeBadge } from './ModeBadge.js';
+import { TenantText } from './TenantText.js';
 
 export function emailUsage(db: {
   email_daily_count: number;
@@ -25,7 +26,9 @@ export function StatusPanel() {
       <dl className="status-grid">
         <div>
           <dt>Name</dt>
-          <dd>{db.name}</dd>
+          <dd>
+            <TenantText value={db.name} />
+          </dd>
         </div>
         <div className="span-2">
           <dt>UUID</dt>
@@ -33,7 +36,9 @@ export function StatusPanel() {
         </div>
         <div>
           <dt>Subscription code</dt>
-          <dd className="mono">{db.subcode ?? '—'}</dd>
+          <dd className="mono">
+            <TenantText value={db.subcode} />
+          </dd>
         </div>
         <div>
           <dt>Version</dt>
@@ -47,7 +52,9 @@ export function StatusPanel() {
         </div>
         <div>
           <dt>Status</dt>
-          <dd className={db.locked ? 'status locked' : 'status'}>{db.status}</dd>
+          <dd className={db.locked ? 'status locked' : 'status'}>
+            <TenantText value={db.status} />
+          </dd>
         </div>
         <div>
           <dt>Expiration date</dt>
@@ -62,7 +69,9 @@ export function StatusPanel() {
         </div>
         <div>
           <dt>Server</dt>
-          <dd>{db.server ?? '—'}</dd>
+          <dd>
+            <TenantText value={db.server} />
+          </dd>
         </div>
         {db.duplicate_of && (
           <div>

@@ -1,5 +1,6 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
 
 interface User {
   id: number;
@@ -32,7 +33,7 @@ export const adminRightsSection = defineToolSection<Model>({
         </p>
         <dl className="facts">
           <dt>Administrator</dt>
-          <dd>{admin ? label(admin) : 'none (no internal user)'}</dd>
+          <dd>{admin ? <TenantText value={label(admin)} /> : 'none (no internal user)'}</dd>
           <dt>In Settings</dt>
           <dd>{admin ? (admin.isAdmin ? 'yes' : 'no — lost the Settings rights') : '—'}</dd>
         </dl>
@@ -49,8 +50,12 @@ export const adminRightsSection = defineToolSection<Model>({
             <tbody>
               {model.users.map((u) => (
                 <tr key={u.id}>
-                  <td className="mono">{u.login}</td>
-                  <td>{u.name ?? '—'}</td>
+                  <td className="mono">
+                    <TenantText value={u.login} />
+                  </td>
+                  <td>
+                    <TenantText value={u.name} />
+                  </td>
                   <td>{u.isAdmin ? 'yes' : 'no'}</td>
                 </tr>
               ))}

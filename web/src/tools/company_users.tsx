@@ -1,4 +1,5 @@
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
 
 interface Model {
   companies: {
@@ -40,9 +41,15 @@ export const companyUsersSection = defineToolSection<Model>({
             {model.companies.map((c) => (
               <tr key={c.id}>
                 <td>{c.id}</td>
-                <td>{c.name}</td>
-                <td>{c.parent?.name ?? '—'}</td>
-                <td>{c.currency ?? '—'}</td>
+                <td>
+                  <TenantText value={c.name} />
+                </td>
+                <td>
+                  <TenantText value={c.parent?.name} />
+                </td>
+                <td>
+                  <TenantText value={c.currency} />
+                </td>
                 <td>{c.active ? 'yes' : 'archived'}</td>
                 <td>{c.internalUsers}</td>
               </tr>

@@ -5,6 +5,7 @@ import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { Countdown } from './duplicate.js';
 import { useSectionJob } from './page-job.js';
+import { TenantText } from '../components/TenantText.js';
 
 interface Model {
   mode: Mode;
@@ -20,7 +21,7 @@ function Undrop({ model }: { model: Model }) {
   if (!model.undrop.possible) {
     return (
       <p className="notice" id="undrop-refusal">
-        It cannot be undropped: {model.undrop.reason}
+        It cannot be undropped: <TenantText value={model.undrop.reason} sentence />
         {['close', 'cancel'].includes(page.database.status)
           ? ' Once the subscription is re-opened, the change may take up to about 20 minutes to show here.'
           : ''}

@@ -1,6 +1,7 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { formatBytes, formatDateTime, relative } from '../format.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
 
 interface Model {
   id?: number;
@@ -74,13 +75,15 @@ export const dumpSection = defineToolSection<Model>({
           {model.email && (
             <>
               <dt>E-mailed to</dt>
-              <dd>{model.email}</dd>
+              <dd>
+                <TenantText value={model.email} />
+              </dd>
             </>
           )}
         </dl>
         {model.state === 'failed' && model.error && (
           <p className="error" role="alert">
-            The dump failed: {model.error}
+            The dump failed: <TenantText value={model.error} sentence />
           </p>
         )}
         {model.state === 'ready' && href && (

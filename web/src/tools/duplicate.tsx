@@ -7,6 +7,7 @@ import type { Job, Mode } from '../types.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { countdown, useNow, useSectionJob } from './page-job.js';
+import { TenantText } from '../components/TenantText.js';
 
 interface Model {
   possible: boolean;
@@ -226,7 +227,7 @@ export const duplicateSection = defineToolSection<Model>({
         </dl>
         <p className={u.brieflyUnavailable ? 'notice unavailability' : 'explain unavailability'}>
           <strong>{u.brieflyUnavailable ? 'Briefly unavailable: ' : 'Stays available: '}</strong>
-          {u.message}
+          <TenantText value={u.message} sentence />
         </p>
         <ThisDuplicate model={model} />
         {job?.finished && <Finished job={job.finished} />}
@@ -249,7 +250,7 @@ export const duplicateSection = defineToolSection<Model>({
               Duplicate
             </button>
             <p className="hint" id="duplicate-refusal">
-              Not possible: {model.reason}
+              Not possible: <TenantText value={model.reason} sentence />
             </p>
           </div>
         )}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime, relative } from '../format.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
 
 export interface ImpersonationModel {
   users: {
@@ -55,7 +56,11 @@ function LoginLink({ started }: { started: Started }) {
   return (
     <div className="login-link" role="status">
       <p>
-        Single-use login link for <strong>{started.user.name ?? started.user.login}</strong>, valid until{' '}
+        Single-use login link for{' '}
+        <strong>
+          <TenantText value={started.user.name ?? started.user.login} />
+        </strong>
+        , valid until{' '}
         {formatDateTime(started.expiresAt)} ({relative(started.expiresAt)}):
       </p>
       <div className="copy-row">
@@ -114,8 +119,12 @@ function Impersonation({ model }: { model: ImpersonationModel }) {
           <tbody>
             {model.users.map((u) => (
               <tr key={u.id} className={model.active?.userId === u.id ? 'current' : undefined}>
-                <td className="mono">{u.login}</td>
-                <td>{u.name ?? '—'}</td>
+                <td className="mono">
+                  <TenantText value={u.login} />
+                </td>
+                <td>
+                  <TenantText value={u.name} />
+                </td>
                 <td>{u.active ? 'yes' : 'archived'}</td>
                 <td className="nowrap">{formatDateTime(u.lastLogin)}</td>
                 <td>{u.isAdmin ? 'yes' : 'no'}</td>
@@ -136,8 +145,12 @@ function Impersonation({ model }: { model: ImpersonationModel }) {
       )}
       {model.active ? (
         <p className="notice">
-          You are impersonating <strong>{model.active.name ?? model.active.login}</strong> since{' '}
-          {formatDateTime(model.active.startedAt)} (reason: {model.active.reason}); the link{' '}
+          You are impersonating{' '}
+          <strong>
+            <TenantText value={model.active.name ?? model.active.login} />
+          </strong>{' '}
+          since {formatDateTime(model.active.startedAt)} (reason: <TenantText value={model.active.reason} sentence />
+          ); the link{' '}
           {model.active.used ? 'was used' : 'is not used yet'} and expires {relative(model.active.expiresAt)}. Stop it
           from the banner at the top of the page.
         </p>

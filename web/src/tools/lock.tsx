@@ -1,5 +1,6 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
 
 interface Model {
   locked: boolean;
@@ -20,11 +21,15 @@ export const lockSection = defineToolSection<Model>({
       </p>
       <dl className="facts">
         <dt>Status</dt>
-        <dd className="mono">{model.status}</dd>
+        <dd className="mono">
+          <TenantText value={model.status} />
+        </dd>
         {model.locked && (
           <>
             <dt>Reason</dt>
-            <dd>{model.reason ?? '—'}</dd>
+            <dd>
+              <TenantText value={model.reason} sentence />
+            </dd>
           </>
         )}
       </dl>

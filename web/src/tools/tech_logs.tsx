@@ -1,5 +1,6 @@
 import { displayValue } from '../format.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
 
 interface Model {
   metabase: Record<string, unknown>;
@@ -19,7 +20,9 @@ export const techLogsSection = defineToolSection<Model>({
               <th scope="row" className="mono">
                 {k}
               </th>
-              <td className="mono">{displayValue(v)}</td>
+              <td className="mono">
+                <TenantText value={displayValue(v)} sentence />
+              </td>
             </tr>
           ))}
         </tbody>
