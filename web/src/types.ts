@@ -1,4 +1,24 @@
-/** Shapes of the API answers the console reads (see /api/openapi.json). */
+/**
+ * Shapes of the API answers the console reads (see /api/openapi.json), imported from the
+ * server's own definitions: type-only imports, erased at build, so a change on the server is a
+ * compile error here instead of a page that silently reads undefined.
+ */
+import type { ToolModelOf } from '../../src/tools/define.js';
+import type { oauthAdminTool } from '../../src/tools/tenant-ops.js';
+
+/** What JSON makes of a server value: dates become ISO strings, the rest keeps its shape. */
+export type Jsonified<T> = T extends Date
+  ? string
+  : T extends (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
+
+/** `tools[key]` of the page model, as the server's tool builds it. */
+export type ToolModelJson<T> = Jsonified<ToolModelOf<T>>;
+
+export type OauthAdminModel = ToolModelJson<typeof oauthAdminTool>;
 
 export interface Agent {
   login: string;
