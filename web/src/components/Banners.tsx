@@ -1,6 +1,6 @@
 import { formatDateTime, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
-import type { ImpersonationModel } from '../tools/impersonation.js';
+import type { DropModel, ImpersonationModel, LockModel } from '../types.js';
 import { useSectionJob } from '../tools/page-job.js';
 import { OperationForm } from './OperationForm.js';
 import { TenantText } from './TenantText.js';
@@ -26,7 +26,7 @@ function UndropAdvice() {
   }
   // The server refuses every change while the drop job runs.
   if (dropping) return <p>It can be undropped once the drop is finished.</p>;
-  const undrop = (model.tools.drop as { undrop?: { possible: boolean; reason: string | null } } | undefined)?.undrop;
+  const undrop = (model.tools.drop as Partial<DropModel> | undefined)?.undrop;
   if (undrop && !undrop.possible)
     return (
       <p>
@@ -83,7 +83,7 @@ export function Banners() {
   const { model } = useToolsPage();
   const db = model.database;
   // Level 4 sees the lock tool, and with it why the database was locked.
-  const lockReason = (model.tools.lock as { reason?: string | null } | undefined)?.reason;
+  const lockReason = (model.tools.lock as Partial<LockModel> | undefined)?.reason;
   return (
     <>
       <ImpersonationBanner />

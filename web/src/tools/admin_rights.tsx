@@ -1,20 +1,10 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { AdminRightsModel } from '../types.js';
 
-interface User {
-  id: number;
-  login: string;
-  name: string | null;
-  /** In Settings (base.group_system). */
-  isAdmin: boolean;
-}
-
-interface Model {
-  /** The user reset-admin-rights restores by default: base.user_admin, else the oldest internal user. */
-  administrator: User | null;
-  users: User[];
-}
+type Model = AdminRightsModel;
+type User = Model['users'][number];
 
 const label = (u: User) => (u.name ? `${u.name} (${u.login})` : u.login);
 

@@ -1,17 +1,8 @@
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { CompanyUsersModel } from '../types.js';
 
-interface Model {
-  companies: {
-    id: number;
-    name: string;
-    parent: { id: number; name: string } | null;
-    currency: string | null;
-    active: boolean;
-    /** Active internal users allowed in the company. */
-    internalUsers: number;
-  }[];
-}
+type Model = CompanyUsersModel;
 
 export const companyUsersSection = defineToolSection<Model>({
   key: 'company_users',

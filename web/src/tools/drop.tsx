@@ -1,19 +1,13 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime } from '../format.js';
-import type { Mode } from '../types.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { Countdown } from './duplicate.js';
 import { useSectionJob } from './page-job.js';
 import { TenantText } from '../components/TenantText.js';
+import type { DropModel } from '../types.js';
 
-interface Model {
-  mode: Mode;
-  drop: { possible: boolean; reason: string | null; validationNumber: string };
-  /** In drop mode: when the database is removed for good. */
-  removalDate: string | null;
-  undrop: { possible: boolean; reason: string | null };
-}
+type Model = DropModel;
 
 function Undrop({ model }: { model: Model }) {
   const { model: page } = useToolsPage();

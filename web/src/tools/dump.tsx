@@ -2,19 +2,9 @@ import { OperationForm } from '../components/OperationForm.js';
 import { formatBytes, formatDateTime, relative } from '../format.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { DumpModel } from '../types.js';
 
-interface Model {
-  id?: number;
-  state: null | 'preparing' | 'ready' | 'failed' | 'expired';
-  /** When it became ready, else when it was asked for. */
-  date: string | null;
-  /** The signed download link, only while it can be downloaded. */
-  url: string | null;
-  size: number | null;
-  expiresAt?: string | null;
-  email?: string | null;
-  error?: string | null;
-}
+type Model = DumpModel;
 
 const STATES: Record<NonNullable<Model['state']>, string> = {
   preparing: 'being prepared',

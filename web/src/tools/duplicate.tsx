@@ -3,33 +3,14 @@ import { Link } from 'react-router';
 import { ModeBadge } from '../components/ModeBadge.js';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime } from '../format.js';
-import type { Job, Mode } from '../types.js';
+import type { Job } from '../types.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { countdown, useNow, useSectionJob } from './page-job.js';
 import { TenantText } from '../components/TenantText.js';
+import type { DuplicateModel } from '../types.js';
 
-interface Model {
-  possible: boolean;
-  reason: string | null;
-  duplicates: {
-    name: string;
-    expire_date: string | null;
-    mode: Mode;
-    state: 'creating' | 'active' | 'removed';
-  }[];
-  weightUsed: number;
-  limit: number;
-  unavailability: {
-    method: 'template' | 'dump';
-    sizeBytes: number;
-    brieflyUnavailable: boolean;
-    estimatedSeconds: number;
-    message: string;
-  };
-  /** On a duplicate's own page: the latest its life may be extended to at this level. */
-  extendUntil: string | null;
-}
+type Model = DuplicateModel;
 
 const toolsUrl = (name: string) => '/databases/' + encodeURIComponent(name);
 

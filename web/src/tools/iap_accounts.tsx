@@ -3,18 +3,9 @@ import { formatNumber } from '../format.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { IapAccountsModel } from '../types.js';
 
-interface Model {
-  accounts: {
-    id: number;
-    service: string | null;
-    /** Masked: enough to tell accounts apart, not to use one. */
-    token: string | null;
-    companies: { id: number; name: string }[];
-    balance: number;
-  }[];
-  grant: { allowed: boolean; maxCredits: number };
-}
+type Model = IapAccountsModel;
 
 export const iapAccountsSection = defineToolSection<Model>({
   key: 'iap_accounts',

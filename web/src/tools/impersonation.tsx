@@ -3,32 +3,9 @@ import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime, relative } from '../format.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { ImpersonationModel } from '../types.js';
 
-export interface ImpersonationModel {
-  users: {
-    id: number;
-    login: string;
-    name: string | null;
-    active: boolean;
-    lastLogin: string | null;
-    isAdmin: boolean;
-    canImpersonate: boolean;
-  }[];
-  /** The level needed to impersonate an administrator of the database. */
-  adminLevel: { value: number; name: string };
-  /** This agent's running session on this database, if any. */
-  active: {
-    userId: number;
-    login: string;
-    name: string | null;
-    reason: string;
-    startedAt: string;
-    expiresAt: string;
-    used: boolean;
-  } | null;
-  /** "You are currently impersonating: …" while a session of this agent runs. */
-  banner: string | null;
-}
+type Model = ImpersonationModel;
 
 interface Started {
   url: string;
@@ -90,7 +67,7 @@ function LoginLink({ started }: { started: Started }) {
   );
 }
 
-function Impersonation({ model }: { model: ImpersonationModel }) {
+function Impersonation({ model }: { model: Model }) {
   const [started, setStarted] = useState<Started>();
   const candidates = model.users.filter((u) => u.canImpersonate);
   const lockedOut = model.users.some((u) => u.active && u.isAdmin && !u.canImpersonate);
@@ -178,7 +155,7 @@ function Impersonation({ model }: { model: ImpersonationModel }) {
   );
 }
 
-export const impersonationSection = defineToolSection<ImpersonationModel>({
+export const impersonationSection = defineToolSection<Model>({
   key: 'impersonation',
   title: 'User Impersonation',
   wide: true,

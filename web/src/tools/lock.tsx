@@ -1,12 +1,9 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { LockModel } from '../types.js';
 
-interface Model {
-  locked: boolean;
-  status: string;
-  reason: string | null;
-}
+type Model = LockModel;
 
 export const lockSection = defineToolSection<Model>({
   key: 'lock',

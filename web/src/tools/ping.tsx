@@ -2,24 +2,9 @@ import { OperationForm } from '../components/OperationForm.js';
 import { formatDate, formatDateTime, formatNumber, relative } from '../format.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { PingModel } from '../types.js';
 
-interface Model {
-  lastPing: {
-    at: string;
-    status: 'OK' | 'KO';
-    usage: {
-      users: number;
-      activeUsers: number;
-      shareUsers: number;
-      activeShareUsers: number;
-      apps: string[];
-      version: string | null;
-      createDate: string | null;
-      enterpriseCode: string | null;
-    } | null;
-    reason: string | null;
-  } | null;
-}
+type Model = PingModel;
 
 export const pingSection = defineToolSection<Model>({
   key: 'ping',

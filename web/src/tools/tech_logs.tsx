@@ -1,10 +1,9 @@
 import { displayValue } from '../format.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
+import type { TechLogsModel } from '../types.js';
 
-interface Model {
-  metabase: Record<string, unknown>;
-}
+type Model = TechLogsModel;
 
 export const techLogsSection = defineToolSection<Model>({
   key: 'tech_logs',
