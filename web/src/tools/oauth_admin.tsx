@@ -83,7 +83,7 @@ export const oauthAdminSection = defineToolSection<OauthAdminModel>({
           <tbody>
             {model.admins.map((a) => (
               <tr key={a.id} data-login={a.login}>
-                <td className="mono">
+                <td className="mono nowrap">
                   <TenantText value={a.login} />
                 </td>
                 <td>
