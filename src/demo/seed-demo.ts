@@ -15,6 +15,8 @@ import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
 import { seedTenantOpsDemo } from './seed-tenant-ops.js';
 import { seedDemoGitRepos } from './git-repos.js';
 import { gitRepoPathsOf } from '../git/repositories.js';
+import { linkDemoAdmins } from './seed-admin-links.js';
+import { writeDemoFrontEnds } from './seed-frontends.js';
 
 export const DEMO_AGENTS = [
   { login: 'viewer', name: 'Vera Viewer', level: 0 },
@@ -93,6 +95,8 @@ export async function seedDemoPlatform(
       specs.map((s) => s.metabase.name),
     );
     await seedTenantOpsDemo(app, tx, server, specs);
+    await linkDemoAdmins(app, tx, server, specs);
+    await writeDemoFrontEnds(server, specs);
     await setSetting(tx, 'demo_seeded', new Date().toISOString());
   });
   await checkouts;

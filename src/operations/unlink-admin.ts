@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { adminLinks, isLinked, isUsingFullOauth } from '../accounts/admin-links.js';
+import { adminLinks, isUsingFullOauth } from '../accounts/admin-links.js';
 import { Conflict, NotFound } from '../errors.js';
+import { findAccountsByLogins } from '../metabase/repositories/central-accounts.js';
 import { clearOauthLink, platformProviderId } from '../tenant/oauth.js';
 import { findInternalUser, listInternalUsers } from '../tenant/users.js';
 import { defineOperation } from './define.js';
@@ -12,7 +13,7 @@ export const unlinkAdmin = defineOperation({
   summary:
     'Removes the link to the platform account; refused for the last linked administrator and for OAuth-only users.',
   input: z.object({ login: z.string().min(1).max(256).describe('The user login') }),
-  async run({ app, database, input }) {
+  async run({ app, tx, database, input }) {
     return app.tenants.withTenantTransaction(database, async (client) => {
       const user = await findInternalUser(client, { login: input.login }, true);
       if (!user)
@@ -23,9 +24,13 @@ export const unlinkAdmin = defineOperation({
         );
       }
       const providerId = await platformProviderId(client);
-      if (!isLinked(user, providerId))
+      // A link to the platform's provider, right or wrong account, can be removed; another
+      // provider's link is the customer's own sign-in, not ours to remove.
+      if (providerId === undefined || user.oauthProviderId !== providerId || !user.oauthUid)
         throw new Conflict(`${user.login} is not linked to a central account.`);
-      const entry = adminLinks(await listInternalUsers(client), providerId, []).find((e) => e.id === user.id);
+      const users = await listInternalUsers(client);
+      const accounts = await findAccountsByLogins(tx, [...new Set(users.map((u) => u.login))]);
+      const entry = adminLinks(users, providerId, [], accounts).find((e) => e.id === user.id);
       if (entry?.isLastAdmin) {
         throw new Conflict(
           `${user.login} is the last administrator linked to a central account: link another administrator first.`,

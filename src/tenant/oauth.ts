@@ -9,7 +9,21 @@ export async function platformProviderId(client: pg.ClientBase): Promise<number 
   return rows[0]?.res_id;
 }
 
-/** Links the user: auth_oauth's (oauth_provider_id, oauth_uid) pair, unique per database. */
+export interface OauthProvider {
+  id: number;
+  name: string;
+}
+
+/** Every OAuth provider of the database (auth_oauth_provider), enabled or not: a user may be linked to any. */
+export async function listOauthProviders(client: pg.ClientBase): Promise<OauthProvider[]> {
+  const { rows } = await client.query<OauthProvider>('SELECT id, name FROM auth_oauth_provider ORDER BY id');
+  return rows;
+}
+
+/**
+ * Links the user: auth_oauth's (oauth_provider_id, oauth_uid) pair, unique per database. The
+ * access token belonged to the previous link (another provider's session): it goes with it.
+ */
 export async function setOauthLink(
   client: pg.ClientBase,
   uid: number,
@@ -17,7 +31,9 @@ export async function setOauthLink(
   oauthUid: string,
 ): Promise<void> {
   await client.query(
-    `UPDATE res_users SET oauth_provider_id = $2, oauth_uid = $3, write_date = now() at time zone 'UTC' WHERE id = $1`,
+    `UPDATE res_users SET oauth_provider_id = $2, oauth_uid = $3, oauth_access_token = NULL,
+            write_date = now() at time zone 'UTC'
+      WHERE id = $1`,
     [uid, providerId, oauthUid],
   );
 }

@@ -19,9 +19,21 @@ export interface ToolContext {
 export interface Tool {
   key: string;
   applies?(database: DatabaseRow): boolean;
-  model(ctx: ToolContext): Promise<Record<string, unknown>> | Record<string, unknown>;
+  model(ctx: ToolContext): Promise<object> | object;
 }
 
-export function defineTool(tool: Tool): Tool {
+/** A tool whose model keeps its own type: the console imports it (`ToolModelOf`) instead of copying it. */
+export interface TypedTool<M extends object> extends Tool {
+  model(ctx: ToolContext): Promise<M> | M;
+}
+
+export function defineTool<M extends object>(tool: {
+  key: string;
+  applies?(database: DatabaseRow): boolean;
+  model(ctx: ToolContext): Promise<M> | M;
+}): TypedTool<M> {
   return tool;
 }
+
+/** The model a tool puts on the Tools page (before JSON: dates are still Date). */
+export type ToolModelOf<T> = T extends TypedTool<infer M> ? M : never;

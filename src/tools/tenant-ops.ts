@@ -8,7 +8,7 @@ import { MAX_IAP_GRANT } from '../operations/grant-iap-credits.js';
 import { listCompanies } from '../tenant/companies.js';
 import { listIapAccounts } from '../tenant/iap.js';
 import { ledgerToken, maskToken } from '../tenant/iap-token.js';
-import { platformProviderId } from '../tenant/oauth.js';
+import { listOauthProviders, platformProviderId } from '../tenant/oauth.js';
 import { listInternalUsers } from '../tenant/users.js';
 import { defineTool } from './define.js';
 
@@ -16,12 +16,13 @@ import { defineTool } from './define.js';
 export const oauthAdminTool = defineTool({
   key: 'oauth_admin',
   async model({ app, database }) {
-    const { users, providerId } = await app.tenants.withTenant(database, async (client) => ({
+    const { users, providerId, providers } = await app.tenants.withTenant(database, async (client) => ({
       users: await listInternalUsers(client),
       providerId: await platformProviderId(client),
+      providers: await listOauthProviders(client),
     }));
     const accounts = await findAccountsByLogins(app.metabase, [...new Set(users.map((u) => u.login))]);
-    return { admins: adminLinks(users, providerId, accounts) };
+    return { admins: adminLinks(users, providerId, providers, accounts) };
   },
 });
 

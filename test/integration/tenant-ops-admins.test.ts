@@ -52,6 +52,7 @@ async function adminsOf(db: DatabaseRow) {
     login: string;
     isAdmin: boolean;
     oauthUid: string | null;
+    provider: { id: number; name: string; isPlatform: boolean } | null;
     isUsingFullOauth: boolean;
     isLastAdmin: boolean;
     account: { id: number; login: string } | null;
@@ -270,6 +271,185 @@ describe('admin links to central accounts', () => {
     );
     expect((await functional.run(db.name, 'link-admin', { login: 'owner@no-account.example' })).status).toBe(
       404,
+    );
+  });
+});
+
+/** Adds auth_oauth's Google provider (auth_oauth.provider_google) to the tenant; answers its id. */
+async function addGoogleProvider(db: DatabaseRow): Promise<number> {
+  return app.tenants.withTenant(db, async (c) => {
+    const { rows } = await c.query<{ id: number }>(
+      `INSERT INTO auth_oauth_provider (name, auth_endpoint, scope, validation_endpoint, enabled, body)
+       VALUES ('Google OAuth2', 'https://accounts.google.com/o/oauth2/auth', 'openid profile email',
+               'https://www.googleapis.com/oauth2/v3/tokeninfo', true, 'Log in with Google')
+       RETURNING id`,
+    );
+    await c.query(
+      `INSERT INTO ir_model_data (module, name, model, res_id, noupdate)
+       VALUES ('auth_oauth', 'provider_google', 'auth.oauth.provider', $1, true)`,
+      [rows[0].id],
+    );
+    return rows[0].id;
+  });
+}
+
+async function oauthColumns(db: DatabaseRow, login: string) {
+  return app.tenants.withTenant(
+    db,
+    async (c) =>
+      (
+        await c.query<{ provider: string | null; oauth_uid: string | null; oauth_access_token: string | null }>(
+          `SELECT x.name AS provider, u.oauth_uid, u.oauth_access_token FROM res_users u
+             LEFT JOIN ir_model_data x ON x.model = 'auth.oauth.provider' AND x.res_id = u.oauth_provider_id
+            WHERE u.login = $1`,
+          [login],
+        )
+      ).rows[0],
+  );
+}
+
+async function setOauthColumns(db: DatabaseRow, login: string, providerId: number, uid: string, token: string) {
+  await app.tenants.withTenant(db, (c) =>
+    c.query(
+      'UPDATE res_users SET oauth_provider_id = $2, oauth_uid = $3, oauth_access_token = $4 WHERE login = $1',
+      [login, providerId, uid, token],
+    ),
+  );
+}
+
+async function platformProvider(db: DatabaseRow): Promise<number> {
+  return app.tenants.withTenant(
+    db,
+    async (c) =>
+      (
+        await c.query<{ res_id: number }>(
+          `SELECT res_id FROM ir_model_data WHERE module = 'auth_oauth' AND name = 'provider_openerp'`,
+        )
+      ).rows[0].res_id,
+  );
+}
+
+describe('linked means the platform provider and the user’s own central account', () => {
+  const login = 'owner@odoo-meaning.example';
+  async function tenantWithAccount() {
+    const db = await createTestTenant(app, {
+      prefix: 'oauth',
+      tenant: { users: [user(login, { admin: true }), user('second@odoo-meaning.example', { admin: true })] },
+    });
+    await app.metabase
+      .insertInto('central_account')
+      .values({ login, name: 'Owner' })
+      .onConflict((oc) => oc.column('login').doNothing())
+      .execute();
+    const account = await app.metabase
+      .selectFrom('central_account')
+      .select('id')
+      .where('login', '=', login)
+      .executeTakeFirstOrThrow();
+    return { db, accountId: account.id };
+  }
+
+  it('shows a user linked to Google as linked to another provider, and link-admin refuses to overwrite it', async () => {
+    const { db } = await tenantWithAccount();
+    const google = await addGoogleProvider(db);
+    await setOauthColumns(db, login, google, '104502938475610293847', 'ya29.google-token');
+    const entry = (await adminsOf(db)).find((a) => a.login === login)!;
+    expect(entry).toMatchObject({
+      status: 'other_provider',
+      provider: { id: google, name: 'Google OAuth2', isPlatform: false },
+      oauthUid: '104502938475610293847',
+      isLastAdmin: false,
+      sentence: `${login} is linked to another provider: Google OAuth2`,
+    });
+
+    const refused = await functional.run(db.name, 'link-admin', { login });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(`${login} is linked to another provider: Google OAuth2`);
+    expect(refused.body.error.message).toMatch(/replace/);
+    expect(await oauthColumns(db, login)).toEqual({
+      provider: 'provider_google',
+      oauth_uid: '104502938475610293847',
+      oauth_access_token: 'ya29.google-token',
+    });
+    // unlink-admin removes platform links only: the customer's Google sign-in is theirs.
+    expect((await functional.run(db.name, 'unlink-admin', { login })).status).toBe(409);
+  });
+
+  it('replaces another provider’s link only when asked, and clears that provider’s access token', async () => {
+    const { db, accountId } = await tenantWithAccount();
+    const google = await addGoogleProvider(db);
+    await setOauthColumns(db, login, google, '104502938475610293847', 'ya29.google-token');
+    const res = await functional.run(db.name, 'link-admin', { login, replace: true });
+    expect(res.status).toBe(200);
+    expect(res.body.result).toMatchObject({
+      changed: true,
+      replaced: { providerId: google, oauthUid: '104502938475610293847' },
+    });
+    expect(await oauthColumns(db, login)).toEqual({
+      provider: 'provider_openerp',
+      oauth_uid: String(accountId),
+      oauth_access_token: null,
+    });
+    expect((await adminsOf(db)).find((a) => a.login === login)).toMatchObject({
+      status: 'linked',
+      provider: { name: 'dbtools accounts', isPlatform: true },
+      isLastAdmin: true,
+    });
+  });
+
+  it('shows a platform link to a uid that is not the user’s account as another account, and refuses to overwrite it unless asked', async () => {
+    const { db, accountId } = await tenantWithAccount();
+    const openerp = await platformProvider(db);
+    const stranger = String(accountId + 900000);
+    await setOauthColumns(db, login, openerp, stranger, 'stale-token');
+    const entry = (await adminsOf(db)).find((a) => a.login === login)!;
+    expect(entry).toMatchObject({
+      status: 'other_account',
+      oauthUid: stranger,
+      account: { id: accountId, login },
+      isLastAdmin: false,
+      sentence: `${login} is linked to another account (uid ${stranger})`,
+    });
+
+    const refused = await functional.run(db.name, 'link-admin', { login, replace: false });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(`linked to another account (uid ${stranger})`);
+    expect((await oauthColumns(db, login)).oauth_uid).toBe(stranger);
+
+    const replaced = await functional.run(db.name, 'link-admin', { login, replace: true });
+    expect(replaced.status).toBe(200);
+    expect(await oauthColumns(db, login)).toEqual({
+      provider: 'provider_openerp',
+      oauth_uid: String(accountId),
+      oauth_access_token: null,
+    });
+  });
+
+  it('linking a user who has no link clears a stale access token left on the row', async () => {
+    const { db, accountId } = await tenantWithAccount();
+    await app.tenants.withTenant(db, (c) =>
+      c.query(`UPDATE res_users SET oauth_access_token = 'left-behind' WHERE login = $1`, [login]),
+    );
+    expect((await adminsOf(db)).find((a) => a.login === login)?.status).toBe('not_linked');
+    expect((await functional.run(db.name, 'link-admin', { login })).status).toBe(200);
+    expect(await oauthColumns(db, login)).toEqual({
+      provider: 'provider_openerp',
+      oauth_uid: String(accountId),
+      oauth_access_token: null,
+    });
+  });
+
+  it('a mismatched platform link does not count as a linked administrator: the rightly linked one is the last', async () => {
+    const { db, accountId } = await tenantWithAccount();
+    const openerp = await platformProvider(db);
+    await setOauthColumns(db, 'second@odoo-meaning.example', openerp, String(accountId + 900001), 'x');
+    expect((await functional.run(db.name, 'link-admin', { login })).status).toBe(200);
+    const admins = await adminsOf(db);
+    expect(admins.find((a) => a.login === login)).toMatchObject({ status: 'linked', isLastAdmin: true });
+    expect((await functional.run(db.name, 'unlink-admin', { login })).status).toBe(409);
+    // The wrong platform link itself can be removed.
+    expect((await functional.run(db.name, 'unlink-admin', { login: 'second@odoo-meaning.example' })).status).toBe(
+      200,
     );
   });
 });

@@ -18,6 +18,7 @@ describe('tenant sections of the Tools page', () => {
     // Only the demo databases: other test files create (and drop) tenants of their own meanwhile.
     const names = demoDatabases(new Date()).map((d) => ({ name: d.metabase.name }));
     const statuses = new Set<string>();
+    const firstAdmins: { name: string; status: string }[] = [];
     let balances = 0;
     const started = performance.now();
     for (const { name } of names) {
@@ -28,10 +29,19 @@ describe('tenant sections of the Tools page', () => {
         expect(page.body.tools[key].error, `${name} ${key}`).toBeUndefined();
       }
       for (const a of page.body.tools.oauth_admin.admins) statuses.add(a.status);
+      const firstAdmin = page.body.tools.oauth_admin.admins.find(
+        (a: { isAdmin: boolean; account: unknown }) => a.isAdmin && a.account,
+      );
+      if (firstAdmin) firstAdmins.push({ name, status: firstAdmin.status });
+      // A database seeded with security features on has its front-end file, as set-security writes it.
+      if (page.body.database.secure) expect(page.body.tools.security_features.configured, name).toBe(true);
       for (const a of page.body.tools.iap_accounts.accounts) balances += a.balance > 0 ? 1 : 0;
     }
     console.log(`tenant-ops: ${names.length} Tools pages in ${Math.round(performance.now() - started)} ms`);
-    expect([...statuses].sort()).toEqual(['full_oauth', 'no_account', 'not_linked']);
+    expect([...statuses].sort()).toEqual(['full_oauth', 'linked', 'no_account', 'not_linked']);
+    // The platform links a database's first administrator to their central account by default.
+    expect(firstAdmins.length).toBeGreaterThan(0);
+    expect(firstAdmins.filter((a) => a.status !== 'linked')).toEqual([]);
     expect(balances).toBeGreaterThan(0);
   });
 });

@@ -1,54 +1,57 @@
-/** Shapes of the API answers the console reads (see /api/openapi.json). */
+/**
+ * Shapes of the API answers the console reads (see /api/openapi.json), imported from the
+ * server's own definitions: type-only imports, erased at build (Vite never bundles server code),
+ * so a change on the server is a compile error here instead of a page that silently reads
+ * undefined. Only what JSON does to a value (`Jsonified`) and the JSON Schema of the operation
+ * forms are written here.
+ */
+import type { operationCatalog, policyAnswer } from '../../src/api/routes/operations.js';
+import type { SessionAgent } from '../../src/api/routes/session.js';
+import type { PublicJob } from '../../src/jobs/enqueue.js';
+import type { OutboxMessage as ServerOutboxMessage, OutboxSummary as ServerOutboxSummary } from '../../src/mail/catcher.js';
+import type { mailMode } from '../../src/mail/mailer.js';
+import type { DatabaseListItem as ServerDatabaseListItem } from '../../src/metabase/repositories/databases.js';
+import type { pageSupportLogs } from '../../src/metabase/repositories/support-logs.js';
+import type { DatabaseMode } from '../../src/metabase/schema.js';
+import type { ToolModelOf } from '../../src/tools/define.js';
+import type { toolsPage } from '../../src/tools/page.js';
+import type { dumpTool } from '../../src/tools/dump.js';
+import type { techLogsTool } from '../../src/tools/history.js';
+import type { adminRightsTool, impersonationTool } from '../../src/tools/impersonation.js';
+import type { dropTool, duplicateTool, lockTool } from '../../src/tools/lifecycle.js';
+import type { duplicateLimitTool, emailLimitTool } from '../../src/tools/limits.js';
+import type { restoreTool } from '../../src/tools/restore.js';
+import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
+import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';
 
-export interface Agent {
-  login: string;
-  name: string;
-  level: number;
-  levelName: string;
-}
+/** What JSON makes of a server value: dates become ISO strings, the rest keeps its shape. */
+export type Jsonified<T> = T extends Date
+  ? string
+  : T extends (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
 
-export type Mode = 'trial' | 'paid' | 'drop';
+type Answer<F extends (...args: never[]) => unknown> = Jsonified<Awaited<ReturnType<F>>>;
 
-export interface DatabaseListItem {
-  name: string;
-  uuid: string;
-  mode: Mode;
-  status: string;
-  version: string;
-  expire_date: string | null;
-  duplicate_of: string | null;
-  subcode: string | null;
-  extra_apps: boolean;
-  state: 'active' | 'removed';
-  server: string;
-}
+export type Agent = Jsonified<SessionAgent>;
+
+export type Mode = DatabaseMode;
+
+export type DatabaseListItem = Jsonified<ServerDatabaseListItem>;
 
 export interface SearchAnswer {
   items: DatabaseListItem[];
   nextCursor: string | null;
 }
 
-export interface DatabaseModel {
-  name: string;
-  uuid: string;
-  mode: Mode;
-  extra_apps: boolean;
-  status: string;
-  expire_date: string | null;
-  version: string;
-  subcode: string | null;
-  server: string | null;
-  create_date: string;
-  duplicate_of: string | null;
-  secure: boolean;
-  email_daily_count: number;
-  email_daily_limit: number;
-  ext_email_daily_count: number;
-  email_total_count: number;
-  duplicate_limit: number;
-  state: 'active' | 'removed';
-  locked: boolean;
-}
+type ServerPage = Answer<typeof toolsPage>;
+
+export type DatabaseModel = ServerPage['database'];
+
+/** `tools[key]` of the page model, as the server's tool builds it. */
+export type ToolModelJson<T> = Jsonified<ToolModelOf<T>>;
 
 /** What every tool entry may carry besides its own fields. */
 export interface ToolModelBase {
@@ -61,25 +64,12 @@ export interface ToolModelBase {
 export type ToolModel = ToolModelBase & Record<string, unknown>;
 
 /** One deployed checkout of the database's hosting server: its commit and local changes, or why it cannot be read. */
-export interface GitRepoStatus {
-  repo: 'odoo' | 'enterprise' | 'design-themes' | 'internal';
-  commit?: string;
-  subject?: string;
-  date?: string;
-  changes?: { count: number; paths: string[] };
-  error?: string;
-}
+export type { GitRepoStatus } from '../../src/git/status.js';
 
-export interface PageModel {
-  database: DatabaseModel;
-  /** The hosting server's git status, for levels that see the technical logs. */
-  git?: GitRepoStatus[];
-  /** The long job running on this database (one at a time), so a refreshed page shows it again. */
-  job?: Job | null;
-  level: { value: number; name: string };
-  tools: Record<string, ToolModel>;
-}
+/** The Tools page model; each section reads its own entry of `tools` with its tool's type. */
+export type PageModel = Omit<ServerPage, 'tools'> & { tools: Record<string, ToolModel> };
 
+/** The subset of JSON Schema the operation forms read (zod writes it: `z.toJSONSchema`). */
 export interface JsonSchema {
   type?: string | string[];
   format?: string;
@@ -97,78 +87,45 @@ export interface JsonSchema {
   required?: string[];
 }
 
-export interface OperationInfo {
-  name: string;
-  access: string;
-  title: string;
-  summary: string;
-  needsValidation: boolean;
-  allowedWhenLocked: boolean;
-  destructive: boolean;
-  input: JsonSchema;
-}
+export type OperationInfo = Omit<ReturnType<typeof operationCatalog>[number], 'input'> & { input: JsonSchema };
 
-export interface LevelLimits {
-  trialDays: number;
-  emailLimit: number;
-  duplicateLimit: number | null;
-  duplicateExtensionDays: number;
-}
+type ServerPolicy = Jsonified<ReturnType<typeof policyAnswer>>;
 
-export interface PolicyAnswer {
-  levels: { value: number; name: string }[];
-  accessMap: Record<string, number>;
-  limits: Record<string, LevelLimits>;
-  mine: { level: number; name: string; limits: LevelLimits };
-}
+export type LevelLimits = ServerPolicy['mine']['limits'];
 
-export interface SupportLogEntry {
-  id: string;
-  at: string;
-  agent_login: string;
-  agent_level: number;
-  operation: string;
-  inputs: Record<string, unknown>;
-  outcome: 'success' | 'failure';
-  message: string | null;
-}
+/** Object keys are strings once in JSON: the per-level limits are keyed by "2", "3"... */
+export type PolicyAnswer = Omit<ServerPolicy, 'limits'> & { limits: Record<string, LevelLimits> };
 
-export interface SupportLogPage {
-  entries: SupportLogEntry[];
-  page: number;
-  pages: number;
-}
+export type SupportLogPage = Answer<typeof pageSupportLogs>;
 
-export interface Job {
-  id: string | number;
-  kind: string;
-  database: string;
-  state: 'queued' | 'running' | 'completed' | 'failed';
-  progress: number;
-  step: string | null;
-  /** An ISO date, or seconds left. */
-  eta: string | number | null;
-  result?: unknown;
-  error?: string | null;
-  createdAt?: string;
-  finishedAt?: string | null;
-}
+export type SupportLogEntry = SupportLogPage['entries'][number];
 
-export interface OutboxSummary {
-  id: string;
-  date: string;
-  from: string;
-  to: string[];
-  subject: string;
-}
+export type Job = Jsonified<PublicJob>;
+
+export type OutboxSummary = Jsonified<ServerOutboxSummary>;
 
 export interface OutboxAnswer {
   /** `outbox`: the local catcher keeps every mail; `smtp`: mail leaves through a real server. */
-  mode: 'outbox' | 'smtp';
+  mode: ReturnType<typeof mailMode>;
   messages: OutboxSummary[];
 }
 
-export interface OutboxMessage extends OutboxSummary {
-  text: string;
-  html: string | null;
-}
+export type OutboxMessage = Jsonified<ServerOutboxMessage>;
+
+export type OauthAdminModel = ToolModelJson<typeof oauthAdminTool>;
+export type AdminRightsModel = ToolModelJson<typeof adminRightsTool>;
+export type CompanyUsersModel = ToolModelJson<typeof companiesTool>;
+export type DropModel = ToolModelJson<typeof dropTool>;
+export type DumpModel = ToolModelJson<typeof dumpTool>;
+export type DuplicateLimitModel = ToolModelJson<typeof duplicateLimitTool>;
+export type DuplicateModel = ToolModelJson<typeof duplicateTool>;
+export type EmailLimitModel = ToolModelJson<typeof emailLimitTool>;
+export type ExpireDateModel = ToolModelJson<typeof expireDateTool>;
+export type IapAccountsModel = ToolModelJson<typeof iapAccountsTool>;
+export type ImpersonationModel = ToolModelJson<typeof impersonationTool>;
+export type LockModel = ToolModelJson<typeof lockTool>;
+export type PingModel = ToolModelJson<typeof pingTool>;
+export type RestoreModel = ToolModelJson<typeof restoreTool>;
+export type SecurityFeaturesModel = ToolModelJson<typeof securityTool>;
+export type TechLogsModel = ToolModelJson<typeof techLogsTool>;
+export type ToggleFreeModel = ToolModelJson<typeof toggleFreeTool>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { executeOperation } from '../../operations/execute.js';
 import { allOperations } from '../../operations/registry.js';
+import type { Policy } from '../../policy/policy.js';
 import { defineRoute } from '../route.js';
 
 /** What the UI and the CLI need to build a form or a command for each operation. */
@@ -23,6 +24,16 @@ export function operationCatalog() {
       },
     }),
   }));
+}
+
+/** `GET /api/policy`: what each level allows, and the caller's own level. */
+export function policyAnswer(policy: Policy, level: number) {
+  return {
+    levels: policy.levels(),
+    accessMap: policy.accessMap(),
+    limits: policy.allLimits(),
+    mine: { level, name: policy.levelName(level), limits: policy.limits(level) },
+  };
 }
 
 export const operationRoutes = [
@@ -59,11 +70,6 @@ export const operationRoutes = [
     summary: 'Levels, the access map and the per-level limits (what each level allows)',
     tag: 'operations',
     auth: 'agent',
-    handler: async ({ app, agent }) => ({
-      levels: app.policy.levels(),
-      accessMap: app.policy.accessMap(),
-      limits: app.policy.allLimits(),
-      mine: { level: agent.level, name: app.policy.levelName(agent.level), limits: app.policy.limits(agent.level) },
-    }),
+    handler: async ({ app, agent }) => policyAnswer(app.policy, agent.level),
   }),
 ];

@@ -9,6 +9,9 @@ const me = (app: { policy: { levelName(l: number): string } }, a: { login: strin
   levelName: app.policy.levelName(a.level),
 });
 
+/** `GET /api/me`, and the agent of `POST /api/session`: the console imports this type. */
+export type SessionAgent = ReturnType<typeof me>;
+
 export const sessionRoutes = [
   defineRoute({
     method: 'POST',

@@ -1,8 +1,9 @@
 import { formatDateTime, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
-import type { ImpersonationModel } from '../tools/impersonation.js';
+import type { DropModel, ImpersonationModel, LockModel } from '../types.js';
 import { useSectionJob } from '../tools/page-job.js';
 import { OperationForm } from './OperationForm.js';
+import { TenantText } from './TenantText.js';
 
 /** Subscriptions in these states must be re-opened before a dropped database can come back. */
 const CLOSED = ['close', 'cancel'];
@@ -14,15 +15,24 @@ function UndropAdvice() {
   if (CLOSED.includes(db.status)) {
     return (
       <p>
-        It cannot be undropped: its subscription is <strong>{db.status}</strong>. The subscription must be re-opened
+        It cannot be undropped: its subscription is{' '}
+        <strong>
+          <TenantText value={db.status} />
+        </strong>
+        . The subscription must be re-opened
         first; the change may take up to about 20 minutes to be detected here.
       </p>
     );
   }
   // The server refuses every change while the drop job runs.
   if (dropping) return <p>It can be undropped once the drop is finished.</p>;
-  const undrop = (model.tools.drop as { undrop?: { possible: boolean; reason: string | null } } | undefined)?.undrop;
-  if (undrop && !undrop.possible) return <p>It cannot be undropped: {undrop.reason}</p>;
+  const undrop = (model.tools.drop as Partial<DropModel> | undefined)?.undrop;
+  if (undrop && !undrop.possible)
+    return (
+      <p>
+        It cannot be undropped: <TenantText value={undrop.reason} sentence />
+      </p>
+    );
   if (undrop && operations?.some((o) => o.name === 'undrop')) {
     // A duplicate comes back for its usual few hours: the one-app-free choice does not apply to it.
     return (
@@ -54,7 +64,9 @@ function ImpersonationBanner() {
   return (
     <div className="banner impersonating" role="region" aria-label="Impersonation in progress">
       <p>
-        <strong>{tool.banner}</strong>
+        <strong>
+          <TenantText value={tool.banner} sentence />
+        </strong>
       </p>
       <OperationForm
         operation="stop-impersonation"
@@ -71,7 +83,7 @@ export function Banners() {
   const { model } = useToolsPage();
   const db = model.database;
   // Level 4 sees the lock tool, and with it why the database was locked.
-  const lockReason = (model.tools.lock as { reason?: string | null } | undefined)?.reason;
+  const lockReason = (model.tools.lock as Partial<LockModel> | undefined)?.reason;
   return (
     <>
       <ImpersonationBanner />
@@ -79,9 +91,17 @@ export function Banners() {
         <div className="banner locked" role="region" aria-labelledby="banner-locked">
           <h2 id="banner-locked">Database Locked</h2>
           <p>
-            Status: <strong className="mono">{db.status}</strong>. Every change is refused until the platform unlocks it.
+            Status:{' '}
+            <strong className="mono">
+              <TenantText value={db.status} />
+            </strong>
+            . Every change is refused until the platform unlocks it.
           </p>
-          {lockReason && <p>Reason: {lockReason}</p>}
+          {lockReason && (
+            <p>
+              Reason: <TenantText value={lockReason} sentence />
+            </p>
+          )}
         </div>
       )}
       {db.mode === 'drop' && (

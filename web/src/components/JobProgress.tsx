@@ -3,6 +3,8 @@ import { get } from '../api.js';
 import { relative } from '../format.js';
 import { jobKindText, jobStepText } from '../job-kinds.js';
 import type { Job } from '../types.js';
+import { TenantText } from './TenantText.js';
+import { tenantPlainText } from '../tenant-text.js';
 
 /** A job reference as the API gives it: an id, or an object with one. */
 export function jobIdOf(job: unknown): string | undefined {
@@ -100,7 +102,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
       <div className="job-line">
         <span className="job-step">
           {job?.kind && <span className="job-kind">{jobKindText(job.kind)} · </span>}
-          {state === 'completed' ? 'Done' : (step ?? (state === 'queued' ? 'Waiting to start' : state))}
+          {state === 'completed' ? 'Done' : step ? <TenantText value={step} sentence /> : state === 'queued' ? 'Waiting to start' : state}
         </span>
         <span className="muted">
           {progress} %{state === 'running' && job?.eta != null ? ` · ${etaText(job.eta)}` : ''}
@@ -113,13 +115,14 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={progress}
-        aria-valuetext={`${progress} %${step ? `, ${step}` : ''}`}
+        aria-valuetext={`${progress} %${step ? `, ${tenantPlainText(step)}` : ''}`}
       >
         <div className="bar-fill" style={{ width: `${progress}%` }} />
       </div>
       {state === 'failed' && (
         <p className="error" role="alert">
-          The job failed{job?.error ? `: ${job.error}` : '.'}
+          The job failed{job?.error ? ': ' : '.'}
+          {job?.error && <TenantText value={job.error} sentence />}
         </p>
       )}
       {state === 'completed' && (

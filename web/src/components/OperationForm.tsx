@@ -2,7 +2,9 @@ import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } fr
 import { ApiError, databasePath, errorMessage, post } from '../api.js';
 import { useToolsPage } from '../tools/context.js';
 import type { JsonSchema, OperationInfo } from '../types.js';
+import { optionText, tenantPlainText } from '../tenant-text.js';
 import { jobIdOf } from './JobProgress.js';
+import { TenantText } from './TenantText.js';
 
 /** What a section knows better than the schema: bounds from the page model, labels, defaults. */
 export interface FieldOverride {
@@ -33,6 +35,8 @@ export interface OperationFormProps {
   confirm?: ReactNode;
   /** The confirmation's title and button, when the submit label is too short to stand alone (default: the submit label). */
   confirmLabel?: string;
+  /** Asks for the confirmation of a non-destructive operation when these inputs call for it (a replace box ticked). */
+  confirmWhen?(input: Record<string, unknown>): boolean;
   /** Called after success, once the page model is being refreshed. */
   onDone?(result: unknown): void;
 }
@@ -79,6 +83,7 @@ export function OperationForm({
   submitLabel,
   confirm,
   confirmLabel,
+  confirmWhen,
   onDone,
 }: OperationFormProps) {
   const { model, refresh, operations, jobs, watchJob } = useToolsPage();
@@ -154,7 +159,7 @@ export function OperationForm({
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    if (op!.destructive) dialog.current?.showModal();
+    if (op!.destructive || confirmWhen?.(collect(new FormData(e.currentTarget)))) dialog.current?.showModal();
     else void send();
   }
 
@@ -163,7 +168,7 @@ export function OperationForm({
   return (
     <form ref={form} className={compact ? 'op-form compact' : 'op-form'} onSubmit={submit} aria-describedby={error ? errorId : undefined} noValidate>
       <fieldset disabled={locked || busy || jobRunning}>
-        <legend className="sr-only">{legend ?? op.title}</legend>
+        <legend className="sr-only">{tenantPlainText(legend ?? op.title)}</legend>
         <div className="op-fields">
           {properties.map(([key, schema]) => {
             const o = fields[key] ?? {};
@@ -193,8 +198,9 @@ export function OperationForm({
               input = (
                 <select {...common}>
                   {o.options.map((v) => (
-                    <option key={String(v.value)} value={String(v.value)}>
-                      {v.label}
+                    // Labels are tenant text: an option holds text only, so controls become markers there.
+                    <option key={String(v.value)} value={String(v.value)} title={tenantPlainText(v.label)}>
+                      {optionText(v.label)}
                     </option>
                   ))}
                 </select>
@@ -204,7 +210,7 @@ export function OperationForm({
                 <select {...common}>
                   {(schema.enum ?? []).map((v) => (
                     <option key={String(v)} value={String(v)}>
-                      {String(v)}
+                      {optionText(String(v))}
                     </option>
                   ))}
                 </select>
@@ -262,7 +268,7 @@ export function OperationForm({
       {locked && <p className="hint">The database is locked: {op.title.toLowerCase()} is not possible until it is unlocked.</p>}
       {error && (
         <p className="error" role="alert" id={errorId}>
-          {error}
+          <TenantText value={error} sentence />
         </p>
       )}
       {done && !error && (
@@ -270,7 +276,7 @@ export function OperationForm({
           {done}
         </p>
       )}
-      {op.destructive && (
+      {(op.destructive || confirmWhen) && (
         <dialog ref={dialog} className="confirm" aria-labelledby={`${uid}-confirm-title`}>
           <h3 id={`${uid}-confirm-title`}>{confirmLabel ?? submitLabel ?? op.title}?</h3>
           {confirm ?? (
@@ -284,7 +290,7 @@ export function OperationForm({
             </button>
             <button
               type="button"
-              className="button danger"
+              className={op.destructive ? 'button danger' : 'button primary'}
               onClick={() => {
                 dialog.current?.close();
                 void send();

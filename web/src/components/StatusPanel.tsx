@@ -3,6 +3,7 @@ import { formatDateTime, formatNumber, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
 import type { GitRepoStatus } from '../types.js';
 import { ModeBadge } from './ModeBadge.js';
+import { TenantText } from './TenantText.js';
 
 export function emailUsage(db: {
   email_daily_count: number;
@@ -26,7 +27,9 @@ export function StatusPanel() {
       <dl className="status-grid">
         <div>
           <dt>Name</dt>
-          <dd>{db.name}</dd>
+          <dd>
+            <TenantText value={db.name} />
+          </dd>
         </div>
         <div className="span-2">
           <dt>UUID</dt>
@@ -34,7 +37,9 @@ export function StatusPanel() {
         </div>
         <div>
           <dt>Subscription code</dt>
-          <dd className="mono">{db.subcode ?? '—'}</dd>
+          <dd className="mono">
+            <TenantText value={db.subcode} />
+          </dd>
         </div>
         <div>
           <dt>Version</dt>
@@ -48,7 +53,9 @@ export function StatusPanel() {
         </div>
         <div>
           <dt>Status</dt>
-          <dd className={db.locked ? 'status locked' : 'status'}>{db.status}</dd>
+          <dd className={db.locked ? 'status locked' : 'status'}>
+            <TenantText value={db.status} />
+          </dd>
         </div>
         <div>
           <dt>Expiration date</dt>
@@ -63,7 +70,9 @@ export function StatusPanel() {
         </div>
         <div>
           <dt>Server</dt>
-          <dd>{db.server ?? '—'}</dd>
+          <dd>
+            <TenantText value={db.server} />
+          </dd>
         </div>
         {db.duplicate_of && (
           <div>

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { formatDateTime } from '../format.js';
 import { useGet } from '../load.js';
 import type { OutboxAnswer, OutboxMessage } from '../types.js';
+import { TenantText } from '../components/TenantText.js';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/g;
 
@@ -49,21 +50,27 @@ function Message({ id }: { id: string }) {
   if (message.error && !m) {
     return (
       <p className="error" role="alert">
-        {message.error}
+        <TenantText value={message.error} sentence />
       </p>
     );
   }
   if (!m) return <p aria-busy="true">Loading…</p>;
   return (
     <article className="card mail" aria-labelledby="mail-subject">
-      <h2 id="mail-subject">{m.subject || '(no subject)'}</h2>
+      <h2 id="mail-subject">
+        <TenantText value={m.subject} empty="(no subject)" sentence />
+      </h2>
       <dl className="facts">
         <dt>Date</dt>
         <dd>{formatDateTime(m.date)}</dd>
         <dt>From</dt>
-        <dd>{m.from || '—'}</dd>
+        <dd>
+          <TenantText value={m.from} />
+        </dd>
         <dt>To</dt>
-        <dd>{m.to.join(', ') || '—'}</dd>
+        <dd>
+          <TenantText value={m.to.join(', ')} sentence />
+        </dd>
       </dl>
       <TextWithLinks text={m.text} />
       {m.html && (
@@ -99,7 +106,7 @@ export function OutboxPage() {
       </div>
       {outbox.error && (
         <p className="error" role="alert">
-          {outbox.error}
+          <TenantText value={outbox.error} sentence />
         </p>
       )}
       <div className="outbox">
@@ -127,10 +134,12 @@ export function OutboxPage() {
                   {data.messages.map((m) => (
                     <tr key={m.id} className={m.id === id ? 'selected' : undefined}>
                       <td className="nowrap">{formatDateTime(m.date)}</td>
-                      <td>{m.to.join(', ')}</td>
+                      <td>
+                        <TenantText value={m.to.join(', ')} sentence />
+                      </td>
                       <td>
                         <Link to={`/outbox/${encodeURIComponent(m.id)}`} aria-current={m.id === id ? 'page' : undefined}>
-                          {m.subject || '(no subject)'}
+                          <TenantText value={m.subject} empty="(no subject)" sentence />
                         </Link>
                       </td>
                     </tr>

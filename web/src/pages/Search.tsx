@@ -4,6 +4,7 @@ import { errorMessage, get } from '../api.js';
 import { ModeBadge } from '../components/ModeBadge.js';
 import { formatDateTime } from '../format.js';
 import type { DatabaseListItem, SearchAnswer } from '../types.js';
+import { TenantText } from '../components/TenantText.js';
 
 const PAGE = 50;
 const FILTERS = ['q', 'mode', 'status', 'server'] as const;
@@ -188,7 +189,7 @@ export function SearchPage() {
 
       {error && (
         <p className="error" role="alert">
-          {error}
+          <TenantText value={error} sentence />
         </p>
       )}
       <div className="table-wrap">
@@ -209,19 +210,25 @@ export function SearchPage() {
               <tr key={d.name} onClick={() => navigate(toolsUrl(d.name))} onKeyDown={onRowKey}>
                 <td>
                   <Link to={toolsUrl(d.name)} onClick={(e) => e.stopPropagation()}>
-                    {d.name}
+                    <TenantText value={d.name} />
                   </Link>
-                  <div className="sub mono">{d.uuid}</div>
+                  <div className="sub mono">
+                    <TenantText value={d.uuid} />
+                  </div>
                 </td>
                 <td>
                   <ModeBadge mode={d.mode} extraApps={d.extra_apps} />
                 </td>
                 <td>
-                  <span className={d.status.includes('maintenance') ? 'status locked' : 'status'}>{d.status}</span>
+                  <span className={d.status.includes('maintenance') ? 'status locked' : 'status'}>
+                    <TenantText value={d.status} />
+                  </span>
                 </td>
                 <td className="mono">{d.version}</td>
                 <td className="nowrap">{d.expire_date ? formatDateTime(d.expire_date) : '—'}</td>
-                <td>{d.duplicate_of ?? ''}</td>
+                <td>
+                  <TenantText value={d.duplicate_of} empty="" />
+                </td>
               </tr>
             ))}
             {!loading && items.length === 0 && !error && (

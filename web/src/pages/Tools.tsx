@@ -9,6 +9,8 @@ import { ToolsPageContext, type ToolsPageState, type WatchedJob } from '../tools
 import type { ToolSection } from '../tools/define.js';
 import { toolSections } from '../tools/index.js';
 import type { Job, PageModel, ToolModel } from '../types.js';
+import { TenantText } from '../components/TenantText.js';
+import { tenantPlainText } from '../tenant-text.js';
 
 /**
  * The section a job's progress shows in: the one declaring its kind (the same before and after a
@@ -47,7 +49,7 @@ function SectionFrame({
       <h2 id={headingId}>{section.title}</h2>
       {model.error ? (
         <p className="error" role="alert">
-          {model.error}
+          <TenantText value={model.error} sentence />
         </p>
       ) : (
         <>
@@ -69,7 +71,7 @@ export function ToolsPage() {
   const reload = page.reload;
 
   useEffect(() => {
-    document.title = `${name} · Tools · dbtools`;
+    document.title = `${tenantPlainText(name, 80)} · Tools · dbtools`;
     setJobs([]);
   }, [name]);
 
@@ -106,10 +108,12 @@ export function ToolsPage() {
         <p className="crumbs">
           <Link to="/">Databases</Link> /
         </p>
-        <h1>{name}</h1>
+        <h1>
+          <TenantText value={name} />
+        </h1>
         {page.error ? (
           <p className="error" role="alert">
-            {page.error}
+            <TenantText value={page.error} sentence />
           </p>
         ) : (
           <p aria-busy="true">Loading…</p>
@@ -132,7 +136,9 @@ export function ToolsPage() {
           <p className="crumbs">
             <Link to="/">Databases</Link> /
           </p>
-          <h1>{model.database.name}</h1>
+          <h1>
+            <TenantText value={model.database.name} />
+          </h1>
         </div>
         <p className="level-pill">
           Current support level: <strong>{model.level.name}</strong>

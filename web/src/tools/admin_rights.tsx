@@ -1,19 +1,10 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { AdminRightsModel } from '../types.js';
 
-interface User {
-  id: number;
-  login: string;
-  name: string | null;
-  /** In Settings (base.group_system). */
-  isAdmin: boolean;
-}
-
-interface Model {
-  /** The user reset-admin-rights restores by default: base.user_admin, else the oldest internal user. */
-  administrator: User | null;
-  users: User[];
-}
+type Model = AdminRightsModel;
+type User = Model['users'][number];
 
 const label = (u: User) => (u.name ? `${u.name} (${u.login})` : u.login);
 
@@ -32,7 +23,7 @@ export const adminRightsSection = defineToolSection<Model>({
         </p>
         <dl className="facts">
           <dt>Administrator</dt>
-          <dd>{admin ? label(admin) : 'none (no internal user)'}</dd>
+          <dd>{admin ? <TenantText value={label(admin)} /> : 'none (no internal user)'}</dd>
           <dt>In Settings</dt>
           <dd>{admin ? (admin.isAdmin ? 'yes' : 'no — lost the Settings rights') : '—'}</dd>
         </dl>
@@ -49,8 +40,12 @@ export const adminRightsSection = defineToolSection<Model>({
             <tbody>
               {model.users.map((u) => (
                 <tr key={u.id}>
-                  <td className="mono">{u.login}</td>
-                  <td>{u.name ?? '—'}</td>
+                  <td className="mono">
+                    <TenantText value={u.login} />
+                  </td>
+                  <td>
+                    <TenantText value={u.name} />
+                  </td>
                   <td>{u.isAdmin ? 'yes' : 'no'}</td>
                 </tr>
               ))}

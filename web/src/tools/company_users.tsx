@@ -1,16 +1,8 @@
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { CompanyUsersModel } from '../types.js';
 
-interface Model {
-  companies: {
-    id: number;
-    name: string;
-    parent: { id: number; name: string } | null;
-    currency: string | null;
-    active: boolean;
-    /** Active internal users allowed in the company. */
-    internalUsers: number;
-  }[];
-}
+type Model = CompanyUsersModel;
 
 export const companyUsersSection = defineToolSection<Model>({
   key: 'company_users',
@@ -40,9 +32,15 @@ export const companyUsersSection = defineToolSection<Model>({
             {model.companies.map((c) => (
               <tr key={c.id}>
                 <td>{c.id}</td>
-                <td>{c.name}</td>
-                <td>{c.parent?.name ?? '—'}</td>
-                <td>{c.currency ?? '—'}</td>
+                <td>
+                  <TenantText value={c.name} />
+                </td>
+                <td>
+                  <TenantText value={c.parent?.name} />
+                </td>
+                <td>
+                  <TenantText value={c.currency} />
+                </td>
                 <td>{c.active ? 'yes' : 'archived'}</td>
                 <td>{c.internalUsers}</td>
               </tr>

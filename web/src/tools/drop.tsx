@@ -1,18 +1,13 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime } from '../format.js';
-import type { Mode } from '../types.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { Countdown } from './duplicate.js';
 import { useSectionJob } from './page-job.js';
+import { TenantText } from '../components/TenantText.js';
+import type { DropModel } from '../types.js';
 
-interface Model {
-  mode: Mode;
-  drop: { possible: boolean; reason: string | null; validationNumber: string };
-  /** In drop mode: when the database is removed for good. */
-  removalDate: string | null;
-  undrop: { possible: boolean; reason: string | null };
-}
+type Model = DropModel;
 
 function Undrop({ model }: { model: Model }) {
   const { model: page } = useToolsPage();
@@ -20,7 +15,7 @@ function Undrop({ model }: { model: Model }) {
   if (!model.undrop.possible) {
     return (
       <p className="notice" id="undrop-refusal">
-        It cannot be undropped: {model.undrop.reason}
+        It cannot be undropped: <TenantText value={model.undrop.reason} sentence />
         {['close', 'cancel'].includes(page.database.status)
           ? ' Once the subscription is re-opened, the change may take up to about 20 minutes to show here.'
           : ''}

@@ -1,19 +1,10 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { formatBytes, formatDateTime, relative } from '../format.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { DumpModel } from '../types.js';
 
-interface Model {
-  id?: number;
-  state: null | 'preparing' | 'ready' | 'failed' | 'expired';
-  /** When it became ready, else when it was asked for. */
-  date: string | null;
-  /** The signed download link, only while it can be downloaded. */
-  url: string | null;
-  size: number | null;
-  expiresAt?: string | null;
-  email?: string | null;
-  error?: string | null;
-}
+type Model = DumpModel;
 
 const STATES: Record<NonNullable<Model['state']>, string> = {
   preparing: 'being prepared',
@@ -74,13 +65,15 @@ export const dumpSection = defineToolSection<Model>({
           {model.email && (
             <>
               <dt>E-mailed to</dt>
-              <dd>{model.email}</dd>
+              <dd>
+                <TenantText value={model.email} />
+              </dd>
             </>
           )}
         </dl>
         {model.state === 'failed' && model.error && (
           <p className="error" role="alert">
-            The dump failed: {model.error}
+            The dump failed: <TenantText value={model.error} sentence />
           </p>
         )}
         {model.state === 'ready' && href && (

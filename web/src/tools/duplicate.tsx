@@ -3,32 +3,14 @@ import { Link } from 'react-router';
 import { ModeBadge } from '../components/ModeBadge.js';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime } from '../format.js';
-import type { Job, Mode } from '../types.js';
+import type { Job } from '../types.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { countdown, useNow, useSectionJob } from './page-job.js';
+import { TenantText } from '../components/TenantText.js';
+import type { DuplicateModel } from '../types.js';
 
-interface Model {
-  possible: boolean;
-  reason: string | null;
-  duplicates: {
-    name: string;
-    expire_date: string | null;
-    mode: Mode;
-    state: 'creating' | 'active' | 'removed';
-  }[];
-  weightUsed: number;
-  limit: number;
-  unavailability: {
-    method: 'template' | 'dump';
-    sizeBytes: number;
-    brieflyUnavailable: boolean;
-    estimatedSeconds: number;
-    message: string;
-  };
-  /** On a duplicate's own page: the latest its life may be extended to at this level. */
-  extendUntil: string | null;
-}
+type Model = DuplicateModel;
 
 const toolsUrl = (name: string) => '/databases/' + encodeURIComponent(name);
 
@@ -226,7 +208,7 @@ export const duplicateSection = defineToolSection<Model>({
         </dl>
         <p className={u.brieflyUnavailable ? 'notice unavailability' : 'explain unavailability'}>
           <strong>{u.brieflyUnavailable ? 'Briefly unavailable: ' : 'Stays available: '}</strong>
-          {u.message}
+          <TenantText value={u.message} sentence />
         </p>
         <ThisDuplicate model={model} />
         {job?.finished && <Finished job={job.finished} />}
@@ -249,7 +231,7 @@ export const duplicateSection = defineToolSection<Model>({
               Duplicate
             </button>
             <p className="hint" id="duplicate-refusal">
-              Not possible: {model.reason}
+              Not possible: <TenantText value={model.reason} sentence />
             </p>
           </div>
         )}

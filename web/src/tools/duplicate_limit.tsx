@@ -1,11 +1,8 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
+import type { DuplicateLimitModel } from '../types.js';
 
-interface Model {
-  /** The highest this level may set; null: this level sets none. */
-  limit: number | null;
-  current: number;
-}
+type Model = DuplicateLimitModel;
 
 export const duplicateLimitSection = defineToolSection<Model>({
   key: 'duplicate_limit',

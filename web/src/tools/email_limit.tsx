@@ -1,13 +1,9 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { formatNumber } from '../format.js';
 import { defineToolSection } from './define.js';
+import type { EmailLimitModel } from '../types.js';
 
-interface Model {
-  /** The highest limit this level may set. */
-  limit: number;
-  current: number;
-  sentToday: number;
-}
+type Model = EmailLimitModel;
 
 const CHECKLIST = [
   'The e-mail templates look legitimate and legal (no phishing, no deceptive offers).',

@@ -1,13 +1,9 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDate, formatDateTime, relative, todayUtc } from '../format.js';
 import { defineToolSection } from './define.js';
+import type { ExpireDateModel } from '../types.js';
 
-interface Model {
-  expireDate: string | null;
-  /** The latest date this level may set (YYYY-MM-DD). */
-  limit: string;
-  limitDays: number;
-}
+type Model = ExpireDateModel;
 
 export const expireDateSection = defineToolSection<Model>({
   key: 'expire_date',

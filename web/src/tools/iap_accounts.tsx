@@ -2,18 +2,10 @@ import { OperationForm } from '../components/OperationForm.js';
 import { formatNumber } from '../format.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { IapAccountsModel } from '../types.js';
 
-interface Model {
-  accounts: {
-    id: number;
-    service: string | null;
-    /** Masked: enough to tell accounts apart, not to use one. */
-    token: string | null;
-    companies: { id: number; name: string }[];
-    balance: number;
-  }[];
-  grant: { allowed: boolean; maxCredits: number };
-}
+type Model = IapAccountsModel;
 
 export const iapAccountsSection = defineToolSection<Model>({
   key: 'iap_accounts',
@@ -47,9 +39,13 @@ export const iapAccountsSection = defineToolSection<Model>({
               {model.accounts.map((a) => (
                 <tr key={a.id}>
                   <td>{a.id}</td>
-                  <td className="mono">{a.service ?? '—'}</td>
-                  <td className="mono">{a.token ?? '—'}</td>
-                  <td>{a.companies.length ? a.companies.map((c) => c.name).join(', ') : 'all'}</td>
+                  <td className="mono">
+                    <TenantText value={a.service} />
+                  </td>
+                  <td className="mono">
+                    <TenantText value={a.token} />
+                  </td>
+                  <td>{a.companies.length ? <TenantText value={a.companies.map((c) => c.name).join(', ')} sentence /> : 'all'}</td>
                   <td>{formatNumber(a.balance)}</td>
                 </tr>
               ))}

@@ -2,32 +2,10 @@ import { useState } from 'react';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime, relative } from '../format.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { ImpersonationModel } from '../types.js';
 
-export interface ImpersonationModel {
-  users: {
-    id: number;
-    login: string;
-    name: string | null;
-    active: boolean;
-    lastLogin: string | null;
-    isAdmin: boolean;
-    canImpersonate: boolean;
-  }[];
-  /** The level needed to impersonate an administrator of the database. */
-  adminLevel: { value: number; name: string };
-  /** This agent's running session on this database, if any. */
-  active: {
-    userId: number;
-    login: string;
-    name: string | null;
-    reason: string;
-    startedAt: string;
-    expiresAt: string;
-    used: boolean;
-  } | null;
-  /** "You are currently impersonating: …" while a session of this agent runs. */
-  banner: string | null;
-}
+type Model = ImpersonationModel;
 
 interface Started {
   url: string;
@@ -55,7 +33,11 @@ function LoginLink({ started }: { started: Started }) {
   return (
     <div className="login-link" role="status">
       <p>
-        Single-use login link for <strong>{started.user.name ?? started.user.login}</strong>, valid until{' '}
+        Single-use login link for{' '}
+        <strong>
+          <TenantText value={started.user.name ?? started.user.login} />
+        </strong>
+        , valid until{' '}
         {formatDateTime(started.expiresAt)} ({relative(started.expiresAt)}):
       </p>
       <div className="copy-row">
@@ -85,7 +67,7 @@ function LoginLink({ started }: { started: Started }) {
   );
 }
 
-function Impersonation({ model }: { model: ImpersonationModel }) {
+function Impersonation({ model }: { model: Model }) {
   const [started, setStarted] = useState<Started>();
   const candidates = model.users.filter((u) => u.canImpersonate);
   const lockedOut = model.users.some((u) => u.active && u.isAdmin && !u.canImpersonate);
@@ -114,8 +96,12 @@ function Impersonation({ model }: { model: ImpersonationModel }) {
           <tbody>
             {model.users.map((u) => (
               <tr key={u.id} className={model.active?.userId === u.id ? 'current' : undefined}>
-                <td className="mono">{u.login}</td>
-                <td>{u.name ?? '—'}</td>
+                <td className="mono">
+                  <TenantText value={u.login} />
+                </td>
+                <td>
+                  <TenantText value={u.name} />
+                </td>
                 <td>{u.active ? 'yes' : 'archived'}</td>
                 <td className="nowrap">{formatDateTime(u.lastLogin)}</td>
                 <td>{u.isAdmin ? 'yes' : 'no'}</td>
@@ -136,8 +122,12 @@ function Impersonation({ model }: { model: ImpersonationModel }) {
       )}
       {model.active ? (
         <p className="notice">
-          You are impersonating <strong>{model.active.name ?? model.active.login}</strong> since{' '}
-          {formatDateTime(model.active.startedAt)} (reason: {model.active.reason}); the link{' '}
+          You are impersonating{' '}
+          <strong>
+            <TenantText value={model.active.name ?? model.active.login} />
+          </strong>{' '}
+          since {formatDateTime(model.active.startedAt)} (reason: <TenantText value={model.active.reason} sentence />
+          ); the link{' '}
           {model.active.used ? 'was used' : 'is not used yet'} and expires {relative(model.active.expiresAt)}. Stop it
           from the banner at the top of the page.
         </p>
@@ -165,7 +155,7 @@ function Impersonation({ model }: { model: ImpersonationModel }) {
   );
 }
 
-export const impersonationSection = defineToolSection<ImpersonationModel>({
+export const impersonationSection = defineToolSection<Model>({
   key: 'impersonation',
   title: 'User Impersonation',
   wide: true,

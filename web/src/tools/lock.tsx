@@ -1,11 +1,9 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { LockModel } from '../types.js';
 
-interface Model {
-  locked: boolean;
-  status: string;
-  reason: string | null;
-}
+type Model = LockModel;
 
 export const lockSection = defineToolSection<Model>({
   key: 'lock',
@@ -20,11 +18,15 @@ export const lockSection = defineToolSection<Model>({
       </p>
       <dl className="facts">
         <dt>Status</dt>
-        <dd className="mono">{model.status}</dd>
+        <dd className="mono">
+          <TenantText value={model.status} />
+        </dd>
         {model.locked && (
           <>
             <dt>Reason</dt>
-            <dd>{model.reason ?? '—'}</dd>
+            <dd>
+              <TenantText value={model.reason} sentence />
+            </dd>
           </>
         )}
       </dl>

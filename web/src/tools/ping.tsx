@@ -1,24 +1,10 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDate, formatDateTime, formatNumber, relative } from '../format.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { PingModel } from '../types.js';
 
-interface Model {
-  lastPing: {
-    at: string;
-    status: 'OK' | 'KO';
-    usage: {
-      users: number;
-      activeUsers: number;
-      shareUsers: number;
-      activeShareUsers: number;
-      apps: string[];
-      version: string | null;
-      createDate: string | null;
-      enterpriseCode: string | null;
-    } | null;
-    reason: string | null;
-  } | null;
-}
+type Model = PingModel;
 
 export const pingSection = defineToolSection<Model>({
   key: 'ping',
@@ -53,7 +39,9 @@ export const pingSection = defineToolSection<Model>({
           {last?.reason && (
             <div className="span-2">
               <dt>Why it failed</dt>
-              <dd>{last.reason}</dd>
+              <dd>
+                <TenantText value={last.reason} sentence />
+              </dd>
             </div>
           )}
           {usage && (
@@ -74,7 +62,9 @@ export const pingSection = defineToolSection<Model>({
               </div>
               <div>
                 <dt>Version</dt>
-                <dd>{usage.version ?? '—'}</dd>
+                <dd>
+                  <TenantText value={usage.version} />
+                </dd>
               </div>
               <div>
                 <dt>Created</dt>
@@ -82,11 +72,15 @@ export const pingSection = defineToolSection<Model>({
               </div>
               <div>
                 <dt>Enterprise code</dt>
-                <dd className="mono">{usage.enterpriseCode ?? '—'}</dd>
+                <dd className="mono">
+                  <TenantText value={usage.enterpriseCode} />
+                </dd>
               </div>
               <div className="span-2">
                 <dt>Apps ({usage.apps.length})</dt>
-                <dd className="mono small">{usage.apps.length ? usage.apps.join(', ') : '—'}</dd>
+                <dd className="mono small">
+                  <TenantText value={usage.apps.join(', ')} sentence />
+                </dd>
               </div>
             </>
           )}

@@ -4,23 +4,10 @@ import { formatBytes, formatDateTime, relative } from '../format.js';
 import { useToolsPage } from './context.js';
 import { defineToolSection } from './define.js';
 import { useSectionJob } from './page-job.js';
+import type { RestoreModel } from '../types.js';
 
-interface Backup {
-  id: number;
-  takenAt: string;
-  /** daily, weekly, monthly, manual, safety. */
-  kind: string;
-  size: number | null;
-}
-
-interface Model {
-  /** Newest first. */
-  backups: Backup[];
-  manualToday: number;
-  manualLimit: number;
-  /** False on a dropped or removed database when this level may not restore it. */
-  canRestore: boolean;
-}
+type Model = RestoreModel;
+type Backup = Model['backups'][number];
 
 const KIND_LABELS: Record<string, string> = {
   daily: 'daily',

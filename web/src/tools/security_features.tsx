@@ -1,15 +1,8 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
+import type { SecurityFeaturesModel } from '../types.js';
 
-interface Model {
-  secure: boolean;
-  /** The Strict-Transport-Security header sent when on. */
-  hsts: string | null;
-  sessionCookie: string;
-  /** The database's generated front-end (nginx) file. */
-  configFile: string;
-  configured: boolean;
-}
+type Model = SecurityFeaturesModel;
 
 export const securityFeaturesSection = defineToolSection<Model>({
   key: 'security_features',

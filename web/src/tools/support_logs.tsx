@@ -4,6 +4,7 @@ import { displayValue, formatDateTime } from '../format.js';
 import { useGet } from '../load.js';
 import type { SupportLogPage } from '../types.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/;
 
@@ -31,7 +32,7 @@ function History({ database, version }: { database: string; version: unknown }) 
     <>
       {logs.error && (
         <p className="error" role="alert">
-          {logs.error}
+          <TenantText value={logs.error} sentence />
         </p>
       )}
       <div className="table-wrap">
@@ -50,12 +51,20 @@ function History({ database, version }: { database: string; version: unknown }) 
             {data?.entries.map((e) => (
               <tr key={e.id}>
                 <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td>{e.agent_login}</td>
+                <td>
+                  <TenantText value={e.agent_login} />
+                </td>
                 <td className="mono">{e.operation}</td>
-                <td className="mono small">{inputsText(e.inputs)}</td>
+                <td className="mono small">
+                  <TenantText value={inputsText(e.inputs)} sentence />
+                </td>
                 <td>
                   <span className={`badge outcome-${e.outcome}`}>{e.outcome}</span>
-                  {e.message && <div className="sub">{e.message}</div>}
+                  {e.message && (
+                    <div className="sub">
+                      <TenantText value={e.message} sentence />
+                    </div>
+                  )}
                 </td>
               </tr>
             ))}

@@ -1,9 +1,9 @@
 import { displayValue } from '../format.js';
 import { defineToolSection } from './define.js';
+import { TenantText } from '../components/TenantText.js';
+import type { TechLogsModel } from '../types.js';
 
-interface Model {
-  metabase: Record<string, unknown>;
-}
+type Model = TechLogsModel;
 
 export const techLogsSection = defineToolSection<Model>({
   key: 'tech_logs',
@@ -19,7 +19,9 @@ export const techLogsSection = defineToolSection<Model>({
               <th scope="row" className="mono">
                 {k}
               </th>
-              <td className="mono">{displayValue(v)}</td>
+              <td className="mono">
+                <TenantText value={displayValue(v)} sentence />
+              </td>
             </tr>
           ))}
         </tbody>

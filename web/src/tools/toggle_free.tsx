@@ -1,10 +1,8 @@
 import { OperationForm } from '../components/OperationForm.js';
 import { defineToolSection } from './define.js';
+import type { ToggleFreeModel } from '../types.js';
 
-interface Model {
-  free: boolean;
-  label: string;
-}
+type Model = ToggleFreeModel;
 
 export const toggleFreeSection = defineToolSection<Model>({
   key: 'toggle_free',
