@@ -281,7 +281,7 @@ async function addGoogleProvider(db: DatabaseRow): Promise<number> {
     const { rows } = await c.query<{ id: number }>(
       `INSERT INTO auth_oauth_provider (name, auth_endpoint, scope, validation_endpoint, enabled, body)
        VALUES ('Google OAuth2', 'https://accounts.google.com/o/oauth2/auth', 'openid profile email',
-               'https://www.googleapis.com/oauth2/v3/tokeninfo', true, 'Log in with Google')
+               'https://www.googleapis.com/oauth2/v3/tokeninfo', true, '{"en_US": "Log in with Google"}')
        RETURNING id`,
     );
     await c.query(
