@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import argon2 from 'argon2';
 import type { App } from '../app.js';
+import { hashPassword } from '../agents/password.js';
 import { TooManyRequests, Unauthenticated } from '../errors.js';
 import { findAgentByLogin } from '../metabase/repositories/agents.js';
 import {
@@ -18,10 +19,6 @@ import type { AgentRow } from '../metabase/schema.js';
 export const SESSION_COOKIE = 'dbtools_session';
 const FAILURE_WINDOW_MINUTES = 15;
 const MAX_FAILURES = 5;
-
-export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id });
-}
 
 // Verifying against this when the login is unknown keeps both answers equally slow.
 let decoyHash: Promise<string> | undefined;

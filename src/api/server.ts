@@ -8,7 +8,7 @@ import { BadRequest, DomainError, Invalid, NotAllowed, Unauthenticated } from '.
 import type { AgentRow } from '../metabase/schema.js';
 import { formatZodError } from '../operations/execute.js';
 import { SESSION_COOKIE, sameSecret, sessionAgent, tokenAgent } from './auth.js';
-import { requestDuration } from './metrics.js';
+import { requestDuration } from '../observability/metrics.js';
 import { unstorableText } from './request-text.js';
 import type { AnyRoute } from './route.js';
 import { routes } from './routes/index.js';

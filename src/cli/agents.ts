@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import pino from 'pino';
-import { hashPassword } from '../api/auth.js';
+import { hashPassword } from '../agents/password.js';
 import { loadConfig } from '../config/config.js';
 import { listAgents, updateAgent, upsertAgent } from '../metabase/repositories/agents.js';
 import { deleteSessionsOfAgent } from '../metabase/repositories/sessions.js';

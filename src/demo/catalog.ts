@@ -1,3 +1,4 @@
+import { DAY_MS } from '../dates.js';
 import { Prng } from './prng.js';
 
 export type DemoMode = 'trial' | 'paid' | 'drop';
@@ -587,7 +588,6 @@ const IAP_SERVICES = [
   'partner_autocomplete',
 ];
 
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
 export const DEMO_DATABASE_COUNT =
@@ -695,11 +695,11 @@ function subcodeFor(start: Date, prng: Prng): string {
 
 function buildDatabase(p: Profile, now: Date, prng: Prng): DemoDatabase {
   const createDate = new Date(
-    now.getTime() - p.ageDays * DAY - prng.int(0, 23) * HOUR - prng.int(0, 59) * 60_000,
+    now.getTime() - p.ageDays * DAY_MS - prng.int(0, 23) * HOUR - prng.int(0, 59) * 60_000,
   );
   const expireDays = p.expireDays === undefined ? (p.mode === 'trial' ? 15 : null) : p.expireDays;
   const expireDate =
-    expireDays === null ? null : new Date(now.getTime() + expireDays * DAY + prng.int(0, 20) * HOUR);
+    expireDays === null ? null : new Date(now.getTime() + expireDays * DAY_MS + prng.int(0, 20) * HOUR);
   const limit = p.emailLimit ?? (p.mode === 'trial' ? 50 : 200);
   const mailsSent = p.mailsSent ?? (p.mode === 'trial' ? prng.int(3, 30) : prng.int(10, 120));
   const dailyCount = p.mode === 'drop' ? 0 : Math.min(limit, prng.int(0, Math.ceil(limit / 3)));
@@ -714,7 +714,7 @@ function buildDatabase(p: Profile, now: Date, prng: Prng): DemoDatabase {
       status: p.status ?? 'open',
       expire_date: expireDate,
       version: p.version,
-      subcode: p.subcode ? subcodeFor(new Date(createDate.getTime() + prng.int(0, 14) * DAY), prng) : null,
+      subcode: p.subcode ? subcodeFor(new Date(createDate.getTime() + prng.int(0, 14) * DAY_MS), prng) : null,
       create_date: createDate,
       duplicate_of: null,
       secure: p.secure ?? false,
@@ -755,7 +755,7 @@ function buildDuplicate(
       mode,
       status: 'open',
       // Duplicates for testing live a few hours; a dropped one waits for the reaper.
-      expire_date: new Date(now.getTime() + (mode === 'trial' ? 3 * HOUR : 2 * DAY)),
+      expire_date: new Date(now.getTime() + (mode === 'trial' ? 3 * HOUR : 2 * DAY_MS)),
       subcode: null,
       create_date: created,
       duplicate_of: source.metabase.name,

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { App } from '../app.js';
-import { hashPassword } from '../api/auth.js';
+import { hashPassword } from '../agents/password.js';
 import { upsertAgent } from '../metabase/repositories/agents.js';
 import { deleteDatabaseRows, insertDatabases } from '../metabase/repositories/databases.js';
 import { deleteIapCreditsOf } from '../metabase/repositories/iap-credits.js';

@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { addDays } from '../dates.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import { ensureAccounts } from '../metabase/repositories/central-accounts.js';
 import { insertIapCredits } from '../metabase/repositories/iap-credits.js';
@@ -54,13 +55,13 @@ export async function seedTenantOpsDemo(
           ...base,
           credits: bought,
           reason: 'Credit pack purchase',
-          at: new Date(created.getTime() + 86_400_000),
+          at: addDays(created, 1),
         },
         {
           ...base,
           credits: -prng.int(0, Math.floor(bought * 0.9)),
           reason: 'Usage',
-          at: new Date(Math.min(app.now().getTime(), created.getTime() + 2 * 86_400_000)),
+          at: new Date(Math.min(app.now().getTime(), addDays(created, 2).getTime())),
         },
       ];
     }),

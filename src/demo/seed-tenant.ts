@@ -11,6 +11,7 @@ import { odooSeries } from '../tenant/odoo-version.js';
 import { tenantTemplateName } from '../tenant/template.js';
 import { demoAttachmentContents } from './attachments.js';
 import { DEMO_USER_PASSWORD, type DemoDatabase, type DemoUser } from './catalog.js';
+import { DAY_MS } from '../dates.js';
 import { Prng } from './prng.js';
 
 export class TenantDatabaseExists extends Error {
@@ -20,7 +21,6 @@ export class TenantDatabaseExists extends Error {
   }
 }
 
-const DAY_MS = 86_400_000;
 
 
 /** `17.0` → `17.0.1.0`, `saas~17.4` → `saas~17.4.1.0`: the shape of ir_module_module.latest_version. */

@@ -58,8 +58,8 @@ export async function buildOdooZip(
     odooManifest(c, database.name, database.version),
   );
   const estimate = await app.tenants.withCluster(server.id, async (admin) => {
-    const r = await admin.query<{ size: string }>('SELECT pg_database_size($1) AS size', [database.name]);
-    return Number(r.rows[0].size);
+    const r = await admin.query<{ size: number }>('SELECT pg_database_size($1) AS size', [database.name]);
+    return r.rows[0].size;
   });
   const partial = `${file}.partial`;
   await rm(partial, { force: true });

@@ -10,14 +10,8 @@ import {
 } from '../metabase/repositories/backups.js';
 import type { BackupRow } from '../metabase/schema.js';
 import { activeJobPayloadValues } from '../metabase/repositories/jobs.js';
+import { addMonths, DAY_MS } from '../dates.js';
 
-const DAY_MS = 86_400_000;
-
-function monthsBefore(now: Date, months: number): Date {
-  const d = new Date(now);
-  d.setUTCMonth(d.getUTCMonth() - months);
-  return d;
-}
 
 /**
  * Which backups of one database retention keeps: the newest `daily` of the daily kind taken
@@ -33,7 +27,7 @@ export function backupsToPrune(
   const horizon = {
     daily: new Date(now.getTime() - retention.daily * DAY_MS),
     weekly: new Date(now.getTime() - retention.weekly * 7 * DAY_MS),
-    monthly: monthsBefore(now, retention.monthly),
+    monthly: addMonths(now, -retention.monthly),
   };
   const count = { daily: retention.daily, weekly: retention.weekly, monthly: retention.monthly };
   const seen = { daily: 0, weekly: 0, monthly: 0 };

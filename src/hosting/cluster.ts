@@ -160,8 +160,3 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     },
   };
 }
-
-/** Runs a PostgreSQL client binary (pg_dump, psql...) against the cluster's socket as its superuser. */
-export function pgTool(cluster: Pick<EmbeddedCluster, 'pgBin'>, tool: string): string {
-  return path.join(cluster.pgBin, tool);
-}

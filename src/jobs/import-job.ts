@@ -12,7 +12,7 @@ import {
 } from '../hosting/restore-cluster.js';
 import { findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
 import { setConfigParameter, odooDatetime } from '../tenant/config-parameters.js';
-import { addDays } from '../operations/trial-expiration.js';
+import { addDays } from '../dates.js';
 import { defineJob, type StepContext } from './define.js';
 
 /** An imported database starts as a trial of this many days. */

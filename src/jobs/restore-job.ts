@@ -22,7 +22,7 @@ import { linkOrCopyTree } from '../hosting/filestore-copy.js';
 import { findBackup } from '../metabase/repositories/backups.js';
 import { findDatabase, insertDatabases, updateDatabase } from '../metabase/repositories/databases.js';
 import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
-import { addDays } from '../operations/trial-expiration.js';
+import { addDays } from '../dates.js';
 import { defineJob, type StepContext } from './define.js';
 
 /** A duplicate's life (the duplicates' rules): a restore into a new database follows them. */

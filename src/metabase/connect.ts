@@ -2,9 +2,7 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Metabase } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
-
-// bigint columns (ids, counters) fit in a JS number for this platform's sizes.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+import '../pg-types.js';
 
 export type MetabaseDb = Kysely<Metabase>;
 

@@ -21,7 +21,7 @@ export type DatabaseMode = 'trial' | 'paid' | 'drop';
 export type DatabaseState = 'creating' | 'active' | 'removing' | 'removed';
 
 export interface DatabaseTable {
-  id: Generated<string>;
+  id: Generated<number>;
   name: string;
   uuid: string;
   mode: DatabaseMode;
@@ -80,14 +80,14 @@ export interface ApiTokenTable {
 }
 
 export interface LoginFailureTable {
-  id: Generated<string>;
+  id: Generated<number>;
   login: string;
   address: string;
   at: CreatedAt;
 }
 
 export interface SupportLogTable {
-  id: Generated<string>;
+  id: Generated<number>;
   at: CreatedAt;
   agent_id: number | null;
   agent_login: string;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { defineOperation } from './define.js';
-import { addDays } from './trial-expiration.js';
+import { addDays } from '../dates.js';
 
 export const drop = defineOperation({
   name: 'drop',

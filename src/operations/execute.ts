@@ -10,7 +10,7 @@ import { activeJobOf } from '../metabase/repositories/jobs.js';
 import { isLocked } from './locked.js';
 import type { Operation } from './define.js';
 import { findOperation } from './registry.js';
-import { operationsCounter } from '../api/metrics.js';
+import { operationsCounter } from '../observability/metrics.js';
 
 export interface ExecuteRequest {
   agent: AgentRow;

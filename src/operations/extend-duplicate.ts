@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Conflict, Invalid } from '../errors.js';
 import { defineOperation } from './define.js';
-import { addDays, setTrialExpiration } from './trial-expiration.js';
+import { addDays } from '../dates.js';
+import { setTrialExpiration } from './trial-expiration.js';
 
 /** The latest date a duplicate's life may be extended to at a level. */
 export function duplicateExtensionLimit(now: Date, extensionDays: number): Date {

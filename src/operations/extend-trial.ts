@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Conflict, Invalid } from '../errors.js';
 import { defineOperation } from './define.js';
-import { endOfDayAfter, setTrialExpiration } from './trial-expiration.js';
+import { endOfDayAfter } from '../dates.js';
+import { setTrialExpiration } from './trial-expiration.js';
 
 export const extendTrial = defineOperation({
   name: 'extend-trial',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { defineOperation } from './define.js';
-import { addMonths, setTrialExpiration } from './trial-expiration.js';
+import { addMonths } from '../dates.js';
+import { setTrialExpiration } from './trial-expiration.js';
 
 /** One-app free: no extra apps; the 3 months are renewed each time the customer connects. */
 export const setFree = defineOperation({

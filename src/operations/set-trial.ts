@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { defineOperation } from './define.js';
-import { addDays, setTrialExpiration } from './trial-expiration.js';
+import { addDays } from '../dates.js';
+import { setTrialExpiration } from './trial-expiration.js';
 
 export const setTrial = defineOperation({
   name: 'set-trial',

@@ -17,20 +17,3 @@ export async function setTrialExpiration(
   });
   return updateDatabase(ctx.tx, ctx.database.name, changes);
 }
-
-export function addDays(d: Date, days: number): Date {
-  return new Date(d.getTime() + days * 86_400_000);
-}
-
-export function addMonths(d: Date, months: number): Date {
-  const r = new Date(d);
-  r.setUTCMonth(r.getUTCMonth() + months);
-  return r;
-}
-
-/** End of the UTC day `days` after `from`: limits are whole days. */
-export function endOfDayAfter(from: Date, days: number): Date {
-  const d = addDays(from, days);
-  d.setUTCHours(23, 59, 59, 0);
-  return d;
-}

@@ -5,7 +5,8 @@ import { DUPLICATE_LIFETIME_MS } from '../jobs/duplicate.js';
 import { updateDatabase } from '../metabase/repositories/databases.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { defineOperation } from './define.js';
-import { addDays, addMonths, setTrialExpiration } from './trial-expiration.js';
+import { addDays, addMonths } from '../dates.js';
+import { setTrialExpiration } from './trial-expiration.js';
 
 /** Why a drop-mode database cannot be undropped, or null. */
 export function undropRefusal(db: Pick<DatabaseRow, 'mode' | 'status'>): string | null {

@@ -1,5 +1,6 @@
 import type { DatabaseRow } from '../metabase/schema.js';
 import type { MailStats } from '../tenant/mail-stats.js';
+import { DAY_MS } from '../dates.js';
 
 export interface TrustFactor {
   label: string;
@@ -40,7 +41,7 @@ export function emailTrust(
   else factors.push({ label: `Bounce rate ${(bounceRate * 100).toFixed(1)} %`, effect: +10 });
   if (db.mode === 'paid') factors.push({ label: 'Paying customer', effect: +20 });
   else factors.push({ label: 'Not a paying customer yet', effect: -10 });
-  const ageDays = (now.getTime() - new Date(db.create_date).getTime()) / 86_400_000;
+  const ageDays = (now.getTime() - new Date(db.create_date).getTime()) / DAY_MS;
   if (ageDays < 14) factors.push({ label: `Database created ${Math.floor(ageDays)} days ago`, effect: -15 });
   else if (ageDays > 180) factors.push({ label: 'Database older than 6 months', effect: +10 });
   const failRate = stats.mails > 0 ? stats.failed / stats.mails : 0;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import '../pg-types.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { MetabaseDb } from '../metabase/connect.js';
 import { findServerById } from '../metabase/repositories/servers.js';

@@ -12,22 +12,22 @@ export interface MailStats {
 /** The customer's sending record, from Odoo's own mail_mail and mailing_trace tables. */
 export async function mailStats(client: pg.ClientBase): Promise<MailStats> {
   const [traces, mails] = await Promise.all([
-    client.query<{ traced: string; bounced: string }>(
+    client.query<{ traced: number; bounced: number }>(
       `SELECT count(*) FILTER (WHERE trace_status IN ('pending', 'sent', 'open', 'reply', 'bounce')) AS traced,
               count(*) FILTER (WHERE trace_status = 'bounce') AS bounced
          FROM mailing_trace
         WHERE create_date > (now() at time zone 'UTC') - interval '30 days'`,
     ),
-    client.query<{ mails: string; failed: string }>(
+    client.query<{ mails: number; failed: number }>(
       `SELECT count(*) AS mails, count(*) FILTER (WHERE state = 'exception') AS failed
          FROM mail_mail
         WHERE create_date > (now() at time zone 'UTC') - interval '30 days'`,
     ),
   ]);
   return {
-    traced: Number(traces.rows[0].traced),
-    bounced: Number(traces.rows[0].bounced),
-    mails: Number(mails.rows[0].mails),
-    failed: Number(mails.rows[0].failed),
+    traced: traces.rows[0].traced,
+    bounced: traces.rows[0].bounced,
+    mails: mails.rows[0].mails,
+    failed: mails.rows[0].failed,
   };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { DatabaseUsage } from '../metabase/schema.js';
 import { odooDatetime } from './config-parameters.js';
+import { addDays } from '../dates.js';
 
 const ACTIVE_DAYS = 15;
 
@@ -12,7 +13,7 @@ const ACTIVE_DAYS = 15;
  * database records as the first parts of base's latest_version (`17.0.1.3` → `17.0`).
  */
 export async function readUsage(client: pg.ClientBase, now: Date): Promise<DatabaseUsage> {
-  const limitDate = odooDatetime(new Date(now.getTime() - ACTIVE_DAYS * 86_400_000));
+  const limitDate = odooDatetime(addDays(now, -ACTIVE_DAYS));
   const { rows } = await client.query<{
     users: number;
     active_users: number;

@@ -1,4 +1,4 @@
-import { endOfDayAfter } from '../operations/trial-expiration.js';
+import { endOfDayAfter } from '../dates.js';
 import { defineTool } from './define.js';
 
 export const expireDateTool = defineTool({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { hashPassword } from '../../src/api/auth.js';
+import { hashPassword } from '../../src/agents/password.js';
 import { updateAgent, upsertAgent } from '../../src/metabase/repositories/agents.js';
 import { AgentSession, call } from '../support/http.js';
 import { connectTestApp } from '../support/platform.js';

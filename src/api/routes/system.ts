@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { metricsRegistry } from '../metrics.js';
+import { metricsRegistry } from '../../observability/metrics.js';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute } from '../route.js';
 

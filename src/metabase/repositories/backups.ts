@@ -56,23 +56,6 @@ export async function databasesWithBackups(db: Db): Promise<string[]> {
   return rows.map((r) => r.database_name);
 }
 
-export async function countBackupsSince(
-  db: Db,
-  database: string,
-  kind: BackupKind,
-  since: Date,
-): Promise<number> {
-  const row = await db
-    .selectFrom('backup')
-    .select(sql<number>`count(*)::int`.as('n'))
-    .where('database_name', '=', database)
-    .where('kind', '=', kind)
-    .where('state', '!=', 'failed')
-    .where('taken_at', '>=', since)
-    .executeTakeFirstOrThrow();
-  return row.n;
-}
-
 /** Automatic backups of a database taken at or after `since` (any automatic kind). */
 export async function latestAutomaticKinds(db: Db, database: string, since: Date): Promise<BackupKind[]> {
   const rows = await db

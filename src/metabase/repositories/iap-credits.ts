@@ -19,9 +19,9 @@ export async function iapBalances(db: Db, tokens: string[]): Promise<Map<string,
   if (!tokens.length) return new Map();
   const rows = await db
     .selectFrom('iap_credit_ledger')
-    .select(['account_token', (eb) => eb.fn.sum<string>('credits').as('balance')])
+    .select(['account_token', (eb) => eb.fn.sum<number>('credits').as('balance')])
     .where('account_token', 'in', tokens)
     .groupBy('account_token')
     .execute();
-  return new Map(rows.map((r) => [r.account_token, Number(r.balance)]));
+  return new Map(rows.map((r) => [r.account_token, r.balance]));
 }

@@ -16,16 +16,6 @@ export function activeJobOf(db: Db, database: string): Promise<JobRow | undefine
     .executeTakeFirst();
 }
 
-export function recentJobsOf(db: Db, database: string, limit = 10): Promise<JobRow[]> {
-  return db
-    .selectFrom('job')
-    .selectAll()
-    .where('database_name', '=', database)
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-}
-
 /** The platform-wide job of a kind (no database) that is queued or running, if any. */
 export function activePlatformJob(db: Db, kind: string): Promise<JobRow | undefined> {
   return db

@@ -27,7 +27,7 @@ export function countActiveDatabases(db: Db): Promise<number> {
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('state', '=', 'active')
     .executeTakeFirstOrThrow()
-    .then((r) => Number(r.n));
+    .then((r) => r.n);
 }
 
 /** The databases pinged longest ago (never pinged first). */

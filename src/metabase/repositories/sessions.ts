@@ -93,7 +93,7 @@ export async function countRecentLoginFailures(
     .where('address', '=', address)
     .where('at', '>', sql<Date>`now() - make_interval(mins => ${minutes})`)
     .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return row.n;
 }
 
 export async function clearLoginFailures(db: Db, login: string, address: string): Promise<void> {

@@ -84,7 +84,7 @@ export async function pageSupportLogs(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('database_name', '=', database)
     .executeTakeFirstOrThrow();
-  const pages = Math.max(1, Math.ceil(Number(total.n) / SUPPORT_LOG_PAGE_SIZE));
+  const pages = Math.max(1, Math.ceil(total.n / SUPPORT_LOG_PAGE_SIZE));
   const entries = await db
     .selectFrom('support_log')
     .selectAll()

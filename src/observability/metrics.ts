@@ -1,5 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+// Prometheus metrics, here rather than in api/: the HTTP server and the operation runner both record them.
+
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'dbtools_' });
 
