@@ -5,7 +5,7 @@ import type { App } from '../../src/app.js';
 import { insertIapCredits, iapBalances } from '../../src/metabase/repositories/iap-credits.js';
 import { countActiveDatabases } from '../../src/metabase/repositories/pings.js';
 import { countRecentLoginFailures, recordLoginFailure } from '../../src/metabase/repositories/sessions.js';
-import { pageSupportLogs } from '../../src/metabase/repositories/support-logs.js';
+import { insertSupportLog, pageSupportLogs } from '../../src/metabase/repositories/support-logs.js';
 import { mailStats } from '../../src/tenant/mail-stats.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
@@ -28,20 +28,17 @@ describe('metabase row types match what the driver returns', () => {
   it('every integer column of every metabase table reads as a number, text as a string', async () => {
     const db = await createTestTenant(app);
     await recordLoginFailure(app.metabase, `types-${randomUUID()}`, '127.0.0.1');
-    await app.metabase
-      .insertInto('support_log')
-      .values({
-        agent_login: 'types',
-        agent_level: 0,
-        operation: 'types',
-        database_name: db.name,
-        inputs: '{}',
-        outcome: 'success',
-        message: null,
-        request_id: null,
-        agent_id: null,
-      })
-      .execute();
+    await insertSupportLog(app.metabase, {
+      agent_login: 'types',
+      agent_level: 0,
+      operation: 'types',
+      database_name: db.name,
+      inputs: {},
+      outcome: 'success',
+      message: null,
+      request_id: null,
+      agent_id: null,
+    });
     const columns = await sql<{ table_name: string; column_name: string; data_type: string }>`
       SELECT table_name, column_name, data_type FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%'`.execute(app.metabase);

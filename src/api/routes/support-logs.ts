@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { exportSupportLogs } from '../../audit/export.js';
-import { addDays } from '../../operations/trial-expiration.js';
+import { addDays } from '../../dates.js';
 import { defineRoute } from '../route.js';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

@@ -38,10 +38,10 @@ export async function insertSupportLog(db: Db, entry: SupportLogEntry): Promise<
   // Stored as the JSON the hash covers: what comes back from jsonb is what was hashed.
   const inputs = JSON.parse(JSON.stringify(entry.inputs)) as Record<string, unknown>;
   // Milliseconds: the precision a Date carries back to `audit verify`.
-  const row = { ...entry, id: Number(rows[0].id), at: new Date(), inputs, prev_hash: rows[0].head ?? GENESIS_HASH };
+  const row = { ...entry, id: rows[0].id, at: new Date(), inputs, prev_hash: rows[0].head ?? GENESIS_HASH };
   await db
     .insertInto('support_log')
-    .values({ ...row, id: String(row.id), inputs: JSON.stringify(inputs), hash: supportLogHash(row) })
+    .values({ ...row, inputs: JSON.stringify(inputs), hash: supportLogHash(row) })
     .execute();
 }
 
@@ -61,14 +61,14 @@ export interface SupportLogFilter {
 export async function* eachSupportLog(db: Db, filter: SupportLogFilter = {}): AsyncGenerator<SupportLogRow> {
   let after = 0;
   for (;;) {
-    let query = db.selectFrom('support_log').selectAll().where('id', '>', String(after));
+    let query = db.selectFrom('support_log').selectAll().where('id', '>', after);
     if (filter.database !== undefined) query = query.where('database_name', '=', filter.database);
     if (filter.from) query = query.where('at', '>=', filter.from);
     if (filter.before) query = query.where('at', '<', filter.before);
     const page = await query.orderBy('id').limit(EXPORT_PAGE_SIZE).execute();
     yield* page;
     if (page.length < EXPORT_PAGE_SIZE) return;
-    after = Number(page[page.length - 1].id);
+    after = page[page.length - 1].id;
   }
 }
 
