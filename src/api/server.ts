@@ -4,12 +4,20 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { z } from 'zod';
 import type { App } from '../app.js';
-import { BadRequest, DomainError, Invalid, NotAllowed, Unauthenticated } from '../errors.js';
+import {
+  BadRequest,
+  DomainError,
+  Invalid,
+  NotAllowed,
+  TooManyRequests,
+  Unauthenticated,
+  UnsupportedMediaType,
+} from '../errors.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { formatZodError } from '../operations/execute.js';
 import { SESSION_COOKIE, sameSecret, sessionAgent, tokenAgent } from './auth.js';
 import { requestDuration } from './metrics.js';
-import { unstorableText } from './request-text.js';
+import { isJsonValue, refusedRequestValue } from './request-text.js';
 import type { AnyRoute } from './route.js';
 import { routes } from './routes/index.js';
 
@@ -25,7 +33,7 @@ async function authenticate(app: App, request: FastifyRequest): Promise<AgentRow
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) {
     const agent = await tokenAgent(app, header.slice(7).trim());
-    if (!agent) throw new Unauthenticated('This API token is unknown or revoked.');
+    if (!agent) throw new Unauthenticated('This API token is unknown, expired or revoked.');
     return agent;
   }
   const cookieValue = request.cookies[SESSION_COOKIE];
@@ -56,6 +64,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // DBTOOLS_TRUST_PROXY: behind a TLS proxy, the client's address and protocol come from it.
+    trustProxy: app.config.trustProxy,
     // Refusals Fastify makes before any route runs (an undecodable URL...) keep the error shape.
     frameworkErrors: (error, _request, reply) => {
       // The option's reply type is generic over the route; this answer fits every route.
@@ -97,6 +107,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
 
   server.setErrorHandler((error, request, reply) => {
     if (error instanceof DomainError) {
+      if (error instanceof TooManyRequests && error.retryAfterSeconds)
+        reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
     }
     const status = (error as { statusCode?: number }).statusCode;
@@ -118,12 +130,14 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       handler: async (request, reply) => {
         const agent = route.auth === 'agent' ? await authenticate(app, request) : undefined;
         for (const [where, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
-          const bad = unstorableText(value, where);
-          if (bad) throw new BadRequest(`Invalid ${bad}: text may not hold NUL characters or unpaired surrogates.`);
+          const refused = refusedRequestValue(value, where);
+          if (refused) throw new BadRequest(refused);
         }
         if (route.body && request.body === undefined && route.method !== 'GET') {
           throw new BadRequest('This request needs a JSON body.');
         }
+        // An upload content type (zip, octet-stream) arrives as a stream: only upload routes take one.
+        if (route.body && !isJsonValue(request.body)) throw new UnsupportedMediaType();
         const result = await route.handler({
           app,
           agent: agent as never,
