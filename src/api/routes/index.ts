@@ -6,9 +6,11 @@ import { jobRoutes } from './jobs.js';
 import { operationRoutes } from './operations.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
+import { tokenRoutes } from './tokens.js';
 
 export const routes: AnyRoute[] = [
   ...sessionRoutes,
+  ...tokenRoutes,
   ...databaseRoutes,
   ...operationRoutes,
   ...jobRoutes,
