@@ -16,9 +16,9 @@ export const MAX_JSON_DEPTH = 32;
 
 type Refusal = { path: string; reason: 'unstorable' | 'too-deep' };
 
-function firstRefusal(value: unknown, where: string, depth: number): Refusal | undefined {
+function firstRefusal(value: unknown, where: string, depth: number, anyObject = false): Refusal | undefined {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? { path: where, reason: 'unstorable' } : undefined;
-  if (!value || typeof value !== 'object' || !isJsonContainer(value)) return undefined;
+  if (!value || typeof value !== 'object' || !(anyObject || isJsonContainer(value))) return undefined;
   if (depth >= MAX_JSON_DEPTH) return { path: where, reason: 'too-deep' };
   for (const [k, v] of Object.entries(value)) {
     const path = Array.isArray(value) ? `${where}[${k}]` : `${where}.${k}`;
@@ -36,7 +36,8 @@ function firstRefusal(value: unknown, where: string, depth: number): Refusal | u
  * back-references must not be traversed.
  */
 export function refusedRequestValue(value: unknown, where: string): string | undefined {
-  const found = firstRefusal(value, where, 0);
+  // Fastify's query and path objects have a prototype of their own; only a body can be a stream.
+  const found = firstRefusal(value, where, 0, where !== 'body');
   if (!found) return undefined;
   return found.reason === 'too-deep'
     ? `Invalid ${where}: JSON may not be nested deeper than ${MAX_JSON_DEPTH} levels.`

@@ -25,3 +25,11 @@ describe('request values refused at the door', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('query strings', () => {
+  it("a NUL in Fastify's parsed query (an object with a prototype of its own) is found", () => {
+    const query = Object.create({ inherited: true }) as Record<string, unknown>;
+    query.q = 'a\u0000b';
+    expect(refusedRequestValue(query, 'query')).toMatch(/^Invalid query\.q: /);
+  });
+});
