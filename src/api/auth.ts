@@ -52,8 +52,8 @@ export async function login(
   address: string,
   previousCookie?: string,
 ): Promise<{ cookie: string; csrfToken: string; agent: AgentRow }> {
-  const loginKey = `login:${loginName}`;
-  const addressKey = `login:${loginName}\0from:${address}`;
+  const loginKey = `login ${JSON.stringify(loginName)}`;
+  const addressKey = `${loginKey} from ${address}`;
   const counts = await countLoginAttempt(app.metabase, [loginKey, addressKey], ATTEMPT_WINDOW_MINUTES);
   const over = counts.filter(
     (c) => c.attempts > (c.key === loginKey ? MAX_ATTEMPTS_PER_LOGIN : MAX_ATTEMPTS_PER_ADDRESS),
