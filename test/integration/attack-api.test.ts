@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +176,12 @@ describe('bad input is a 4xx {error}, never a 500 (finding 7)', () => {
     }
   });
 
+  it('import-dump with a JSON body or no body is a 415 (found by the fuzz bench)', async () => {
+    const headers = { cookie: infra.cookie, 'x-csrf-token': infra.csrfToken };
+    expectRefused(await call('POST', `/api/import-dump?name=${unique('imp')}`, { headers }), 415);
+    expectRefused(await call('POST', `/api/import-dump?name=${unique('imp')}`, { headers, body: { zip: 'PK' } }), 415);
+  });
+
   it('JSON nested 50,000 deep is a 400', async () => {
     const db = await createTestTenant(app, { prefix: 'atk-deep' });
     const deep = '{"limit":' + '['.repeat(50_000) + ']'.repeat(50_000) + '}';
@@ -300,6 +308,36 @@ describe('reads, links, limits, sessions, tokens, trials (finding 8)', () => {
       .where('id', '=', normal.body.id)
       .execute();
     expectRefused(await call('GET', '/api/me', bearer(normal.body.token)), 401);
+  });
+
+  it('dbtools tokens create, list and revoke manage your own tokens through the API', async () => {
+    const login = await newAgent(2);
+    const session = await AgentSession.login(login, 'right-password');
+    const own = (await session.post('/api/tokens', { name: 'cli' })).body.token as string;
+    const bin = path.resolve(import.meta.dirname, '../../bin/dbtools.js');
+    const dbtools = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [bin, ...args],
+          { env: { ...process.env, DBTOOLS_URL: baseUrl(), DBTOOLS_TOKEN: own }, timeout: 30_000 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const created = await dbtools('tokens', 'create', 'report', '--days', '2', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const made = JSON.parse(created.stdout);
+    expect(made.token).toMatch(/^dbt_/);
+    expect(new Date(made.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(2 * 86_400_000);
+
+    const listed = await dbtools('tokens', 'list', '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).map((t: { name: string }) => t.name)).toEqual(['report', 'cli']);
+    expect(listed.stdout).not.toContain(made.token);
+
+    const revoked = await dbtools('tokens', 'revoke', String(made.id));
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expectRefused(await call('GET', '/api/me', { headers: { authorization: `Bearer ${made.token}` } }), 401);
   });
 
   it('extend-trial with a day alone means the end of that day; a day that would shorten the trial is refused with the reason', async () => {
