@@ -34,8 +34,8 @@ export default defineBenchCase({
     for (const s of shown) process.stderr.write(`  fuzz: ${s}\n`);
     const note = `${answers.toLocaleString('en-US')} requests over ${properties.length} properties`;
     return [
-      { subject: 'fuzz: 5xx answers (must be 0)', value: { rate: serverErrors, per: `5xx of ${answers}` }, note },
-      { subject: 'fuzz: 4xx without {error} or with internals', value: { rate: malformed, per: `of ${answers}` }, note },
+      { subject: 'fuzz: 5xx answers (must be 0)', value: { rate: serverErrors, per: `× 5xx in ${answers} answers` }, note },
+      { subject: 'fuzz: 4xx without {error} or with internals', value: { rate: malformed, per: `× in ${answers} answers` }, note },
       { subject: 'fuzz: requests per second', value: { rate: (answers / ms) * 1000, per: 'req/s' }, note: `${(ms / 1000).toFixed(1)} s` },
     ];
   },
