@@ -1,5 +1,6 @@
 import type { App } from '../app.js';
 import { NotAllowed, NotFound } from '../errors.js';
+import { publicJob, type PublicJob } from './enqueue.js';
 import { findJob } from '../metabase/repositories/jobs.js';
 import type { AgentRow, JobRow } from '../metabase/schema.js';
 
@@ -21,6 +22,16 @@ const JOB_ACCESS: Record<string, string> = {
 
 export function jobAccessKey(kind: string): string {
   return JOB_ACCESS[kind] ?? `job:${kind}`;
+}
+
+/**
+ * A job as an agent may see it when they may not read it (the Tools page names the job holding
+ * the database to everyone): what runs and how far, without its result or error.
+ */
+export function jobSeenBy(app: App, agent: AgentRow, job: JobRow): PublicJob & { readable: boolean } {
+  const readable = app.policy.allows(agent.level, jobAccessKey(job.kind));
+  const seen = publicJob(job);
+  return readable ? { ...seen, readable } : { ...seen, result: null, error: null, readable };
 }
 
 /** The job, when the agent's level allows the tool that started it. */

@@ -8,12 +8,15 @@ import type { App } from '../../src/app.js';
 import { hashPassword } from '../../src/api/auth.js';
 import { createServer } from '../../src/api/server.js';
 import { PLATFORM_DOMAIN } from '../../src/frontend-config/nginx.js';
-import { upsertAgent } from '../../src/metabase/repositories/agents.js';
+import { jobSeenBy } from '../../src/jobs/job-access.js';
+import { findAgentByLogin, upsertAgent } from '../../src/metabase/repositories/agents.js';
+import { findJob } from '../../src/metabase/repositories/jobs.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import type { DatabaseRow } from '../../src/metabase/schema.js';
 import { getConfigParameter, setConfigParameter } from '../../src/tenant/config-parameters.js';
 import { AgentSession, call, type Answer } from '../support/http.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
+import { waitForJob } from '../support/jobs.js';
 import { createTestTenant } from '../support/tenants.js';
 
 /**
@@ -219,6 +222,14 @@ describe('reads, links, limits, sessions, tokens, trials (finding 8)', () => {
     const viewer = await AgentSession.login('viewer');
     expectRefused(await viewer.get(`/api/jobs/${id}`), 403);
     expect((await technical.get(`/api/jobs/${id}`)).body).toMatchObject({ id, kind: 'backup' });
+
+    // The Tools page names the job holding the database to everyone, without its result or error.
+    const job = (await findJob(app.metabase, id))!;
+    const [low, high] = await Promise.all(['functional', 'technical'].map((l) => findAgentByLogin(app.metabase, l)));
+    await waitForJob(technical, id);
+    const done = (await findJob(app.metabase, id))!;
+    expect(jobSeenBy(app, low!, done)).toMatchObject({ id: job.id, kind: 'backup', readable: false, result: null, error: null });
+    expect(jobSeenBy(app, high!, done)).toMatchObject({ readable: true, result: expect.objectContaining({ backup: expect.any(Number) }) });
   });
 
   it("the impersonation link's host comes from the platform zone, not from the tenant's web.base.url", async () => {

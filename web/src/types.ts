@@ -140,6 +140,8 @@ export interface Job {
   error?: string | null;
   createdAt?: string;
   finishedAt?: string | null;
+  /** On the page model: false when your level may not follow this job (no result, no error, not watched). */
+  readable?: boolean;
 }
 
 export interface OutboxSummary {
