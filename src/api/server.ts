@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -56,6 +58,23 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   return parsed.data;
 }
 
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request line or headers are too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive.'],
+};
+
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Malformed HTTP request.'];
+  const body = JSON.stringify({ error: { code: 'bad_request', message } });
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  } else socket.destroy(error);
+}
+
 export async function createServer(app: App, options: ServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: app.log as FastifyBaseLogger,
@@ -66,6 +85,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     bodyLimit: 1024 * 1024,
     // DBTOOLS_TRUST_PROXY: behind a TLS proxy, the client's address and protocol come from it.
     trustProxy: app.config.trustProxy,
+    // Requests Node's parser refuses (a request line or headers over 16 KB...) keep the error shape too.
+    clientErrorHandler: answerClientError,
     // Refusals Fastify makes before any route runs (an undecodable URL...) keep the error shape.
     frameworkErrors: (error, _request, reply) => {
       // The option's reply type is generic over the route; this answer fits every route.

@@ -185,6 +185,10 @@ describe('bad input is a 4xx {error}, never a 500 (finding 7)', () => {
     expectRefused(await call('POST', `/api/import-dump?name=${unique('imp')}`, { headers, body: { zip: 'PK' } }), 415);
   });
 
+  it('a request line over 16 KB is a 431 {error} (found by the fuzz)', async () => {
+    expectRefused(await infra.get(`/api/databases?q=${'x'.repeat(20_000)}`), 431);
+  });
+
   it('JSON nested 50,000 deep is a 400', async () => {
     const db = await createTestTenant(app, { prefix: 'atk-deep' });
     const deep = '{"limit":' + '['.repeat(50_000) + ']'.repeat(50_000) + '}';
