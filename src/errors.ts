@@ -42,8 +42,17 @@ export class Invalid extends DomainError {
     super('invalid', 422, message);
   }
 }
+export class UnsupportedMediaType extends DomainError {
+  constructor(message = 'This request needs a JSON body (Content-Type: application/json).') {
+    super('unsupported_media_type', 415, message);
+  }
+}
 export class TooManyRequests extends DomainError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Sent as Retry-After when known. */
+    readonly retryAfterSeconds?: number,
+  ) {
     super('too_many_requests', 429, message);
   }
 }

@@ -1,15 +1,25 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { z } from 'zod';
 import type { App } from '../app.js';
-import { BadRequest, DomainError, Invalid, NotAllowed, Unauthenticated } from '../errors.js';
+import {
+  BadRequest,
+  DomainError,
+  Invalid,
+  NotAllowed,
+  TooManyRequests,
+  Unauthenticated,
+  UnsupportedMediaType,
+} from '../errors.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { formatZodError } from '../operations/execute.js';
 import { SESSION_COOKIE, sameSecret, sessionAgent, tokenAgent } from './auth.js';
 import { requestDuration } from '../observability/metrics.js';
-import { unstorableText } from './request-text.js';
+import { isJsonValue, refusedRequestValue } from './request-text.js';
 import type { AnyRoute } from './route.js';
 import { routes } from './routes/index.js';
 
@@ -25,7 +35,7 @@ async function authenticate(app: App, request: FastifyRequest): Promise<AgentRow
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) {
     const agent = await tokenAgent(app, header.slice(7).trim());
-    if (!agent) throw new Unauthenticated('This API token is unknown or revoked.');
+    if (!agent) throw new Unauthenticated('This API token is unknown, expired or revoked.');
     return agent;
   }
   const cookieValue = request.cookies[SESSION_COOKIE];
@@ -48,6 +58,23 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   return parsed.data;
 }
 
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request line or headers are too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive.'],
+};
+
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Malformed HTTP request.'];
+  const body = JSON.stringify({ error: { code: 'bad_request', message } });
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  } else socket.destroy(error);
+}
+
 export async function createServer(app: App, options: ServerOptions = {}): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: app.log as FastifyBaseLogger,
@@ -56,6 +83,10 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // DBTOOLS_TRUST_PROXY: behind a TLS proxy, the client's address and protocol come from it.
+    trustProxy: app.config.trustProxy,
+    // Requests Node's parser refuses (a request line or headers over 16 KB...) keep the error shape too.
+    clientErrorHandler: answerClientError,
     // Refusals Fastify makes before any route runs (an undecodable URL...) keep the error shape.
     frameworkErrors: (error, _request, reply) => {
       // The option's reply type is generic over the route; this answer fits every route.
@@ -97,6 +128,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
 
   server.setErrorHandler((error, request, reply) => {
     if (error instanceof DomainError) {
+      if (error instanceof TooManyRequests && error.retryAfterSeconds)
+        reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
     }
     const status = (error as { statusCode?: number }).statusCode;
@@ -119,12 +152,14 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
         const agent = route.auth === 'agent' ? await authenticate(app, request) : undefined;
         if (agent && route.access) app.policy.require(agent.level, route.access, `${route.method} ${route.url}`);
         for (const [where, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
-          const bad = unstorableText(value, where);
-          if (bad) throw new BadRequest(`Invalid ${bad}: text may not hold NUL characters or unpaired surrogates.`);
+          const refused = refusedRequestValue(value, where);
+          if (refused) throw new BadRequest(refused);
         }
         if (route.body && request.body === undefined && route.method !== 'GET') {
           throw new BadRequest('This request needs a JSON body.');
         }
+        // An upload content type (zip, octet-stream) arrives as a stream: only upload routes take one.
+        if (route.body && !isJsonValue(request.body)) throw new UnsupportedMediaType();
         const result = await route.handler({
           app,
           agent: agent as never,

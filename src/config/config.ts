@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { isHostName } from '../frontend-config/host-name.js';
 import { DEFAULT_ACCESS_MAP, DEFAULT_LEVELS, DEFAULT_LIMITS, type LevelLimits } from './defaults.js';
 
 const levelLimits = z.object({
@@ -77,6 +78,16 @@ export interface Config {
   logLevel: string;
   smtpUrl?: string;
   publicUrl?: string;
+  /**
+   * Fastify's trustProxy (DBTOOLS_TRUST_PROXY): `true`, or the proxies' addresses / CIDRs (comma-separated).
+   * Trusted, X-Forwarded-For gives the client address (login limits) and X-Forwarded-Proto
+   * https makes the session cookie Secure. Unset, forwarded headers are ignored.
+   */
+  trustProxy: boolean | string[];
+  /** Hosted databases answer at `<database host>.<zone>` (DBTOOLS_PLATFORM_ZONE): links to them are built from it. */
+  platformZone: string;
+  /** Days an API token lives when its creator does not say (DBTOOLS_TOKEN_DAYS). */
+  tokenDays: number;
   levels: Record<number, string>;
   accessMap: Record<string, number>;
   limits: Record<number, LevelLimits>;
@@ -144,6 +155,18 @@ function intEnv(env: NodeJS.ProcessEnv, key: string): number | undefined {
   return n;
 }
 
+function trustProxyEnv(v: string | undefined): Config['trustProxy'] {
+  if (!v || v === 'false' || v === '0') return false;
+  if (v === 'true') return true;
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function zoneEnv(v: string | undefined): string {
+  const zone = (v || 'dbtools.test').toLowerCase().replace(/\.$/, '');
+  if (!isHostName(zone)) throw new ConfigError(`DBTOOLS_PLATFORM_ZONE must be a DNS name, got "${v}"`);
+  return zone;
+}
+
 function numericKeys<T>(rec: Record<string, T>): Record<number, T> {
   return Object.fromEntries(Object.entries(rec).map(([k, v]) => [Number(k), v]));
 }
@@ -167,6 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     smtpUrl: env.DBTOOLS_SMTP_URL || undefined,
     publicUrl: env.DBTOOLS_PUBLIC_URL || undefined,
+    trustProxy: trustProxyEnv(env.DBTOOLS_TRUST_PROXY),
+    platformZone: zoneEnv(env.DBTOOLS_PLATFORM_ZONE),
+    tokenDays: intEnv(env, 'DBTOOLS_TOKEN_DAYS') ?? 90,
     levels: file.levels ? numericKeys(file.levels) : DEFAULT_LEVELS,
     accessMap,
     limits: file.limits ? numericKeys(file.limits) : DEFAULT_LIMITS,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { isValidDatabaseName, InvalidDatabaseName } from '../hosting/database-name.js';
+import { databaseHost, isHostName } from './host-name.js';
 
 const run = promisify(execFile);
 
@@ -12,7 +13,7 @@ const run = promisify(execFile);
 export const NGINX_BIN = '/usr/sbin/nginx';
 /** The upstream the hosting server's nginx.conf defines for its Odoo workers. */
 export const DEFAULT_UPSTREAM = 'odoo';
-/** Where hosted databases answer: `<database>.<domain>` (the tenant's web.base.url host). */
+/** The platform zone when none is configured (DBTOOLS_PLATFORM_ZONE): databases answer at `databaseHost(name, zone)`. */
 export const PLATFORM_DOMAIN = 'dbtools.test';
 export const HSTS = 'max-age=31536000';
 
@@ -25,9 +26,10 @@ export interface ServerBlock {
   /** An `upstream` name defined by the including nginx.conf, or host:port. */
   upstream?: string;
   serverNames?: string[];
+  /** The platform zone the database's own host lives under (default PLATFORM_DOMAIN). */
+  zone?: string;
 }
 
-const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const LISTEN = /^([0-9.]+:)?[0-9]{1,5}$/;
 const UPSTREAM = /^[A-Za-z0-9_.-]+(:[0-9]{1,5})?$/;
 
@@ -40,8 +42,8 @@ const UPSTREAM = /^[A-Za-z0-9_.-]+(:[0-9]{1,5})?$/;
 export function renderServerBlock(block: ServerBlock): string {
   const { database, secure } = block;
   if (!isValidDatabaseName(database)) throw new InvalidDatabaseName(database);
-  const names = block.serverNames ?? [`${database}.${PLATFORM_DOMAIN}`];
-  for (const n of names) if (!HOST_NAME.test(n)) throw new Error(`"${n}" is not a host name nginx may serve`);
+  const names = block.serverNames ?? [databaseHost(database, block.zone ?? PLATFORM_DOMAIN)];
+  for (const n of names) if (!isHostName(n)) throw new Error(`"${n}" is not a host name nginx may serve`);
   const listen = block.listen ?? '80';
   if (!LISTEN.test(listen)) throw new Error(`"${listen}" is not a listen address`);
   const upstream = block.upstream ?? DEFAULT_UPSTREAM;

@@ -11,7 +11,8 @@ import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import type { ImpersonationSessionRow } from '../metabase/schema.js';
 import type { OperationContext } from '../operations/define.js';
-import { getConfigParameter } from '../tenant/config-parameters.js';
+import { databaseHost } from '../frontend-config/host-name.js';
+import { findDatabase } from '../metabase/repositories/databases.js';
 import { findInternalUser } from '../tenant/users.js';
 import { checkImpersonationToken, impersonationTokenHash, signImpersonationToken } from './token.js';
 
@@ -21,6 +22,8 @@ export const IMPERSONATION_TTL_MS = 60 * 60 * 1000;
 export const IMPERSONATION_LOGIN_PATH = '/web/login/impersonate';
 /** Access-map key: impersonating a member of base.group_system needs this level as well. */
 export const IMPERSONATION_ADMIN_ACCESS = 'impersonation_admin';
+/** Access-map key of the impersonate operation itself. */
+const IMPERSONATION_ACCESS = 'impersonation';
 
 export interface ImpersonationStarted {
   url: string;
@@ -37,10 +40,7 @@ export async function startImpersonation(
   ctx: OperationContext<{ user: number; reason: string }>,
 ): Promise<ImpersonationStarted> {
   const { app, tx, database, agent, input, now } = ctx;
-  const { user, baseUrl } = await app.tenants.withTenant(database, async (client) => ({
-    user: await findInternalUser(client, { id: input.user }),
-    baseUrl: await getConfigParameter(client, 'web.base.url'),
-  }));
+  const user = await app.tenants.withTenant(database, (client) => findInternalUser(client, { id: input.user }));
   if (!user) throw new NotFound(`There is no internal user #${input.user} in ${database.name}.`);
   if (!user.active) throw new Conflict(`${user.login} is archived: an archived user cannot sign in.`);
   if (user.isAdmin && !app.policy.allows(agent.level, IMPERSONATION_ADMIN_ACCESS)) {
@@ -68,8 +68,10 @@ export async function startImpersonation(
     created_at: now,
     expires_at: expiresAt,
   });
-  const base = (baseUrl ?? `https://${database.name}.dbtools.test`).replace(/\/+$/, '');
-  const url = `${base}${IMPERSONATION_LOGIN_PATH}?token=${encodeURIComponent(token)}`;
+  // The host comes from the platform's zone, never from the tenant's web.base.url: a customer
+  // who points that at their own server must not receive the token.
+  const host = databaseHost(database.name, app.config.platformZone);
+  const url = `https://${host}${IMPERSONATION_LOGIN_PATH}?token=${encodeURIComponent(token)}`;
   return { url, expiresAt, user: { id: user.id, login: user.login, name: user.name } };
 }
 
@@ -112,6 +114,28 @@ function refusal(row: ImpersonationSessionRow, now: Date): Error {
 }
 
 /**
+ * Why a link may not be used now, whatever held when it was made: the level rule is checked
+ * again against the agent's level and the user's groups at this moment (a user made an
+ * administrator since, by reset-admin-rights or in Odoo, needs the administrators' level).
+ */
+async function refusalAtUse(app: App, db: MetabaseDb, row: ImpersonationSessionRow): Promise<string | null> {
+  const database = await findDatabase(db, row.database_name);
+  if (!database || database.state !== 'active') return `The database ${row.database_name} is no longer active.`;
+  const agent = await findAgentById(db, row.agent_id);
+  if (!agent || agent.disabled) return `The agent ${row.agent_login} who made this link can no longer sign in.`;
+  if (!app.policy.allows(agent.level, IMPERSONATION_ACCESS)) {
+    return `Impersonation needs the ${app.policy.levelName(app.policy.minimumLevel(IMPERSONATION_ACCESS))} level; ${agent.login}'s is ${app.policy.levelName(agent.level)} now.`;
+  }
+  const user = await app.tenants.withTenant(database, (client) => findInternalUser(client, { id: row.user_id }));
+  if (!user || !user.active) return `${row.user_login} is no longer an active internal user of ${row.database_name}.`;
+  if (user.isAdmin && !app.policy.allows(agent.level, IMPERSONATION_ADMIN_ACCESS)) {
+    const needed = app.policy.levelName(app.policy.minimumLevel(IMPERSONATION_ADMIN_ACCESS));
+    return `${user.login} is now an administrator of the database (Settings): signing in as them needs the ${needed} level.`;
+  }
+  return null;
+}
+
+/**
  * What the tenant's login hook calls: accepts a valid token once. A forged or altered token,
  * an expired one, a reused one and one whose session was stopped are refused. The use is in
  * the database's support log with the agent and the user, in the same transaction.
@@ -130,9 +154,12 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
     if (!row) return { refused: await findImpersonationByTokenHash(tx, hash) };
     if (row.database_name !== check.claims.db || row.user_id !== check.claims.uid)
       throw new NotAllowed(INVALID);
-    await logImpersonationUse(tx, row, 'success', null);
-    return { granted: row };
+    // A refused use still spends the link (it committed with its support-log entry).
+    const denied = await refusalAtUse(app, tx, row);
+    await logImpersonationUse(tx, row, denied ? 'failure' : 'success', denied);
+    return denied ? { denied } : { granted: row };
   });
+  if ('denied' in outcome && outcome.denied) throw new NotAllowed(outcome.denied);
   if ('granted' in outcome && outcome.granted) {
     const row = outcome.granted;
     return {

@@ -77,13 +77,14 @@ export interface ApiTokenTable {
   token_hash: string;
   created_at: CreatedAt;
   last_used_at: Timestamp | null;
+  expires_at: Timestamp;
 }
 
-export interface LoginFailureTable {
-  id: Generated<number>;
-  login: string;
-  address: string;
-  at: CreatedAt;
+/** Login attempts in the current window, per key (a login, or a login from one address). */
+export interface LoginThrottleTable {
+  key: string;
+  attempts: number;
+  window_start: Timestamp;
 }
 
 export interface SupportLogTable {
@@ -235,7 +236,7 @@ export interface Metabase {
   agent: AgentTable;
   agent_session: AgentSessionTable;
   api_token: ApiTokenTable;
-  login_failure: LoginFailureTable;
+  login_throttle: LoginThrottleTable;
   support_log: SupportLogTable;
   platform_setting: PlatformSettingTable;
   job: JobTable;

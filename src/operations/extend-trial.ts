@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Conflict, Invalid } from '../errors.js';
 import { defineOperation } from './define.js';
 import { endOfDayAfter } from '../dates.js';
+import { untilInput } from './inputs.js';
 import { setTrialExpiration } from './trial-expiration.js';
 
 export const extendTrial = defineOperation({
@@ -9,7 +10,7 @@ export const extendTrial = defineOperation({
   access: 'expire_date',
   title: 'Extend the trial',
   summary: 'Moves the expiration date of a trial with extra apps, up to the limit of your level.',
-  input: z.object({ until: z.coerce.date().describe('New expiration date') }),
+  input: z.object({ until: untilInput().describe('New expiration date (a day alone: the end of that day, UTC)') }),
   async run(ctx) {
     const { database, input, limits, now } = ctx;
     if (database.mode !== 'trial' || !database.extra_apps) {
@@ -19,6 +20,11 @@ export const extendTrial = defineOperation({
     const startOfToday = new Date(now);
     startOfToday.setUTCHours(0, 0, 0, 0);
     if (until < startOfToday) throw new Invalid('The new expiration date is in the past.');
+    if (database.expire_date && until < database.expire_date) {
+      throw new Invalid(
+        `The trial already runs until ${database.expire_date.toISOString()}: an extension cannot move it earlier (asked: ${until.toISOString()}).`,
+      );
+    }
     const latest = endOfDayAfter(now, limits.trialDays);
     if (until > latest) {
       throw new Invalid(`Your level allows extending a trial up to ${latest.toISOString().slice(0, 10)} (today + ${limits.trialDays} days).`);

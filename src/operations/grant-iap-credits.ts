@@ -4,6 +4,7 @@ import { iapBalances, insertIapCredits } from '../metabase/repositories/iap-cred
 import { ledgerToken } from '../tenant/iap-token.js';
 import { listIapAccounts } from '../tenant/iap.js';
 import { defineOperation } from './define.js';
+import { int4Id, wholeNumber } from './inputs.js';
 
 /** The most one grant may add: larger amounts are a sale, not a support gesture. */
 export const MAX_IAP_GRANT = 10_000;
@@ -14,8 +15,8 @@ export const grantIapCredits = defineOperation({
   title: 'Grant IAP credits',
   summary: `Adds credits to one of the database's IAP accounts (at most ${MAX_IAP_GRANT.toLocaleString('en')} per grant).`,
   input: z.object({
-    account: z.coerce.number().int().positive().describe('The IAP account (iap_account id)'),
-    credits: z.coerce.number().int().min(1).max(MAX_IAP_GRANT).describe('Credits to add'),
+    account: int4Id().describe('The IAP account (iap_account id)'),
+    credits: wholeNumber(1, MAX_IAP_GRANT).describe('Credits to add'),
     reason: z.string().trim().min(3).max(500).describe('Why (kept in the ledger and the support log)'),
   }),
   async run({ app, tx, database, agent, input, now }) {

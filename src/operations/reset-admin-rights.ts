@@ -3,6 +3,7 @@ import { NotFound, Conflict } from '../errors.js';
 import { grantSettingsGroups, signalCacheInvalidation } from '../tenant/admin-rights.js';
 import { findDefaultAdmin, findInternalUser } from '../tenant/users.js';
 import { defineOperation } from './define.js';
+import { int4Id } from './inputs.js';
 
 export const resetAdminRights = defineOperation({
   name: 'reset-admin-rights',
@@ -11,10 +12,7 @@ export const resetAdminRights = defineOperation({
   summary:
     'Puts the administrator (base.user_admin, else the oldest internal user, or the user you name) back into Settings and the groups it implies.',
   input: z.object({
-    user: z.coerce
-      .number()
-      .int()
-      .positive()
+    user: int4Id()
       .optional()
       .describe('The user (res_users id); default: the administrator'),
   }),

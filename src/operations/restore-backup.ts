@@ -6,6 +6,7 @@ import { enqueueJob } from '../jobs/enqueue.js';
 import { findBackup } from '../metabase/repositories/backups.js';
 import { findDatabase, listDuplicates } from '../metabase/repositories/databases.js';
 import { defineOperation } from './define.js';
+import { bigintId } from './inputs.js';
 
 export const restoreBackup = defineOperation({
   name: 'restore-backup',
@@ -14,7 +15,7 @@ export const restoreBackup = defineOperation({
   summary:
     'Restores one of the database’s backups in place (after a safety backup; the switch is instant) or into a new test database.',
   input: z.object({
-    backup: z.coerce.number().int().min(1).describe('Backup'),
+    backup: bigintId().describe('Backup'),
     target: z.string().trim().min(1).max(63).optional().describe('New database name (empty: in place)'),
   }),
   allowedWhenRemoved: true,

@@ -13,7 +13,11 @@ export const setSecurity = defineOperation({
     const row = await updateDatabase(tx, database.name, { secure: input.enabled });
     const server = await app.tenants.server(database.server_id);
     // Last: a failed check leaves the old file and rolls the flag back with the transaction.
-    const file = await writeServerBlock(server.config_dir, { database: database.name, secure: row.secure });
+    const file = await writeServerBlock(server.config_dir, {
+      database: database.name,
+      secure: row.secure,
+      zone: app.config.platformZone,
+    });
     return { secure: row.secure, configFile: file };
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { stopImpersonations } from '../metabase/repositories/impersonations.js';
 import { defineOperation } from './define.js';
+import { int4Id } from './inputs.js';
 
 export const stopImpersonation = defineOperation({
   name: 'stop-impersonation',
@@ -10,10 +11,7 @@ export const stopImpersonation = defineOperation({
   summary: 'Ends your impersonation on this database: its login link stops working.',
   allowedWhenLocked: true,
   input: z.object({
-    user: z.coerce
-      .number()
-      .int()
-      .positive()
+    user: int4Id()
       .optional()
       .describe('Only the session on this user (res_users id)'),
   }),

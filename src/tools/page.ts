@@ -4,7 +4,7 @@ import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findServerById } from '../metabase/repositories/servers.js';
 import { activeJobOf } from '../metabase/repositories/jobs.js';
-import { publicJob } from '../jobs/enqueue.js';
+import { jobSeenBy } from '../jobs/job-access.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { isLocked } from '../operations/locked.js';
 import { serverGitStatus } from '../git/server-status.js';
@@ -49,7 +49,7 @@ export async function toolsPage(app: App, agent: AgentRow, name: string) {
   return {
     database: { ...database, server: server?.name ?? null, locked: isLocked(database) },
     /** The long job running on this database, so a refreshed page shows its progress again. */
-    job: job ? publicJob(job) : null,
+    job: job ? jobSeenBy(app, agent, job) : null,
     level: { value: agent.level, name: app.policy.levelName(agent.level) },
     tools: Object.fromEntries(models),
     ...(git && { git: await git }),

@@ -19,7 +19,8 @@ describe('extend-trial', () => {
     const res = await functional.run(db.name, 'extend-trial', { until });
     expect(res.status).toBe(200);
     const expiry = await app.tenants.withTenant(db, (c) => getConfigParameter(c, 'database.expiration_date'));
-    expect(expiry).toBe(`${until} 00:00:00`);
+    // A day alone means the end of that day (issue 10, finding 8).
+    expect(expiry).toBe(`${until} 23:59:59`);
     const history = await functional.get(`/api/databases/${db.name}/support-logs`);
     expect(history.body.entries[0]).toMatchObject({
       operation: 'extend-trial',

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { insertIapCredits, iapBalances } from '../../src/metabase/repositories/iap-credits.js';
 import { countActiveDatabases } from '../../src/metabase/repositories/pings.js';
-import { countRecentLoginFailures, recordLoginFailure } from '../../src/metabase/repositories/sessions.js';
+import { countLoginAttempt } from '../../src/metabase/repositories/login-throttle.js';
 import { insertSupportLog, pageSupportLogs } from '../../src/metabase/repositories/support-logs.js';
 import { mailStats } from '../../src/tenant/mail-stats.js';
 import { connectTestApp } from '../support/platform.js';
@@ -27,7 +27,7 @@ function expectedType(dataType: string): string | undefined {
 describe('metabase row types match what the driver returns', () => {
   it('every integer column of every metabase table reads as a number, text as a string', async () => {
     const db = await createTestTenant(app);
-    await recordLoginFailure(app.metabase, `types-${randomUUID()}`, '127.0.0.1');
+    await countLoginAttempt(app.metabase, [`types-${randomUUID()}`], 15);
     await insertSupportLog(app.metabase, {
       agent_login: 'types',
       agent_level: 0,
@@ -64,7 +64,7 @@ describe('metabase row types match what the driver returns', () => {
       'database.id',
       'database.email_total_count',
       'support_log.id',
-      'login_failure.id',
+      'login_throttle.attempts',
       'agent.id',
       'hosting_server.port',
     ]) {
@@ -83,9 +83,10 @@ describe('metabase row types match what the driver returns', () => {
     expect(typeof row.email_total_count).toBe('number');
 
     const login = `types-${randomUUID()}`;
-    await recordLoginFailure(app.metabase, login, '10.0.0.1');
-    await recordLoginFailure(app.metabase, login, '10.0.0.1');
-    expect(await countRecentLoginFailures(app.metabase, login, '10.0.0.1', 5)).toBe(2);
+    await countLoginAttempt(app.metabase, [login], 15);
+    const [count] = await countLoginAttempt(app.metabase, [login], 15);
+    expect(count.attempts).toBe(2);
+    expect(typeof count.retryAfter).toBe('number');
 
     const token = `types-${randomUUID()}`;
     await insertIapCredits(app.metabase, [

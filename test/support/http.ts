@@ -1,15 +1,8 @@
 import { baseUrl } from './platform.js';
 import { DEMO_PASSWORD } from './env.js';
+import { callAt, type Answer, type Json } from './http-call.js';
 
-export interface Answer<T = unknown> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-// Test bodies read fields of whatever the API answered; the tests assert their shapes.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+export type { Answer };
 
 /** An HTTP client holding one agent's session cookie and CSRF token, like the browser does. */
 export class AgentSession {
@@ -41,23 +34,10 @@ export class AgentSession {
   }
 }
 
-export async function call<T = Json>(
+export function call<T = Json>(
   method: string,
   path: string,
   opts: { body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
 ): Promise<Answer<T>> {
-  const hasBody = opts.body !== undefined || opts.rawBody !== undefined;
-  const res = await fetch(baseUrl() + path, {
-    method,
-    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-    body: opts.rawBody ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // Not JSON (metrics, HTML): keep the text.
-  }
-  return { status: res.status, body: body as T, headers: res.headers };
+  return callAt<T>(baseUrl(), method, path, opts);
 }

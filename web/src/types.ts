@@ -100,7 +100,10 @@ export type SupportLogPage = Answer<typeof pageSupportLogs>;
 
 export type SupportLogEntry = SupportLogPage['entries'][number];
 
-export type Job = Jsonified<PublicJob>;
+export type Job = Jsonified<PublicJob> & {
+  /** On the page model: false when your level may not follow this job (no result, no error, not watched). */
+  readable?: boolean;
+};
 
 export type OutboxSummary = Jsonified<ServerOutboxSummary>;
 

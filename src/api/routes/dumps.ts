@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { serveDumpDownload } from '../../dumps/download.js';
 import { importDump } from '../../dumps/import-upload.js';
-import { NotFound } from '../../errors.js';
+import { NotFound, UnsupportedMediaType } from '../../errors.js';
 import { mailMode } from '../../mail/mailer.js';
 import { listOutbox, readOutboxMessage } from '../../mail/catcher.js';
 import { defineRoute } from '../route.js';
@@ -37,6 +37,10 @@ export const dumpRoutes = [
     access: 'import_dump',
     query: z.object({ name: z.string().min(1).max(63), server: z.string().max(63).optional() }),
     async handler({ app, agent, query, request, reply }) {
+      // Only the upload content types arrive as a stream; JSON, text or no body at all is refused.
+      if (!(request.body instanceof Readable)) {
+        throw new UnsupportedMediaType('Upload the zip as the request body (Content-Type: application/zip).');
+      }
       const result = await importDump(app, {
         agent,
         name: query.name,

@@ -7,9 +7,11 @@ import { operationRoutes } from './operations.js';
 import { sessionRoutes } from './session.js';
 import { supportLogRoutes } from './support-logs.js';
 import { systemRoutes } from './system.js';
+import { tokenRoutes } from './tokens.js';
 
 export const routes: AnyRoute[] = [
   ...sessionRoutes,
+  ...tokenRoutes,
   ...databaseRoutes,
   ...operationRoutes,
   ...jobRoutes,

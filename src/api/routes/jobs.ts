@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { NotFound } from '../../errors.js';
 import { publicJob } from '../../jobs/enqueue.js';
+import { readableJob } from '../../jobs/job-access.js';
 import { findJob } from '../../metabase/repositories/jobs.js';
+import { bigintId } from '../../operations/inputs.js';
 import { defineRoute } from '../route.js';
 
-const idParam = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53) });
+const idParam = z.object({ id: bigintId() });
 const POLL_MS = 500;
 
 export const jobRoutes = [
@@ -15,11 +16,7 @@ export const jobRoutes = [
     tag: 'jobs',
     auth: 'agent',
     params: idParam,
-    async handler({ app, params }) {
-      const job = await findJob(app.metabase, params.id);
-      if (!job) throw new NotFound(`There is no job #${params.id}.`);
-      return publicJob(job);
-    },
+    handler: async ({ app, agent, params }) => publicJob(await readableJob(app, agent, params.id)),
   }),
   defineRoute({
     method: 'GET',
@@ -29,9 +26,8 @@ export const jobRoutes = [
     auth: 'agent',
     params: idParam,
     raw: true,
-    async handler({ app, params, reply, request }) {
-      const first = await findJob(app.metabase, params.id);
-      if (!first) throw new NotFound(`There is no job #${params.id}.`);
+    async handler({ app, agent, params, reply, request }) {
+      await readableJob(app, agent, params.id);
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream',

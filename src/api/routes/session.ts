@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createApiToken, login, logout, SESSION_COOKIE } from '../auth.js';
+import { login, logout, SESSION_COOKIE } from '../auth.js';
 import { defineRoute } from '../route.js';
 
 const me = (app: { policy: { levelName(l: number): string } }, a: { login: string; name: string; level: number }) => ({
@@ -21,10 +21,12 @@ export const sessionRoutes = [
     auth: 'public',
     body: z.object({ login: z.string().min(1).max(128), password: z.string().min(1).max(1024) }),
     async handler({ app, body, request, reply }) {
-      const session = await login(app, body.login, body.password, request.ip);
+      // The cookie the caller came with (an earlier session) ends: a login always gets a new id.
+      const session = await login(app, body.login, body.password, request.ip, request.cookies[SESSION_COOKIE]);
       reply.setCookie(SESSION_COOKIE, session.cookie, {
         httpOnly: true,
         sameSite: 'strict',
+        // Behind a TLS proxy this is the forwarded protocol, when DBTOOLS_TRUST_PROXY trusts it.
         secure: request.protocol === 'https',
         path: '/',
       });
@@ -51,15 +53,6 @@ export const sessionRoutes = [
     tag: 'auth',
     auth: 'agent',
     handler: async ({ app, agent }) => me(app, agent),
-  }),
-  defineRoute({
-    method: 'POST',
-    url: '/api/tokens',
-    summary: 'Create an API token for the CLI and scripts (shown once)',
-    tag: 'auth',
-    auth: 'agent',
-    body: z.object({ name: z.string().min(1).max(100) }),
-    handler: async ({ app, agent, body }) => createApiToken(app, agent, body.name),
   }),
 ];
 

@@ -5,6 +5,7 @@ import * as tenantOps from './003-tenant-ops.js';
 import * as lifecycle from './004-lifecycle.js';
 import * as backups from './005-backups.js';
 import * as pingSchedule from './006-ping-schedule.js';
+import * as apiSecurity from './007-api-security.js';
 import * as supportLogChain from './008-support-log-chain.js';
 
 /**
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '004-lifecycle': lifecycle,
   '005-backups': backups,
   '006-ping-schedule': pingSchedule,
+  '007-api-security': apiSecurity,
   '008-support-log-chain': supportLogChain,
 };
 

@@ -95,7 +95,11 @@ export function ToolsPage() {
   );
 
   // The running job of the page model: after a refresh of the browser page, or started by a colleague.
-  const running = model?.job && (model.job.state === 'queued' || model.job.state === 'running') ? model.job : undefined;
+  // A job your level may not follow (started from a higher level's tool) is named, not watched.
+  const running =
+    model?.job && model.job.readable !== false && (model.job.state === 'queued' || model.job.state === 'running')
+      ? model.job
+      : undefined;
   const runningId = running ? String(running.id) : undefined;
   const runningKind = running?.kind;
   useEffect(() => {
