@@ -22,12 +22,14 @@ const OPEN_TO_EVERY_AGENT = new Set([
   'DELETE /api/session', // logging out
   'GET /api/me',
   'POST /api/tokens', // a token carries its agent's level
+  'GET /api/tokens', // an agent lists their own tokens only
+  'DELETE /api/tokens/:id', // an agent revokes their own tokens only
   'GET /api/databases', // search: every level finds databases
   'GET /api/databases/:name', // the Tools page lists only the tools the level allows
   'POST /api/databases/:name/operations/:operation', // the operation registry checks the operation's key
   'GET /api/operations',
   'GET /api/policy',
-  'GET /api/jobs/:id',
+  'GET /api/jobs/:id', // gated by the access key of the job's kind (src/jobs/job-access.ts)
   'GET /api/jobs/:id/events',
 ]);
 
