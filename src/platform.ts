@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { App } from './app.js';
 import type { Config } from './config/config.js';
 import { startCluster, type EmbeddedCluster } from './hosting/cluster.js';
-import { connectMetabase, migrateMetabase, type MetabaseDb } from './metabase/connect.js';
+import { connectMetabase, migrateMetabase, PatientPool, type MetabaseDb } from './metabase/connect.js';
 import { upsertServer } from './metabase/repositories/servers.js';
 import { getSetting, setSettingIfMissing } from './metabase/repositories/settings.js';
 import { insertAgentIfMissing } from './metabase/repositories/agents.js';
@@ -148,10 +148,16 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       cluster,
       embeddedServer,
       async startWorker(opts = {}) {
-        const pool = new pg.Pool({ ...metabaseConfig, max: 4 });
-        // An idle connection dropped by the server (restart, failover) must not crash the process.
-        // A connection dropped by the server (restart, failover) must not crash the process; while
-        // closing, the cluster stopping under idle connections is expected and not worth a warning.
+        // The queue's connections wait out an outage (see PatientPool). A connection dropped by the
+        // server (restart, failover) must not crash the process; while closing, the cluster
+        // stopping under idle connections is expected and not worth a warning.
+        const pool = new PatientPool(
+          { ...metabaseConfig, max: 4, connectionTimeoutMillis: 5_000 },
+          {
+            onOutage: (err) => log.warn({ err: err.message }, 'job queue waiting for the metabase'),
+            closing: () => closing,
+          },
+        );
         const lost = (err: Error) => closing || log.warn({ err: err.message }, 'worker connection lost');
         pool.on('error', lost);
         pool.on('connect', (client) => client.on('error', lost));

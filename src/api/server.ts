@@ -4,7 +4,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { z } from 'zod';
 import type { App } from '../app.js';
-import { BadRequest, DomainError, Invalid, NotAllowed, Unauthenticated } from '../errors.js';
+import { BadRequest, DomainError, Invalid, isDatabaseUnreachable, NotAllowed, Unauthenticated } from '../errors.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { formatZodError } from '../operations/execute.js';
 import { SESSION_COOKIE, sameSecret, sessionAgent, tokenAgent } from './auth.js';
@@ -103,6 +103,14 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     if (status && status >= 400 && status < 500) {
       // Fastify's own refusals: malformed JSON, body too large, wrong content type...
       return reply.status(status).send({ error: { code: 'bad_request', message: (error as Error).message } });
+    }
+    if (isDatabaseUnreachable(error)) {
+      // PostgreSQL stopped or restarting: the request may succeed in a moment, nothing is broken here.
+      request.log.warn({ err: (error as Error).message }, 'database unreachable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send({ error: { code: 'unavailable', message: 'The platform database cannot be reached right now; try again in a moment.' } });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal', message: 'Internal error; the request id is ' + request.id } });
