@@ -22,6 +22,13 @@ export interface Platform {
   app: App;
   /** Starts the job queue's worker and schedules in this process. */
   startWorker(options?: { concurrency?: number }): Promise<Worker>;
+  /**
+   * The server process keeps its embedded cluster up: every `everyMs` it checks the cluster and
+   * starts it again if it stopped (crash, OOM kill, an operator's pg_ctl stop), so `npm start`
+   * never needs a human restart. Without an embedded cluster (external metabase) it does
+   * nothing: the pools reconnect when the server is back. `everyMs` 0 turns it off.
+   */
+  watchCluster(everyMs?: number): void;
   cluster?: EmbeddedCluster;
   /** The embedded hosting server, when running on the embedded default. */
   embeddedServer?: HostingServerRow;
@@ -143,6 +150,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     };
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
     let closing = false;
+    let watchdog: NodeJS.Timeout | undefined;
     return {
       app,
       cluster,
@@ -165,8 +173,29 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         workers.push({ worker, pool });
         return worker;
       },
+      watchCluster(everyMs = Number(process.env.DBTOOLS_CLUSTER_WATCHDOG_SECONDS ?? 5) * 1000) {
+        if (!cluster || watchdog || !(everyMs > 0)) return;
+        let checking = false;
+        const check = async () => {
+          if (checking) return; // a start (crash recovery) can outlast the interval
+          checking = true;
+          const started = Date.now();
+          try {
+            if (await cluster!.ensureRunning()) {
+              log.warn({ ms: Date.now() - started }, 'the embedded PostgreSQL cluster had stopped; started it again');
+            }
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'could not restart the embedded PostgreSQL cluster');
+          } finally {
+            checking = false;
+          }
+        };
+        watchdog = setInterval(() => void check(), everyMs);
+        watchdog.unref();
+      },
       async close() {
         closing = true;
+        clearInterval(watchdog);
         for (const { worker, pool } of workers) {
           await worker.stop();
           await pool.end();
