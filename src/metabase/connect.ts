@@ -16,6 +16,10 @@ export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
   // (platform.close) terminates them, and an 'error' without a listener would kill the process.
   // A dropped idle connection is simply replaced on the next query.
   pool.on('error', () => undefined);
+  // pg-pool listens only to idle clients: a client checked out (a transaction waiting on tenant
+  // work) whose server goes away emits 'error' with nobody listening, which ends the process.
+  // The pending or next query on it fails instead, and the API maps that to 503.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool }) });
 }
 
