@@ -63,6 +63,7 @@ export class CrashPlatform {
    * waits until it listens.
    */
   async start(crashAt?: string, env: Record<string, string> = {}): Promise<void> {
+    await this.stop(); // one server per data dir: a test that failed midway may have left one
     const childEnv = {
       ...process.env,
       ...testEnv(this.dataDir, { PORT: String(this.port), DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
