@@ -47,12 +47,6 @@ export class TooManyRequests extends DomainError {
     super('too_many_requests', 429, message);
   }
 }
-export class Unavailable extends DomainError {
-  constructor(message: string) {
-    super('unavailable', 503, message);
-  }
-}
-
 /**
  * Socket errors and PostgreSQL codes that mean "the database server is not there right now"
  * (stopped, restarting, failing over), as opposed to a query it refused: admin shutdown, crash
