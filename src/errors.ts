@@ -56,3 +56,21 @@ export class TooManyRequests extends DomainError {
     super('too_many_requests', 429, message);
   }
 }
+/**
+ * Socket errors and PostgreSQL codes that mean "the database server is not there right now"
+ * (stopped, restarting, failing over), as opposed to a query it refused: admin shutdown, crash
+ * shutdown, starting up, and the connection-exception class 08.
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
+const UNREACHABLE_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended unexpectedly)/;
+
+/** True when `e` says a database server could not be reached, rather than that it refused a query. */
+export function isDatabaseUnreachable(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (e instanceof DomainError) return e.status === 503;
+  const { code, syscall } = e as { code?: unknown; syscall?: unknown };
+  // A missing unix socket is a stopped server; any other missing file is not an outage.
+  if (code === 'ENOENT') return syscall === 'connect';
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  return UNREACHABLE_MESSAGES.test(e.message);
+}

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   let demo: { password: string } | undefined;
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
   await platform.startWorker();
+  platform.watchCluster();
   // The first start backs up every database in the background (the demo has backups at once).
   await kickOffBackups(app);
   const server = await createServer(app, { plugins: [webConsole(app)] });

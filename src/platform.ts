@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { App } from './app.js';
 import type { Config } from './config/config.js';
 import { startCluster, type EmbeddedCluster } from './hosting/cluster.js';
-import { connectMetabase, migrateMetabase, type MetabaseDb } from './metabase/connect.js';
+import { connectMetabase, migrateMetabase, PatientPool, type MetabaseDb } from './metabase/connect.js';
 import { upsertServer } from './metabase/repositories/servers.js';
 import { getSetting, setSettingIfMissing } from './metabase/repositories/settings.js';
 import { insertAgentIfMissing } from './metabase/repositories/agents.js';
@@ -22,6 +22,13 @@ export interface Platform {
   app: App;
   /** Starts the job queue's worker and schedules in this process. */
   startWorker(options?: { concurrency?: number }): Promise<Worker>;
+  /**
+   * The server process keeps its embedded cluster up: every `everyMs` it checks the cluster and
+   * starts it again if it stopped (crash, OOM kill, an operator's pg_ctl stop), so `npm start`
+   * never needs a human restart. Without an embedded cluster (external metabase) it does
+   * nothing: the pools reconnect when the server is back. `everyMs` 0 turns it off.
+   */
+  watchCluster(everyMs?: number): void;
   cluster?: EmbeddedCluster;
   /** The embedded hosting server, when running on the embedded default. */
   embeddedServer?: HostingServerRow;
@@ -148,15 +155,22 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     };
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
     let closing = false;
+    let watchdog: NodeJS.Timeout | undefined;
     return {
       app,
       cluster,
       embeddedServer,
       async startWorker(opts = {}) {
-        const pool = new pg.Pool({ ...metabaseConfig, max: 4 });
-        // An idle connection dropped by the server (restart, failover) must not crash the process.
-        // A connection dropped by the server (restart, failover) must not crash the process; while
-        // closing, the cluster stopping under idle connections is expected and not worth a warning.
+        // The queue's connections wait out an outage (see PatientPool). A connection dropped by the
+        // server (restart, failover) must not crash the process; while closing, the cluster
+        // stopping under idle connections is expected and not worth a warning.
+        const pool = new PatientPool(
+          { ...metabaseConfig, max: 4, connectionTimeoutMillis: 5_000 },
+          {
+            onOutage: (err) => log.warn({ err: err.message }, 'job queue waiting for the metabase'),
+            closing: () => closing,
+          },
+        );
         const lost = (err: Error) => closing || log.warn({ err: err.message }, 'worker connection lost');
         pool.on('error', lost);
         pool.on('connect', (client) => client.on('error', lost));
@@ -164,8 +178,29 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         workers.push({ worker, pool });
         return worker;
       },
+      watchCluster(everyMs = Number(process.env.DBTOOLS_CLUSTER_WATCHDOG_SECONDS ?? 5) * 1000) {
+        if (!cluster || watchdog || !(everyMs > 0)) return;
+        let checking = false;
+        const check = async () => {
+          if (checking) return; // a start (crash recovery) can outlast the interval
+          checking = true;
+          const started = Date.now();
+          try {
+            if (await cluster!.ensureRunning()) {
+              log.warn({ ms: Date.now() - started }, 'the embedded PostgreSQL cluster had stopped; started it again');
+            }
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'could not restart the embedded PostgreSQL cluster');
+          } finally {
+            checking = false;
+          }
+        };
+        watchdog = setInterval(() => void check(), everyMs);
+        watchdog.unref();
+      },
       async close() {
         closing = true;
+        clearInterval(watchdog);
         for (const { worker, pool } of workers) {
           await worker.stop();
           await pool.end();

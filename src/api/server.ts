@@ -9,6 +9,7 @@ import type { App } from '../app.js';
 import {
   BadRequest,
   DomainError,
+  isDatabaseUnreachable,
   Invalid,
   NotAllowed,
   TooManyRequests,
@@ -136,6 +137,14 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     if (status && status >= 400 && status < 500) {
       // Fastify's own refusals: malformed JSON, body too large, wrong content type...
       return reply.status(status).send({ error: { code: 'bad_request', message: (error as Error).message } });
+    }
+    if (isDatabaseUnreachable(error)) {
+      // PostgreSQL stopped or restarting: the request may succeed in a moment, nothing is broken here.
+      request.log.warn({ err: (error as Error).message }, 'database unreachable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send({ error: { code: 'unavailable', message: 'The platform database cannot be reached right now; try again in a moment.' } });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal', message: 'Internal error; the request id is ' + request.id } });

@@ -19,6 +19,11 @@ export interface EmbeddedCluster {
   pgBin: string;
   /** False when the cluster was already running (another process of ours started it). */
   startedHere: boolean;
+  /**
+   * Starts the cluster again when it is not running (it crashed, or someone stopped it) and
+   * answers whether it had to. Does nothing once `stop` was called.
+   */
+  ensureRunning(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -120,12 +125,13 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
   const logFile = path.join(opts.dir, 'postgres.log');
   if (owner) await writeFile(logFile, '', { flag: 'a' }).then(() => chown(logFile, owner.uid, owner.gid));
   // A cluster left running by a killed process is still ours: pg_ctl status tells.
-  const status = await run(path.join(pgBin, 'pg_ctl'), ['status', '-D', dataDir], asOwner).then(
-    () => true,
-    () => false,
-  );
-  if (!status) {
-    await run(
+  const isRunning = () =>
+    run(path.join(pgBin, 'pg_ctl'), ['status', '-D', dataDir], asOwner).then(
+      () => true,
+      () => false,
+    );
+  const startServer = () =>
+    run(
       path.join(pgBin, 'pg_ctl'),
       [
         'start',
@@ -141,8 +147,10 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
       ],
       asOwner,
     );
-  }
+  const status = await isRunning();
+  if (!status) await startServer();
   let stopped = false;
+  let starting: Promise<boolean> | undefined;
   return {
     dataDir,
     socketDir,
@@ -151,9 +159,18 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     password,
     pgBin,
     startedHere: !status,
+    ensureRunning() {
+      starting ??= (async () => {
+        if (stopped || (await isRunning())) return false;
+        await startServer();
+        return true;
+      })().finally(() => (starting = undefined));
+      return starting;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await starting?.catch(() => undefined);
       await run(path.join(pgBin, 'pg_ctl'), ['stop', '-w', '-m', 'fast', '-D', dataDir], asOwner).catch(
         () => undefined,
       );

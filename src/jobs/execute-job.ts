@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import { DomainError } from '../errors.js';
+import { DomainError, isDatabaseUnreachable } from '../errors.js';
 import {
   finishJob,
   findJob,
@@ -9,6 +9,7 @@ import {
   requeueJob,
   startJobAttempt,
 } from '../metabase/repositories/jobs.js';
+import { metabaseAnswers } from '../metabase/connect.js';
 import type { StepContext } from './define.js';
 import { findJobDefinition } from './registry.js';
 
@@ -31,12 +32,79 @@ function eta(startedAt: Date, progress: number): Date | null {
   return new Date(Date.now() + (elapsed * (100 - progress)) / progress);
 }
 
+/** How long a job waits for an unreachable hosting cluster before the queue's retries take over. */
+const TENANT_OUTAGE_PATIENCE_MS = 10 * 60_000;
+
+/** Thrown out of an attempt that met an outage: nothing was recorded, the steps are re-run once it ends. */
+class MetOutage extends Error {
+  constructor(
+    override readonly cause: unknown,
+    /** The metabase itself did not answer (else only a hosting cluster did not). */
+    readonly metabaseDown: boolean,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('the worker is stopping'));
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(new Error('the worker is stopping'));
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
+
 /**
- * Runs one attempt of a tracked job: skips the steps its row says are done, records each
- * step and its progress, beats while it works. Returns normally when the job is finished
- * (completed, or failed for good and rolled back); throws to let the queue retry it.
+ * Runs one attempt of a tracked job (see runAttempt). A PostgreSQL outage (the metabase or the
+ * job's hosting cluster stopped or restarting) is not a failure of the job: the attempt waits
+ * until the metabase answers again and re-runs its steps from what the row says is done, so a
+ * restart of PostgreSQL costs neither an attempt nor a rollback. `signal` ends the wait when the
+ * worker stops (the next process resumes the job through the sweep).
  */
-export async function executeJob(app: App, jobId: number, workerId: string, finalAttempt: boolean): Promise<void> {
+export async function executeJob(
+  app: App,
+  jobId: number,
+  workerId: string,
+  finalAttempt: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
+  const since = Date.now();
+  for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      return await runAttempt(app, jobId, workerId, finalAttempt);
+    } catch (e) {
+      // Also what the attempt's own bookkeeping (its first read, a requeue, a rollback) met.
+      const met = e instanceof MetOutage ? e : await outage(app, e);
+      if (!met) throw e;
+      if (!met.metabaseDown && Date.now() - since > TENANT_OUTAGE_PATIENCE_MS) throw met.cause;
+      app.log.warn({ jobId, err: met.message }, 'job paused: PostgreSQL is unreachable; it resumes when it is back');
+      do await sleep(wait, signal);
+      while (!(await metabaseAnswers(app.metabase)));
+    }
+  }
+}
+
+/** An error that says a database did not answer, or any error met while the metabase does not answer. */
+async function outage(app: App, e: unknown): Promise<MetOutage | undefined> {
+  const metabaseDown = !(await metabaseAnswers(app.metabase));
+  if (metabaseDown || isDatabaseUnreachable(e)) return new MetOutage(e, metabaseDown);
+  return undefined;
+}
+
+/**
+ * One attempt: skips the steps its row says are done, records each step and its progress,
+ * beats while it works. Returns normally when the job is finished (completed, or failed for
+ * good and rolled back); throws to let the queue retry it, or MetOutage.
+ */
+async function runAttempt(app: App, jobId: number, workerId: string, finalAttempt: boolean): Promise<void> {
   const existing = await findJob(app.metabase, jobId);
   if (!existing || existing.state === 'completed' || existing.state === 'failed') return;
   const def = findJobDefinition(existing.kind);
@@ -83,6 +151,8 @@ export async function executeJob(app: App, jobId: number, workerId: string, fina
     const result = def.result ? await def.result({ ...ctx, job }) : data;
     await finishJob(app.metabase, jobId, { state: 'completed', result });
   } catch (e) {
+    const met = await outage(app, e);
+    if (met) throw met;
     const message = e instanceof Error ? e.message : String(e);
     // A domain error (a rule refused) will not pass on a retry; anything else may be transient.
     if (e instanceof DomainError || finalAttempt) {

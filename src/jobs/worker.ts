@@ -1,6 +1,7 @@
 import { Logger, makeWorkerUtils, parseCronItems, run, type Runner, type WorkerUtils } from 'graphile-worker';
 import type { Pool } from 'pg';
 import type { App } from '../app.js';
+import { isDatabaseUnreachable } from '../errors.js';
 import { requeueJob, staleRunningJobs } from '../metabase/repositories/jobs.js';
 import { executeJob } from './execute-job.js';
 import { schedules } from './index.js';
@@ -31,6 +32,9 @@ export async function startWorker(app: App, options: WorkerOptions): Promise<Wor
     app.log[method]({ worker: scope, ...meta }, message);
   });
   const utils: WorkerUtils = await makeWorkerUtils({ pgPool: options.pool, logger });
+  // This process's queue workers: their jobs are alive even when their heartbeats stopped
+  // during an outage (executeJob waits it out), so the sweep never hands them to another worker.
+  const ownWorkers = new Set<string>();
   await utils.migrate();
   const runner: Runner = await run({
     pgPool: options.pool,
@@ -41,7 +45,9 @@ export async function startWorker(app: App, options: WorkerOptions): Promise<Wor
       [JOB_TASK]: async (payload, helpers) => {
         const { jobId } = payload as { jobId: number };
         const finalAttempt = helpers.job.attempts >= helpers.job.max_attempts;
-        await executeJob(app, jobId, helpers.job.locked_by ?? 'unknown', finalAttempt);
+        const workerId = helpers.job.locked_by ?? 'unknown';
+        ownWorkers.add(workerId);
+        await executeJob(app, jobId, workerId, finalAttempt, helpers.abortSignal);
       },
       ...Object.fromEntries(schedules.map((s) => [`schedule:${s.name}`, async () => s.run(app)])),
     },
@@ -51,8 +57,21 @@ export async function startWorker(app: App, options: WorkerOptions): Promise<Wor
     logger,
   });
 
+  // Heartbeats stop in every process while the metabase is down: a job is judged by its
+  // heartbeat only once the metabase has answered for `staleSeconds` in a row again.
+  let reachableSince = 0;
   const sweep = async (): Promise<number> => {
-    const stale = await staleRunningJobs(app.metabase, staleSeconds);
+    let stale;
+    try {
+      stale = await staleRunningJobs(app.metabase, staleSeconds);
+    } catch (e) {
+      if (!isDatabaseUnreachable(e)) throw e;
+      reachableSince = Number.POSITIVE_INFINITY;
+      return 0;
+    }
+    if (reachableSince === Number.POSITIVE_INFINITY) reachableSince = Date.now();
+    if (Date.now() - reachableSince < staleSeconds * 1000) return 0;
+    stale = stale.filter((j) => !j.worker_id || !ownWorkers.has(j.worker_id));
     if (!stale.length) return 0;
     const workers = [...new Set(stale.map((j) => j.worker_id).filter((w): w is string => !!w))];
     // The dead worker still holds the queue's lock on these jobs: release it so they run again.

@@ -1,18 +1,32 @@
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Metabase } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import '../pg-types.js';
+import { isDatabaseUnreachable } from '../errors.js';
 
 export type MetabaseDb = Kysely<Metabase>;
 
 export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
-  const pool = new pg.Pool({ max: 10, ...config });
+  // A stopped server must fail a request fast (503), not hold it until a TCP timeout.
+  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5_000, ...config });
   // pool.end() resolves before its idle connections are closed: a cluster stopped right after
   // (platform.close) terminates them, and an 'error' without a listener would kill the process.
   // A dropped idle connection is simply replaced on the next query.
   pool.on('error', () => undefined);
+  // pg-pool listens only to idle clients: a client checked out (a transaction waiting on tenant
+  // work) whose server goes away emits 'error' with nobody listening, which ends the process.
+  // The pending or next query on it fails instead, and the API maps that to 503.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** True when the metabase answers a query now (health checks, waiting out an outage). */
+export async function metabaseAnswers(db: MetabaseDb): Promise<boolean> {
+  return sql`SELECT 1`.execute(db).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function migrateMetabase(db: MetabaseDb): Promise<void> {
@@ -21,5 +35,52 @@ export async function migrateMetabase(db: MetabaseDb): Promise<void> {
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`Metabase migration ${failed?.migrationName ?? ''} failed: ${String((error as Error)?.message ?? error)}`);
+  }
+}
+
+export interface PatientPoolOptions {
+  /** Called once per connection attempt that starts waiting out an outage. */
+  onOutage(err: Error): void;
+  /** While closing, an unreachable server is an error again (nothing waits for it any more). */
+  closing(): boolean;
+}
+
+/**
+ * A pool whose `connect` waits out an outage (server stopped, restarting, refusing with 57P03)
+ * instead of failing. It serves the job queue: graphile-worker records a job's failure or
+ * completion without retrying a refused connection, and the rejection it leaves unhandled ends
+ * the process. Waiting there keeps the queue's state consistent and the process alive.
+ */
+export class PatientPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly patience: PatientPoolOptions,
+  ) {
+    super(config);
+  }
+
+  private async patientConnect(): Promise<pg.PoolClient> {
+    for (let wait = 250, told = false; ; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        return await super.connect();
+      } catch (e) {
+        if (this.patience.closing() || this.ending || !isDatabaseUnreachable(e)) throw e;
+        if (!told) this.patience.onOutage(e as Error);
+        told = true;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<pg.PoolClient> | void {
+    if (!callback) return this.patientConnect();
+    this.patientConnect().then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+      (err: Error) => callback(err, undefined, () => undefined),
+    );
   }
 }

@@ -6,6 +6,7 @@ import { backupsToPrune } from '../../src/hosting/backup-retention.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import type { BackupRow } from '../../src/metabase/schema.js';
 import { getConfigParameter, setConfigParameter } from '../../src/tenant/config-parameters.js';
+import { waitForJob } from '../support/jobs.js';
 import { AgentSession } from '../support/http.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
@@ -16,21 +17,11 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- job bodies are read as the API answers them
-async function waitJob(s: AgentSession, id: number): Promise<any> {
-  for (let i = 0; i < 600; i++) {
-    const r = await s.get(`/api/jobs/${id}`);
-    if (r.body.state === 'completed' || r.body.state === 'failed') return r.body;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`job ${id} did not finish`);
-}
-
 async function backupNow(s: AgentSession, db: string): Promise<number> {
   const res = await s.run(db, 'backup-now');
   expect(res.status).toBe(200);
-  const job = await waitJob(s, res.body.job.id);
-  expect(job.state, job.error).toBe('completed');
+  const job = await waitForJob(s, res.body.job.id, 120_000);
+  expect(job.state, job.error ?? '').toBe('completed');
   return job.result.backup;
 }
 
@@ -71,8 +62,8 @@ describe('backups', () => {
     await app.tenants.withTenant(db, (c) => setConfigParameter(c, 'test.marker', 'after-backup'));
     const res = await technical.run(db.name, 'restore-backup', { backup });
     expect(res.status).toBe(200);
-    const job = await waitJob(technical, res.body.job.id);
-    expect(job.state, job.error).toBe('completed');
+    const job = await waitForJob(technical, res.body.job.id, 120_000);
+    expect(job.state, job.error ?? '').toBe('completed');
     expect(await app.tenants.withTenant(db, (c) => getConfigParameter(c, 'test.marker'))).toBe('at-backup');
     expect(await app.tenants.withTenant(db, (c) => getConfigParameter(c, 'database.uuid'))).toBe(db.uuid);
     const kinds = (await technical.get(`/api/databases/${db.name}`)).body.tools.restore.backups.map(
@@ -92,8 +83,8 @@ describe('backups', () => {
     const target = `${db.name}-copy`;
     const res = await technical.run(db.name, 'restore-backup', { backup, target });
     expect(res.status).toBe(200);
-    const job = await waitJob(technical, res.body.job.id);
-    expect(job.state, job.error).toBe('completed');
+    const job = await waitForJob(technical, res.body.job.id, 120_000);
+    expect(job.state, job.error ?? '').toBe('completed');
     const row = (await findDatabase(app.metabase, target))!;
     expect(row).toMatchObject({ duplicate_of: db.name, mode: 'trial', state: 'active' });
     expect(row.uuid).not.toBe(db.uuid);

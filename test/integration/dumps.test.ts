@@ -11,6 +11,7 @@ import { dumpDownloadPath } from '../../src/dumps/link.js';
 import { findPgBin } from '../../src/hosting/cluster.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { getConfigParameter, setConfigParameter } from '../../src/tenant/config-parameters.js';
+import { waitForJob } from '../support/jobs.js';
 import { AgentSession, call } from '../support/http.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
@@ -27,22 +28,12 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- job bodies are read as the API answers them
-async function waitJob(s: AgentSession, id: number): Promise<any> {
-  for (let i = 0; i < 600; i++) {
-    const r = await s.get(`/api/jobs/${id}`);
-    if (r.body.state === 'completed' || r.body.state === 'failed') return r.body;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`job ${id} did not finish`);
-}
-
 /** Prepares a dump through the API and answers the Tools page's dump entry once ready. */
 async function prepareDump(s: AgentSession, db: string, email: string) {
   const res = await s.run(db, 'prepare-dump', { email });
   expect(res.status).toBe(200);
-  const job = await waitJob(s, res.body.job.id);
-  expect(job.state, job.error).toBe('completed');
+  const job = await waitForJob(s, res.body.job.id, 120_000);
+  expect(job.state, job.error ?? '').toBe('completed');
   const page = await s.get(`/api/databases/${db}`);
   return page.body.tools.dump as { id: number; state: string; url: string; size: number };
 }
@@ -222,8 +213,8 @@ describe('dumps', () => {
     expect((await upload(functional, name, zip)).status).toBe(403);
     const res = await upload(office, name, zip);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const job = await waitJob(office, res.body.job!.id);
-    expect(job.state, job.error).toBe('completed');
+    const job = await waitForJob(office, res.body.job!.id, 120_000);
+    expect(job.state, job.error ?? '').toBe('completed');
     const row = (await findDatabase(app.metabase, name))!;
     expect(row.uuid).not.toBe(db.uuid);
     expect(await app.tenants.withTenant(row, (c) => getConfigParameter(c, 'test.marker'))).toBe('imported');

@@ -3,6 +3,7 @@ import { reapExpiredDatabases } from '../../src/jobs/reaper.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { publicCanConnect } from '../../src/hosting/database-copy.js';
 import { CrashPlatform } from '../support/crash-platform.js';
+import { waitForJob } from '../support/jobs.js';
 import { createTestTenant } from '../support/tenants.js';
 
 /**
@@ -34,7 +35,7 @@ async function crashAndRecover(point: string, database: string, kind: string, tr
   const job = await latestJob(database, kind);
   expect(job, 'the job was queued before the crash').toBeDefined();
   await platform.start();
-  const done = await platform.waitForJob(job!.id);
+  const done = await waitForJob(await platform.login(), job!.id);
   expect(await platform.violations()).toEqual([]);
   await platform.stop();
   return done;

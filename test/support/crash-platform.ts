@@ -6,22 +6,25 @@ import path from 'node:path';
 import pino from 'pino';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { freePort } from '../../src/hosting/cluster.js';
+import { freePort, startCluster } from '../../src/hosting/cluster.js';
 import { startPlatform } from '../../src/platform.js';
 import { isTestCopyOf } from '../../src/tenant/copy-identity.js';
 import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
-import { DEMO_PASSWORD, testEnv } from './env.js';
+import { testEnv } from './env.js';
+import { AgentSession } from './http.js';
 import { embeddedServer } from './tenants.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
- * A real dbtools server process on its own data dir, which tests kill (the crash hook sends
- * SIGKILL) and start again. The data dir, its cluster and its seeded demo live for the whole file.
+ * A real dbtools server process (`node --import tsx src/main.ts`) on its own data dir and its
+ * own PostgreSQL cluster, which tests kill (the crash hook sends SIGKILL) and start again, or
+ * whose cluster they stop and start under it. The data dir, its cluster and its seeded demo
+ * live for the whole file; `app` reads and checks them from the test process.
  */
 export class CrashPlatform {
   private child?: ChildProcess;
-  private exited?: Promise<number | null>;
+  private exited?: Promise<NodeJS.Signals | null>;
   app!: App;
   private closeApp!: () => Promise<void>;
 
@@ -46,17 +49,32 @@ export class CrashPlatform {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts the server (optionally armed to crash at `kind:step[:after]`) and waits until it listens. */
-  async start(crashAt?: string): Promise<void> {
-    const env = {
+  /** The server process's id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child!.pid : undefined;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /**
+   * Starts the server (optionally armed to crash at `kind:step[:after]`, with `env` added) and
+   * waits until it listens.
+   */
+  async start(crashAt?: string, env: Record<string, string> = {}): Promise<void> {
+    await this.stop(); // one server per data dir: a test that failed midway may have left one
+    const childEnv = {
       ...process.env,
       ...testEnv(this.dataDir, { PORT: String(this.port), DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
+      ...env,
       ...(crashAt ? { DBTOOLS_CRASH_AT: crashAt } : {}),
     };
-    if (!crashAt) delete env.DBTOOLS_CRASH_AT;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (!crashAt) delete childEnv.DBTOOLS_CRASH_AT;
+    // node --import tsx: the process the crash hook kills is the one we watch (no tsx wrapper between).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
+    this.exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     let output = '';
     await new Promise<void>((resolve, reject) => {
       const onData = (d: Buffer) => {
@@ -73,12 +91,12 @@ export class CrashPlatform {
     });
   }
 
-  /** Resolves when the process is gone; fails if it does not die within `ms`. */
-  async waitForExit(ms = 60_000): Promise<void> {
+  /** Resolves with the signal that ended the process once it is gone; fails if it does not die within `ms`. */
+  async waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.exited,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not crash')), ms))),
+    return Promise.race([
+      this.exited!,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not crash')), ms))),
     ]).finally(() => clearTimeout(timer));
   }
 
@@ -87,10 +105,31 @@ export class CrashPlatform {
    * the tests keep using between two server runs (a killed server leaves it running).
    */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill(signal);
+    if (this.running) {
+      this.child!.kill(signal);
       await this.exited;
     }
+  }
+
+  /** Stops the platform's PostgreSQL cluster under the running server, as `pg_ctl stop -m fast` does. */
+  async stopCluster(): Promise<void> {
+    await (await this.cluster()).stop();
+  }
+
+  /** Starts the platform's PostgreSQL cluster again (if it is not running already). */
+  async startCluster(): Promise<void> {
+    await this.cluster();
+  }
+
+  /** Attaches to the data dir's cluster, starting it when it is stopped. */
+  private cluster() {
+    return startCluster({ dir: path.join(this.dataDir, 'pg') });
+  }
+
+  /** GET on the server, without a session. */
+  async get(p: string): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(this.baseUrl + p);
+    return { status: res.status, body: await res.json() };
   }
 
   async close(): Promise<void> {
@@ -102,34 +141,8 @@ export class CrashPlatform {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
-  async login(login = 'functional'): Promise<{ post(path: string, body?: unknown): Promise<Response> }> {
-    const res = await fetch(`${this.baseUrl}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login, password: DEMO_PASSWORD }),
-    });
-    if (res.status !== 200) throw new Error(`login: ${res.status}`);
-    const cookie = res.headers.get('set-cookie')!.split(';')[0];
-    const { csrfToken } = (await res.json()) as { csrfToken: string };
-    return {
-      post: (p, body = {}) =>
-        fetch(this.baseUrl + p, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-          body: JSON.stringify(body),
-        }),
-    };
-  }
-
-  /** Waits for a job to end, as recorded in the metabase. */
-  async waitForJob(id: number, ms = 60_000): Promise<{ state: string; error: string | null }> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const job = await this.app.metabase.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      if (job.state === 'completed' || job.state === 'failed') return job;
-      if (Date.now() > deadline) throw new Error(`job ${id} still ${job.state} at ${job.step}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  login(login = 'functional'): Promise<AgentSession> {
+    return AgentSession.login(login, undefined, this.baseUrl);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { metabaseAnswers } from '../../metabase/connect.js';
 import { metricsRegistry } from '../../observability/metrics.js';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute } from '../route.js';
@@ -7,17 +7,13 @@ export const systemRoutes = [
   defineRoute({
     method: 'GET',
     url: '/healthz',
-    summary: 'Liveness and metabase reachability',
+    summary: 'Liveness and metabase reachability: 200 when every check passes, 503 while one fails',
     tag: 'system',
     auth: 'public',
     async handler({ app, reply }) {
-      try {
-        await sql`SELECT 1`.execute(app.metabase);
-        return { status: 'ok' };
-      } catch {
-        reply.status(503);
-        return { status: 'unavailable', metabase: 'unreachable' };
-      }
+      const metabase = (await metabaseAnswers(app.metabase)) ? 'ok' : 'unreachable';
+      if (metabase !== 'ok') reply.status(503);
+      return { status: metabase === 'ok' ? 'ok' : 'unavailable', checks: { metabase } };
     },
   }),
   defineRoute({
