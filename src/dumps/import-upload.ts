@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { App } from '../app.js';
 import { Conflict, DomainError, Invalid, NotAllowed } from '../errors.js';
-import { isValidDatabaseName } from '../hosting/database-name.js';
+import { tenantNameProblem } from '../hosting/database-name.js';
 import { databaseExists } from '../hosting/restore-cluster.js';
 import { enqueueJob, type PublicJob } from '../jobs/enqueue.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
@@ -20,9 +20,6 @@ export class TooLarge extends DomainError {
     super('too_large', 413, message);
   }
 }
-
-/** A zip may expand to this many times the upload limit before it is taken for a bomb. */
-const EXPANSION_BUDGET = 20;
 
 /** Copies the upload to disk, counting: past `limit` bytes it stops and removes what it wrote. */
 async function receive(body: Readable, file: string, limit: number): Promise<number> {
@@ -80,7 +77,8 @@ export async function importDump(
       );
     }
     const name = req.name.toLowerCase();
-    if (!isValidDatabaseName(name)) throw new Invalid(`"${name.slice(0, 80)}" is not a valid database name.`);
+    const problem = tenantNameProblem(name);
+    if (problem) throw new Invalid(problem);
     if (req.contentLength && req.contentLength > app.config.importMaxBytes) {
       throw new TooLarge(
         `The upload is larger than the ${Math.round(app.config.importMaxBytes / 1024 / 1024)} MB allowed.`,
@@ -97,8 +95,11 @@ export async function importDump(
     const dir = path.join(app.config.dataDir, 'imports');
     await mkdir(dir, { recursive: true });
     file = path.join(dir, `${randomUUID()}.zip`);
-    await receive(req.body, file, app.config.importMaxBytes);
-    const summary = await validateOdooZip(file, app.config.importMaxBytes * EXPANSION_BUDGET);
+    const uploadBytes = await receive(req.body, file, app.config.importMaxBytes);
+    // The filestore is extracted under the server's filestore root: its disk bounds the expansion.
+    await mkdir(server.filestore_root, { recursive: true });
+    const disk = await statfs(server.filestore_root);
+    const summary = await validateOdooZip(file, { uploadBytes, freeBytes: disk.bavail * disk.bsize });
     const manifestVersion = summary.manifest?.major_version ?? summary.manifest?.version;
     const version =
       typeof manifestVersion === 'string' && /^(saas~)?\d+\.\d+$/.test(manifestVersion)

@@ -9,9 +9,7 @@ import { databaseFilestore } from '../tenant/filestore.js';
 import { neutralizeDatabase } from '../tenant/neutralize.js';
 import { sha256File } from './backup-files.js';
 import { pathExists } from './path-exists.js';
-import { runPgTool } from './backup-pg.js';
 import { DUMP_FILE, FILESTORE_DIR } from './backup-take.js';
-import { createEmptyDatabase, dropDatabaseIfExists } from './restore-cluster.js';
 
 export function backupDumpFile(backup: BackupRow): string {
   return path.join(backup.path, DUMP_FILE);
@@ -29,30 +27,6 @@ export async function verifyBackup(backup: BackupRow): Promise<void> {
   if (backup.checksum && (await sha256File(file)) !== backup.checksum) {
     throw new Invalid(`Backup #${backup.id} is damaged (its checksum does not match); pick another backup.`);
   }
-}
-
-/**
- * Restores a backup into a fresh database `scratch` (dropped first: a rerun after a crash
- * starts over). pg_restore runs with parallel jobs, which the custom format allows.
- */
-export async function restoreIntoScratch(
-  app: App,
-  server: HostingServerRow,
-  backup: BackupRow,
-  scratch: string,
-): Promise<void> {
-  await app.tenants.withCluster(server.id, async (admin) => {
-    await dropDatabaseIfExists(admin, scratch);
-    await createEmptyDatabase(admin, scratch);
-  });
-  await runPgTool(server, 'pg_restore', [
-    '--no-owner',
-    '--jobs=2',
-    '--exit-on-error',
-    '--dbname',
-    scratch,
-    backupDumpFile(backup),
-  ]);
 }
 
 /** The filestore folder a restored database will use once published. */

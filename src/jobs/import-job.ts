@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { extractOdooZip } from '../dumps/import-zip.js';
 import { Conflict } from '../errors.js';
-import { runPgTool } from '../hosting/backup-pg.js';
 import { filestoreOf, moveFolder } from '../hosting/restore-backup.js';
 import {
-  createEmptyDatabase,
   databaseExists,
   dropDatabaseIfExists,
   renameDatabase,
@@ -13,6 +11,8 @@ import {
 import { findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
 import { setConfigParameter, odooDatetime } from '../tenant/config-parameters.js';
 import { addDays } from '../operations/trial-expiration.js';
+import { discardLoad, finishLoad, loadPlainDump, prepareLoad } from '../provisioning/customer-sql.js';
+import { scratchName } from '../provisioning/scratch.js';
 import { defineJob, type StepContext } from './define.js';
 
 /** An imported database starts as a trial of this many days. */
@@ -24,7 +24,7 @@ function facts(ctx: StepContext) {
     file: String(ctx.payload.file),
     serverId: Number(ctx.payload.server),
     version: String(ctx.payload.version),
-    scratch: `import-${ctx.job.id}.tmp`,
+    scratch: scratchName('import', ctx.job.id),
   };
 }
 
@@ -43,22 +43,10 @@ export const importDumpJob = defineJob({
       async run(ctx) {
         const f = facts(ctx);
         const server = await ctx.app.tenants.server(f.serverId);
-        await ctx.app.tenants.withCluster(server.id, async (admin) => {
-          await dropDatabaseIfExists(admin, f.scratch);
-          await createEmptyDatabase(admin, f.scratch);
-        });
+        const login = await prepareLoad(ctx.app, server, f.scratch, ctx.job.id);
         await rm(filestoreOf(server, f.scratch), { recursive: true, force: true });
-        await extractOdooZip(
-          f.file,
-          (sql) =>
-            runPgTool(
-              server,
-              'psql',
-              ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', f.scratch],
-              { stdin: sql },
-            ),
-          filestoreOf(server, f.scratch),
-        );
+        await extractOdooZip(f.file, (sql) => loadPlainDump(server, login, sql), filestoreOf(server, f.scratch));
+        await finishLoad(ctx.app, server, login);
         const uuid = randomUUID();
         await ctx.save({ uuid });
         await ctx.app.tenants.withTenantTransaction({ name: f.scratch, server_id: server.id }, async (c) => {
@@ -113,8 +101,8 @@ export const importDumpJob = defineJob({
   async rollback(ctx) {
     const f = facts(ctx);
     const server = await ctx.app.tenants.server(f.serverId);
+    await discardLoad(ctx.app, server, f.scratch, ctx.job.id);
     await ctx.app.tenants.withCluster(server.id, async (admin) => {
-      await dropDatabaseIfExists(admin, f.scratch);
       if (ctx.data.publishing && !(await findDatabase(ctx.app.metabase, f.name))) {
         await dropDatabaseIfExists(admin, f.name);
         await rm(filestoreOf(server, f.name), { recursive: true, force: true });

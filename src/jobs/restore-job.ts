@@ -11,11 +11,11 @@ import {
   swapDatabases,
 } from '../hosting/restore-cluster.js';
 import {
+  backupDumpFile,
   backupFilestore,
   filestoreOf,
   makeCopy,
   moveFolder,
-  restoreIntoScratch,
   verifyBackup,
 } from '../hosting/restore-backup.js';
 import { linkOrCopyTree } from '../hosting/filestore-copy.js';
@@ -23,6 +23,8 @@ import { findBackup } from '../metabase/repositories/backups.js';
 import { findDatabase, insertDatabases, updateDatabase } from '../metabase/repositories/databases.js';
 import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
 import { addDays } from '../operations/trial-expiration.js';
+import { discardLoad, loadBackupIntoScratch } from '../provisioning/customer-sql.js';
+import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
 import { defineJob, type StepContext } from './define.js';
 
 /** A duplicate's life (the duplicates' rules): a restore into a new database follows them. */
@@ -52,8 +54,8 @@ async function facts(ctx: StepContext): Promise<RestoreFacts> {
     source,
     server,
     target: typeof payload.target === 'string' ? payload.target : null,
-    scratch: `restore-${job.id}.tmp`,
-    replaced: `replaced-${job.id}.tmp`,
+    scratch: scratchName('restore', job.id),
+    replaced: scratchName('replaced', job.id),
   };
 }
 
@@ -92,7 +94,7 @@ export const restoreBackupJob = defineJob({
         const f = await facts(ctx);
         await verifyBackup(f.backup);
         await ctx.progress(0.1);
-        await restoreIntoScratch(ctx.app, f.server, f.backup, f.scratch);
+        await loadBackupIntoScratch(ctx.app, f.server, backupDumpFile(f.backup), f.scratch, ctx.job.id);
       },
     },
     {
@@ -149,7 +151,7 @@ export const restoreBackupJob = defineJob({
       async run(ctx) {
         const f = await facts(ctx);
         if (f.target) return;
-        await cluster(ctx.app, f, (admin) => dropDatabaseIfExists(admin, f.replaced));
+        await dropScratchDatabase(ctx.app, f.server.id, f.replaced);
         const removed = await removeFilesNotIn(
           filestoreOf(f.server, f.source.name),
           backupFilestore(f.backup),
@@ -171,10 +173,10 @@ export const restoreBackupJob = defineJob({
   async rollback(ctx) {
     const f = await facts(ctx).catch(() => undefined);
     if (!f) return;
+    await discardLoad(ctx.app, f.server, f.scratch, ctx.job.id);
+    // After a swap the restored database is the customer's; only the replaced one goes.
+    await dropScratchDatabase(ctx.app, f.server.id, f.replaced);
     await cluster(ctx.app, f, async (admin) => {
-      await dropDatabaseIfExists(admin, f.scratch);
-      // After a swap the restored database is the customer's; only the replaced one goes.
-      await dropDatabaseIfExists(admin, f.replaced);
       if (f.target && ctx.data.publishing && !(await findDatabase(ctx.app.metabase, f.target))) {
         await dropDatabaseIfExists(admin, f.target);
         await rm(filestoreOf(f.server, f.target), { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Conflict, Invalid } from '../errors.js';
 import { databaseExists } from '../hosting/database-copy.js';
-import { isValidDatabaseName } from '../hosting/database-name.js';
+import { tenantNameProblem } from '../hosting/database-name.js';
 import { DUPLICATE_LIFETIME_MS } from '../jobs/duplicate.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { databaseNamesLike, findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
@@ -29,9 +29,8 @@ export const duplicate = defineOperation({
     if (!allowance.possible) throw new Conflict(allowance.reason!);
     let name = input.name;
     if (name !== undefined) {
-      if (!isValidDatabaseName(name)) {
-        throw new Invalid('A database name uses lowercase letters, digits, ".", "_" and "-" (at most 63).');
-      }
+      const problem = tenantNameProblem(name);
+      if (problem) throw new Invalid(problem);
       if (await findDatabase(tx, name)) throw new Conflict(`The name ${name} is already taken.`);
     } else {
       name = defaultName(database.name, await databaseNamesLike(tx, `${database.name.slice(0, 55)}-dup-`));

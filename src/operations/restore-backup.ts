@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Conflict, Invalid, NotAllowed, NotFound } from '../errors.js';
-import { isValidDatabaseName } from '../hosting/database-name.js';
+import { tenantNameProblem } from '../hosting/database-name.js';
 import { databaseExists } from '../hosting/restore-cluster.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { findBackup } from '../metabase/repositories/backups.js';
@@ -34,11 +34,8 @@ export const restoreBackup = defineOperation({
     }
     const target = input.target?.toLowerCase();
     if (target) {
-      if (!isValidDatabaseName(target)) {
-        throw new Invalid(
-          `"${target}" is not a valid database name (lowercase letters, digits, ".", "_", "-"; at most 63).`,
-        );
-      }
+      const problem = tenantNameProblem(target);
+      if (problem) throw new Invalid(problem);
       if (await findDatabase(tx, target)) throw new Conflict(`A database named ${target} already exists.`);
       if (await app.tenants.withCluster(database.server_id, (admin) => databaseExists(admin, target))) {
         throw new Conflict(`A database named ${target} already exists on the hosting cluster.`);

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { metricsRegistry } from '../metrics.js';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute } from '../route.js';
+import { tenantsInReservedNamespace } from '../../provisioning/scratch.js';
 
 export const systemRoutes = [
   defineRoute({
@@ -13,7 +14,9 @@ export const systemRoutes = [
     async handler({ app, reply }) {
       try {
         await sql`SELECT 1`.execute(app.metabase);
-        return { status: 'ok' };
+        const reserved = await tenantsInReservedNamespace(app.metabase);
+        // Tenants created before the scratch namespace was reserved: an operator renames them.
+        return reserved.length ? { status: 'ok', tenantsInReservedNamespace: reserved } : { status: 'ok' };
       } catch {
         reply.status(503);
         return { status: 'unavailable', metabase: 'unreachable' };

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import pg from 'pg';
+import type { App } from '../app.js';
+import { runPgToolAsLoader, type LoaderLogin } from '../hosting/backup-pg.js';
+import {
+  createEmptyDatabaseOwnedBy,
+  createLoaderRole,
+  createOdooExtensions,
+  dropRoleIfExists,
+  reassignOwned,
+} from '../hosting/restore-cluster.js';
+import type { HostingServerRow } from '../metabase/schema.js';
+import { restrictMetaCommands } from './restrict-stream.js';
+import { clearScratchDatabase, dropScratchDatabase, scratchName } from './scratch.js';
+
+/**
+ * Customer SQL (an uploaded dump.sql, a backup made from a customer's database) never runs as
+ * the cluster's superuser. A job loads it into a scratch database owned by a role of its own
+ * (no superuser, no CREATEROLE/CREATEDB, a random password that lives only in the tool's
+ * environment for the run), then hands the database to the role the platform keeps its tenants
+ * under (the server's superuser) and drops the role. Every step starts by removing what a
+ * crashed attempt left, so a retry or a rollback never finds a stray role.
+ */
+export function loaderRole(jobId: number): string {
+  return scratchName('loader', jobId);
+}
+
+/** A fresh scratch database owned by a fresh loader role, with the extensions Odoo's dumps expect. */
+export async function prepareLoad(
+  app: App,
+  server: HostingServerRow,
+  scratch: string,
+  jobId: number,
+): Promise<LoaderLogin> {
+  const login: LoaderLogin = {
+    role: loaderRole(jobId),
+    password: randomBytes(24).toString('base64url'),
+    database: scratch,
+  };
+  await clearScratchDatabase(app, server.id, scratch);
+  await app.tenants.withCluster(server.id, async (admin) => {
+    await dropRoleIfExists(admin, login.role);
+    await createLoaderRole(admin, login.role, login.password);
+    await createEmptyDatabaseOwnedBy(admin, scratch, login.role);
+  });
+  const client = new pg.Client({
+    ...app.tenants.connectionConfig(server, scratch),
+    user: login.role,
+    password: login.password,
+  });
+  await client.connect();
+  try {
+    await createOdooExtensions(client);
+  } finally {
+    await client.end();
+  }
+  return login;
+}
+
+/** Runs a plain SQL dump with psql as the loader, meta-commands refused. */
+export function loadPlainDump(server: HostingServerRow, login: LoaderLogin, sql: Readable): Promise<void> {
+  const key = randomBytes(24).toString('hex');
+  return runPgToolAsLoader(server, login, 'psql', ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1'], {
+    stdin: sql.pipe(restrictMetaCommands(key)),
+  });
+}
+
+/** Restores a custom-format archive with pg_restore as the loader (its objects become the loader's). */
+export function loadArchive(server: HostingServerRow, login: LoaderLogin, file: string): Promise<void> {
+  return runPgToolAsLoader(server, login, 'pg_restore', [
+    '--no-owner',
+    '--jobs=2',
+    '--exit-on-error',
+    '--dbname',
+    login.database,
+    file,
+  ]);
+}
+
+/** The loaded database and all it holds go to the platform's tenant owner; the loader role is dropped. */
+export async function finishLoad(app: App, server: HostingServerRow, login: LoaderLogin): Promise<void> {
+  await app.tenants.withTenant({ name: login.database, server_id: server.id }, (client) =>
+    reassignOwned(client, login.role, server.superuser),
+  );
+  await app.tenants.withCluster(server.id, (admin) => dropRoleIfExists(admin, login.role));
+}
+
+/** Drops what a load of this job left (its scratch database, then its role). Idempotent. */
+export async function discardLoad(app: App, server: HostingServerRow, scratch: string, jobId: number): Promise<void> {
+  await dropScratchDatabase(app, server.id, scratch);
+  await app.tenants.withCluster(server.id, (admin) => dropRoleIfExists(admin, loaderRole(jobId)));
+}
+
+/**
+ * Restores a backup (made from a customer's database, so customer-made SQL) into a fresh
+ * scratch database, as the job's loader role; on return the database belongs to the tenant
+ * owner and the role is gone. A rerun after a crash starts over.
+ */
+export async function loadBackupIntoScratch(
+  app: App,
+  server: HostingServerRow,
+  backupFile: string,
+  scratch: string,
+  jobId: number,
+): Promise<void> {
+  const login = await prepareLoad(app, server, scratch, jobId);
+  await loadArchive(server, login, backupFile);
+  await finishLoad(app, server, login);
+}
