@@ -7,8 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import type { App } from '../app.js';
 import { Conflict, DomainError, Invalid, NotAllowed } from '../errors.js';
 import { tenantNameProblem } from '../hosting/database-name.js';
-import { databaseExists } from '../hosting/restore-cluster.js';
 import { enqueueJob, type PublicJob } from '../jobs/enqueue.js';
+import { claimNewDatabase } from '../provisioning/claim.js';
+import { importedRow } from '../provisioning/copy-rules.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { listServers } from '../metabase/repositories/servers.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
@@ -87,11 +88,9 @@ export async function importDump(
     const servers = await listServers(app.metabase);
     const server = req.server ? servers.find((s) => s.name === req.server) : servers[0];
     if (!server) throw new Invalid(`There is no hosting server named "${req.server}".`);
+    // Checked before receiving the upload, and again when the row is reserved.
     if (await findDatabase(app.metabase, name))
       throw new Conflict(`A database named ${name} already exists.`);
-    if (await app.tenants.withCluster(server.id, (admin) => databaseExists(admin, name))) {
-      throw new Conflict(`A database named ${name} already exists on the hosting cluster.`);
-    }
     const dir = path.join(app.config.dataDir, 'imports');
     await mkdir(dir, { recursive: true });
     file = path.join(dir, `${randomUUID()}.zip`);
@@ -106,6 +105,11 @@ export async function importDump(
         ? manifestVersion
         : '17.0';
     const queued = await app.metabase.transaction().execute(async (tx) => {
+      await claimNewDatabase(
+        app,
+        tx,
+        importedRow({ name, uuid: randomUUID(), now: app.now(), version, serverId: server.id }),
+      );
       const q = await enqueueJob(tx, {
         kind: 'import-dump',
         database: name,

@@ -6,12 +6,10 @@ import { findAgentById } from '../metabase/repositories/agents.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
-import { isTestCopyOf, makeTestCopy } from '../tenant/copy-identity.js';
+import { copyExpireDate } from '../provisioning/copy-rules.js';
+import { makeItsOwn } from '../provisioning/identity.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { defineJob, type StepContext } from './define.js';
-
-/** A duplicate lives this long unless an agent extends it. */
-export const DUPLICATE_LIFETIME_MS = 4 * 3_600_000;
 
 export type CopyMethod = 'template' | 'dump';
 
@@ -100,12 +98,11 @@ export const duplicateJob = defineJob({
         const { target } = await rows(ctx);
         if (target.state !== 'creating') return;
         const now = ctx.app.now();
-        const expireDate = new Date(now.getTime() + DUPLICATE_LIFETIME_MS);
+        const expireDate = copyExpireDate(now);
         // One tenant transaction: a crash leaves the copy either untouched or fully neutralized.
-        await ctx.app.tenants.withTenantTransaction(target, async (client) => {
-          if (await isTestCopyOf(client, target.uuid)) return;
-          await makeTestCopy(client, { uuid: target.uuid, expireDate, now, version: target.version });
-        });
+        await ctx.app.tenants.withTenantTransaction(target, (client) =>
+          makeItsOwn(client, { uuid: target.uuid, now, expireDate, version: target.version, neutralize: true }),
+        );
         await ctx.save({ expireDate: expireDate.toISOString() });
       },
     },
@@ -121,7 +118,7 @@ export const duplicateJob = defineJob({
           if (!row || row.state !== 'creating') return;
           await updateDatabase(tx, target, {
             state: 'active',
-            expire_date: data.expireDate ?? new Date(ctx.app.now().getTime() + DUPLICATE_LIFETIME_MS),
+            expire_date: data.expireDate ?? copyExpireDate(ctx.app.now()),
           });
           await insertSupportLog(tx, {
             agent_id: agent?.id ?? null,

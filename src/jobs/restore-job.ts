@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
@@ -6,29 +5,25 @@ import { removeFilesNotIn, mergeTreeLinks } from '../hosting/backup-files.js';
 import { takeBackup } from '../hosting/backup-take.js';
 import {
   databaseExists,
-  dropDatabaseIfExists,
-  renameDatabase,
   swapDatabases,
 } from '../hosting/restore-cluster.js';
 import {
   backupDumpFile,
   backupFilestore,
   filestoreOf,
-  makeCopy,
-  moveFolder,
   verifyBackup,
 } from '../hosting/restore-backup.js';
 import { linkOrCopyTree } from '../hosting/filestore-copy.js';
 import { findBackup } from '../metabase/repositories/backups.js';
-import { findDatabase, insertDatabases, updateDatabase } from '../metabase/repositories/databases.js';
+import { findDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
 import { addDays } from '../operations/trial-expiration.js';
+import { copyExpireDate } from '../provisioning/copy-rules.js';
 import { discardLoad, loadBackupIntoScratch } from '../provisioning/customer-sql.js';
+import { makeItsOwn } from '../provisioning/identity.js';
+import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
 import { defineJob, type StepContext } from './define.js';
-
-/** A duplicate's life (the duplicates' rules): a restore into a new database follows them. */
-export const RESTORED_COPY_HOURS = 4;
 
 interface RestoreFacts {
   backup: BackupRow;
@@ -117,9 +112,17 @@ export const restoreBackupJob = defineJob({
       async run(ctx) {
         const f = await facts(ctx);
         if (!f.target) return;
-        const uuid = (ctx.data.uuid as string | undefined) ?? randomUUID();
-        await ctx.save({ uuid });
-        await makeCopy(ctx.app, { name: f.scratch, server_id: f.server.id, version: f.source.version }, uuid, ctx.app.now());
+        const row = await reservedRow(ctx, f.target);
+        const now = ctx.app.now();
+        await ctx.app.tenants.withTenantTransaction({ name: f.scratch, server_id: f.server.id }, (client) =>
+          makeItsOwn(client, {
+            uuid: row.uuid,
+            now,
+            expireDate: row.expire_date ?? copyExpireDate(now),
+            version: row.version,
+            neutralize: true,
+          }),
+        );
       },
     },
     {
@@ -127,7 +130,15 @@ export const restoreBackupJob = defineJob({
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
-        if (f.target) return publishCopy(ctx, f);
+        if (f.target) {
+          const row = await reservedRow(ctx, f.target);
+          return publishDatabase(ctx.app, {
+            name: f.target,
+            serverId: f.server.id,
+            scratch: f.scratch,
+            expireDate: row.expire_date ?? undefined,
+          });
+        }
         if (!ctx.data.swapStartedAt) await ctx.save({ swapStartedAt: new Date().toISOString() });
         await cluster(ctx.app, f, async (admin) => {
           if (await databaseExists(admin, f.scratch))
@@ -176,47 +187,14 @@ export const restoreBackupJob = defineJob({
     await discardLoad(ctx.app, f.server, f.scratch, ctx.job.id);
     // After a swap the restored database is the customer's; only the replaced one goes.
     await dropScratchDatabase(ctx.app, f.server.id, f.replaced);
-    await cluster(ctx.app, f, async (admin) => {
-      if (f.target && ctx.data.publishing && !(await findDatabase(ctx.app.metabase, f.target))) {
-        await dropDatabaseIfExists(admin, f.target);
-        await rm(filestoreOf(f.server, f.target), { recursive: true, force: true });
-      }
-    });
     await rm(filestoreOf(f.server, f.scratch), { recursive: true, force: true });
+    if (f.target) await abandonDatabase(ctx.app, f.target);
   },
 });
 
-/** Renames the finished copy to its name, then registers it: the metabase row comes last. */
-async function publishCopy(ctx: StepContext, f: RestoreFacts): Promise<void> {
-  const target = f.target!;
-  await ctx.save({ publishing: true });
-  await cluster(ctx.app, f, async (admin) => {
-    if (await databaseExists(admin, f.scratch)) {
-      if (await databaseExists(admin, target))
-        throw new Conflict(`A database named ${target} appeared on the cluster meanwhile.`);
-      await renameDatabase(admin, f.scratch, target);
-    }
-  });
-  await moveFolder(filestoreOf(f.server, f.scratch), filestoreOf(f.server, target));
-  if (await findDatabase(ctx.app.metabase, target)) return;
-  const now = ctx.app.now();
-  await insertDatabases(ctx.app.metabase, [
-    {
-      name: target,
-      uuid: String(ctx.data.uuid),
-      mode: 'trial',
-      extra_apps: f.source.extra_apps,
-      status: 'open',
-      expire_date: new Date(now.getTime() + RESTORED_COPY_HOURS * 3_600_000),
-      version: f.backup.version,
-      server_id: f.server.id,
-      create_date: now,
-      duplicate_of: f.source.name,
-      secure: f.source.secure,
-      email_daily_count: 0,
-      email_daily_limit: f.source.email_daily_limit,
-      ext_email_daily_count: 0,
-      duplicate_limit: 0,
-    },
-  ]);
+/** The row the operation reserved for a restore into a new database. */
+async function reservedRow(ctx: StepContext, name: string): Promise<DatabaseRow> {
+  const row = await findDatabase(ctx.app.metabase, name);
+  if (!row) throw new Conflict(`The reserved database ${name} has no metabase row any more.`);
+  return row;
 }
