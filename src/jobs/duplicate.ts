@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { findPgBin } from '../hosting/cluster.js';
 import { copyDatabaseByDump, copyDatabaseByTemplate, databaseExists, databaseSize, dropDatabase } from '../hosting/database-copy.js';
@@ -13,22 +14,23 @@ import { defineJob, type StepContext } from './define.js';
 
 export type CopyMethod = 'template' | 'dump';
 
-export interface DuplicatePayload {
-  source: string;
-  target: string;
+const duplicatePayload = z.object({
+  source: z.string(),
+  target: z.string(),
   /** Forces a copy method (benchmarks); otherwise chosen by size. */
-  method?: CopyMethod;
-}
+  method: z.enum(['template', 'dump']).optional(),
+});
+export type DuplicatePayload = z.infer<typeof duplicatePayload>;
 
 export function chooseCopyMethod(sizeBytes: number, templateMaxBytes: number): CopyMethod {
   return sizeBytes <= templateMaxBytes ? 'template' : 'dump';
 }
 
-function payloadOf(ctx: StepContext): DuplicatePayload {
-  return ctx.payload as unknown as DuplicatePayload;
+function payloadOf(ctx: StepContext<DuplicatePayload>): DuplicatePayload {
+  return ctx.payload;
 }
 
-async function rows(ctx: StepContext): Promise<{ source: DatabaseRow; target: DatabaseRow }> {
+async function rows(ctx: StepContext<DuplicatePayload>): Promise<{ source: DatabaseRow; target: DatabaseRow }> {
   const { source, target } = payloadOf(ctx);
   const [s, t] = await Promise.all([findDatabase(ctx.app.metabase, source), findDatabase(ctx.app.metabase, target)]);
   if (!s) throw new Conflict(`The source database ${source} no longer exists.`);
@@ -43,6 +45,7 @@ async function rows(ctx: StepContext): Promise<{ source: DatabaseRow; target: Da
  */
 export const duplicateJob = defineJob({
   kind: 'duplicate',
+  payload: duplicatePayload,
   maxAttempts: 5,
   steps: [
     {

@@ -40,6 +40,15 @@ export async function executeJob(app: App, jobId: number, workerId: string, fina
   const existing = await findJob(app.metabase, jobId);
   if (!existing || existing.state === 'completed' || existing.state === 'failed') return;
   const def = findJobDefinition(existing.kind);
+  const parsed = def.payload.safeParse(existing.payload);
+  if (!parsed.success) {
+    // Nothing was started from a payload no step can read: failed for good, nothing to undo.
+    await finishJob(app.metabase, jobId, {
+      state: 'failed',
+      error: `The job's payload is not valid for ${def.kind}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    });
+    return;
+  }
   let job = await startJobAttempt(app.metabase, jobId, workerId);
   const startedAt = job.started_at ?? new Date();
   const totalWeight = def.steps.reduce((s, step) => s + step.weight, 0) || 1;
@@ -50,7 +59,7 @@ export async function executeJob(app: App, jobId: number, workerId: string, fina
   const ctx: StepContext = {
     app,
     job,
-    payload: job.payload,
+    payload: parsed.data,
     get data() {
       return data;
     },

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { z } from 'zod';
 import { extractOdooZip } from '../dumps/import-zip.js';
 import { Conflict } from '../errors.js';
 import { filestoreOf } from '../hosting/restore-backup.js';
@@ -9,16 +10,24 @@ import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { scratchName } from '../provisioning/scratch.js';
 import { defineJob, type StepContext } from './define.js';
 
-function facts(ctx: StepContext) {
+const importPayload = z.object({
+  /** The validated upload, removed once published or rolled back. */
+  file: z.string(),
+  server: z.coerce.number().int().positive(),
+  version: z.string(),
+});
+type ImportPayload = z.infer<typeof importPayload>;
+
+function facts(ctx: StepContext<ImportPayload>) {
   return {
     name: ctx.job.database_name!,
-    file: String(ctx.payload.file),
-    serverId: Number(ctx.payload.server),
+    file: ctx.payload.file,
+    serverId: ctx.payload.server,
     scratch: scratchName('import', ctx.job.id),
   };
 }
 
-async function reservedRow(ctx: StepContext, name: string) {
+async function reservedRow(ctx: StepContext<ImportPayload>, name: string) {
   const row = await findDatabase(ctx.app.metabase, name);
   if (!row) throw new Conflict(`The reserved database ${name} has no metabase row any more.`);
   return row;
@@ -33,6 +42,7 @@ async function reservedRow(ctx: StepContext, name: string) {
  */
 export const importDumpJob = defineJob({
   kind: 'import-dump',
+  payload: importPayload,
   maxAttempts: 2,
   steps: [
     {

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { z } from 'zod';
 import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
 import { removeFilesNotIn, mergeTreeLinks } from '../hosting/backup-files.js';
@@ -37,10 +38,17 @@ interface RestoreFacts {
   replaced: string;
 }
 
-async function facts(ctx: StepContext): Promise<RestoreFacts> {
+const restorePayload = z.object({
+  backup: z.coerce.number().int().positive(),
+  /** Absent: in place. */
+  target: z.string().optional(),
+});
+type RestorePayload = z.infer<typeof restorePayload>;
+
+async function facts(ctx: StepContext<RestorePayload>): Promise<RestoreFacts> {
   const { app, job, payload } = ctx;
-  const backup = await findBackup(app.metabase, Number(payload.backup));
-  if (!backup) throw new NotFound(`Backup #${String(payload.backup)} no longer exists.`);
+  const backup = await findBackup(app.metabase, payload.backup);
+  if (!backup) throw new NotFound(`Backup #${payload.backup} no longer exists.`);
   const source = await findDatabase(app.metabase, job.database_name!);
   if (!source) throw new NotFound(`The database ${job.database_name} is unknown.`);
   const server = await app.tenants.server(source.server_id);
@@ -48,7 +56,7 @@ async function facts(ctx: StepContext): Promise<RestoreFacts> {
     backup,
     source,
     server,
-    target: typeof payload.target === 'string' ? payload.target : null,
+    target: payload.target ?? null,
     scratch: scratchName('restore', job.id),
     replaced: scratchName('replaced', job.id),
   };
@@ -66,6 +74,7 @@ function cluster<T>(app: App, f: RestoreFacts, fn: (admin: import('pg').Client) 
  */
 export const restoreBackupJob = defineJob({
   kind: 'restore-backup',
+  payload: restorePayload,
   steps: [
     {
       name: 'safety-backup',
@@ -193,7 +202,7 @@ export const restoreBackupJob = defineJob({
 });
 
 /** The row the operation reserved for a restore into a new database. */
-async function reservedRow(ctx: StepContext, name: string): Promise<DatabaseRow> {
+async function reservedRow(ctx: StepContext<RestorePayload>, name: string): Promise<DatabaseRow> {
   const row = await findDatabase(ctx.app.metabase, name);
   if (!row) throw new Conflict(`The reserved database ${name} has no metabase row any more.`);
   return row;
