@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
-import { findPgBin } from '../hosting/cluster.js';
-import { copyDatabaseByDump, copyDatabaseByTemplate, databaseExists, databaseSize, dropDatabase } from '../hosting/database-copy.js';
+import {
+  copyDatabaseByDump,
+  copyDatabaseByTemplate,
+  databaseExists,
+  databaseSize,
+  dropDatabase,
+  tenantRole,
+} from '../hosting/database-copy.js';
+import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { findAgentById } from '../metabase/repositories/agents.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
@@ -55,28 +62,35 @@ export const duplicateJob = defineJob({
         const { source, target } = await rows(ctx);
         if (target.state !== 'creating') return;
         const { app } = ctx;
-        const report = await app.tenants.withCluster(source.server_id, async (admin, server) => {
+        const server = await app.tenants.server(source.server_id);
+        const { method, sizeBytes, owner } = await app.tenants.withCluster(server.id, async (admin) => {
           // A copy left by a crashed attempt may be partial (dump/restore): start it over.
           if (await databaseExists(admin, target.name)) await dropDatabase(admin, target.name);
           const sizeBytes = await databaseSize(admin, source.name);
           const method = payloadOf(ctx).method ?? chooseCopyMethod(sizeBytes, app.config.duplicateTemplateMaxBytes);
-          await ctx.save({ method, sizeBytes });
-          const started = performance.now();
-          let unavailableMs = 0;
-          if (method === 'template') {
-            ({ unavailableMs } = await copyDatabaseByTemplate(admin, source.name, target.name));
-          } else {
-            let reported = 0;
-            await copyDatabaseByDump(admin, server, await findPgBin(app.config.pgBin), source.name, target.name, (bytes) => {
-              const fraction = Math.min(0.99, bytes / Math.max(1, sizeBytes));
-              if (fraction - reported >= 0.02) {
-                reported = fraction;
-                void ctx.progress(fraction).catch(() => undefined);
-              }
-            });
-          }
-          return { method, sizeBytes, unavailableMs, copyMs: Math.round(performance.now() - started) };
+          return { method, sizeBytes, owner: (await tenantRole(admin, source.name)) ?? server.superuser };
         });
+        await ctx.save({ method, sizeBytes });
+        const started = performance.now();
+        let unavailableMs = 0;
+        if (method === 'template') {
+          ({ unavailableMs } = await app.tenants.withCluster(server.id, (admin) =>
+            copyDatabaseByTemplate(admin, source.name, target.name),
+          ));
+        } else {
+          // The target's row is ours (`creating`), so its name is free: the loader role owns it until the copy is done.
+          const login = await createLoadTarget(app, server, target.name, ctx.job.id, { odooExtensions: false });
+          let reported = 0;
+          await copyDatabaseByDump(server, source.name, login, (bytes) => {
+            const fraction = Math.min(0.99, bytes / Math.max(1, sizeBytes));
+            if (fraction - reported >= 0.02) {
+              reported = fraction;
+              void ctx.progress(fraction).catch(() => undefined);
+            }
+          });
+          await finishLoad(app, server, login, owner);
+        }
+        const report = { method, sizeBytes, unavailableMs, copyMs: Math.round(performance.now() - started) };
         await ctx.save(report);
       },
     },
@@ -161,6 +175,7 @@ export const duplicateJob = defineJob({
       const server = await ctx.app.tenants.server(serverId);
       await removeTree(databaseFilestore(server.filestore_root, target));
       await ctx.app.tenants.withCluster(serverId, (admin) => dropDatabase(admin, target));
+      await dropLoaderRole(ctx.app, serverId, ctx.job.id);
     }
     const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
     await ctx.app.metabase.transaction().execute(async (tx) => {

@@ -33,19 +33,34 @@ export async function prepareLoad(
   scratch: string,
   jobId: number,
 ): Promise<LoaderLogin> {
+  await clearScratchDatabase(app, server.id, scratch);
+  return createLoadTarget(app, server, scratch, jobId, { odooExtensions: true });
+}
+
+/**
+ * A fresh loader role of this job and an empty `database` it owns (the caller made sure the
+ * name is free and its own). With `odooExtensions`, pg_trgm and unaccent are created first.
+ */
+export async function createLoadTarget(
+  app: App,
+  server: HostingServerRow,
+  database: string,
+  jobId: number,
+  opts: { odooExtensions: boolean },
+): Promise<LoaderLogin> {
   const login: LoaderLogin = {
     role: loaderRole(jobId),
     password: randomBytes(24).toString('base64url'),
-    database: scratch,
+    database,
   };
-  await clearScratchDatabase(app, server.id, scratch);
   await app.tenants.withCluster(server.id, async (admin) => {
     await dropRoleIfExists(admin, login.role);
     await createLoaderRole(admin, login.role, login.password);
-    await createEmptyDatabaseOwnedBy(admin, scratch, login.role);
+    await createEmptyDatabaseOwnedBy(admin, database, login.role);
   });
+  if (!opts.odooExtensions) return login;
   const client = new pg.Client({
-    ...app.tenants.connectionConfig(server, scratch),
+    ...app.tenants.connectionConfig(server, database),
     user: login.role,
     password: login.password,
   });
@@ -78,10 +93,18 @@ export function loadArchive(server: HostingServerRow, login: LoaderLogin, file: 
   ]);
 }
 
-/** The loaded database and all it holds go to the platform's tenant owner; the loader role is dropped. */
-export async function finishLoad(app: App, server: HostingServerRow, login: LoaderLogin): Promise<void> {
+/**
+ * The loaded database and all it holds go to the platform's tenant owner (the server's
+ * superuser, or `owner` when the tenant has a role of its own); the loader role is dropped.
+ */
+export async function finishLoad(
+  app: App,
+  server: HostingServerRow,
+  login: LoaderLogin,
+  owner: string = server.superuser,
+): Promise<void> {
   await app.tenants.withTenant({ name: login.database, server_id: server.id }, (client) =>
-    reassignOwned(client, login.role, server.superuser),
+    reassignOwned(client, login.role, owner),
   );
   await app.tenants.withCluster(server.id, (admin) => dropRoleIfExists(admin, login.role));
 }
@@ -89,7 +112,12 @@ export async function finishLoad(app: App, server: HostingServerRow, login: Load
 /** Drops what a load of this job left (its scratch database, then its role). Idempotent. */
 export async function discardLoad(app: App, server: HostingServerRow, scratch: string, jobId: number): Promise<void> {
   await dropScratchDatabase(app, server.id, scratch);
-  await app.tenants.withCluster(server.id, (admin) => dropRoleIfExists(admin, loaderRole(jobId)));
+  await dropLoaderRole(app, server.id, jobId);
+}
+
+/** Drops the job's loader role once the database it owned is gone. Idempotent. */
+export async function dropLoaderRole(app: App, serverId: number, jobId: number): Promise<void> {
+  await app.tenants.withCluster(serverId, (admin) => dropRoleIfExists(admin, loaderRole(jobId)));
 }
 
 /**
