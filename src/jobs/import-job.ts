@@ -4,7 +4,7 @@ import { extractOdooZip } from '../dumps/import-zip.js';
 import { Conflict } from '../errors.js';
 import { filestoreOf } from '../hosting/restore-backup.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
-import { discardLoad, finishLoad, loadPlainDump, prepareLoad } from '../provisioning/customer-sql.js';
+import { asLoader, discardLoad, finishLoad, loadPlainDump, prepareLoad } from '../provisioning/customer-sql.js';
 import { makeItsOwn } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { scratchName } from '../provisioning/scratch.js';
@@ -56,8 +56,7 @@ export const importDumpJob = defineJob({
         const login = await prepareLoad(ctx.app, server, f.scratch, ctx.job.id);
         await rm(filestoreOf(server, f.scratch), { recursive: true, force: true });
         await extractOdooZip(f.file, (sql) => loadPlainDump(server, login, sql), filestoreOf(server, f.scratch));
-        await finishLoad(ctx.app, server, login);
-        await ctx.app.tenants.withTenantTransaction({ name: f.scratch, server_id: server.id }, (client) =>
+        await asLoader(ctx.app, server, login, (client) =>
           makeItsOwn(client, {
             uuid: row.uuid,
             now: ctx.app.now(),
@@ -66,6 +65,7 @@ export const importDumpJob = defineJob({
             neutralize: false,
           }),
         );
+        await finishLoad(ctx.app, server, login);
         await ctx.save({ uuid: row.uuid });
       },
     },

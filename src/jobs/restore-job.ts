@@ -21,7 +21,7 @@ import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schem
 import { addDays } from '../operations/trial-expiration.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
 import { discardLoad, loadBackupIntoScratch } from '../provisioning/customer-sql.js';
-import { makeItsOwn } from '../provisioning/identity.js';
+import { makeItsOwn, type CopyIdentity } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
 import { defineJob, type StepContext } from './define.js';
@@ -98,7 +98,17 @@ export const restoreBackupJob = defineJob({
         const f = await facts(ctx);
         await verifyBackup(f.backup);
         await ctx.progress(0.1);
-        await loadBackupIntoScratch(ctx.app, f.server, backupDumpFile(f.backup), f.scratch, ctx.job.id);
+        // Into a new database: the copy is made its own during the load, as the loader role.
+        const row = f.target ? await reservedRow(ctx, f.target) : null;
+        await loadBackupIntoScratch(
+          ctx.app,
+          f.server,
+          backupDumpFile(f.backup),
+          f.scratch,
+          ctx.job.id,
+          row ? (client) => makeItsOwn(client, testCopyIdentity(ctx, row)) : undefined,
+        );
+        if (row) await ctx.save({ madeOwn: true });
       },
     },
     {
@@ -116,21 +126,16 @@ export const restoreBackupJob = defineJob({
       },
     },
     {
+      // Kept as a step for resumed jobs and the console; the restore-database step now makes the
+      // copy its own as the loader role, so this finds it done.
       name: 'make-copy',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
-        if (!f.target) return;
+        if (!f.target || ctx.data.madeOwn) return;
         const row = await reservedRow(ctx, f.target);
-        const now = ctx.app.now();
         await ctx.app.tenants.withTenantTransaction({ name: f.scratch, server_id: f.server.id }, (client) =>
-          makeItsOwn(client, {
-            uuid: row.uuid,
-            now,
-            expireDate: row.expire_date ?? copyExpireDate(now),
-            version: row.version,
-            neutralize: true,
-          }),
+          makeItsOwn(client, testCopyIdentity(ctx, row)),
         );
       },
     },
@@ -200,6 +205,11 @@ export const restoreBackupJob = defineJob({
     if (f.target) await abandonDatabase(ctx.app, f.target);
   },
 });
+
+function testCopyIdentity(ctx: StepContext<RestorePayload>, row: DatabaseRow): CopyIdentity {
+  const now = ctx.app.now();
+  return { uuid: row.uuid, now, expireDate: row.expire_date ?? copyExpireDate(now), version: row.version, neutralize: true };
+}
 
 /** The row the operation reserved for a restore into a new database. */
 async function reservedRow(ctx: StepContext<RestorePayload>, name: string): Promise<DatabaseRow> {

@@ -121,9 +121,41 @@ export async function dropLoaderRole(app: App, serverId: number, jobId: number):
 }
 
 /**
+ * Runs `fn` in one transaction on the loaded database, connected as the loader role. What we
+ * do to a database the customer's SQL just built (its new identity, its neutralization) runs
+ * here, before the handover: a trigger, rule or view the dump planted then fires with the
+ * customer's privilege, not the superuser's.
+ */
+export async function asLoader<T>(
+  app: App,
+  server: HostingServerRow,
+  login: LoaderLogin,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    ...app.tenants.connectionConfig(server, login.database),
+    user: login.role,
+    password: login.password,
+  });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * Restores a backup (made from a customer's database, so customer-made SQL) into a fresh
- * scratch database, as the job's loader role; on return the database belongs to the tenant
- * owner and the role is gone. A rerun after a crash starts over.
+ * scratch database, as the job's loader role, then runs `beforeHandover` as that role; on
+ * return the database belongs to the tenant owner and the role is gone. A rerun after a crash
+ * starts over.
  */
 export async function loadBackupIntoScratch(
   app: App,
@@ -131,8 +163,10 @@ export async function loadBackupIntoScratch(
   backupFile: string,
   scratch: string,
   jobId: number,
+  beforeHandover?: (client: pg.Client) => Promise<void>,
 ): Promise<void> {
   const login = await prepareLoad(app, server, scratch, jobId);
   await loadArchive(server, login, backupFile);
+  if (beforeHandover) await asLoader(app, server, login, beforeHandover);
   await finishLoad(app, server, login);
 }

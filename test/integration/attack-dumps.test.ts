@@ -135,7 +135,7 @@ const tag = `${process.pid}-${Date.now().toString(36)}`;
 const proof = (label: string) => path.join(tmpdir(), `dbtools-attack-${tag}-${label}`);
 
 describe('customer dumps run with the least privilege that can restore them', () => {
-  it('five malicious dump.sql files fail harmlessly: no shell, no program, no role, no metabase write, no leaked password', async () => {
+  it('malicious dump.sql files fail harmlessly: no shell, no program, no role, no metabase write, no leaked password, no planted trigger run as superuser', async () => {
     const server = await embeddedServer(app);
     const passwordFile = path.join(app.config.dataDir, 'pg', 'cluster.json');
     expect(await readFile(passwordFile, 'utf8')).toContain(server.password!);
@@ -149,6 +149,19 @@ describe('customer dumps run with the least privilege that can restore them', ()
         sql: `\\connect ${METABASE_NAME}\nUPDATE agent SET level = 5 WHERE login = 'functional';\n`,
       },
       { label: 'password', sql: `\\! cat ${passwordFile} >&2\nSELECT no_such_column FROM no_such_table;\n` },
+      {
+        // A trigger planted for the platform's own writes (the new identity) to fire.
+        label: 'trigger',
+        sql: [
+          'CREATE TABLE ir_config_parameter (id serial PRIMARY KEY, key varchar NOT NULL UNIQUE, value text,',
+          '  create_date timestamp, write_date timestamp);',
+          'CREATE FUNCTION planted() RETURNS trigger LANGUAGE plpgsql AS $$',
+          `BEGIN COPY (SELECT 1) TO PROGRAM 'id > ${proof('trigger')}'; RETURN NEW; END $$;`,
+          'CREATE TRIGGER planted BEFORE INSERT OR UPDATE ON ir_config_parameter',
+          '  FOR EACH ROW EXECUTE FUNCTION planted();',
+          '',
+        ].join('\n'),
+      },
     ];
     const jobs = [];
     for (const a of attacks) {
@@ -167,6 +180,7 @@ describe('customer dumps run with the least privilege that can restore them', ()
     }
     expect(existsSync(proof('shell'))).toBe(false);
     expect(existsSync(proof('program'))).toBe(false);
+    expect(existsSync(proof('trigger'))).toBe(false);
     const roles = await app.tenants.withCluster(server.id, (c) =>
       c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]),
     );
@@ -299,5 +313,5 @@ describe('zip bombs are refused before anything is written', () => {
 });
 
 afterAll(async () => {
-  for (const label of ['shell', 'program', 'two']) await rm(proof(label), { force: true });
+  for (const label of ['shell', 'program', 'trigger', 'two']) await rm(proof(label), { force: true });
 });
