@@ -5,6 +5,7 @@ import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import type { App } from './app.js';
 import type { Config } from './config/config.js';
+import { tenantsInReservedNamespace } from './provisioning/scratch.js';
 import { startCluster, type EmbeddedCluster } from './hosting/cluster.js';
 import { connectMetabase, migrateMetabase, PatientPool, type MetabaseDb } from './metabase/connect.js';
 import { upsertServer } from './metabase/repositories/servers.js';
@@ -116,6 +117,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   try {
     await migrateMetabase(metabase);
     await ensureSystemAgent(metabase);
+    const reserved = await tenantsInReservedNamespace(metabase);
+    if (reserved.length) {
+      log.warn({ databases: reserved }, 'tenant databases named in the reserved scratch namespace; rename them (they are never dropped as scratch)');
+    }
     let embeddedServer: HostingServerRow | undefined;
     if (cluster) {
       const paths = embeddedServerPaths(config.dataDir);

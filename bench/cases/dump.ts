@@ -6,7 +6,9 @@ import { buildOdooZip } from '../../src/dumps/build-zip.js';
 import { dumpDownloadPath } from '../../src/dumps/link.js';
 import { pgBinary, runPgTool, serverEnv } from '../../src/hosting/backup-pg.js';
 import { takeBackup } from '../../src/hosting/backup-take.js';
-import { backupDumpFile, restoreIntoScratch } from '../../src/hosting/restore-backup.js';
+import { backupDumpFile } from '../../src/hosting/restore-backup.js';
+import { loadBackupIntoScratch } from '../../src/provisioning/customer-sql.js';
+import { scratchName } from '../../src/provisioning/scratch.js';
 import { createEmptyDatabase, dropDatabaseIfExists } from '../../src/hosting/restore-cluster.js';
 import { insertDump } from '../../src/metabase/repositories/dumps.js';
 import { defineBenchCase, type BenchRow } from '../context.js';
@@ -87,13 +89,13 @@ export default defineBenchCase({
 
     // Restore: ours (the restore job's scratch restore) against a plain pg_restore of the same backup.
     const backup = await takeBackup(app, db, { kind: 'manual', jobId: null, agentId: null });
-    const [, oursRestore] = await timed(() => restoreIntoScratch(app, server, backup, 'bench-ours.tmp'));
+    const [, oursRestore] = await timed(() => loadBackupIntoScratch(app, server, backupDumpFile(backup), scratchName('restore', 0), 0));
     await app.tenants.withCluster(server.id, (a) => createEmptyDatabase(a, 'bench-raw.tmp'));
     const [, rawRestore] = await timed(() =>
       runPgTool(server, 'pg_restore', ['--no-owner', '--dbname', 'bench-raw.tmp', backupDumpFile(backup)]),
     );
     await app.tenants.withCluster(server.id, async (a) => {
-      await dropDatabaseIfExists(a, 'bench-ours.tmp');
+      await dropDatabaseIfExists(a, scratchName('restore', 0));
       await dropDatabaseIfExists(a, 'bench-raw.tmp');
     });
 
@@ -121,7 +123,7 @@ export default defineBenchCase({
         note: 'goal: flat, < 200 MB',
       },
       {
-        subject: 'restore of a backup (restoreIntoScratch)',
+        subject: 'restore of a backup (loadBackupIntoScratch, as the loader role)',
         value: { ms: oursRestore },
         note: 'pg_restore --jobs',
         baseline: { subject: 'raw pg_restore', value: { ms: rawRestore } },

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { App } from '../app.js';
 import { Conflict, DomainError, Invalid, NotAllowed } from '../errors.js';
-import { isValidDatabaseName } from '../hosting/database-name.js';
-import { databaseExists } from '../hosting/restore-cluster.js';
+import { tenantNameProblem } from '../hosting/database-name.js';
 import { enqueueJob, type PublicJob } from '../jobs/enqueue.js';
+import { claimNewDatabase } from '../provisioning/claim.js';
+import { importedRow } from '../provisioning/copy-rules.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { listServers } from '../metabase/repositories/servers.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
@@ -20,9 +21,6 @@ export class TooLarge extends DomainError {
     super('too_large', 413, message);
   }
 }
-
-/** A zip may expand to this many times the upload limit before it is taken for a bomb. */
-const EXPANSION_BUDGET = 20;
 
 /** Copies the upload to disk, counting: past `limit` bytes it stops and removes what it wrote. */
 async function receive(body: Readable, file: string, limit: number): Promise<number> {
@@ -80,7 +78,8 @@ export async function importDump(
       );
     }
     const name = req.name.toLowerCase();
-    if (!isValidDatabaseName(name)) throw new Invalid(`"${name.slice(0, 80)}" is not a valid database name.`);
+    const problem = tenantNameProblem(name);
+    if (problem) throw new Invalid(problem);
     if (req.contentLength && req.contentLength > app.config.importMaxBytes) {
       throw new TooLarge(
         `The upload is larger than the ${Math.round(app.config.importMaxBytes / 1024 / 1024)} MB allowed.`,
@@ -89,22 +88,28 @@ export async function importDump(
     const servers = await listServers(app.metabase);
     const server = req.server ? servers.find((s) => s.name === req.server) : servers[0];
     if (!server) throw new Invalid(`There is no hosting server named "${req.server}".`);
+    // Checked before receiving the upload, and again when the row is reserved.
     if (await findDatabase(app.metabase, name))
       throw new Conflict(`A database named ${name} already exists.`);
-    if (await app.tenants.withCluster(server.id, (admin) => databaseExists(admin, name))) {
-      throw new Conflict(`A database named ${name} already exists on the hosting cluster.`);
-    }
     const dir = path.join(app.config.dataDir, 'imports');
     await mkdir(dir, { recursive: true });
     file = path.join(dir, `${randomUUID()}.zip`);
-    await receive(req.body, file, app.config.importMaxBytes);
-    const summary = await validateOdooZip(file, app.config.importMaxBytes * EXPANSION_BUDGET);
+    const uploadBytes = await receive(req.body, file, app.config.importMaxBytes);
+    // The filestore is extracted under the server's filestore root: its disk bounds the expansion.
+    await mkdir(server.filestore_root, { recursive: true });
+    const disk = await statfs(server.filestore_root);
+    const summary = await validateOdooZip(file, { uploadBytes, freeBytes: disk.bavail * disk.bsize });
     const manifestVersion = summary.manifest?.major_version ?? summary.manifest?.version;
     const version =
       typeof manifestVersion === 'string' && /^(saas~)?\d+\.\d+$/.test(manifestVersion)
         ? manifestVersion
         : '17.0';
     const queued = await app.metabase.transaction().execute(async (tx) => {
+      await claimNewDatabase(
+        app,
+        tx,
+        importedRow({ name, uuid: randomUUID(), now: app.now(), version, serverId: server.id }),
+      );
       const q = await enqueueJob(tx, {
         kind: 'import-dump',
         database: name,

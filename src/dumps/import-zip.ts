@@ -5,11 +5,33 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { Invalid } from '../errors.js';
+import { PgToolFailed } from '../hosting/backup-pg.js';
 
 /** A deflated entry expanding more than this is taken for a zip bomb (SQL text deflates 5-15×). */
-const MAX_RATIO = 200;
-/** Entries this small are never judged on their ratio. */
-const RATIO_FLOOR = 16 * 1024 * 1024;
+const MAX_RATIO = 100;
+/** Entries up to this size may expand at any ratio (tiny files deflate oddly); the total still bounds them. */
+const SMALL_ENTRY = 1024 * 1024;
+/** The whole archive may expand to this many times the upload (filestores barely deflate, SQL 5-15×)... */
+const MAX_TOTAL_RATIO = 40;
+/** ...or to this much, whichever is more, so that a small honest dump is never refused. */
+const TOTAL_FLOOR = 64 * 1024 * 1024;
+/** Odoo filestores hold one file per attachment; more entries than this is not a database. */
+const MAX_ENTRIES = 500_000;
+/** Free space left untouched on the target filesystem after extraction. */
+const DISK_RESERVE = 1024 * 1024 * 1024;
+
+/** What an upload may expand to: relative to its own size and to the room on the target disk. */
+export interface ZipBudget {
+  uploadBytes: number;
+  freeBytes: number;
+}
+
+function expansionLimit(budget: ZipBudget): number {
+  return Math.min(
+    Math.max(TOTAL_FLOOR, budget.uploadBytes * MAX_TOTAL_RATIO),
+    Math.max(0, budget.freeBytes - DISK_RESERVE),
+  );
+}
 
 export interface ZipSummary {
   entries: number;
@@ -67,7 +89,8 @@ async function eachEntry(file: string, visit: (zip: ZipFile, entry: Entry) => Pr
       zip.on('entry', (entry: Entry) => {
         visit(zip, entry).then(
           () => zip.readEntry(),
-          (e: unknown) => reject(e instanceof Invalid ? e : refusal(e)),
+          // psql refusing the SQL is not the zip's fault: its own message says why.
+          (e: unknown) => reject(e instanceof Invalid || e instanceof PgToolFailed ? e : refusal(e)),
         );
       });
       zip.readEntry();
@@ -79,33 +102,42 @@ async function eachEntry(file: string, visit: (zip: ZipFile, entry: Entry) => Pr
 
 /**
  * Validates an uploaded zip before anything is created: it must be a zip in Odoo's format
- * (dump.sql present), no entry may point outside the archive, and the declared sizes must not
- * betray a zip bomb (ratio or total beyond `maxUncompressed`). Extraction later re-checks the
- * real sizes against the declared ones (yauzl's validateEntrySizes).
+ * (exactly one dump.sql), no entry may point outside the archive, and the declared sizes must
+ * not betray a zip bomb: every entry's ratio (small ones excepted), the number of entries, and
+ * the total against the upload's size and the free disk. Extraction later re-checks the real
+ * sizes against the declared ones (yauzl's validateEntrySizes).
  */
-export async function validateOdooZip(file: string, maxUncompressed: number): Promise<ZipSummary> {
+export async function validateOdooZip(file: string, budget: ZipBudget): Promise<ZipSummary> {
+  const maxUncompressed = expansionLimit(budget);
   let entries = 0;
   let uncompressed = 0;
   let hasDump = false;
   let manifest: Record<string, unknown> | null = null;
   await eachEntry(file, async (zip, entry) => {
     entries++;
+    if (entries > MAX_ENTRIES) {
+      throw new Invalid(`The zip is refused: it has more than ${MAX_ENTRIES} entries (a zip bomb?).`);
+    }
     checkName(entry.fileName);
     uncompressed += entry.uncompressedSize;
     if (uncompressed > maxUncompressed) {
       throw new Invalid(
-        `The zip is refused: it expands to more than ${Math.round(maxUncompressed / 1024 / 1024)} MB (a zip bomb?).`,
+        `The zip is refused: it expands to more than ${Math.round(maxUncompressed / 1024 / 1024)} MB (a zip bomb, or not enough free disk).`,
       );
     }
     if (
-      entry.uncompressedSize > RATIO_FLOOR &&
+      entry.uncompressedSize > SMALL_ENTRY &&
       entry.uncompressedSize > MAX_RATIO * Math.max(entry.compressedSize, 1)
     ) {
       throw new Invalid(
         `The zip is refused: "${entry.fileName.slice(0, 120)}" expands ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times (a zip bomb?).`,
       );
     }
-    if (entry.fileName === 'dump.sql') hasDump = true;
+    if (entry.fileName === 'dump.sql') {
+      // Two dump.sql entries: only one would have been looked at, both would run.
+      if (hasDump) throw new Invalid('The zip is refused: it holds more than one dump.sql.');
+      hasDump = true;
+    }
     if (entry.fileName === 'manifest.json' && entry.uncompressedSize < 1024 * 1024) {
       const chunks: Buffer[] = [];
       for await (const c of await readStream(zip, entry)) chunks.push(c as Buffer);
@@ -134,9 +166,11 @@ export async function extractOdooZip(
 ): Promise<void> {
   await mkdir(filestoreDir, { recursive: true });
   const root = path.resolve(filestoreDir);
+  let dumps = 0;
   await eachEntry(file, async (zip, entry) => {
     checkName(entry.fileName);
     if (entry.fileName === 'dump.sql') {
+      if (++dumps > 1) throw new Invalid('The zip is refused: it holds more than one dump.sql.');
       await sql(await readStream(zip, entry));
     } else if (entry.fileName.startsWith('filestore/') && !entry.fileName.endsWith('/')) {
       const target = path.resolve(root, entry.fileName.slice('filestore/'.length));

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { findPgBin } from './cluster.js';
+import { clusterOwner, findPgBin } from './cluster.js';
 
 let pgBin: Promise<string> | undefined;
 
@@ -51,18 +51,15 @@ function exited(child: ChildProcess, tool: string, tail: () => string): Promise<
   });
 }
 
-/**
- * Runs a PostgreSQL client tool against a hosting server, arguments as an array (no shell).
- * `stdin` is piped in; `stdout` receives its output (else it is discarded).
- */
-export async function runPgTool(
-  server: HostingServerRow,
+/** Runs a client tool to its end; `stdin` is piped in, `stdout` receives its output (else discarded). */
+async function runTool(
   tool: 'pg_dump' | 'pg_restore' | 'psql',
   args: string[],
-  io: { stdin?: Readable; stdout?: Writable } = {},
+  options: SpawnOptions,
+  io: { stdin?: Readable; stdout?: Writable },
 ): Promise<void> {
   const child = spawn(await pgBinary(tool), args, {
-    env: serverEnv(server),
+    ...options,
     stdio: [io.stdin ? 'pipe' : 'ignore', io.stdout ? 'pipe' : 'ignore', 'pipe'],
   });
   const tail = stderrTail(child);
@@ -74,8 +71,53 @@ export async function runPgTool(
     await Promise.all([done, ...streams]);
   } catch (e) {
     child.kill('SIGKILL');
+    // A tool that stops reading (psql after an error) breaks our pipe: its own message says why.
+    await done;
     throw e;
   }
+}
+
+/**
+ * Runs a PostgreSQL client tool against a hosting server as its superuser, arguments as an
+ * array (no shell). Only for SQL the platform wrote (pg_dump of a tenant, our own scripts).
+ */
+export function runPgTool(
+  server: HostingServerRow,
+  tool: 'pg_dump' | 'pg_restore' | 'psql',
+  args: string[],
+  io: { stdin?: Readable; stdout?: Writable } = {},
+): Promise<void> {
+  return runTool(tool, args, { env: serverEnv(server) }, io);
+}
+
+/** A login that owns one database only: the only identity customer SQL ever runs as. */
+export interface LoaderLogin {
+  role: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * Runs a client tool on customer-made SQL: logged in as the loader role, with an environment
+ * holding nothing but that login (no superuser password, no platform secret), as an
+ * unprivileged OS user when we are root (the cluster's own user), from the filesystem root.
+ */
+export function runPgToolAsLoader(
+  server: HostingServerRow,
+  login: LoaderLogin,
+  tool: 'pg_restore' | 'psql',
+  args: string[],
+  io: { stdin?: Readable } = {},
+): Promise<void> {
+  const env: NodeJS.ProcessEnv = {
+    PGHOST: server.host,
+    PGPORT: String(server.port),
+    PGUSER: login.role,
+    PGPASSWORD: login.password,
+    PGDATABASE: login.database,
+  };
+  const owner = clusterOwner();
+  return runTool(tool, args, { env, cwd: '/', ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) }, io);
 }
 
 /** Starts a tool whose output the caller streams (pg_dump into a zip entry); `done` settles on exit. */

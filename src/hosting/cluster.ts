@@ -51,7 +51,7 @@ export async function findPgBin(explicit?: string): Promise<string> {
 }
 
 /** PostgreSQL refuses to run as root: when we are root, the cluster runs as the `postgres` OS user. */
-function clusterOwner(): { uid: number; gid: number; name: string } | undefined {
+export function clusterOwner(): { uid: number; gid: number; name: string } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());

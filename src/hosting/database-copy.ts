@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import type { HostingServerRow } from '../metabase/schema.js';
+import { runPgToolAsLoader, spawnPgTool, type LoaderLogin } from './backup-pg.js';
 import { quoteDatabaseName } from './database-name.js';
 
 /** Cluster-level SQL on hosting servers: `admin` is a connection to the cluster's `postgres` database. */
@@ -19,7 +17,7 @@ export async function databaseSize(admin: pg.ClientBase, name: string): Promise<
 }
 
 /** The database's owner when it is the tenant's own role (not a superuser): it gets CONNECT rights. */
-async function tenantRole(admin: pg.ClientBase, name: string): Promise<string | null> {
+export async function tenantRole(admin: pg.ClientBase, name: string): Promise<string | null> {
   const res = await admin.query<{ owner: string; rolsuper: boolean }>(
     `SELECT r.rolname AS owner, r.rolsuper FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1`,
     [name],
@@ -106,43 +104,18 @@ export async function copyDatabaseByTemplate(
 }
 
 /**
- * An online copy: pg_dump of the source piped into pg_restore of the target. The source stays
- * available; slower than a file copy. `onBytes` reports how much of the dump went through.
+ * An online copy: pg_dump of the source (as the superuser: reading is ours) piped into
+ * pg_restore of the target as the job's loader role (the dump replays the customer's object
+ * definitions, so it runs with the customer's privilege only). The source stays available;
+ * slower than a file copy. `onBytes` reports how much of the dump went through.
  */
 export async function copyDatabaseByDump(
-  admin: pg.ClientBase,
   server: HostingServerRow,
-  pgBin: string,
   source: string,
-  target: string,
+  target: LoaderLogin,
   onBytes?: (bytes: number) => void,
 ): Promise<void> {
-  const owner = await ownerClause(admin, source);
-  await admin.query(`CREATE DATABASE ${quoteDatabaseName(target)} TEMPLATE template0 ENCODING 'UTF8'${owner}`);
-  const env = {
-    ...process.env,
-    PGHOST: server.host,
-    PGPORT: String(server.port),
-    PGUSER: server.superuser,
-    ...(server.password ? { PGPASSWORD: server.password } : {}),
-  };
-  const dump = spawn(path.join(pgBin, 'pg_dump'), ['--format=custom', '--compress=0', '--dbname', source], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const restore = spawn(
-    path.join(pgBin, 'pg_restore'),
-    ['--no-owner', '--no-acl', '--exit-on-error', '--dbname', target],
-    { env, stdio: ['pipe', 'ignore', 'pipe'] },
-  );
-  const errors: string[] = [];
-  dump.stderr.on('data', (d: Buffer) => errors.push(d.toString()));
-  restore.stderr.on('data', (d: Buffer) => errors.push(d.toString()));
-  const exited = (p: ReturnType<typeof spawn>, name: string) =>
-    new Promise<void>((resolve, reject) => {
-      p.on('error', reject);
-      p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}: ${errors.join('').slice(0, 500)}`))));
-    });
+  const dump = await spawnPgTool(server, 'pg_dump', ['--format=custom', '--compress=0', '--dbname', source]);
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -151,5 +124,15 @@ export async function copyDatabaseByDump(
       cb(null, chunk);
     },
   });
-  await Promise.all([pipeline(dump.stdout, counter, restore.stdin), exited(dump, 'pg_dump'), exited(restore, 'pg_restore')]);
+  try {
+    await Promise.all([
+      runPgToolAsLoader(server, target, 'pg_restore', ['--no-owner', '--no-acl', '--exit-on-error', '--dbname', target.database], {
+        stdin: dump.stdout.pipe(counter),
+      }),
+      dump.done,
+    ]);
+  } catch (e) {
+    dump.kill();
+    throw e;
+  }
 }

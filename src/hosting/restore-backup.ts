@@ -1,17 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { App } from '../app.js';
 import { Invalid } from '../errors.js';
 import type { BackupRow, HostingServerRow } from '../metabase/schema.js';
-import { getConfigParameter, odooDatetime, setConfigParameter } from '../tenant/config-parameters.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import { neutralizeDatabase } from '../tenant/neutralize.js';
 import { sha256File } from './backup-files.js';
 import { pathExists } from './path-exists.js';
-import { runPgTool } from './backup-pg.js';
 import { DUMP_FILE, FILESTORE_DIR } from './backup-take.js';
-import { createEmptyDatabase, dropDatabaseIfExists } from './restore-cluster.js';
 
 export function backupDumpFile(backup: BackupRow): string {
   return path.join(backup.path, DUMP_FILE);
@@ -31,53 +25,9 @@ export async function verifyBackup(backup: BackupRow): Promise<void> {
   }
 }
 
-/**
- * Restores a backup into a fresh database `scratch` (dropped first: a rerun after a crash
- * starts over). pg_restore runs with parallel jobs, which the custom format allows.
- */
-export async function restoreIntoScratch(
-  app: App,
-  server: HostingServerRow,
-  backup: BackupRow,
-  scratch: string,
-): Promise<void> {
-  await app.tenants.withCluster(server.id, async (admin) => {
-    await dropDatabaseIfExists(admin, scratch);
-    await createEmptyDatabase(admin, scratch);
-  });
-  await runPgTool(server, 'pg_restore', [
-    '--no-owner',
-    '--jobs=2',
-    '--exit-on-error',
-    '--dbname',
-    scratch,
-    backupDumpFile(backup),
-  ]);
-}
-
 /** The filestore folder a restored database will use once published. */
 export function filestoreOf(server: HostingServerRow, database: string): string {
   return databaseFilestore(server.filestore_root, database);
-}
-
-/**
- * Odoo's `ir.config_parameter.init(force=True)` after a restore "as a copy": a new uuid and
- * secret, a new create date; then neutralization, as for a duplicate. Idempotent: the
- * neutralization marker says it ran.
- */
-export async function makeCopy(
-  app: App,
-  database: { name: string; server_id: number; version: string },
-  uuid: string,
-  now: Date,
-): Promise<void> {
-  await app.tenants.withTenantTransaction(database, async (client) => {
-    await setConfigParameter(client, 'database.uuid', uuid);
-    await setConfigParameter(client, 'database.create_date', odooDatetime(now));
-    if ((await getConfigParameter(client, 'database.is_neutralized')) === 'true') return;
-    await setConfigParameter(client, 'database.secret', randomUUID());
-    await neutralizeDatabase(client, database.version);
-  });
 }
 
 /** Moves a folder into place unless it is already there (a rerun after a crash). */

@@ -3,11 +3,12 @@ import { databasesNeedingBackup } from '../metabase/repositories/backups.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { automaticKind, takeBackup } from '../hosting/backup-take.js';
 import { NotFound } from '../errors.js';
-import { defineJob } from './define.js';
+import { defineJob, noPayload } from './define.js';
 
 /** A backup taken on request (`backup-now`), on the database's job slot. */
 export const backupJob = defineJob({
   kind: 'backup',
+  payload: noPayload,
   steps: [
     {
       name: 'backup',
@@ -37,6 +38,7 @@ const FRESH_HOURS = 20;
  */
 export const backupAllJob = defineJob({
   kind: 'backup-all',
+  payload: noPayload,
   maxAttempts: 3,
   steps: [
     {

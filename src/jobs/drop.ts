@@ -1,17 +1,18 @@
 import { Conflict } from '../errors.js';
 import { grantConnect, revokeConnect } from '../hosting/database-copy.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
-import type { DatabaseMode } from '../metabase/schema.js';
+import { z } from 'zod';
 import { defineJob, type StepContext } from './define.js';
 
-export interface DropPayload {
-  expireDate: string;
+const dropPayload = z.object({
+  expireDate: z.string().datetime(),
   /** What undoing a drop that failed for good puts back. */
-  previous: { mode: DatabaseMode; expire_date: string | null };
-}
+  previous: z.object({ mode: z.enum(['trial', 'paid', 'drop']), expire_date: z.string().datetime().nullable() }),
+});
+export type DropPayload = z.infer<typeof dropPayload>;
 
-function payloadOf(ctx: StepContext): DropPayload {
-  return ctx.payload as unknown as DropPayload;
+function payloadOf(ctx: StepContext<DropPayload>): DropPayload {
+  return ctx.payload;
 }
 
 /**
@@ -20,6 +21,7 @@ function payloadOf(ctx: StepContext): DropPayload {
  */
 export const dropJob = defineJob({
   kind: 'drop',
+  payload: dropPayload,
   maxAttempts: 5,
   steps: [
     {

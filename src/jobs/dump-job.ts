@@ -6,6 +6,7 @@ import { NotFound } from '../errors.js';
 import { sendMail } from '../mail/mailer.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findDump, updateDump } from '../metabase/repositories/dumps.js';
+import { z } from 'zod';
 import { defineJob } from './define.js';
 
 /**
@@ -14,12 +15,13 @@ import { defineJob } from './define.js';
  */
 export const prepareDumpJob = defineJob({
   kind: 'prepare-dump',
+  payload: z.object({ dump: z.coerce.number().int().positive() }),
   steps: [
     {
       name: 'build-zip',
       weight: 10,
       async run({ app, job, payload, progress }) {
-        const dumpId = Number(payload.dump);
+        const dumpId = payload.dump;
         const database = await findDatabase(app.metabase, job.database_name!);
         if (!database || database.state !== 'active')
           throw new NotFound(`The database ${job.database_name} no longer exists.`);
@@ -47,7 +49,7 @@ export const prepareDumpJob = defineJob({
       name: 'notify',
       weight: 1,
       async run({ app, job, payload }) {
-        const dump = await findDump(app.metabase, Number(payload.dump));
+        const dump = await findDump(app.metabase, payload.dump);
         if (!dump?.expires_at) throw new NotFound('The dump disappeared before its mail was sent.');
         const url = dumpDownloadUrl(app, dump.id, dump.expires_at);
         const mb = ((dump.size ?? 0) / 1024 / 1024).toFixed(1);
@@ -66,11 +68,11 @@ export const prepareDumpJob = defineJob({
     },
   ],
   result: async ({ app, payload }) => {
-    const dump = await findDump(app.metabase, Number(payload.dump));
+    const dump = await findDump(app.metabase, payload.dump);
     return { dump: dump?.id, size: dump?.size, email: dump?.email };
   },
   async rollback({ app, job, payload }, error) {
-    const dumpId = Number(payload.dump);
+    const dumpId = payload.dump;
     const dump = await findDump(app.metabase, dumpId);
     // A zip that is whole but whose mail failed stays offered on the Tools page.
     if (dump?.state === 'ready') return;

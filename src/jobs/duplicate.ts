@@ -1,36 +1,43 @@
+import { z } from 'zod';
 import { Conflict } from '../errors.js';
-import { findPgBin } from '../hosting/cluster.js';
-import { copyDatabaseByDump, copyDatabaseByTemplate, databaseExists, databaseSize, dropDatabase } from '../hosting/database-copy.js';
+import {
+  copyDatabaseByDump,
+  copyDatabaseByTemplate,
+  databaseExists,
+  databaseSize,
+  dropDatabase,
+  tenantRole,
+} from '../hosting/database-copy.js';
+import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { findAgentById } from '../metabase/repositories/agents.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
-import { isTestCopyOf, makeTestCopy } from '../tenant/copy-identity.js';
+import { copyExpireDate } from '../provisioning/copy-rules.js';
+import { makeItsOwn } from '../provisioning/identity.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { defineJob, type StepContext } from './define.js';
 
-/** A duplicate lives this long unless an agent extends it. */
-export const DUPLICATE_LIFETIME_MS = 4 * 3_600_000;
-
 export type CopyMethod = 'template' | 'dump';
 
-export interface DuplicatePayload {
-  source: string;
-  target: string;
+const duplicatePayload = z.object({
+  source: z.string(),
+  target: z.string(),
   /** Forces a copy method (benchmarks); otherwise chosen by size. */
-  method?: CopyMethod;
-}
+  method: z.enum(['template', 'dump']).optional(),
+});
+export type DuplicatePayload = z.infer<typeof duplicatePayload>;
 
 export function chooseCopyMethod(sizeBytes: number, templateMaxBytes: number): CopyMethod {
   return sizeBytes <= templateMaxBytes ? 'template' : 'dump';
 }
 
-function payloadOf(ctx: StepContext): DuplicatePayload {
-  return ctx.payload as unknown as DuplicatePayload;
+function payloadOf(ctx: StepContext<DuplicatePayload>): DuplicatePayload {
+  return ctx.payload;
 }
 
-async function rows(ctx: StepContext): Promise<{ source: DatabaseRow; target: DatabaseRow }> {
+async function rows(ctx: StepContext<DuplicatePayload>): Promise<{ source: DatabaseRow; target: DatabaseRow }> {
   const { source, target } = payloadOf(ctx);
   const [s, t] = await Promise.all([findDatabase(ctx.app.metabase, source), findDatabase(ctx.app.metabase, target)]);
   if (!s) throw new Conflict(`The source database ${source} no longer exists.`);
@@ -45,6 +52,7 @@ async function rows(ctx: StepContext): Promise<{ source: DatabaseRow; target: Da
  */
 export const duplicateJob = defineJob({
   kind: 'duplicate',
+  payload: duplicatePayload,
   maxAttempts: 5,
   steps: [
     {
@@ -54,28 +62,35 @@ export const duplicateJob = defineJob({
         const { source, target } = await rows(ctx);
         if (target.state !== 'creating') return;
         const { app } = ctx;
-        const report = await app.tenants.withCluster(source.server_id, async (admin, server) => {
+        const server = await app.tenants.server(source.server_id);
+        const { method, sizeBytes, owner } = await app.tenants.withCluster(server.id, async (admin) => {
           // A copy left by a crashed attempt may be partial (dump/restore): start it over.
           if (await databaseExists(admin, target.name)) await dropDatabase(admin, target.name);
           const sizeBytes = await databaseSize(admin, source.name);
           const method = payloadOf(ctx).method ?? chooseCopyMethod(sizeBytes, app.config.duplicateTemplateMaxBytes);
-          await ctx.save({ method, sizeBytes });
-          const started = performance.now();
-          let unavailableMs = 0;
-          if (method === 'template') {
-            ({ unavailableMs } = await copyDatabaseByTemplate(admin, source.name, target.name));
-          } else {
-            let reported = 0;
-            await copyDatabaseByDump(admin, server, await findPgBin(app.config.pgBin), source.name, target.name, (bytes) => {
-              const fraction = Math.min(0.99, bytes / Math.max(1, sizeBytes));
-              if (fraction - reported >= 0.02) {
-                reported = fraction;
-                void ctx.progress(fraction).catch(() => undefined);
-              }
-            });
-          }
-          return { method, sizeBytes, unavailableMs, copyMs: Math.round(performance.now() - started) };
+          return { method, sizeBytes, owner: (await tenantRole(admin, source.name)) ?? server.superuser };
         });
+        await ctx.save({ method, sizeBytes });
+        const started = performance.now();
+        let unavailableMs = 0;
+        if (method === 'template') {
+          ({ unavailableMs } = await app.tenants.withCluster(server.id, (admin) =>
+            copyDatabaseByTemplate(admin, source.name, target.name),
+          ));
+        } else {
+          // The target's row is ours (`creating`), so its name is free: the loader role owns it until the copy is done.
+          const login = await createLoadTarget(app, server, target.name, ctx.job.id, { odooExtensions: false });
+          let reported = 0;
+          await copyDatabaseByDump(server, source.name, login, (bytes) => {
+            const fraction = Math.min(0.99, bytes / Math.max(1, sizeBytes));
+            if (fraction - reported >= 0.02) {
+              reported = fraction;
+              void ctx.progress(fraction).catch(() => undefined);
+            }
+          });
+          await finishLoad(app, server, login, owner);
+        }
+        const report = { method, sizeBytes, unavailableMs, copyMs: Math.round(performance.now() - started) };
         await ctx.save(report);
       },
     },
@@ -100,12 +115,11 @@ export const duplicateJob = defineJob({
         const { target } = await rows(ctx);
         if (target.state !== 'creating') return;
         const now = ctx.app.now();
-        const expireDate = new Date(now.getTime() + DUPLICATE_LIFETIME_MS);
+        const expireDate = copyExpireDate(now);
         // One tenant transaction: a crash leaves the copy either untouched or fully neutralized.
-        await ctx.app.tenants.withTenantTransaction(target, async (client) => {
-          if (await isTestCopyOf(client, target.uuid)) return;
-          await makeTestCopy(client, { uuid: target.uuid, expireDate, now, version: target.version });
-        });
+        await ctx.app.tenants.withTenantTransaction(target, (client) =>
+          makeItsOwn(client, { uuid: target.uuid, now, expireDate, version: target.version, neutralize: true }),
+        );
         await ctx.save({ expireDate: expireDate.toISOString() });
       },
     },
@@ -121,7 +135,7 @@ export const duplicateJob = defineJob({
           if (!row || row.state !== 'creating') return;
           await updateDatabase(tx, target, {
             state: 'active',
-            expire_date: data.expireDate ?? new Date(ctx.app.now().getTime() + DUPLICATE_LIFETIME_MS),
+            expire_date: data.expireDate ?? copyExpireDate(ctx.app.now()),
           });
           await insertSupportLog(tx, {
             agent_id: agent?.id ?? null,
@@ -161,6 +175,7 @@ export const duplicateJob = defineJob({
       const server = await ctx.app.tenants.server(serverId);
       await removeTree(databaseFilestore(server.filestore_root, target));
       await ctx.app.tenants.withCluster(serverId, (admin) => dropDatabase(admin, target));
+      await dropLoaderRole(ctx.app, serverId, ctx.job.id);
     }
     const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
     await ctx.app.metabase.transaction().execute(async (tx) => {

@@ -38,6 +38,8 @@ export async function enqueueJob(
   job: { kind: string; database: string | null; agentId: number | null; payload?: Record<string, unknown> },
 ): Promise<{ job: PublicJob }> {
   const def = findJobDefinition(job.kind);
+  // A payload its kind cannot read is a bug of the caller: refused before anything is queued.
+  def.payload.parse(job.payload ?? {});
   if (job.database) {
     const running = await activeJobOf(tx, job.database);
     if (running) throw jobHoldsDatabase(running);

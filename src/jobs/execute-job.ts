@@ -108,6 +108,15 @@ async function runAttempt(app: App, jobId: number, workerId: string, finalAttemp
   const existing = await findJob(app.metabase, jobId);
   if (!existing || existing.state === 'completed' || existing.state === 'failed') return;
   const def = findJobDefinition(existing.kind);
+  const parsed = def.payload.safeParse(existing.payload);
+  if (!parsed.success) {
+    // Nothing was started from a payload no step can read: failed for good, nothing to undo.
+    await finishJob(app.metabase, jobId, {
+      state: 'failed',
+      error: `The job's payload is not valid for ${def.kind}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    });
+    return;
+  }
   let job = await startJobAttempt(app.metabase, jobId, workerId);
   const startedAt = job.started_at ?? new Date();
   const totalWeight = def.steps.reduce((s, step) => s + step.weight, 0) || 1;
@@ -118,7 +127,7 @@ async function runAttempt(app: App, jobId: number, workerId: string, finalAttemp
   const ctx: StepContext = {
     app,
     job,
-    payload: job.payload,
+    payload: parsed.data,
     get data() {
       return data;
     },

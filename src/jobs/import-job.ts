@@ -1,40 +1,48 @@
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { z } from 'zod';
 import { extractOdooZip } from '../dumps/import-zip.js';
 import { Conflict } from '../errors.js';
-import { runPgTool } from '../hosting/backup-pg.js';
-import { filestoreOf, moveFolder } from '../hosting/restore-backup.js';
-import {
-  createEmptyDatabase,
-  databaseExists,
-  dropDatabaseIfExists,
-  renameDatabase,
-} from '../hosting/restore-cluster.js';
-import { findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
-import { setConfigParameter, odooDatetime } from '../tenant/config-parameters.js';
-import { addDays } from '../dates.js';
+import { filestoreOf } from '../hosting/restore-backup.js';
+import { findDatabase } from '../metabase/repositories/databases.js';
+import { asLoader, discardLoad, finishLoad, loadPlainDump, prepareLoad } from '../provisioning/customer-sql.js';
+import { makeItsOwn } from '../provisioning/identity.js';
+import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
+import { scratchName } from '../provisioning/scratch.js';
 import { defineJob, type StepContext } from './define.js';
 
-/** An imported database starts as a trial of this many days. */
-export const IMPORTED_TRIAL_DAYS = 14;
+const importPayload = z.object({
+  /** The validated upload, removed once published or rolled back. */
+  file: z.string(),
+  server: z.coerce.number().int().positive(),
+  version: z.string(),
+});
+type ImportPayload = z.infer<typeof importPayload>;
 
-function facts(ctx: StepContext) {
+function facts(ctx: StepContext<ImportPayload>) {
   return {
     name: ctx.job.database_name!,
-    file: String(ctx.payload.file),
-    serverId: Number(ctx.payload.server),
-    version: String(ctx.payload.version),
-    scratch: `import-${ctx.job.id}.tmp`,
+    file: ctx.payload.file,
+    serverId: ctx.payload.server,
+    scratch: scratchName('import', ctx.job.id),
   };
 }
 
+async function reservedRow(ctx: StepContext<ImportPayload>, name: string) {
+  const row = await findDatabase(ctx.app.metabase, name);
+  if (!row) throw new Conflict(`The reserved database ${name} has no metabase row any more.`);
+  return row;
+}
+
 /**
- * `import-dump`: restores a validated Odoo zip the way Odoo's database manager does (an empty
- * database, `psql -f dump.sql`, the filestore into place, a new uuid as for a copy), beside
- * its final name, then publishes it: renamed, then registered in the metabase last.
+ * `import-dump`: the upload reserved the new database's row (`creating`) with this job. The
+ * validated Odoo zip is restored the way Odoo's database manager does it (an empty database,
+ * `psql -f dump.sql` — here as a loader role, meta-commands refused — the filestore into place)
+ * beside its final name, made its own (new identity, its trial's expiration, no subscription),
+ * then published: renamed, row `active`.
  */
 export const importDumpJob = defineJob({
   kind: 'import-dump',
+  payload: importPayload,
   maxAttempts: 2,
   steps: [
     {
@@ -42,30 +50,23 @@ export const importDumpJob = defineJob({
       weight: 8,
       async run(ctx) {
         const f = facts(ctx);
+        const row = await reservedRow(ctx, f.name);
+        if (row.state !== 'creating') return;
         const server = await ctx.app.tenants.server(f.serverId);
-        await ctx.app.tenants.withCluster(server.id, async (admin) => {
-          await dropDatabaseIfExists(admin, f.scratch);
-          await createEmptyDatabase(admin, f.scratch);
-        });
+        const login = await prepareLoad(ctx.app, server, f.scratch, ctx.job.id);
         await rm(filestoreOf(server, f.scratch), { recursive: true, force: true });
-        await extractOdooZip(
-          f.file,
-          (sql) =>
-            runPgTool(
-              server,
-              'psql',
-              ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', f.scratch],
-              { stdin: sql },
-            ),
-          filestoreOf(server, f.scratch),
+        await extractOdooZip(f.file, (sql) => loadPlainDump(server, login, sql), filestoreOf(server, f.scratch));
+        await asLoader(ctx.app, server, login, (client) =>
+          makeItsOwn(client, {
+            uuid: row.uuid,
+            now: ctx.app.now(),
+            expireDate: row.expire_date ?? ctx.app.now(),
+            version: row.version,
+            neutralize: false,
+          }),
         );
-        const uuid = randomUUID();
-        await ctx.save({ uuid });
-        await ctx.app.tenants.withTenantTransaction({ name: f.scratch, server_id: server.id }, async (c) => {
-          await setConfigParameter(c, 'database.uuid', uuid);
-          await setConfigParameter(c, 'database.secret', randomUUID());
-          await setConfigParameter(c, 'database.create_date', odooDatetime(ctx.app.now()));
-        });
+        await finishLoad(ctx.app, server, login);
+        await ctx.save({ uuid: row.uuid });
       },
     },
     {
@@ -73,38 +74,7 @@ export const importDumpJob = defineJob({
       weight: 1,
       async run(ctx) {
         const f = facts(ctx);
-        const server = await ctx.app.tenants.server(f.serverId);
-        await ctx.save({ publishing: true });
-        await ctx.app.tenants.withCluster(server.id, async (admin) => {
-          if (await databaseExists(admin, f.scratch)) {
-            if (await databaseExists(admin, f.name))
-              throw new Conflict(`A database named ${f.name} appeared on the cluster meanwhile.`);
-            await renameDatabase(admin, f.scratch, f.name);
-          }
-        });
-        await moveFolder(filestoreOf(server, f.scratch), filestoreOf(server, f.name));
-        if (!(await findDatabase(ctx.app.metabase, f.name))) {
-          const now = ctx.app.now();
-          await insertDatabases(ctx.app.metabase, [
-            {
-              name: f.name,
-              uuid: String(ctx.data.uuid),
-              mode: 'trial',
-              extra_apps: true,
-              status: 'open',
-              expire_date: addDays(now, IMPORTED_TRIAL_DAYS),
-              version: f.version,
-              server_id: server.id,
-              create_date: now,
-              duplicate_of: null,
-              secure: false,
-              email_daily_count: 0,
-              email_daily_limit: 200,
-              ext_email_daily_count: 0,
-              duplicate_limit: 3,
-            },
-          ]);
-        }
+        await publishDatabase(ctx.app, { name: f.name, serverId: f.serverId, scratch: f.scratch });
         await rm(f.file, { force: true });
       },
     },
@@ -113,14 +83,9 @@ export const importDumpJob = defineJob({
   async rollback(ctx) {
     const f = facts(ctx);
     const server = await ctx.app.tenants.server(f.serverId);
-    await ctx.app.tenants.withCluster(server.id, async (admin) => {
-      await dropDatabaseIfExists(admin, f.scratch);
-      if (ctx.data.publishing && !(await findDatabase(ctx.app.metabase, f.name))) {
-        await dropDatabaseIfExists(admin, f.name);
-        await rm(filestoreOf(server, f.name), { recursive: true, force: true });
-      }
-    });
+    await discardLoad(ctx.app, server, f.scratch, ctx.job.id);
     await rm(filestoreOf(server, f.scratch), { recursive: true, force: true });
+    await abandonDatabase(ctx.app, f.name);
     await rm(f.file, { force: true });
   },
 });

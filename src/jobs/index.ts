@@ -1,5 +1,5 @@
 import { pingSchedule } from '../ping/schedule.js';
-import type { JobDefinition, Schedule } from './define.js';
+import type { AnyJobDefinition, Schedule } from './define.js';
 import { backupAllJob, backupJob } from './backup-jobs.js';
 import { automaticBackups, backupHousekeeping } from './backup-schedules.js';
 import { prepareDumpJob } from './dump-job.js';
@@ -11,7 +11,7 @@ import { duplicateJob } from './duplicate.js';
 import { reaperSchedule, removeJob } from './remove.js';
 
 /** Job kinds: adding a long operation is adding its file and one line here. */
-export const jobDefinitions: JobDefinition[] = [
+export const jobDefinitions: AnyJobDefinition[] = [
   duplicateJob,
   dropJob,
   removeJob,

@@ -6,7 +6,7 @@ import { findDatabase, lockDatabase, updateDatabase } from '../metabase/reposito
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import { defineJob, defineSchedule, type StepContext } from './define.js';
+import { defineJob, defineSchedule, noPayload, type StepContext } from './define.js';
 
 async function row(ctx: StepContext): Promise<DatabaseRow | undefined> {
   return findDatabase(ctx.app.metabase, ctx.job.database_name!);
@@ -30,6 +30,7 @@ export function isReapable(db: DatabaseRow, now: Date): boolean {
  */
 export const removeJob = defineJob({
   kind: 'remove',
+  payload: noPayload,
   maxAttempts: 10,
   steps: [
     {

@@ -1,32 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { z } from 'zod';
 import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
 import { removeFilesNotIn, mergeTreeLinks } from '../hosting/backup-files.js';
 import { takeBackup } from '../hosting/backup-take.js';
 import {
   databaseExists,
-  dropDatabaseIfExists,
-  renameDatabase,
   swapDatabases,
 } from '../hosting/restore-cluster.js';
 import {
+  backupDumpFile,
   backupFilestore,
   filestoreOf,
-  makeCopy,
-  moveFolder,
-  restoreIntoScratch,
   verifyBackup,
 } from '../hosting/restore-backup.js';
 import { linkOrCopyTree } from '../hosting/filestore-copy.js';
 import { findBackup } from '../metabase/repositories/backups.js';
-import { findDatabase, insertDatabases, updateDatabase } from '../metabase/repositories/databases.js';
+import { findDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
 import { addDays } from '../dates.js';
+import { copyExpireDate } from '../provisioning/copy-rules.js';
+import { discardLoad, loadBackupIntoScratch } from '../provisioning/customer-sql.js';
+import { makeItsOwn, type CopyIdentity } from '../provisioning/identity.js';
+import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
+import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
 import { defineJob, type StepContext } from './define.js';
-
-/** A duplicate's life (the duplicates' rules): a restore into a new database follows them. */
-export const RESTORED_COPY_HOURS = 4;
 
 interface RestoreFacts {
   backup: BackupRow;
@@ -40,10 +38,17 @@ interface RestoreFacts {
   replaced: string;
 }
 
-async function facts(ctx: StepContext): Promise<RestoreFacts> {
+const restorePayload = z.object({
+  backup: z.coerce.number().int().positive(),
+  /** Absent: in place. */
+  target: z.string().optional(),
+});
+type RestorePayload = z.infer<typeof restorePayload>;
+
+async function facts(ctx: StepContext<RestorePayload>): Promise<RestoreFacts> {
   const { app, job, payload } = ctx;
-  const backup = await findBackup(app.metabase, Number(payload.backup));
-  if (!backup) throw new NotFound(`Backup #${String(payload.backup)} no longer exists.`);
+  const backup = await findBackup(app.metabase, payload.backup);
+  if (!backup) throw new NotFound(`Backup #${payload.backup} no longer exists.`);
   const source = await findDatabase(app.metabase, job.database_name!);
   if (!source) throw new NotFound(`The database ${job.database_name} is unknown.`);
   const server = await app.tenants.server(source.server_id);
@@ -51,9 +56,9 @@ async function facts(ctx: StepContext): Promise<RestoreFacts> {
     backup,
     source,
     server,
-    target: typeof payload.target === 'string' ? payload.target : null,
-    scratch: `restore-${job.id}.tmp`,
-    replaced: `replaced-${job.id}.tmp`,
+    target: payload.target ?? null,
+    scratch: scratchName('restore', job.id),
+    replaced: scratchName('replaced', job.id),
   };
 }
 
@@ -69,6 +74,7 @@ function cluster<T>(app: App, f: RestoreFacts, fn: (admin: import('pg').Client) 
  */
 export const restoreBackupJob = defineJob({
   kind: 'restore-backup',
+  payload: restorePayload,
   steps: [
     {
       name: 'safety-backup',
@@ -92,7 +98,17 @@ export const restoreBackupJob = defineJob({
         const f = await facts(ctx);
         await verifyBackup(f.backup);
         await ctx.progress(0.1);
-        await restoreIntoScratch(ctx.app, f.server, f.backup, f.scratch);
+        // Into a new database: the copy is made its own during the load, as the loader role.
+        const row = f.target ? await reservedRow(ctx, f.target) : null;
+        await loadBackupIntoScratch(
+          ctx.app,
+          f.server,
+          backupDumpFile(f.backup),
+          f.scratch,
+          ctx.job.id,
+          row ? (client) => makeItsOwn(client, testCopyIdentity(ctx, row)) : undefined,
+        );
+        if (row) await ctx.save({ madeOwn: true });
       },
     },
     {
@@ -110,14 +126,17 @@ export const restoreBackupJob = defineJob({
       },
     },
     {
+      // Kept as a step for resumed jobs and the console; the restore-database step now makes the
+      // copy its own as the loader role, so this finds it done.
       name: 'make-copy',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
-        if (!f.target) return;
-        const uuid = (ctx.data.uuid as string | undefined) ?? randomUUID();
-        await ctx.save({ uuid });
-        await makeCopy(ctx.app, { name: f.scratch, server_id: f.server.id, version: f.source.version }, uuid, ctx.app.now());
+        if (!f.target || ctx.data.madeOwn) return;
+        const row = await reservedRow(ctx, f.target);
+        await ctx.app.tenants.withTenantTransaction({ name: f.scratch, server_id: f.server.id }, (client) =>
+          makeItsOwn(client, testCopyIdentity(ctx, row)),
+        );
       },
     },
     {
@@ -125,7 +144,15 @@ export const restoreBackupJob = defineJob({
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
-        if (f.target) return publishCopy(ctx, f);
+        if (f.target) {
+          const row = await reservedRow(ctx, f.target);
+          return publishDatabase(ctx.app, {
+            name: f.target,
+            serverId: f.server.id,
+            scratch: f.scratch,
+            expireDate: row.expire_date ?? undefined,
+          });
+        }
         if (!ctx.data.swapStartedAt) await ctx.save({ swapStartedAt: new Date().toISOString() });
         await cluster(ctx.app, f, async (admin) => {
           if (await databaseExists(admin, f.scratch))
@@ -149,7 +176,7 @@ export const restoreBackupJob = defineJob({
       async run(ctx) {
         const f = await facts(ctx);
         if (f.target) return;
-        await cluster(ctx.app, f, (admin) => dropDatabaseIfExists(admin, f.replaced));
+        await dropScratchDatabase(ctx.app, f.server.id, f.replaced);
         const removed = await removeFilesNotIn(
           filestoreOf(f.server, f.source.name),
           backupFilestore(f.backup),
@@ -171,50 +198,22 @@ export const restoreBackupJob = defineJob({
   async rollback(ctx) {
     const f = await facts(ctx).catch(() => undefined);
     if (!f) return;
-    await cluster(ctx.app, f, async (admin) => {
-      await dropDatabaseIfExists(admin, f.scratch);
-      // After a swap the restored database is the customer's; only the replaced one goes.
-      await dropDatabaseIfExists(admin, f.replaced);
-      if (f.target && ctx.data.publishing && !(await findDatabase(ctx.app.metabase, f.target))) {
-        await dropDatabaseIfExists(admin, f.target);
-        await rm(filestoreOf(f.server, f.target), { recursive: true, force: true });
-      }
-    });
+    await discardLoad(ctx.app, f.server, f.scratch, ctx.job.id);
+    // After a swap the restored database is the customer's; only the replaced one goes.
+    await dropScratchDatabase(ctx.app, f.server.id, f.replaced);
     await rm(filestoreOf(f.server, f.scratch), { recursive: true, force: true });
+    if (f.target) await abandonDatabase(ctx.app, f.target);
   },
 });
 
-/** Renames the finished copy to its name, then registers it: the metabase row comes last. */
-async function publishCopy(ctx: StepContext, f: RestoreFacts): Promise<void> {
-  const target = f.target!;
-  await ctx.save({ publishing: true });
-  await cluster(ctx.app, f, async (admin) => {
-    if (await databaseExists(admin, f.scratch)) {
-      if (await databaseExists(admin, target))
-        throw new Conflict(`A database named ${target} appeared on the cluster meanwhile.`);
-      await renameDatabase(admin, f.scratch, target);
-    }
-  });
-  await moveFolder(filestoreOf(f.server, f.scratch), filestoreOf(f.server, target));
-  if (await findDatabase(ctx.app.metabase, target)) return;
+function testCopyIdentity(ctx: StepContext<RestorePayload>, row: DatabaseRow): CopyIdentity {
   const now = ctx.app.now();
-  await insertDatabases(ctx.app.metabase, [
-    {
-      name: target,
-      uuid: String(ctx.data.uuid),
-      mode: 'trial',
-      extra_apps: f.source.extra_apps,
-      status: 'open',
-      expire_date: new Date(now.getTime() + RESTORED_COPY_HOURS * 3_600_000),
-      version: f.backup.version,
-      server_id: f.server.id,
-      create_date: now,
-      duplicate_of: f.source.name,
-      secure: f.source.secure,
-      email_daily_count: 0,
-      email_daily_limit: f.source.email_daily_limit,
-      ext_email_daily_count: 0,
-      duplicate_limit: 0,
-    },
-  ]);
+  return { uuid: row.uuid, now, expireDate: row.expire_date ?? copyExpireDate(now), version: row.version, neutralize: true };
+}
+
+/** The row the operation reserved for a restore into a new database. */
+async function reservedRow(ctx: StepContext<RestorePayload>, name: string): Promise<DatabaseRow> {
+  const row = await findDatabase(ctx.app.metabase, name);
+  if (!row) throw new Conflict(`The reserved database ${name} has no metabase row any more.`);
+  return row;
 }

@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
-import { liveDuplicatesOf } from '../metabase/repositories/databases.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import type { MetabaseDb } from '../metabase/connect.js';
+import { duplicatesWeight } from '../provisioning/copy-rules.js';
 import { isLocked } from './locked.js';
 
 export interface DuplicateAllowance {
@@ -18,24 +18,19 @@ export interface DuplicateAllowance {
  * so that duplicating then dropping does not get around the limit.
  */
 export async function duplicateAllowance(app: App, db: MetabaseDb, database: DatabaseRow): Promise<DuplicateAllowance> {
-  const duplicates = await liveDuplicatesOf(db, database.name);
-  const weightUsed = duplicates.reduce((sum, d) => sum + (d.mode === 'drop' ? app.config.duplicateDropWeight : 1), 0);
+  const { duplicates, weightUsed } = await duplicatesWeight(app, db, database.name);
   const limit = database.duplicate_limit;
   let reason: string | null = null;
   if (isLocked(database)) reason = `The database is locked (${database.status}).`;
   else if (database.mode === 'drop') reason = 'A database in drop mode cannot be duplicated; undrop it first.';
   else if (weightUsed >= limit) {
-    reason = `The duplicates limit is reached (${round(weightUsed)} of ${limit}; a dropped duplicate counts ${app.config.duplicateDropWeight}).`;
+    reason = `The duplicates limit is reached (${weightUsed} of ${limit}; a dropped duplicate counts ${app.config.duplicateDropWeight}).`;
   }
   return {
     possible: reason === null,
     reason,
     duplicates: duplicates.map((d) => ({ name: d.name, expire_date: d.expire_date, mode: d.mode, state: d.state })),
-    weightUsed: round(weightUsed),
+    weightUsed,
     limit,
   };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Conflict, Invalid } from '../errors.js';
-import { databaseExists } from '../hosting/database-copy.js';
-import { isValidDatabaseName } from '../hosting/database-name.js';
-import { DUPLICATE_LIFETIME_MS } from '../jobs/duplicate.js';
+import { Conflict } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
-import { databaseNamesLike, findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
+import { databaseNamesLike } from '../metabase/repositories/databases.js';
+import { claimNewDatabase } from '../provisioning/claim.js';
+import { testCopyRow } from '../provisioning/copy-rules.js';
 import { defineOperation } from './define.js';
 import { duplicateAllowance } from './duplicate-allowance.js';
 
@@ -27,42 +26,11 @@ export const duplicate = defineOperation({
   async run({ app, tx, database, agent, input, now }) {
     const allowance = await duplicateAllowance(app, tx, database);
     if (!allowance.possible) throw new Conflict(allowance.reason!);
-    let name = input.name;
-    if (name !== undefined) {
-      if (!isValidDatabaseName(name)) {
-        throw new Invalid('A database name uses lowercase letters, digits, ".", "_" and "-" (at most 63).');
-      }
-      if (await findDatabase(tx, name)) throw new Conflict(`The name ${name} is already taken.`);
-    } else {
-      name = defaultName(database.name, await databaseNamesLike(tx, `${database.name.slice(0, 55)}-dup-`));
-    }
-    const target = name;
-    if (await app.tenants.withCluster(database.server_id, (admin) => databaseExists(admin, target))) {
-      throw new Conflict(`A database named ${target} already exists on the server.`);
-    }
+    const name =
+      input.name ?? defaultName(database.name, await databaseNamesLike(tx, `${database.name.slice(0, 55)}-dup-`));
     // The copy's row is reserved with the job, in this transaction: nothing can be orphaned.
-    await insertDatabases(tx, [
-      {
-        name: target,
-        uuid: randomUUID(),
-        mode: 'trial',
-        extra_apps: database.extra_apps,
-        status: 'open',
-        expire_date: new Date(now.getTime() + DUPLICATE_LIFETIME_MS),
-        version: database.version,
-        subcode: null,
-        server_id: database.server_id,
-        create_date: now,
-        duplicate_of: database.name,
-        secure: database.secure,
-        email_daily_count: 0,
-        email_daily_limit: 20,
-        ext_email_daily_count: 0,
-        email_total_count: 0,
-        duplicate_limit: 0,
-        state: 'creating',
-      },
-    ]);
+    await claimNewDatabase(app, tx, testCopyRow(database, { name, uuid: randomUUID(), now }));
+    const target = name;
     const { job } = await enqueueJob(tx, {
       kind: 'duplicate',
       database: database.name,

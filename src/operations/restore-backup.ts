@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Conflict, Invalid, NotAllowed, NotFound } from '../errors.js';
-import { isValidDatabaseName } from '../hosting/database-name.js';
-import { databaseExists } from '../hosting/restore-cluster.js';
+import { Conflict, NotAllowed, NotFound } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { findBackup } from '../metabase/repositories/backups.js';
-import { findDatabase, listDuplicates } from '../metabase/repositories/databases.js';
+import { claimNewDatabase } from '../provisioning/claim.js';
+import { duplicatesWeight, testCopyRow } from '../provisioning/copy-rules.js';
 import { defineOperation } from './define.js';
 import { bigintId } from './inputs.js';
 
@@ -20,7 +20,7 @@ export const restoreBackup = defineOperation({
   }),
   allowedWhenRemoved: true,
   destructive: true,
-  async run({ app, tx, database, agent, input }) {
+  async run({ app, tx, database, agent, input, now }) {
     const backup = await findBackup(tx, input.backup);
     if (!backup || backup.database_name !== database.name || backup.state !== 'ready') {
       throw new NotFound(`${database.name} has no backup #${input.backup} ready to restore.`);
@@ -35,21 +35,14 @@ export const restoreBackup = defineOperation({
     }
     const target = input.target?.toLowerCase();
     if (target) {
-      if (!isValidDatabaseName(target)) {
-        throw new Invalid(
-          `"${target}" is not a valid database name (lowercase letters, digits, ".", "_", "-"; at most 63).`,
-        );
-      }
-      if (await findDatabase(tx, target)) throw new Conflict(`A database named ${target} already exists.`);
-      if (await app.tenants.withCluster(database.server_id, (admin) => databaseExists(admin, target))) {
-        throw new Conflict(`A database named ${target} already exists on the hosting cluster.`);
-      }
-      const duplicates = await listDuplicates(tx, database.name);
-      if (duplicates.length >= database.duplicate_limit) {
+      const { weightUsed } = await duplicatesWeight(app, tx, database.name);
+      if (weightUsed >= database.duplicate_limit) {
         throw new Conflict(
-          `${database.name} already has ${duplicates.length} duplicates (its limit is ${database.duplicate_limit}); drop one or raise the limit.`,
+          `${database.name} already uses ${weightUsed} of its ${database.duplicate_limit} duplicates (a dropped duplicate counts ${app.config.duplicateDropWeight}); drop one or raise the limit.`,
         );
       }
+      // The new database's row is reserved with the job, as for a duplicate.
+      await claimNewDatabase(app, tx, testCopyRow(database, { name: target, uuid: randomUUID(), now, version: backup.version }));
     }
     return enqueueJob(tx, {
       kind: 'restore-backup',

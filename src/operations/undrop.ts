@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { grantConnect } from '../hosting/database-copy.js';
-import { DUPLICATE_LIFETIME_MS } from '../jobs/duplicate.js';
+import { copyExpireDate } from '../provisioning/copy-rules.js';
 import { updateDatabase } from '../metabase/repositories/databases.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { defineOperation } from './define.js';
@@ -30,7 +30,7 @@ export const undrop = defineOperation({
     const free = !!input.free;
     // A duplicate comes back for its usual short life; a customer database as a trial.
     const changes = database.duplicate_of
-      ? { expire_date: new Date(now.getTime() + DUPLICATE_LIFETIME_MS) }
+      ? { expire_date: copyExpireDate(now) }
       : { extra_apps: !free, expire_date: free ? addMonths(now, 3) : addDays(now, 15) };
     // CONNECT comes back before the metabase commits: a failed commit leaves a drop-mode
     // database the customer can reach (removed on schedule), never a trial they cannot.

@@ -18,3 +18,7 @@ export async function setConfigParameter(client: pg.ClientBase, key: string, val
 export function odooDatetime(d: Date): string {
   return d.toISOString().slice(0, 19).replace('T', ' ');
 }
+
+export async function deleteConfigParameter(client: pg.ClientBase, key: string): Promise<void> {
+  await client.query('DELETE FROM ir_config_parameter WHERE key = $1', [key]);
+}

@@ -71,7 +71,7 @@ describe('backups', () => {
     );
     expect(kinds).toContain('safety');
     const leftovers = await app.tenants.withCluster(db.server_id, (c) =>
-      c.query(`SELECT datname FROM pg_database WHERE datname LIKE '%' || $1 || '.tmp'`, [String(job.id)]),
+      c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'dbtools\\_scratch\\_%\\_' || $1`, [String(job.id)]),
     );
     expect(leftovers.rows).toEqual([]);
   });

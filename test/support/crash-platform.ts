@@ -8,7 +8,7 @@ import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort, startCluster } from '../../src/hosting/cluster.js';
 import { startPlatform } from '../../src/platform.js';
-import { isTestCopyOf } from '../../src/tenant/copy-identity.js';
+import { isTestCopyOf } from '../../src/provisioning/identity.js';
 import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
 import { testEnv } from './env.js';
 import { AgentSession } from './http.js';

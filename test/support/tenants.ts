@@ -15,6 +15,8 @@ export interface TestTenantOptions {
   tenant?: Partial<DemoTenant>;
   /** A readable prefix for the generated name. */
   prefix?: string;
+  /** An exact name instead of a generated one. */
+  name?: string;
 }
 
 export async function embeddedServer(app: App): Promise<HostingServerRow> {
@@ -33,7 +35,7 @@ export async function embeddedServer(app: App): Promise<HostingServerRow> {
 export async function createTestTenant(app: App, options: TestTenantOptions = {}): Promise<DatabaseRow> {
   const base = demoDatabases(app.now()).find((d) => d.metabase.name === (options.base ?? 'acme-bakery'));
   if (!base) throw new Error(`no demo database ${options.base}`);
-  const name = `${options.prefix ?? 't'}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+  const name = options.name ?? `${options.prefix ?? 't'}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
   const spec = {
     metabase: { ...base.metabase, duplicate_of: null, ...options.metabase, name, uuid: randomUUID() },
     tenant: { ...base.tenant, ...options.tenant },

@@ -2,6 +2,7 @@ import { metabaseAnswers } from '../../metabase/connect.js';
 import { metricsRegistry } from '../../observability/metrics.js';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute } from '../route.js';
+import { tenantsInReservedNamespace } from '../../provisioning/scratch.js';
 
 export const systemRoutes = [
   defineRoute({
@@ -12,8 +13,13 @@ export const systemRoutes = [
     auth: 'public',
     async handler({ app, reply }) {
       const metabase = (await metabaseAnswers(app.metabase)) ? 'ok' : 'unreachable';
-      if (metabase !== 'ok') reply.status(503);
-      return { status: metabase === 'ok' ? 'ok' : 'unavailable', checks: { metabase } };
+      if (metabase !== 'ok') {
+        reply.status(503);
+        return { status: 'unavailable', checks: { metabase } };
+      }
+      // Tenants created before the scratch namespace was reserved: an operator renames them.
+      const reserved = await tenantsInReservedNamespace(app.metabase).catch(() => []);
+      return { status: 'ok', checks: { metabase }, ...(reserved.length && { tenantsInReservedNamespace: reserved }) };
     },
   }),
   defineRoute({

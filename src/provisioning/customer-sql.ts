@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import pg from 'pg';
+import type { App } from '../app.js';
+import { runPgToolAsLoader, type LoaderLogin } from '../hosting/backup-pg.js';
+import {
+  createEmptyDatabaseOwnedBy,
+  createLoaderRole,
+  createOdooExtensions,
+  dropRoleIfExists,
+  reassignOwned,
+} from '../hosting/restore-cluster.js';
+import type { HostingServerRow } from '../metabase/schema.js';
+import { restrictMetaCommands } from './restrict-stream.js';
+import { clearScratchDatabase, dropScratchDatabase, scratchName } from './scratch.js';
+
+/**
+ * Customer SQL (an uploaded dump.sql, a backup made from a customer's database) never runs as
+ * the cluster's superuser. A job loads it into a scratch database owned by a role of its own
+ * (no superuser, no CREATEROLE/CREATEDB, a random password that lives only in the tool's
+ * environment for the run), then hands the database to the role the platform keeps its tenants
+ * under (the server's superuser) and drops the role. Every step starts by removing what a
+ * crashed attempt left, so a retry or a rollback never finds a stray role.
+ */
+export function loaderRole(jobId: number): string {
+  return scratchName('loader', jobId);
+}
+
+/** A fresh scratch database owned by a fresh loader role, with the extensions Odoo's dumps expect. */
+export async function prepareLoad(
+  app: App,
+  server: HostingServerRow,
+  scratch: string,
+  jobId: number,
+): Promise<LoaderLogin> {
+  await clearScratchDatabase(app, server.id, scratch);
+  return createLoadTarget(app, server, scratch, jobId, { odooExtensions: true });
+}
+
+/**
+ * A fresh loader role of this job and an empty `database` it owns (the caller made sure the
+ * name is free and its own). With `odooExtensions`, pg_trgm and unaccent are created first.
+ */
+export async function createLoadTarget(
+  app: App,
+  server: HostingServerRow,
+  database: string,
+  jobId: number,
+  opts: { odooExtensions: boolean },
+): Promise<LoaderLogin> {
+  const login: LoaderLogin = {
+    role: loaderRole(jobId),
+    password: randomBytes(24).toString('base64url'),
+    database,
+  };
+  await app.tenants.withCluster(server.id, async (admin) => {
+    await dropRoleIfExists(admin, login.role);
+    await createLoaderRole(admin, login.role, login.password);
+    await createEmptyDatabaseOwnedBy(admin, database, login.role);
+  });
+  if (!opts.odooExtensions) return login;
+  const client = new pg.Client({
+    ...app.tenants.connectionConfig(server, database),
+    user: login.role,
+    password: login.password,
+  });
+  await client.connect();
+  try {
+    await createOdooExtensions(client);
+  } finally {
+    await client.end();
+  }
+  return login;
+}
+
+/** Runs a plain SQL dump with psql as the loader, meta-commands refused. */
+export function loadPlainDump(server: HostingServerRow, login: LoaderLogin, sql: Readable): Promise<void> {
+  const key = randomBytes(24).toString('hex');
+  return runPgToolAsLoader(server, login, 'psql', ['--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1'], {
+    stdin: sql.pipe(restrictMetaCommands(key)),
+  });
+}
+
+/** Restores a custom-format archive with pg_restore as the loader (its objects become the loader's). */
+export function loadArchive(server: HostingServerRow, login: LoaderLogin, file: string): Promise<void> {
+  return runPgToolAsLoader(server, login, 'pg_restore', [
+    '--no-owner',
+    '--jobs=2',
+    '--exit-on-error',
+    '--dbname',
+    login.database,
+    file,
+  ]);
+}
+
+/**
+ * The loaded database and all it holds go to the platform's tenant owner (the server's
+ * superuser, or `owner` when the tenant has a role of its own); the loader role is dropped.
+ */
+export async function finishLoad(
+  app: App,
+  server: HostingServerRow,
+  login: LoaderLogin,
+  owner: string = server.superuser,
+): Promise<void> {
+  await app.tenants.withTenant({ name: login.database, server_id: server.id }, (client) =>
+    reassignOwned(client, login.role, owner),
+  );
+  await app.tenants.withCluster(server.id, (admin) => dropRoleIfExists(admin, login.role));
+}
+
+/** Drops what a load of this job left (its scratch database, then its role). Idempotent. */
+export async function discardLoad(app: App, server: HostingServerRow, scratch: string, jobId: number): Promise<void> {
+  await dropScratchDatabase(app, server.id, scratch);
+  await dropLoaderRole(app, server.id, jobId);
+}
+
+/** Drops the job's loader role once the database it owned is gone. Idempotent. */
+export async function dropLoaderRole(app: App, serverId: number, jobId: number): Promise<void> {
+  await app.tenants.withCluster(serverId, (admin) => dropRoleIfExists(admin, loaderRole(jobId)));
+}
+
+/**
+ * Runs `fn` in one transaction on the loaded database, connected as the loader role. What we
+ * do to a database the customer's SQL just built (its new identity, its neutralization) runs
+ * here, before the handover: a trigger, rule or view the dump planted then fires with the
+ * customer's privilege, not the superuser's.
+ */
+export async function asLoader<T>(
+  app: App,
+  server: HostingServerRow,
+  login: LoaderLogin,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    ...app.tenants.connectionConfig(server, login.database),
+    user: login.role,
+    password: login.password,
+  });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Restores a backup (made from a customer's database, so customer-made SQL) into a fresh
+ * scratch database, as the job's loader role, then runs `beforeHandover` as that role; on
+ * return the database belongs to the tenant owner and the role is gone. A rerun after a crash
+ * starts over.
+ */
+export async function loadBackupIntoScratch(
+  app: App,
+  server: HostingServerRow,
+  backupFile: string,
+  scratch: string,
+  jobId: number,
+  beforeHandover?: (client: pg.Client) => Promise<void>,
+): Promise<void> {
+  const login = await prepareLoad(app, server, scratch, jobId);
+  await loadArchive(server, login, backupFile);
+  if (beforeHandover) await asLoader(app, server, login, beforeHandover);
+  await finishLoad(app, server, login);
+}
