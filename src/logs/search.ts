@@ -1,0 +1,98 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Invalid } from '../errors.js';
+import { listLogFiles, type LogFile } from './layout.js';
+import { LogScanner, type LogLine, type ScanFilter } from './scan.js';
+
+const CHUNK = 1024 * 1024;
+
+export interface SearchOptions extends ScanFilter {
+  /** One file of the folder; else the files the time range covers (the live file without range). */
+  file?: string;
+  limit: number;
+}
+
+export interface SearchResult {
+  lines: LogLine[];
+  /** The limit cut the result: narrow the search. */
+  truncated: boolean;
+  files: string[];
+}
+
+/** A file's bytes as chunks of about 1 MB: read as is, or through gunzip (never loaded whole). */
+export function openLogStream(file: string, compressed: boolean): Readable {
+  const raw = createReadStream(file, { highWaterMark: CHUNK });
+  if (!compressed) return raw;
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  raw.on('error', (e) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
+
+/** The files a search reads, oldest first: a day file covers its day 05:00 to the next day's 05:00. */
+export function filesToSearch(files: LogFile[], options: Pick<SearchOptions, 'file' | 'from' | 'to'>): LogFile[] {
+  if (options.file) {
+    const one = files.find((f) => f.name === options.file);
+    if (!one) throw new Invalid(`There is no log file named ${options.file}.`);
+    return [one];
+  }
+  if (!options.from && !options.to) return files.filter((f) => f.day === null);
+  const from = options.from?.slice(0, 10);
+  const to = options.to?.slice(0, 10);
+  return files
+    .filter((f) => {
+      if (f.day === null) return true;
+      // A day file holds lines from its day and the early hours of the next one.
+      const next = new Date(Date.parse(`${f.day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      return (!from || next >= from) && (!to || f.day <= to);
+    })
+    .reverse();
+}
+
+/** Checks a regular expression before any file is read: a bad one is the agent's typo, not a 500. */
+export function checkPattern(options: ScanFilter): void {
+  if (!options.regex || !options.q) return;
+  try {
+    new RegExp(options.q);
+  } catch (e) {
+    throw new Invalid(`The regular expression is not valid: ${(e as Error).message}`);
+  }
+}
+
+/** Searches one file; stops reading as soon as `limit` lines are found. */
+export async function searchFile(
+  file: string,
+  compressed: boolean,
+  filter: ScanFilter,
+  limit: number,
+  out: LogLine[] = [],
+  name = path.basename(file),
+): Promise<{ lines: LogLine[]; truncated: boolean }> {
+  let truncated = false;
+  const stream = openLogStream(file, compressed);
+  const scanner = new LogScanner(name, filter, (line) => {
+    if (out.length >= limit) truncated = true;
+    else out.push(line);
+  });
+  for await (const chunk of stream) {
+    scanner.push(chunk as Buffer);
+    if (truncated) {
+      stream.destroy();
+      return { lines: out, truncated };
+    }
+  }
+  scanner.end();
+  return { lines: out, truncated };
+}
+
+export async function searchLogs(dir: string, options: SearchOptions): Promise<SearchResult> {
+  checkPattern(options);
+  const files = filesToSearch(await listLogFiles(dir), options);
+  const lines: LogLine[] = [];
+  for (const f of files) {
+    const { truncated } = await searchFile(path.join(dir, f.name), f.compressed, options, options.limit, lines, f.name);
+    if (truncated) return { lines, truncated, files: files.map((x) => x.name) };
+  }
+  return { lines, truncated: false, files: files.map((x) => x.name) };
+}
