@@ -38,6 +38,8 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   import_dump: 4,
   /** The local SMTP catcher's messages (embedded default only). */
   outbox: 4,
+  /** Seeing and rotating the password of the technical log files. */
+  tech_logs_password: 4,
 };
 
 export interface LevelLimits {

@@ -120,6 +120,11 @@ export class LogScanner {
     }
   }
 
+  /** Starts numbering after `count` lines (a tail that begins at the end of the file). */
+  skipLines(count: number): void {
+    this.linesBefore = count;
+  }
+
   /** Takes the next bytes of the file; processes the whole records among them. */
   push(chunk: Buffer): void {
     const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;

@@ -51,7 +51,7 @@ export function filesToSearch(files: LogFile[], options: Pick<SearchOptions, 'fi
 }
 
 /** Checks a regular expression before any file is read: a bad one is the agent's typo, not a 500. */
-export function checkPattern(options: ScanFilter): void {
+export function checkPattern(options: Pick<ScanFilter, 'q' | 'regex'>): void {
   if (!options.regex || !options.q) return;
   try {
     new RegExp(options.q);

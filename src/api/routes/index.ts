@@ -3,6 +3,7 @@ import { databaseRoutes } from './databases.js';
 import { dumpRoutes } from './dumps.js';
 import { impersonationRoutes } from './impersonation.js';
 import { jobRoutes } from './jobs.js';
+import { logRoutes } from './logs.js';
 import { operationRoutes } from './operations.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
@@ -14,5 +15,6 @@ export const routes: AnyRoute[] = [
   ...jobRoutes,
   ...impersonationRoutes,
   ...dumpRoutes,
+  ...logRoutes,
   ...systemRoutes,
 ] as AnyRoute[];
