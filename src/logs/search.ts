@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Invalid } from '../errors.js';
+import { parseHead } from './format.js';
 import { listLogFiles, type LogFile } from './layout.js';
 import { LogScanner, type LogLine, type ScanFilter } from './scan.js';
 
@@ -11,6 +12,8 @@ const CHUNK = 1024 * 1024;
 export interface SearchOptions extends ScanFilter {
   /** One file of the folder; else the files the time range covers (the live file without range). */
   file?: string;
+  /** A permalink: this line of `file` (1-based) with `context` lines around it, no other filter. */
+  line?: number;
   limit: number;
 }
 
@@ -86,9 +89,40 @@ export async function searchFile(
   return { lines: out, truncated };
 }
 
+/** Lines `line - context` to `line + context` of a file, the line itself marked as the hit. */
+export async function linesAround(file: string, compressed: boolean, line: number, context: number, name: string): Promise<LogLine[]> {
+  const first = Math.max(1, line - context);
+  const last = line + context;
+  const out: LogLine[] = [];
+  let n = 1;
+  let partial = '';
+  const stream = openLogStream(file, compressed);
+  for await (const chunk of stream) {
+    const b = chunk as Buffer;
+    let start = 0;
+    for (let nl = b.indexOf(10); nl >= 0 && n <= last; nl = b.indexOf(10, start)) {
+      if (n >= first) {
+        const text = partial + b.toString('utf8', start, nl);
+        out.push({ file: name, n, text, hit: n === line, ...parseHead(text) });
+      }
+      partial = '';
+      n++;
+      start = nl + 1;
+    }
+    if (n > last) break;
+    if (n >= first) partial += b.toString('utf8', start);
+  }
+  stream.destroy();
+  return out;
+}
+
 export async function searchLogs(dir: string, options: SearchOptions): Promise<SearchResult> {
   checkPattern(options);
   const files = filesToSearch(await listLogFiles(dir), options);
+  if (options.line && options.file) {
+    const f = files[0];
+    return { lines: await linesAround(path.join(dir, f.name), f.compressed, options.line, options.context, f.name), truncated: false, files: [f.name] };
+  }
   const lines: LogLine[] = [];
   for (const f of files) {
     const { truncated } = await searchFile(path.join(dir, f.name), f.compressed, options, options.limit, lines, f.name);

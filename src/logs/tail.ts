@@ -28,6 +28,8 @@ export function followLog(
   filter: Omit<ScanFilter, 'context'>,
   onLines: (lines: LogLine[]) => void,
   signal: AbortSignal,
+  /** Called once the end of the file is known: every line written after it will be sent. */
+  onReady: () => void = () => undefined,
 ): Promise<void> {
   const file = path.join(dir, LIVE_FILE);
   return (async () => {
@@ -68,6 +70,7 @@ export function followLog(
     };
     try {
       await reopen(true);
+      onReady();
       while (!signal.aborted) {
         await drain();
         const now = await stat(file).catch(() => undefined);

@@ -13,6 +13,8 @@ export const rotateLogPasswordOperation = defineOperation({
     'Sets a new password for the technical log files of this database’s hosting server; it is shown once, here, and stored hashed.',
   input: z.object({}),
   readOnly: true,
+  /** The current password stops working: the form asks for confirmation. */
+  destructive: true,
   allowedWhenLocked: true,
   async run({ app, tx, database }) {
     const server = await findServerById(tx, database.server_id);

@@ -23,6 +23,7 @@ export const techLogsTool = defineTool({
       files: files.map((f) => ({ name: f.name, size: f.size, compressed: f.compressed, url: `${base}/${f.name}` })),
       viewerUrl: `/databases/${encodeURIComponent(database.name)}/logs`,
       user: 'logs',
+      canRotatePassword: app.policy.allows(agent.level, 'tech_logs_password'),
       ...(password ? { password } : {}),
     };
   },

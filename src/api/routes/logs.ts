@@ -55,7 +55,7 @@ export const logRoutes = [
     method: 'GET',
     url: '/api/logs/:server/search',
     summary:
-      'Search the technical logs (text or regular expression, database, level, logger, time range, ±context lines): records whole, tracebacks included',
+      'Search the technical logs (text or regular expression, database, level, logger, time range, ±context lines): records whole, tracebacks included; `file` + `line`: a permalink',
     tag: 'logs',
     auth: 'agent',
     params: serverParam,
@@ -64,6 +64,7 @@ export const logRoutes = [
       from: time.optional(),
       to: time.optional(),
       file: z.string().max(255).optional(),
+      line: z.coerce.number().int().min(1).optional(),
       context: z.coerce.number().int().min(0).max(50).default(0),
       limit: z.coerce.number().int().min(1).max(20_000).default(2_000),
     }),
@@ -87,22 +88,28 @@ export const logRoutes = [
       const { level: levels, ...rest } = query;
       checkPattern(rest);
       reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-request-id': request.id,
-      });
-      reply.raw.write(': following\n\n');
+      // Headers go out once the tail knows where the file ends: a client that sees the stream
+      // open (EventSource's onopen) gets every line written from then on.
+      const ready = () => {
+        reply.raw.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-request-id': request.id,
+        });
+        reply.raw.write(': following\n\n');
+        keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+      };
+      let keepAlive: NodeJS.Timeout | undefined;
       const stop = new AbortController();
       request.raw.on('close', () => stop.abort());
-      const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
       try {
-        await followLog(server.log_dir, { ...rest, levels }, (lines) => reply.raw.write(`data: ${JSON.stringify({ lines })}\n\n`), stop.signal);
+        await followLog(server.log_dir, { ...rest, levels }, (lines) => reply.raw.write(`data: ${JSON.stringify({ lines })}\n\n`), stop.signal, ready);
       } catch (err) {
         app.log.warn({ err: (err as Error).message, server: server.name }, 'log tail stopped');
       } finally {
         clearInterval(keepAlive);
+        if (!reply.raw.headersSent) ready();
         reply.raw.end();
       }
     },
