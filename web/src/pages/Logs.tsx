@@ -132,7 +132,6 @@ export function LogsPage() {
   const [waiting, setWaiting] = useState(0);
   const [error, setError] = useState<string>();
   const [status, setStatus] = useState<string>('');
-  const [truncated, setTruncated] = useState(false);
   const pausedBuffer = useRef<LogLine[]>([]);
   const pausedRef = useRef(false);
   const box = useRef<HTMLDivElement>(null);
@@ -198,7 +197,6 @@ export function LogsPage() {
       (r) => {
         if (!live) return;
         setLines(r.lines);
-        setTruncated(r.truncated);
         setStatus(`${r.lines.filter((l) => l.hit).length} matching lines${r.truncated ? ' (the first ones only: narrow the search)' : ''}.`);
       },
       (e: unknown) => {
@@ -257,7 +255,6 @@ export function LogsPage() {
     if (data.get('regex') === 'on') next.set('regex', 'true');
     if (mode === 'search') next.set('mode', 'search');
     setLines([]);
-    setTruncated(false);
     atBottom.current = true;
     setParams(next);
   }
