@@ -8,6 +8,7 @@ import { seedDemoPlatform } from '../src/demo/seed-demo.js';
 import { METABASE_NAME, startPlatform } from '../src/platform.js';
 import duplicate from './cases/duplicate.js';
 import dump from './cases/dump.js';
+import logs from './cases/logs.js';
 import ping from './cases/ping.js';
 import search from './cases/search.js';
 import toolsPage from './cases/tools-page.js';
@@ -25,7 +26,7 @@ import {
  * The benchmarks: adding one is adding its file under cases/ and one line here. Ping runs before
  * search, whose million generated metabase rows have no tenant database to ping.
  */
-const cases: BenchCase[] = [toolsPage, ping, duplicate, dump, search];
+const cases: BenchCase[] = [toolsPage, ping, duplicate, dump, search, logs];
 
 type Named<T> = T & { case: string };
 
