@@ -1,4 +1,5 @@
 import { isHeadAt, parseHead, type Level, type RecordHead } from './format.js';
+import { requiredLiteral } from './literal.js';
 
 /**
  * The matching core of log search, over chunks that hold whole records: candidate hits are
@@ -51,7 +52,7 @@ interface Text {
 
 const NL = 0x0a;
 
-function bufferText(buf: Buffer, needle: Buffer | null): Text {
+function bufferText(buf: Buffer, needle: Buffer | null, verify?: RegExp): Text {
   return {
     length: buf.length,
     nl: (from) => buf.indexOf(NL, from),
@@ -59,7 +60,11 @@ function bufferText(buf: Buffer, needle: Buffer | null): Text {
     isHead: (i) => isHeadAt(buf, i),
     line: (s, e) => buf.toString('utf8', s, e),
     find: (from) => (needle ? buf.indexOf(needle, from) : from < buf.length ? from : -1),
-    lineHits: (s, e) => (needle ? buf.subarray(s, e).indexOf(needle) >= 0 : true),
+    lineHits: (s, e) => {
+      if (!needle) return true;
+      if (buf.subarray(s, e).indexOf(needle) < 0) return false;
+      return !verify || verify.test(buf.toString('utf8', s, e));
+    },
   };
 }
 
@@ -113,10 +118,12 @@ export class LogScanner {
     private readonly emit: (line: LogLine) => void,
   ) {
     const q = filter.q || undefined;
-    this.needle = q && !filter.regex ? Buffer.from(q) : null;
+    const literal = q && filter.regex ? requiredLiteral(q) : null;
+    this.needle = q && !filter.regex ? Buffer.from(q) : literal ? Buffer.from(literal) : null;
     if (q && filter.regex) {
-      this.all = new RegExp(q, 'gm');
       this.one = new RegExp(q);
+      // Without a literal every match must contain, one global expression runs over the chunk.
+      if (!literal) this.all = new RegExp(q, 'gm');
     }
   }
 
@@ -152,7 +159,7 @@ export class LogScanner {
   }
 
   private process(buf: Buffer): void {
-    const text = this.all ? stringText(buf.toString('utf8'), this.all, this.one!) : bufferText(buf, this.needle);
+    const text = this.all ? stringText(buf.toString('utf8'), this.all, this.one!) : bufferText(buf, this.needle, this.one);
     const textMode = !!this.filter.q;
     const n = this.filter.context;
     // Line numbers of positions, counted forward only, once per chunk.
