@@ -53,6 +53,9 @@ interface Text {
 const NL = 0x0a;
 
 function bufferText(buf: Buffer, needle: Buffer | null, verify?: RegExp): Text {
+  // The next occurrence of the needle at or after a line's start: lines are asked in order, so
+  // each byte is searched once (no per-line Buffer views).
+  let next = -2;
   return {
     length: buf.length,
     nl: (from) => buf.indexOf(NL, from),
@@ -62,7 +65,8 @@ function bufferText(buf: Buffer, needle: Buffer | null, verify?: RegExp): Text {
     find: (from) => (needle ? buf.indexOf(needle, from) : from < buf.length ? from : -1),
     lineHits: (s, e) => {
       if (!needle) return true;
-      if (buf.subarray(s, e).indexOf(needle) < 0) return false;
+      if (next !== -1 && next < s) next = buf.indexOf(needle, s);
+      if (next < 0 || next + needle.length > e) return false;
       return !verify || verify.test(buf.toString('utf8', s, e));
     },
   };
@@ -132,25 +136,39 @@ export class LogScanner {
     this.linesBefore = count;
   }
 
-  /** Takes the next bytes of the file; processes the whole records among them. */
+  /**
+   * Takes the next bytes of the file; processes the whole records among them. The chunk may be
+   * reused by the caller afterwards (what is kept is copied): reading into one buffer spares
+   * the garbage collector a megabyte per chunk.
+   */
   push(chunk: Buffer): void {
-    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    let rest = chunk;
+    if (this.carry.length) {
+      // The record the previous chunk ended in continues up to the first head of this one.
+      let first = this.carry[this.carry.length - 1] === NL && isHeadAt(chunk, 0) ? 0 : -1;
+      for (let nl = chunk.indexOf(NL); first < 0 && nl >= 0; nl = chunk.indexOf(NL, nl + 1)) {
+        if (isHeadAt(chunk, nl + 1)) first = nl + 1;
+      }
+      if (first < 0 && this.carry.length + chunk.length <= 16 * 1024 * 1024) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return;
+      }
+      // No head in 16 MB (a pathological record): cut at the last line end to keep memory bounded.
+      if (first < 0) first = chunk.lastIndexOf(NL) + 1;
+      this.process(Buffer.concat([this.carry, chunk.subarray(0, first)]));
+      this.carry = Buffer.alloc(0);
+      rest = chunk.subarray(first);
+    }
     // Cut before the last record head: everything before it is whole records.
     let cut = -1;
-    for (let nl = data.lastIndexOf(NL); nl > 0; nl = data.lastIndexOf(NL, nl - 1)) {
-      if (isHeadAt(data, nl + 1)) {
+    for (let nl = rest.lastIndexOf(NL); nl > 0; nl = rest.lastIndexOf(NL, nl - 1)) {
+      if (isHeadAt(rest, nl + 1)) {
         cut = nl + 1;
         break;
       }
     }
-    // No head in a huge chunk (a pathological record): cut at a line end to keep memory bounded.
-    if (cut < 0 && data.length > 16 * 1024 * 1024) cut = data.lastIndexOf(NL) + 1;
-    if (cut <= 0) {
-      this.carry = data;
-      return;
-    }
-    this.process(data.subarray(0, cut));
-    this.carry = Buffer.from(data.subarray(cut));
+    if (cut > 0) this.process(rest.subarray(0, cut));
+    this.carry = Buffer.from(rest.subarray(Math.max(cut, 0)));
   }
 
   end(): void {

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -63,6 +64,33 @@ export function checkPattern(options: Pick<ScanFilter, 'q' | 'regex'>): void {
   }
 }
 
+/**
+ * A file's bytes as chunks of 1 MB. A plain file is read into one reused buffer (each chunk
+ * is valid until the next is asked for); a gzipped one is streamed through gunzip.
+ */
+export async function* logChunks(file: string, compressed: boolean): AsyncGenerator<Buffer> {
+  if (compressed) {
+    const stream = openLogStream(file, true);
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } finally {
+      stream.destroy();
+    }
+    return;
+  }
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+      if (!bytesRead) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Searches one file; stops reading as soon as `limit` lines are found. */
 export async function searchFile(
   file: string,
@@ -73,17 +101,13 @@ export async function searchFile(
   name = path.basename(file),
 ): Promise<{ lines: LogLine[]; truncated: boolean }> {
   let truncated = false;
-  const stream = openLogStream(file, compressed);
   const scanner = new LogScanner(name, filter, (line) => {
     if (out.length >= limit) truncated = true;
     else out.push(line);
   });
-  for await (const chunk of stream) {
-    scanner.push(chunk as Buffer);
-    if (truncated) {
-      stream.destroy();
-      return { lines: out, truncated };
-    }
+  for await (const chunk of logChunks(file, compressed)) {
+    scanner.push(chunk);
+    if (truncated) return { lines: out, truncated };
   }
   scanner.end();
   return { lines: out, truncated };
