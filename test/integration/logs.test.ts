@@ -13,6 +13,7 @@ import { formatRecord } from '../../src/logs/format.js';
 import { dayFileName, LIVE_FILE, listLogFiles } from '../../src/logs/layout.js';
 import { ensureDemoLogPassword } from '../../src/logs/password.js';
 import { gzipCrashSafe, rotateLogDir } from '../../src/logs/rotate.js';
+import { LogScanner, type LogLine, type ScanFilter } from '../../src/logs/scan.js';
 import { WatchedFile } from '../../src/logs/watched-file.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { AgentSession, call } from '../support/http.js';
@@ -354,6 +355,31 @@ describe('search', () => {
     expect(r.lines.every((l) => l.file === dayFileName(PLAIN_DAY) && l.text.startsWith('1999-12-31 06:0'))).toBe(true);
     const functional = await AgentSession.login('functional');
     expect((await functional.get('/api/logs/local/search?q=x')).status).toBe(403);
+  });
+});
+
+describe('the scanner', () => {
+  it('gives the same lines whatever the chunk boundaries (records and context cut across chunks)', async () => {
+    const bytes = await readFile(sample);
+    const filters: ScanFilter[] = [
+      { q: 'ConnectionRefusedError', context: 3 },
+      { q: 'Job .* done in [0-9]', regex: true, context: 2 },
+      { q: '(404|500) - ', regex: true, context: 1 },
+      { levels: ['ERROR'], db: 'law-firm', context: 0 },
+    ];
+    for (const filter of filters) {
+      const scan = (size: number) => {
+        const out: LogLine[] = [];
+        const scanner = new LogScanner('f', filter, (l) => out.push(l));
+        for (let i = 0; i < bytes.length; i += size) scanner.push(Buffer.from(bytes.subarray(i, i + size)));
+        scanner.end();
+        return out;
+      };
+      const whole = scan(bytes.length);
+      expect(whole.length, JSON.stringify(filter)).toBeGreaterThan(10);
+      expect(scan(997), JSON.stringify(filter)).toEqual(whole);
+      expect(scan(64 * 1024 + 13), JSON.stringify(filter)).toEqual(whole);
+    }
   });
 });
 
