@@ -131,11 +131,6 @@ export class LogScanner {
     }
   }
 
-  /** Starts numbering after `count` lines (a tail that begins at the end of the file). */
-  skipLines(count: number): void {
-    this.linesBefore = count;
-  }
-
   /**
    * Takes the next bytes of the file; processes the whole records among them. The chunk may be
    * reused by the caller afterwards (what is kept is copied): reading into one buffer spares

@@ -7,14 +7,27 @@ import { LogScanner, type LogLine, type ScanFilter } from './scan.js';
 const POLL_MS = 200;
 const READ = 1024 * 1024;
 
-async function countLines(file: string, end: number): Promise<number> {
-  if (end <= 0) return 0;
-  let count = 0;
-  for await (const chunk of createReadStream(file, { end: end - 1, highWaterMark: READ })) {
-    const b = chunk as Buffer;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) count++;
+/**
+ * Reads the file's whole lines up to `size` through `scanner` (the backlog: the last matching
+ * lines, so the viewer does not open empty) and answers where the whole lines end.
+ */
+async function readExisting(file: string, size: number, scanner: LogScanner): Promise<number> {
+  if (size <= 0) return 0;
+  let offset = 0;
+  let end = 0;
+  let partial = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file, { end: size - 1, highWaterMark: READ })) {
+    const data = partial.length ? Buffer.concat([partial, chunk as Buffer]) : (chunk as Buffer);
+    const nl = data.lastIndexOf(10);
+    offset += (chunk as Buffer).length;
+    if (nl >= 0) {
+      scanner.push(data.subarray(0, nl + 1));
+      end = offset - (data.length - nl - 1);
+    }
+    partial = Buffer.from(data.subarray(nl + 1));
   }
-  return count;
+  scanner.end();
+  return end;
 }
 
 /**
@@ -30,6 +43,8 @@ export function followLog(
   signal: AbortSignal,
   /** Called once the end of the file is known: every line written after it will be sent. */
   onReady: () => void = () => undefined,
+  /** How many of the last matching lines already in the file to send first. */
+  backlog = 0,
 ): Promise<void> {
   const file = path.join(dir, LIVE_FILE);
   return (async () => {
@@ -45,12 +60,17 @@ export function followLog(
       if (!handle) return;
       const st = await handle.stat();
       ino = st.ino;
-      position = fromEnd ? st.size : 0;
       partial = Buffer.alloc(0);
-      const already = fromEnd ? await countLines(file, st.size) : 0;
-      scanner = new LogScanner(LIVE_FILE, { ...filter, context: 0 }, (l) => batch.push(l));
-      // Line numbers continue those of the file, so a live line's permalink finds it in a search.
-      scanner.skipLines(already);
+      // The lines already there go through the same scanner (line numbers continue those of the
+      // file, so a live line's permalink finds it in a search); only the last `backlog` are sent.
+      let ready = !fromEnd;
+      scanner = new LogScanner(LIVE_FILE, { ...filter, context: 0 }, (l) => {
+        batch.push(l);
+        if (!ready && batch.length > 2 * backlog) batch.splice(0, batch.length - backlog);
+      });
+      position = fromEnd ? await readExisting(file, st.size, scanner) : 0;
+      ready = true;
+      if (fromEnd) batch.splice(0, Math.max(0, batch.length - backlog));
     };
     const drain = async () => {
       if (!handle || !scanner) return;

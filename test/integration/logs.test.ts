@@ -407,5 +407,14 @@ describe('live tail', () => {
       'ValueError: boom ',
     ]);
     controller.abort();
+
+    // With a backlog, the last matching lines already written come first.
+    const again = await fetch(baseUrl() + '/api/logs/local/tail?db=tail-db&backlog=2', { headers: { cookie: technical.cookie } });
+    const r2 = again.body!.getReader();
+    let first = '';
+    while (!first.includes('data: ')) first += new TextDecoder().decode((await r2.read()).value);
+    const backlog = JSON.parse(first.slice(first.indexOf('data: ') + 6).split('\n')[0]);
+    expect(backlog.lines.map((l: { text: string }) => l.text)).toEqual(['Traceback (most recent call last):', 'ValueError: boom ']);
+    await r2.cancel();
   });
 });

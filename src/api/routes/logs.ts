@@ -77,15 +77,15 @@ export const logRoutes = [
   defineRoute({
     method: 'GET',
     url: '/api/logs/:server/tail',
-    summary: 'Server-sent events: each new batch of lines of the live log file (`{lines}`), with the same filters as search',
+    summary: 'Server-sent events: each new batch of lines of the live log file (`{lines}`), with the same filters as search; `backlog`: the last matching lines already written, first',
     tag: 'logs',
     auth: 'agent',
     params: serverParam,
-    query: z.object(filters),
+    query: z.object({ ...filters, backlog: z.coerce.number().int().min(0).max(1_000).default(0) }),
     raw: true,
     async handler({ app, agent, params, query, request, reply }) {
       const server = await logServerFor(app, agent, params.server);
-      const { level: levels, ...rest } = query;
+      const { level: levels, backlog, ...rest } = query;
       checkPattern(rest);
       reply.hijack();
       // Headers go out once the tail knows where the file ends: a client that sees the stream
@@ -104,7 +104,7 @@ export const logRoutes = [
       const stop = new AbortController();
       request.raw.on('close', () => stop.abort());
       try {
-        await followLog(server.log_dir, { ...rest, levels }, (lines) => reply.raw.write(`data: ${JSON.stringify({ lines })}\n\n`), stop.signal, ready);
+        await followLog(server.log_dir, { ...rest, levels }, (lines) => reply.raw.write(`data: ${JSON.stringify({ lines })}\n\n`), stop.signal, ready, backlog);
       } catch (err) {
         app.log.warn({ err: (err as Error).message, server: server.name }, 'log tail stopped');
       } finally {

@@ -170,7 +170,8 @@ export function LogsPage() {
     if (!server || searching || idle) return;
     setError(undefined);
     setStatus('Connecting to the live log…');
-    const source = new EventSource(`/api/logs/${encodeURIComponent(server)}/tail?${tailQuery}`);
+    // The last matching lines first, so the view does not open empty on a quiet database.
+    const source = new EventSource(`/api/logs/${encodeURIComponent(server)}/tail?${tailQuery}&backlog=200`);
     source.onmessage = (event) => {
       const batch = (JSON.parse(event.data as string) as { lines: LogLine[] }).lines;
       if (pausedRef.current) {
