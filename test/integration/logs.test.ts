@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,11 +11,15 @@ import type { App } from '../../src/app.js';
 import { writeDemoHistory } from '../../src/logs/demo-writer.js';
 import { formatRecord } from '../../src/logs/format.js';
 import { dayFileName, LIVE_FILE, listLogFiles } from '../../src/logs/layout.js';
-import { ensureDemoLogPassword } from '../../src/logs/password.js';
+import { ensureDemoLogPassword, rotateLogPassword } from '../../src/logs/password.js';
 import { gzipCrashSafe, rotateLogDir } from '../../src/logs/rotate.js';
 import { LogScanner, type LogLine, type ScanFilter } from '../../src/logs/scan.js';
 import { WatchedFile } from '../../src/logs/watched-file.js';
+import { findAgentByLogin } from '../../src/metabase/repositories/agents.js';
+import { findDatabase } from '../../src/metabase/repositories/databases.js';
+import { upsertServer } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
+import { techLogsTool } from '../../src/tools/tech-logs.js';
 import { AgentSession, call } from '../support/http.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
@@ -25,6 +29,13 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 let app: App & { close(): Promise<void> };
 let work: string;
 let server: HostingServerRow;
+/**
+ * A hosting server of this file's own (same cluster, its own log folder): its password and
+ * files are not shared with other test files running at the same time (the permission matrix
+ * rotates the embedded server's log password).
+ */
+let own: HostingServerRow;
+const OWN = `zz-logs-${process.pid}`;
 /** A day of demo history (~2 MB), plain and gzipped, copied into the server's log folder under days of their own. */
 let sample: string;
 const PLAIN_DAY = '1999-12-31';
@@ -37,12 +48,15 @@ beforeAll(async () => {
   const history = path.join(work, 'history');
   await writeDemoHistory(history, new Date('2000-01-01T15:00:00Z'), ['acme-bakery', 'northwind-coffee', 'law-firm'], 12_000);
   sample = path.join(history, dayFileName(PLAIN_DAY));
-  await copyFile(sample, path.join(server.log_dir, dayFileName(PLAIN_DAY)));
-  await copyFile(path.join(history, dayFileName(GZ_DAY, true)), path.join(server.log_dir, dayFileName(GZ_DAY, true)));
+  const { id: _id, created_at: _created, ...local } = server;
+  own = await upsertServer(app.metabase, { ...local, name: OWN, log_dir: path.join(work, 'own-logs') });
+  await mkdir(own.log_dir);
+  await copyFile(sample, path.join(own.log_dir, dayFileName(PLAIN_DAY)));
+  await copyFile(path.join(history, dayFileName(GZ_DAY, true)), path.join(own.log_dir, dayFileName(GZ_DAY, true)));
 });
 afterAll(async () => {
-  await rm(path.join(server.log_dir, dayFileName(PLAIN_DAY)), { force: true });
-  await rm(path.join(server.log_dir, dayFileName(GZ_DAY, true)), { force: true });
+  await app.metabase.deleteFrom('hosting_server').where('name', '=', OWN).execute();
+  await app.metabase.deleteFrom('platform_setting').where('key', '=', `logs_password_hash:${OWN}`).execute();
   await app.close();
   await rm(work, { recursive: true, force: true });
 });
@@ -185,60 +199,66 @@ describe('rotation', () => {
 
 describe('downloads with the log password', () => {
   let password: string;
-  let saasOffice: AgentSession;
-  let dbName: string;
   const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
 
   beforeAll(async () => {
-    saasOffice = await AgentSession.login('saas-office');
-    dbName = (await createTestTenant(app, { prefix: 'logs' })).name;
-    const r = await saasOffice.run(dbName, 'rotate-log-password');
-    expect(r.status).toBe(200);
-    password = r.body.result.password;
+    password = await rotateLogPassword(app, app.metabase, OWN);
   });
 
   it('rotating the password needs the SaaS Office level, is audited without the password, and shows it once', async () => {
+    const saasOffice = await AgentSession.login('saas-office');
     const technical = await AgentSession.login('technical');
-    expect((await technical.run(dbName, 'rotate-log-password')).status).toBe(403);
-    const history = await saasOffice.get(`/api/databases/${dbName}/support-logs`);
-    const text = JSON.stringify(history.body);
+    const db = (await createTestTenant(app, { prefix: 'logs' })).name;
+    expect((await technical.run(db, 'rotate-log-password')).status).toBe(403);
+    const r = await saasOffice.run(db, 'rotate-log-password');
+    expect(r.status).toBe(200);
+    expect(r.body.result).toEqual({ server: 'local', user: 'logs', password: expect.stringMatching(/^[\w-]{24}$/) });
+    const text = JSON.stringify((await saasOffice.get(`/api/databases/${db}/support-logs`)).body);
     expect(text).toContain('rotate-log-password');
-    expect(text).not.toContain(password);
-    const page = await saasOffice.get(`/api/databases/${dbName}`);
-    expect(page.body.tools.tech_logs.password).toBeUndefined();
+    expect(text).not.toContain(r.body.result.password);
+    expect((await saasOffice.get(`/api/databases/${db}`)).body.tools.tech_logs.password).toBeUndefined();
+    const stored = await app.metabase.selectFrom('platform_setting').select('value').where('key', '=', 'logs_password_hash:local').executeTakeFirst();
+    expect(stored?.value).toMatch(/^\$argon2id\$/);
   });
 
-  it('the Tools page lists the files with their links; the password shows to level 4 only while the platform holds it', async () => {
-    const technical = await AgentSession.login('technical');
-    const model = (await technical.get(`/api/databases/${dbName}`)).body.tools.tech_logs;
-    expect(model.metabase.name).toBe(dbName);
-    expect(model.viewerUrl).toBe(`/databases/${dbName}/logs`);
-    expect(model.files).toContainEqual({
-      name: dayFileName(PLAIN_DAY), size: (await stat(sample)).size, compressed: false, url: `/logs/local/${dayFileName(PLAIN_DAY)}`,
+  it('the Tools page model lists the files with their links; the password shows to level 4 only while the platform holds it', async () => {
+    const database = { ...(await findDatabase(app.metabase, 'acme-bakery'))!, server_id: own.id };
+    const model = async (login: string) => {
+      const agent = (await findAgentByLogin(app.metabase, login))!;
+      const ctx = { app, database, agent, limits: app.policy.limits(agent.level), now: new Date(), validationNumber: () => '' };
+      return (await techLogsTool.model(ctx)) as Record<string, unknown> & { files: unknown[] };
+    };
+    const seen = await model('technical');
+    expect(seen.metabase).toMatchObject({ name: 'acme-bakery' });
+    expect(seen.viewerUrl).toBe('/databases/acme-bakery/logs');
+    expect(seen.files).toContainEqual({
+      name: dayFileName(PLAIN_DAY), size: (await stat(sample)).size, compressed: false, url: `/logs/${OWN}/${dayFileName(PLAIN_DAY)}`,
     });
-    expect(model.password).toBeUndefined();
-    // The embedded default's first password is kept in clear in the data folder: shown to level 4, not 3.
-    await rm(path.join(app.config.dataDir, 'hosting', 'local', 'logs-password'), { force: true });
-    await app.metabase.deleteFrom('platform_setting').where('key', '=', 'logs_password_hash:local').execute();
-    await ensureDemoLogPassword(app, 'local');
-    const shown = (await saasOffice.get(`/api/databases/${dbName}`)).body.tools.tech_logs.password;
+    expect(seen.password).toBeUndefined();
+    // A first password kept in clear (the embedded default's): shown to level 4, not to 3.
+    await app.metabase.deleteFrom('platform_setting').where('key', '=', `logs_password_hash:${OWN}`).execute();
+    await mkdir(path.join(app.config.dataDir, 'hosting', OWN), { recursive: true });
+    await ensureDemoLogPassword(app, OWN);
+    const shown = (await model('saas-office')).password as string;
     expect(shown).toMatch(/^[\w-]{24}$/);
-    expect((await technical.get(`/api/databases/${dbName}`)).body.tools.tech_logs.password).toBeUndefined();
-    expect((await call('GET', `/logs/local/${dayFileName(PLAIN_DAY)}`, { headers: basic('logs', shown) })).status).toBe(200);
-    // Rotating again: the old one stops working, the clear copy is gone.
-    password = (await saasOffice.run(dbName, 'rotate-log-password')).body.result.password;
-    expect((await call('GET', `/logs/local/${dayFileName(PLAIN_DAY)}`, { headers: basic('logs', shown) })).status).toBe(401);
-    expect((await saasOffice.get(`/api/databases/${dbName}`)).body.tools.tech_logs.password).toBeUndefined();
+    expect((await model('technical')).password).toBeUndefined();
+    expect((await call('GET', `/logs/${OWN}/${dayFileName(PLAIN_DAY)}`, { headers: basic('logs', shown) })).status).toBe(200);
+    // Rotating: the old one stops working, the clear copy is gone, the new one is not shown again.
+    password = await rotateLogPassword(app, app.metabase, OWN);
+    expect((await call('GET', `/logs/${OWN}/${dayFileName(PLAIN_DAY)}`, { headers: basic('logs', shown) })).status).toBe(401);
+    expect((await model('saas-office')).password).toBeUndefined();
+    await rm(path.join(app.config.dataDir, 'hosting', OWN), { recursive: true, force: true });
   });
 
   it('answers 401 without or with a wrong password, 200 with it: plain days inline, gzipped days as downloads', async () => {
-    const url = `/logs/local/${dayFileName(PLAIN_DAY)}`;
+    const url = `/logs/${OWN}/${dayFileName(PLAIN_DAY)}`;
     const none = await call('GET', url);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
     expect((await call('GET', url, { headers: basic('logs', password + 'x') })).status).toBe(401);
     expect((await call('GET', url, { headers: basic('admin', password) })).status).toBe(401);
     // A console session is not the log password.
+    const saasOffice = await AgentSession.login('saas-office');
     expect((await call('GET', url, { headers: { cookie: saasOffice.cookie } })).status).toBe(401);
 
     const res = await fetch(baseUrl() + url, { headers: basic('logs', password) });
@@ -247,15 +267,15 @@ describe('downloads with the log password', () => {
     expect(res.headers.get('content-disposition')).toMatch(/^inline;/);
     expect(Buffer.from(await res.arrayBuffer()).equals(await readFile(sample))).toBe(true);
 
-    const gz = await fetch(baseUrl() + `/logs/local/${dayFileName(GZ_DAY, true)}`, { headers: basic('logs', password) });
+    const gz = await fetch(baseUrl() + `/logs/${OWN}/${dayFileName(GZ_DAY, true)}`, { headers: basic('logs', password) });
     expect(gz.status).toBe(200);
     expect(gz.headers.get('content-type')).toBe('application/gzip');
-    expect(gz.headers.get('content-disposition')).toMatch(/^attachment; filename="local-odoo\.log\.1999-12-29\.gz"/);
+    expect(gz.headers.get('content-disposition')).toMatch(/^attachment; filename="zz-logs-\d+-odoo\.log\.1999-12-29\.gz"/);
     expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString()).toContain(' werkzeug: ');
   });
 
   it('serves byte ranges: 206 with exactly the asked bytes, 416 beyond the end', async () => {
-    const url = baseUrl() + `/logs/local/${dayFileName(PLAIN_DAY)}`;
+    const url = baseUrl() + `/logs/${OWN}/${dayFileName(PLAIN_DAY)}`;
     const whole = await readFile(sample);
     const part = await fetch(url, { headers: { ...basic('logs', password), range: 'bytes=100-1099' } });
     expect(part.status).toBe(206);
@@ -267,23 +287,23 @@ describe('downloads with the log password', () => {
   });
 
   it('refuses every path outside the log folder with 404, even with the password', async () => {
-    await writeFile(path.join(server.log_dir, `${dayFileName(PLAIN_DAY)}.gz.partial`), 'half');
+    await writeFile(path.join(own.log_dir, `${dayFileName(PLAIN_DAY)}.gz.partial`), 'half');
     const paths = [
-      '/logs/local/..%2F..%2F..%2Fetc%2Fpasswd',
-      '/logs/local/%2Fetc%2Fpasswd',
-      '/logs/local/..%2Flogs-password',
-      `/logs/local/${dayFileName(PLAIN_DAY)}.gz.partial`,
-      '/logs/local/odoo.log.1999-12-31%00',
+      `/logs/${OWN}/..%2F..%2F..%2Fetc%2Fpasswd`,
+      `/logs/${OWN}/%2Fetc%2Fpasswd`,
+      `/logs/${OWN}/..%2Flogs-password`,
+      `/logs/${OWN}/${dayFileName(PLAIN_DAY)}.gz.partial`,
+      `/logs/${OWN}/odoo.log.1999-12-31%00`,
       '/logs/nowhere/odoo.log',
-      '/logs/local/backups',
+      `/logs/${OWN}/backups`,
     ];
     for (const p of paths) expect((await call('GET', p, { headers: basic('logs', password) })).status, p).toBe(404);
-    await rm(path.join(server.log_dir, `${dayFileName(PLAIN_DAY)}.gz.partial`));
+    await rm(path.join(own.log_dir, `${dayFileName(PLAIN_DAY)}.gz.partial`));
     // Un-normalized dot segments, as `curl --path-as-is` sends them.
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(baseUrl());
       http
-        .get({ host: u.hostname, port: u.port, path: '/logs/local/../../../../etc/passwd', headers: basic('logs', password) }, (res) => {
+        .get({ host: u.hostname, port: u.port, path: `/logs/${OWN}/../../../../etc/passwd`, headers: basic('logs', password) }, (res) => {
           res.resume();
           resolve(res.statusCode!);
         })
@@ -299,7 +319,7 @@ describe('search', () => {
     technical = await AgentSession.login('technical');
   });
   const search = async (params: Record<string, string>) => {
-    const r = await technical.get(`/api/logs/local/search?${new URLSearchParams({ limit: '20000', ...params })}`);
+    const r = await technical.get(`/api/logs/${OWN}/search?${new URLSearchParams({ limit: '20000', ...params })}`);
     expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
     return r.body as { lines: { file: string; n: number; text: string; hit: boolean; level?: string; db?: string }[]; truncated: boolean };
   };
@@ -326,11 +346,11 @@ describe('search', () => {
       const r = await search({ q, regex: 'true', file: dayFileName(PLAIN_DAY) });
       expect(hits(r), q).toEqual(await grep(['-nE', q, sample]));
     }
-    expect((await technical.get('/api/logs/local/search?q=(&regex=true')).status).toBe(422);
+    expect((await technical.get(`/api/logs/${OWN}/search?q=(&regex=true`)).status).toBe(422);
   });
 
   it('a gzipped day is searched as a stream and finds what zgrep -F finds', async () => {
-    const gz = path.join(server.log_dir, dayFileName(GZ_DAY, true));
+    const gz = path.join(own.log_dir, dayFileName(GZ_DAY, true));
     const r = await search({ q: 'Auto-vacuum', file: dayFileName(GZ_DAY, true) });
     const zgrep = (await run('sh', ['-c', `zgrep -nF 'Auto-vacuum' '${gz}'`], { maxBuffer: 1 << 30 })).stdout.split('\n').filter(Boolean);
     expect(hits(r)).toEqual(zgrep);
@@ -354,7 +374,7 @@ describe('search', () => {
     expect(r.lines.length).toBeGreaterThan(0);
     expect(r.lines.every((l) => l.file === dayFileName(PLAIN_DAY) && l.text.startsWith('1999-12-31 06:0'))).toBe(true);
     const functional = await AgentSession.login('functional');
-    expect((await functional.get('/api/logs/local/search?q=x')).status).toBe(403);
+    expect((await functional.get(`/api/logs/${OWN}/search?q=x`)).status).toBe(403);
   });
 });
 
