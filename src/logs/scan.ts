@@ -214,7 +214,8 @@ export class LogScanner {
       let re = text.nl(i);
       while (re >= 0 && re + 1 < text.length && !text.isHead(re + 1)) re = text.nl(re + 1);
       re = re < 0 ? text.length : re + 1;
-      const head = parseHead(text.line(rs, lineEnd(rs)));
+      const headText = text.line(rs, lineEnd(rs));
+      const head = parseHead(headText);
       if (passes(head, this.filter)) {
         const lines: { s: number; e: number; hit: boolean }[] = [];
         let any = false;
@@ -244,7 +245,17 @@ export class LogScanner {
             }
             before.forEach((l, k) => context(l.s, l.e, first - before.length + k));
           }
-          lines.forEach((l, k) => this.put({ file: this.file, n: first + k, text: text.line(l.s, l.e), hit: l.hit, ...(head ?? {}) }));
+          for (let k = 0; k < lines.length; k++) {
+            const l = lines[k];
+            const line: LogLine = { file: this.file, n: first + k, text: k === 0 ? headText : text.line(l.s, l.e), hit: l.hit };
+            if (head) {
+              line.time = head.time;
+              line.level = head.level;
+              line.db = head.db;
+              line.logger = head.logger;
+            }
+            this.put(line);
+          }
           this.owedAfter = n;
           afterPos = re;
         }
