@@ -1,8 +1,9 @@
 /**
  * The longest run of plain characters every match of a regular expression must contain, when
  * the expression is simple enough to tell (no alternation, no group): `Job .* done in 1\.\d+s`
- * → ` done in 1.`. A search finds the lines holding it with Buffer.indexOf and runs the
- * expression on those lines only, as grep does; null means every line is tried.
+ * → `done in 1.` (trimmed: a part of a required run is required too). A search finds the
+ * lines holding it with Buffer.indexOf and runs the expression on those lines only, as grep
+ * does; null means every line is tried.
  */
 export function requiredLiteral(pattern: string): string | null {
   if (/[|()]/.test(pattern)) return null;
@@ -60,6 +61,8 @@ export function requiredLiteral(pattern: string): string | null {
     }
   }
   close();
+  // Spaces are the most frequent byte of a log: a needle starting with one has many false starts.
+  best = best.trim();
   return best.length >= 3 ? best : null;
 }
 

@@ -3,9 +3,9 @@ import { requiredLiteral } from '../../src/logs/literal.js';
 
 describe('the literal a regular expression requires (the search prefilter)', () => {
   it.each([
-    ['Job .* done in 1\\.[0-9]+s', ' done in 1.'],
-    ['^  File "[^"]*sale', '  File "'],
-    ['\\d+ ERROR acme', ' ERROR acme'],
+    ['Job .* done in 1\\.[0-9]+s', 'done in 1.'],
+    ['^  File "[^"]*sale', 'File "'],
+    ['\\d+ ERROR acme', 'ERROR acme'],
     ['colou?r', 'colo'],
     ['ab+cdef', 'cdef'],
     ['[a-z]+foo\\.bar', 'foo.bar'],
