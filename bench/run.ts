@@ -9,6 +9,7 @@ import { METABASE_NAME, startPlatform } from '../src/platform.js';
 import duplicate from './cases/duplicate.js';
 import dump from './cases/dump.js';
 import fuzz from './cases/fuzz.js';
+import logs from './cases/logs.js';
 import ping from './cases/ping.js';
 import search from './cases/search.js';
 import toolsPage from './cases/tools-page.js';
@@ -26,7 +27,7 @@ import {
  * The benchmarks: adding one is adding its file under cases/ and one line here. Ping and fuzz run
  * before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, ping, duplicate, dump, fuzz, search];
+const cases: BenchCase[] = [toolsPage, ping, duplicate, dump, fuzz, search, logs];
 
 type Named<T> = T & { case: string };
 

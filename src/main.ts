@@ -5,6 +5,7 @@ import { DEMO_AGENTS, seedDemoPlatform } from './demo/seed-demo.js';
 import { startPlatform } from './platform.js';
 import { webConsole } from './web/serve.js';
 import { kickOffBackups } from './jobs/backup-schedules.js';
+import { startDemoLogs } from './logs/demo-start.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   platform.watchCluster();
   // The first start backs up every database in the background (the demo has backups at once).
   await kickOffBackups(app);
+  // The demo's hosting server writes Odoo-like technical logs (DBTOOLS_LOG_WRITER=0: off).
+  const demoLogs = platform.embeddedServer && app.config.logs.writer ? await startDemoLogs(app, platform.embeddedServer) : undefined;
   const server = await createServer(app, { plugins: [webConsole(app)] });
   await server.listen({ host: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await server.close();
+    await demoLogs?.stop();
     await platform.close();
     process.exit(0);
   };

@@ -61,6 +61,15 @@ const fileSchema = z
     dumpLinkHours: z.number().positive().optional(),
     importMaxMegabytes: z.number().int().positive().optional(),
     duplicateTemplateMaxMB: z.number().min(0).optional(),
+    logs: z
+      .object({
+        writer: z.boolean().optional(),
+        linesPerMinute: z.number().positive().optional(),
+        historyLinesPerDay: z.number().int().min(0).optional(),
+        rotationCron: z.string().min(9).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -104,6 +113,18 @@ export interface Config {
    * source accepts no session meanwhile) and larger ones with an online dump/restore.
    */
   duplicateTemplateMaxBytes: number;
+  logs: LogsConfig;
+}
+
+/** Technical logs: the embedded default's Odoo-like writer and the daily rotation. */
+export interface LogsConfig {
+  /** The embedded default runs an Odoo-like log writer per hosting server (never in tests). */
+  writer: boolean;
+  linesPerMinute: number;
+  /** Lines per day of the 10 days of history written at first start. */
+  historyLinesPerDay: number;
+  /** Crontab time fields (UTC) of the daily rotation. */
+  rotationCron: string;
 }
 
 export interface BackupConfig {
@@ -208,5 +229,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: (intEnv(env, 'DBTOOLS_IMPORT_MAX_MB') ?? file.importMaxMegabytes ?? 4096) * 1024 * 1024,
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
+    logs: {
+      writer: env.DBTOOLS_LOG_WRITER ? env.DBTOOLS_LOG_WRITER !== '0' : (file.logs?.writer ?? true),
+      linesPerMinute: intEnv(env, 'DBTOOLS_LOG_LINES_PER_MINUTE') ?? file.logs?.linesPerMinute ?? 30,
+      historyLinesPerDay: intEnv(env, 'DBTOOLS_LOG_HISTORY_LINES_PER_DAY') ?? file.logs?.historyLinesPerDay ?? 2000,
+      rotationCron: env.DBTOOLS_LOG_ROTATION_CRON || file.logs?.rotationCron || '0 5 * * *',
+    },
   };
 }

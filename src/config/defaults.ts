@@ -40,6 +40,8 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   outbox: 4,
   /** The whole support history as a file (GET /api/support-logs/export). */
   support_logs_export: 4,
+  /** Seeing and rotating the password of the technical log files. */
+  tech_logs_password: 4,
 };
 
 export interface LevelLimits {

@@ -1,3 +1,4 @@
+import { logRotationSchedule } from '../logs/schedule.js';
 import { pingSchedule } from '../ping/schedule.js';
 import type { AnyJobDefinition, Schedule } from './define.js';
 import { backupAllJob, backupJob } from './backup-jobs.js';
@@ -23,4 +24,4 @@ export const jobDefinitions: AnyJobDefinition[] = [
 ];
 
 /** Recurring tasks. */
-export const schedules: Schedule[] = [reaperSchedule, pingSchedule, automaticBackups, backupHousekeeping];
+export const schedules: Schedule[] = [reaperSchedule, pingSchedule, automaticBackups, backupHousekeeping, logRotationSchedule];

@@ -19,6 +19,7 @@ import { backupNow } from './backup-now.js';
 import { restoreBackup } from './restore-backup.js';
 import { prepareDump } from './prepare-dump.js';
 import { undrop } from './undrop.js';
+import { rotateLogPasswordOperation } from './rotate-log-password.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -44,4 +45,5 @@ export const operations = [
   undrop,
   lock,
   unlock,
+  rotateLogPasswordOperation,
 ];

@@ -1,5 +1,6 @@
 import type { Tool } from './define.js';
-import { supportLogsTool, techLogsTool } from './history.js';
+import { supportLogsTool } from './history.js';
+import { techLogsTool } from './tech-logs.js';
 import { duplicateLimitTool, emailLimitTool } from './limits.js';
 import { dropTool, duplicateTool, lockTool } from './lifecycle.js';
 import { expireDateTool, toggleFreeTool } from './trial.js';

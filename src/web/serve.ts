@@ -11,7 +11,7 @@ const DIST = path.join(WEB_ROOT, 'dist');
 const SOURCES = ['src', 'public', 'index.html', 'vite.config.ts'].map((p) => path.join(WEB_ROOT, p));
 
 /** Routes that are never the console's, so an unknown one answers the API's JSON 404. */
-const NOT_CONSOLE = /^\/(api|healthz|metrics)(\/|$|\?)/;
+const NOT_CONSOLE = /^\/(api|healthz|metrics|logs)(\/|$|\?)/;
 
 async function newestMtime(p: string): Promise<number> {
   const s = await stat(p).catch(() => undefined);

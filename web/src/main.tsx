@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { Shell } from './components/Shell.js';
 import { LoginPage } from './pages/Login.js';
+import { LogsPage } from './pages/Logs.js';
 import { NotFoundPage } from './pages/NotFound.js';
 import { OutboxPage } from './pages/Outbox.js';
 import { PolicyPage } from './pages/Policy.js';
@@ -20,6 +21,7 @@ createRoot(document.getElementById('root')!).render(
           <Route element={<Shell />}>
             <Route index element={<SearchPage />} />
             <Route path="databases/:name" element={<ToolsPage />} />
+            <Route path="databases/:name/logs" element={<LogsPage />} />
             <Route path="policy" element={<PolicyPage />} />
             <Route path="outbox/:id?" element={<OutboxPage />} />
             <Route path="*" element={<NotFoundPage />} />

@@ -16,7 +16,7 @@ import type { DatabaseMode } from '../../src/metabase/schema.js';
 import type { ToolModelOf } from '../../src/tools/define.js';
 import type { toolsPage } from '../../src/tools/page.js';
 import type { dumpTool } from '../../src/tools/dump.js';
-import type { techLogsTool } from '../../src/tools/history.js';
+import type { techLogsTool } from '../../src/tools/tech-logs.js';
 import type { adminRightsTool, impersonationTool } from '../../src/tools/impersonation.js';
 import type { dropTool, duplicateTool, lockTool } from '../../src/tools/lifecycle.js';
 import type { duplicateLimitTool, emailLimitTool } from '../../src/tools/limits.js';

@@ -3,6 +3,7 @@ import { databaseRoutes } from './databases.js';
 import { dumpRoutes } from './dumps.js';
 import { impersonationRoutes } from './impersonation.js';
 import { jobRoutes } from './jobs.js';
+import { logRoutes } from './logs.js';
 import { operationRoutes } from './operations.js';
 import { sessionRoutes } from './session.js';
 import { supportLogRoutes } from './support-logs.js';
@@ -18,5 +19,6 @@ export const routes: AnyRoute[] = [
   ...impersonationRoutes,
   ...dumpRoutes,
   ...supportLogRoutes,
+  ...logRoutes,
   ...systemRoutes,
 ] as AnyRoute[];

@@ -43,7 +43,7 @@ function SectionFrame({
   jobs: WatchedJob[];
   onJobDone(job: Job): void;
 }) {
-  const headingId = `tool-${section.key}`;
+  const headingId = `tool-${section.id ?? section.key}`;
   return (
     <section className={section.wide ? 'card tool wide' : 'card tool'} aria-labelledby={headingId} data-tool={section.key}>
       <h2 id={headingId}>{section.title}</h2>
@@ -159,7 +159,7 @@ export function ToolsPage() {
       {sections.length > 0 && (
         <nav className="toc" aria-label="Tools on this page">
           {sections.map((s) => (
-            <a key={s.key} href={`#tool-${s.key}`}>
+            <a key={s.id ?? s.key} href={`#tool-${s.id ?? s.key}`}>
               {s.title}
             </a>
           ))}
@@ -168,7 +168,7 @@ export function ToolsPage() {
       <div className="tools-grid">
         {sections.map((s) => (
           <SectionFrame
-            key={s.key}
+            key={s.id ?? s.key}
             section={s}
             model={model.tools[s.key]}
             page={model}

@@ -13,6 +13,8 @@ export interface ToolSectionProps<M> {
  */
 export interface ToolSection {
   key: string;
+  /** Tells apart two sections of one access key (anchor, heading id); default: the key. */
+  id?: string;
   title: string;
   /** Takes the full width of the page (tables). */
   wide?: boolean;
@@ -23,6 +25,7 @@ export interface ToolSection {
 
 export function defineToolSection<M>(section: {
   key: string;
+  id?: string;
   title: string;
   wide?: boolean;
   jobKinds?: string[];

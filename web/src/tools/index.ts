@@ -15,7 +15,7 @@ import { pingSection } from './ping.js';
 import { restoreSection } from './restore.js';
 import { securityFeaturesSection } from './security_features.js';
 import { supportLogsSection } from './support_logs.js';
-import { techLogsSection } from './tech_logs.js';
+import { technicalLogsSection, techLogsSection } from './tech_logs.js';
 import { toggleFreeSection } from './toggle_free.js';
 
 /**
@@ -42,6 +42,7 @@ export const toolSections: ToolSection[] = [
   duplicateSection,
   dropSection,
   lockSection,
+  technicalLogsSection,
   supportLogsSection,
   techLogsSection,
 ];

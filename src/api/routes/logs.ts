@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { logServerFor, serverNamed } from '../../logs/access.js';
+import { serveLogFile } from '../../logs/download.js';
+import { asRecordTime, LEVELS } from '../../logs/format.js';
+import { listLogFiles } from '../../logs/layout.js';
+import { checkPattern, searchLogs } from '../../logs/search.js';
+import { followLog } from '../../logs/tail.js';
+import { defineRoute } from '../route.js';
+
+const serverParam = z.object({ server: z.string().max(63) });
+const level = z
+  .string()
+  .max(60)
+  .transform((v) => v.split(',').filter(Boolean))
+  .pipe(z.array(z.enum(LEVELS)));
+/** `from`/`to` as dates or datetimes (UTC), compared with the records' own times. */
+const time = z.coerce.date().transform(asRecordTime);
+const filters = {
+  q: z.string().max(500).optional(),
+  regex: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
+  db: z.string().max(63).optional(),
+  level: level.optional(),
+  logger: z.string().max(200).optional(),
+};
+
+export const logRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/logs/:server/:file',
+    summary: 'A technical log file (HTTP Basic: user `logs`, the server’s log password); plain days inline, .gz as download; Range',
+    tag: 'logs',
+    auth: 'public',
+    raw: true,
+    params: z.object({ server: z.string().max(63), file: z.string().max(255) }),
+    async handler({ app, params, request, reply }) {
+      await serveLogFile(app, await serverNamed(app, params.server), params.file, request, reply);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/logs/:server/files',
+    summary: 'The log files of a hosting server (level of `tech_logs`)',
+    tag: 'logs',
+    auth: 'agent',
+    params: serverParam,
+    async handler({ app, agent, params }) {
+      const server = await logServerFor(app, agent, params.server);
+      return { files: await listLogFiles(server.log_dir) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/logs/:server/search',
+    summary:
+      'Search the technical logs (text or regular expression, database, level, logger, time range, ±context lines): records whole, tracebacks included; `file` + `line`: a permalink',
+    tag: 'logs',
+    auth: 'agent',
+    params: serverParam,
+    query: z.object({
+      ...filters,
+      from: time.optional(),
+      to: time.optional(),
+      file: z.string().max(255).optional(),
+      line: z.coerce.number().int().min(1).optional(),
+      context: z.coerce.number().int().min(0).max(50).default(0),
+      limit: z.coerce.number().int().min(1).max(20_000).default(2_000),
+    }),
+    async handler({ app, agent, params, query }) {
+      const server = await logServerFor(app, agent, params.server);
+      const { level: levels, ...rest } = query;
+      return searchLogs(server.log_dir, { ...rest, levels });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/logs/:server/tail',
+    summary: 'Server-sent events: each new batch of lines of the live log file (`{lines}`), with the same filters as search; `backlog`: the last matching lines already written, first',
+    tag: 'logs',
+    auth: 'agent',
+    params: serverParam,
+    query: z.object({ ...filters, backlog: z.coerce.number().int().min(0).max(1_000).default(0) }),
+    raw: true,
+    async handler({ app, agent, params, query, request, reply }) {
+      const server = await logServerFor(app, agent, params.server);
+      const { level: levels, backlog, ...rest } = query;
+      checkPattern(rest);
+      reply.hijack();
+      // Headers go out once the tail knows where the file ends: a client that sees the stream
+      // open (EventSource's onopen) gets every line written from then on.
+      const ready = () => {
+        reply.raw.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-request-id': request.id,
+        });
+        reply.raw.write(': following\n\n');
+        keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+      };
+      let keepAlive: NodeJS.Timeout | undefined;
+      const stop = new AbortController();
+      request.raw.on('close', () => stop.abort());
+      try {
+        await followLog(server.log_dir, { ...rest, levels }, (lines) => reply.raw.write(`data: ${JSON.stringify({ lines })}\n\n`), stop.signal, ready, backlog);
+      } catch (err) {
+        app.log.warn({ err: (err as Error).message, server: server.name }, 'log tail stopped');
+      } finally {
+        clearInterval(keepAlive);
+        if (!reply.raw.headersSent) ready();
+        reply.raw.end();
+      }
+    },
+  }),
+];
