@@ -26,7 +26,7 @@ describe('the Tools page in the browser', () => {
     const history = section(page, 'Support Operations History');
     await expect
       .poll(() => history.locator('tbody tr').first().innerText())
-      .toMatch(new RegExp(`functional\\s+extend-trial\\s+until: ${within}\\s+success`));
+      .toMatch(new RegExp(`functional\\s+extend-trial\\s+until: ${within}( 23:59 UTC)?\\s+success`));
 
     await trial.getByLabel('New expiration date').fill(dayFromToday(60));
     await trial.getByRole('button', { name: 'Extend the trial' }).click();

@@ -45,9 +45,10 @@ export const logRoutes = [
     summary: 'The log files of a hosting server (level of `tech_logs`)',
     tag: 'logs',
     auth: 'agent',
+    access: 'tech_logs',
     params: serverParam,
-    async handler({ app, agent, params }) {
-      const server = await logServerFor(app, agent, params.server);
+    async handler({ app, params }) {
+      const server = await logServerFor(app, params.server);
       return { files: await listLogFiles(server.log_dir) };
     },
   }),
@@ -58,6 +59,7 @@ export const logRoutes = [
       'Search the technical logs (text or regular expression, database, level, logger, time range, ±context lines): records whole, tracebacks included; `file` + `line`: a permalink',
     tag: 'logs',
     auth: 'agent',
+    access: 'tech_logs',
     params: serverParam,
     query: z.object({
       ...filters,
@@ -68,8 +70,8 @@ export const logRoutes = [
       context: z.coerce.number().int().min(0).max(50).default(0),
       limit: z.coerce.number().int().min(1).max(20_000).default(2_000),
     }),
-    async handler({ app, agent, params, query }) {
-      const server = await logServerFor(app, agent, params.server);
+    async handler({ app, params, query }) {
+      const server = await logServerFor(app, params.server);
       const { level: levels, ...rest } = query;
       return searchLogs(server.log_dir, { ...rest, levels });
     },
@@ -80,11 +82,12 @@ export const logRoutes = [
     summary: 'Server-sent events: each new batch of lines of the live log file (`{lines}`), with the same filters as search; `backlog`: the last matching lines already written, first',
     tag: 'logs',
     auth: 'agent',
+    access: 'tech_logs',
     params: serverParam,
     query: z.object({ ...filters, backlog: z.coerce.number().int().min(0).max(1_000).default(0) }),
     raw: true,
-    async handler({ app, agent, params, query, request, reply }) {
-      const server = await logServerFor(app, agent, params.server);
+    async handler({ app, params, query, request, reply }) {
+      const server = await logServerFor(app, params.server);
       const { level: levels, backlog, ...rest } = query;
       checkPattern(rest);
       reply.hijack();
