@@ -5,6 +5,7 @@ import { DEMO_AGENTS, seedDemoPlatform } from './demo/seed-demo.js';
 import { startPlatform } from './platform.js';
 import { webConsole } from './web/serve.js';
 import { kickOffBackups } from './jobs/backup-schedules.js';
+import { wireActiveDatabases } from './mail/relay/start.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -14,6 +15,9 @@ async function main(): Promise<void> {
   let demo: { password: string } | undefined;
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
   await platform.startWorker();
+  const relay = await platform.startRelay();
+  // Tenants learn the relay's (possibly new) port in the background: the console need not wait.
+  void wireActiveDatabases(app, relay).then((r) => log.info({ ...r, port: relay.address.port }, 'mail relay ready'));
   // The first start backs up every database in the background (the demo has backups at once).
   await kickOffBackups(app);
   const server = await createServer(app, { plugins: [webConsole(app)] });

@@ -14,6 +14,7 @@ import type { HostingServerRow } from './metabase/schema.js';
 import { Policy } from './policy/policy.js';
 import { TenantAccess } from './tenant/access.js';
 import { startWorker, type Worker } from './jobs/worker.js';
+import { startMailRelay, type MailRelay } from './mail/relay/start.js';
 
 export const METABASE_NAME = 'dbtools';
 export const EMBEDDED_SERVER = 'local';
@@ -22,6 +23,8 @@ export interface Platform {
   app: App;
   /** Starts the job queue's worker and schedules in this process. */
   startWorker(options?: { concurrency?: number }): Promise<Worker>;
+  /** Starts the outgoing mail relay and its bounce endpoint in this process (closed by close()). */
+  startRelay(): Promise<MailRelay>;
   cluster?: EmbeddedCluster;
   /** The embedded hosting server, when running on the embedded default. */
   embeddedServer?: HostingServerRow;
@@ -147,6 +150,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       now: options.now ?? (() => new Date()),
     };
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
+    const relays: MailRelay[] = [];
     let closing = false;
     return {
       app,
@@ -164,8 +168,14 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         workers.push({ worker, pool });
         return worker;
       },
+      async startRelay() {
+        const relay = await startMailRelay(app);
+        relays.push(relay);
+        return relay;
+      },
       async close() {
         closing = true;
+        for (const relay of relays) await relay.close();
         for (const { worker, pool } of workers) {
           await worker.stop();
           await pool.end();

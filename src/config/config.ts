@@ -93,6 +93,21 @@ export interface Config {
    * source accepts no session meanwhile) and larger ones with an online dump/restore.
    */
   duplicateTemplateMaxBytes: number;
+  relay: RelayConfig;
+}
+
+/** The platform's outgoing SMTP relay and its bounce endpoint (src/mail/relay, src/mail/bounces). */
+export interface RelayConfig {
+  /** Where the relay listens, and the host tenants are told to use (DBTOOLS_RELAY_HOST). */
+  host: string;
+  /** DBTOOLS_RELAY_PORT; 0 picks a free port at each start (tenants are re-wired to it). */
+  port: number;
+  /** DBTOOLS_BOUNCE_PORT: the inbound SMTP endpoint for bounces and complaints; 0 picks a free port. */
+  bouncePort: number;
+  /** DBTOOLS_BOUNCE_DOMAIN: the domain of the VERP envelope senders (bounce+<database>@domain). */
+  bounceDomain: string;
+  /** DBTOOLS_EMAIL_DAY_START_HOUR: the UTC hour at which the daily counts start again. */
+  dayStartHour: number;
 }
 
 export interface BackupConfig {
@@ -148,6 +163,18 @@ function numericKeys<T>(rec: Record<string, T>): Record<number, T> {
   return Object.fromEntries(Object.entries(rec).map(([k, v]) => [Number(k), v]));
 }
 
+function relayConfig(env: NodeJS.ProcessEnv): RelayConfig {
+  const dayStartHour = intEnv(env, 'DBTOOLS_EMAIL_DAY_START_HOUR') ?? 0;
+  if (dayStartHour > 23) throw new ConfigError(`DBTOOLS_EMAIL_DAY_START_HOUR must be 0 to 23, got ${dayStartHour}`);
+  return {
+    host: env.DBTOOLS_RELAY_HOST || '127.0.0.1',
+    port: intEnv(env, 'DBTOOLS_RELAY_PORT') ?? 0,
+    bouncePort: intEnv(env, 'DBTOOLS_BOUNCE_PORT') ?? 0,
+    bounceDomain: env.DBTOOLS_BOUNCE_DOMAIN || 'bounces.dbtools.localhost',
+    dayStartHour,
+  };
+}
+
 /** Twelve-factor: everything from the environment, the policy from an optional file. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = env.DBTOOLS_CONFIG ? readConfigFile(env.DBTOOLS_CONFIG) : {};
@@ -182,5 +209,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: (intEnv(env, 'DBTOOLS_IMPORT_MAX_MB') ?? file.importMaxMegabytes ?? 4096) * 1024 * 1024,
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
+    relay: relayConfig(env),
   };
 }

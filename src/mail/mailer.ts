@@ -16,8 +16,9 @@ const transports = new Map<string, Transporter>();
 /**
  * DBTOOLS_SMTP_URL (smtp://user:pass@host:port, smtps://...) when set; otherwise the local
  * catcher, started on first use in this process, which keeps every message for the Outbox.
+ * The relay forwards the tenants' mail through it too.
  */
-async function transport(app: App): Promise<Transporter> {
+export async function upstreamTransport(app: App): Promise<Transporter> {
   const key = app.config.smtpUrl ?? `catcher:${app.config.dataDir}`;
   let t = transports.get(key);
   if (!t) {
@@ -38,5 +39,5 @@ export function mailMode(app: App): 'smtp' | 'outbox' {
 }
 
 export async function sendMail(app: App, mail: OutgoingMail): Promise<void> {
-  await (await transport(app)).sendMail({ from: FROM, ...mail });
+  await (await upstreamTransport(app)).sendMail({ from: FROM, ...mail });
 }

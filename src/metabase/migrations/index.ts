@@ -5,6 +5,7 @@ import * as tenantOps from './003-tenant-ops.js';
 import * as lifecycle from './004-lifecycle.js';
 import * as backups from './005-backups.js';
 import * as pingSchedule from './006-ping-schedule.js';
+import * as emailRelay from './015-email-relay.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '004-lifecycle': lifecycle,
   '005-backups': backups,
   '006-ping-schedule': pingSchedule,
+  '015-email-relay': emailRelay,
 };
 
 export const migrationProvider: MigrationProvider = {
