@@ -11,6 +11,8 @@ import { relayDays } from '../../src/metabase/repositories/email-relay.js';
 import { updateDatabase } from '../../src/metabase/repositories/databases.js';
 import type { DatabaseRow } from '../../src/metabase/schema.js';
 import { defaultMailServer } from '../../src/tenant/relay-mail-server.js';
+import { findAgentByLogin } from '../../src/metabase/repositories/agents.js';
+import { toolsPage } from '../../src/tools/page.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant } from '../support/tenants.js';
 
@@ -303,5 +305,37 @@ describe('bounces and complaints', () => {
     await expect(
       receiver().sendMail({ envelope: { from: '', to: 'postmaster@elsewhere.example' }, raw: dsn('x', domain) }),
     ).rejects.toMatchObject({ responseCode: 550 });
+  });
+});
+
+describe('live counts on the Tools page', () => {
+  it("shows today's relay sends against the limit, the tenant's sends through its own server, and the total", async () => {
+    const db = await wiredTenant(2);
+    await app.metabase.updateTable('database').set({ email_total_count: 100 }).where('name', '=', db.name).execute();
+    const transport = client(await tenantCredentials(db));
+    await transport.sendMail(mail(db, `page-${db.name}-1`));
+    await transport.sendMail(mail(db, `page-${db.name}-2`));
+    await expect(transport.sendMail(mail(db, `page-${db.name}-3`))).rejects.toMatchObject({ responseCode: 451 });
+    // Two mails sent today through the customer's own server, one yesterday (before 06:00 UTC), one failed.
+    await app.tenants.withTenant(db, (c) =>
+      c.query(
+        `WITH s AS (INSERT INTO ir_mail_server (name, smtp_host, smtp_port, smtp_authentication, smtp_encryption, active, sequence)
+                    VALUES ('customer own server', 'smtp.customer.example', 587, 'login', 'starttls', true, 20) RETURNING id),
+              m AS (INSERT INTO mail_message (message_type, mail_server_id) SELECT 'email', s.id FROM s, generate_series(1, 4) RETURNING id)
+         INSERT INTO mail_mail (mail_message_id, state, write_date)
+         SELECT id, CASE WHEN n = 4 THEN 'exception' ELSE 'sent' END,
+                CASE WHEN n = 3 THEN '2026-11-29 05:30:00'::timestamp ELSE '2026-11-29 11:00:00'::timestamp END
+           FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM m) x`,
+      ),
+    );
+    const agent = (await findAgentByLogin(app.metabase, 'functional'))!;
+    const page = await toolsPage(app, agent, db.name);
+    expect(page.database).toMatchObject({
+      email_daily_count: 2,
+      email_daily_limit: 2,
+      ext_email_daily_count: 2,
+      email_total_count: 102,
+    });
+    expect(page.tools.email_limit).toMatchObject({ sentToday: 2, refusedToday: 1, current: 2 });
   });
 });

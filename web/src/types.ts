@@ -43,7 +43,7 @@ export interface DatabaseModel {
   secure: boolean;
   email_daily_count: number;
   email_daily_limit: number;
-  ext_email_daily_count: number;
+  ext_email_daily_count: number | null;
   email_total_count: number;
   duplicate_limit: number;
   state: 'active' | 'removed';

@@ -6,7 +6,11 @@ interface Model {
   /** The highest limit this level may set. */
   limit: number;
   current: number;
+  /** Today's counts from the platform's relay. */
   sentToday: number;
+  refusedToday: number;
+  bouncedToday: number;
+  complaintsToday: number;
 }
 
 const CHECKLIST = [
@@ -28,6 +32,11 @@ export const emailLimitSection = defineToolSection<Model>({
         The daily limit protects the platform’s sending reputation: one spammer can get every customer’s mail
         blocked. Today {formatNumber(model.sentToday)} sent, limit {formatNumber(model.current)}; your level may set up to{' '}
         <strong>{formatNumber(model.limit)}</strong> a day.
+      </p>
+      <p className="explain">
+        Today through the platform’s relay: {formatNumber(model.refusedToday)} refused over the limit (the customer’s
+        Odoo retries them later), {formatNumber(model.bouncedToday)} bounced, {formatNumber(model.complaintsToday)}{' '}
+        spam complaints.
       </p>
       <div className="internal" role="note" aria-labelledby="email-checklist-title">
         <h3 id="email-checklist-title">Before raising it — internal guidance, not to be shared with customers</h3>
