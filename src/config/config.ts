@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_ACCESS_MAP, DEFAULT_LEVELS, DEFAULT_LIMITS, type LevelLimits } from './defaults.js';
+import { DEFAULT_EMAIL_BADGE, emailBadgeFileSchema, type EmailBadgePolicy } from '../policy/email-badge.js';
 
 const levelLimits = z.object({
   trialDays: z.number().int().min(0),
@@ -43,6 +44,7 @@ const fileSchema = z
     servers: z.array(hostingServer).optional(),
     dropDelayDays: z.number().positive().optional(),
     duplicateDropWeight: z.number().min(0).max(1).optional(),
+    emailBadge: emailBadgeFileSchema.optional(),
     backups: z
       .object({
         cron: z.string().min(9).optional(),
@@ -94,6 +96,8 @@ export interface Config {
    */
   duplicateTemplateMaxBytes: number;
   relay: RelayConfig;
+  /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
+  emailBadge: EmailBadgePolicy;
 }
 
 /** The platform's outgoing SMTP relay and its bounce endpoint (src/mail/relay, src/mail/bounces). */
@@ -210,5 +214,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
     relay: relayConfig(env),
+    emailBadge: {
+      ...DEFAULT_EMAIL_BADGE,
+      ...file.emailBadge,
+      weights: { ...DEFAULT_EMAIL_BADGE.weights, ...file.emailBadge?.weights },
+    },
   };
 }
