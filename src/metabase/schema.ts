@@ -191,6 +191,7 @@ export interface EmailRelayDayTable {
   hard_bounces: ColumnType<number, number | undefined, number>;
   soft_bounces: ColumnType<number, number | undefined, number>;
   complaints: ColumnType<number, number | undefined, number>;
+  daily_limit: number | null;
 }
 
 export interface IapCreditLedgerTable {

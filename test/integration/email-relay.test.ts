@@ -336,6 +336,19 @@ describe('live counts on the Tools page', () => {
       ext_email_daily_count: 2,
       email_total_count: 102,
     });
-    expect(page.tools.email_limit).toMatchObject({ sentToday: 2, refusedToday: 1, current: 2 });
+    const section = page.tools.email_limit as {
+      sentToday: number;
+      days: { day: string; sent: number; refused: number; limit: number | null }[];
+      badge: { color: string; reasons: { rule: string; text: string }[] };
+      nextAutomaticChange: null;
+    };
+    expect(section).toMatchObject({ sentToday: 2, refusedToday: 1, current: 2 });
+    expect(section.days).toHaveLength(30);
+    expect(section.days.at(-1)).toEqual({ day: '2026-11-29', sent: 2, refused: 1, bounced: 0, complaints: 0, limit: 2 });
+    expect(section.days[0]).toMatchObject({ day: '2026-10-31', sent: 0, limit: null });
+    expect(['green', 'orange', 'red']).toContain(section.badge.color);
+    expect(section.badge.reasons.find((r) => r.rule === 'bounce rate')?.text).toBe(
+      '2 sent in 30 days: below 100, bounce and complaint rates are not judged',
+    );
   });
 });

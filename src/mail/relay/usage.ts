@@ -3,7 +3,7 @@ import { relayDays, relayTotalSent, type RelayDayRow } from '../../metabase/repo
 import type { DatabaseRow } from '../../metabase/schema.js';
 import { externalSentBetween } from '../../tenant/mail-stats.js';
 import { RELAY_MAIL_SERVER_NAME } from '../../tenant/relay-mail-server.js';
-import { relayDay } from './day.js';
+import { relayDay, shiftDay } from './day.js';
 
 /** The e-mail counts of the Database Status, as the page names them. */
 export interface EmailUsage {
@@ -18,7 +18,9 @@ export interface EmailUsage {
 export async function relayToday(app: App, database: string, now: Date): Promise<RelayDayRow> {
   const day = relayDay(now, app.config.relay.dayStartHour);
   const [row] = await relayDays(app.metabase, database, day, day);
-  return row ?? { day, sent: 0, refused: 0, hard_bounces: 0, soft_bounces: 0, complaints: 0 };
+  return (
+    row ?? { day, sent: 0, refused: 0, hard_bounces: 0, soft_bounces: 0, complaints: 0, daily_limit: null }
+  );
 }
 
 /**
@@ -43,4 +45,39 @@ export async function emailUsage(app: App, database: DatabaseRow, now: Date): Pr
     ext_email_daily_count: external,
     email_total_count: database.email_total_count + relayed,
   };
+}
+
+export interface EmailDay {
+  day: string;
+  sent: number;
+  refused: number;
+  bounced: number;
+  complaints: number;
+  /** The limit the relay applied that day; null on a day it counted nothing (today: the current one). */
+  limit: number | null;
+}
+
+/** The last 30 relay days, oldest first, today last, days without traffic included. */
+export async function emailHistory(
+  app: App,
+  database: DatabaseRow,
+  now: Date,
+): Promise<{ today: string; rows: RelayDayRow[]; days: EmailDay[] }> {
+  const today = relayDay(now, app.config.relay.dayStartHour);
+  const from = shiftDay(today, -29);
+  const rows = await relayDays(app.metabase, database.name, from, today);
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const days = Array.from({ length: 30 }, (_, i) => {
+    const day = shiftDay(from, i);
+    const r = byDay.get(day);
+    return {
+      day,
+      sent: r?.sent ?? 0,
+      refused: r?.refused ?? 0,
+      bounced: (r?.hard_bounces ?? 0) + (r?.soft_bounces ?? 0),
+      complaints: r?.complaints ?? 0,
+      limit: r?.daily_limit ?? (day === today ? database.email_daily_limit : null),
+    };
+  });
+  return { today, rows, days };
 }

@@ -21,6 +21,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       hard_bounces integer NOT NULL DEFAULT 0,
       soft_bounces integer NOT NULL DEFAULT 0,
       complaints integer NOT NULL DEFAULT 0,
+      -- The database's limit when the relay last counted that day (the chart's limit line).
+      daily_limit integer,
       PRIMARY KEY (database_name, day)
     );
   `.execute(db);

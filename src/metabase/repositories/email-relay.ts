@@ -13,7 +13,9 @@ export async function upsertRelayCredential(
     .insertInto('email_relay_credential')
     .values(credential)
     .onConflict((oc) =>
-      oc.column('database_name').doUpdateSet({ smtp_user: credential.smtp_user, password_hash: credential.password_hash }),
+      oc
+        .column('database_name')
+        .doUpdateSet({ smtp_user: credential.smtp_user, password_hash: credential.password_hash }),
     )
     .execute();
 }
@@ -51,9 +53,9 @@ export async function reserveRelaySend(
   const { rows } = await sql<{ sent: number | null; limit: number | null }>`
     WITH lim AS (SELECT email_daily_limit AS l FROM database WHERE name = ${database}),
     counted AS (
-      INSERT INTO email_relay_day (database_name, day, sent)
-      SELECT ${database}, ${day}::date, 1 FROM lim WHERE l > 0
-      ON CONFLICT (database_name, day) DO UPDATE SET sent = email_relay_day.sent + 1
+      INSERT INTO email_relay_day (database_name, day, sent, daily_limit)
+      SELECT ${database}, ${day}::date, 1, l FROM lim WHERE l > 0
+      ON CONFLICT (database_name, day) DO UPDATE SET sent = email_relay_day.sent + 1, daily_limit = EXCLUDED.daily_limit
         WHERE email_relay_day.sent < (SELECT l FROM lim)
       RETURNING sent
     )
@@ -61,8 +63,10 @@ export async function reserveRelaySend(
   const { sent, limit } = rows[0];
   if (sent !== null) return { accepted: true, limit: limit ?? 0, sent };
   await sql`
-    INSERT INTO email_relay_day (database_name, day, refused) VALUES (${database}, ${day}::date, 1)
-    ON CONFLICT (database_name, day) DO UPDATE SET refused = email_relay_day.refused + 1`.execute(db);
+    INSERT INTO email_relay_day (database_name, day, refused, daily_limit) VALUES (${database}, ${day}::date, 1, ${limit})
+    ON CONFLICT (database_name, day) DO UPDATE SET refused = email_relay_day.refused + 1, daily_limit = EXCLUDED.daily_limit`.execute(
+    db,
+  );
   return { accepted: false, limit: limit ?? 0, sent: limit ?? 0 };
 }
 
@@ -72,7 +76,12 @@ export async function releaseRelaySend(db: Db, database: string, day: string): P
              WHERE database_name = ${database} AND day = ${day}::date AND sent > 0`.execute(db);
 }
 
-export async function recordRelayOutcome(db: Db, database: string, day: string, outcome: RelayOutcome): Promise<void> {
+export async function recordRelayOutcome(
+  db: Db,
+  database: string,
+  day: string,
+  outcome: RelayOutcome,
+): Promise<void> {
   // The column is one of three fixed names (the type says which), never input.
   const column = sql.ref(outcome);
   await sql`
@@ -87,11 +96,17 @@ export interface RelayDayRow {
   hard_bounces: number;
   soft_bounces: number;
   complaints: number;
+  daily_limit: number | null;
 }
 
-export async function relayDays(db: Db, database: string, fromDay: string, toDay: string): Promise<RelayDayRow[]> {
+export async function relayDays(
+  db: Db,
+  database: string,
+  fromDay: string,
+  toDay: string,
+): Promise<RelayDayRow[]> {
   const { rows } = await sql<RelayDayRow>`
-    SELECT day::text AS day, sent, refused, hard_bounces, soft_bounces, complaints
+    SELECT day::text AS day, sent, refused, hard_bounces, soft_bounces, complaints, daily_limit
       FROM email_relay_day
      WHERE database_name = ${database} AND day BETWEEN ${fromDay}::date AND ${toDay}::date
      ORDER BY day`.execute(db);

@@ -11,6 +11,14 @@ interface Model {
   refusedToday: number;
   bouncedToday: number;
   complaintsToday: number;
+  badge: { color: 'green' | 'orange' | 'red'; score: number; reasons: { rule: string; text: string; points: number }[] };
+  days: { day: string; sent: number; refused: number; bounced: number; complaints: number; limit: number | null }[];
+}
+
+const BADGE_TEXT = { green: 'Green: trusted', orange: 'Orange: watch', red: 'Red: do not raise' };
+
+function points(p: number): string {
+  return p > 0 ? `+${p}` : p < 0 ? `−${-p}` : '0';
 }
 
 const CHECKLIST = [
@@ -38,6 +46,47 @@ export const emailLimitSection = defineToolSection<Model>({
         Odoo retries them later), {formatNumber(model.bouncedToday)} bounced, {formatNumber(model.complaintsToday)}{' '}
         spam complaints.
       </p>
+      <h3 id="email-badge-title">
+        Trust badge <span className={`badge trust-${model.badge.color}`}>{BADGE_TEXT[model.badge.color]}</span>{' '}
+        <span className="muted">score {model.badge.score}</span>
+      </h3>
+      <ul className="trust-reasons" aria-labelledby="email-badge-title">
+        {model.badge.reasons.map((r) => (
+          <li key={r.rule}>
+            <strong>{r.rule}</strong> ({points(r.points)}): {r.text}
+          </li>
+        ))}
+      </ul>
+      <details>
+        <summary>Last 30 days through the relay</summary>
+        <div className="table-wrap">
+          <table className="compact email-days">
+            <caption>Per relay day: sent, refused over the limit, bounced, spam complaints and the limit applied</caption>
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col">Sent</th>
+                <th scope="col">Refused</th>
+                <th scope="col">Bounced</th>
+                <th scope="col">Complaints</th>
+                <th scope="col">Limit</th>
+              </tr>
+            </thead>
+            <tbody>
+              {model.days.map((d) => (
+                <tr key={d.day}>
+                  <th scope="row">{d.day}</th>
+                  <td>{formatNumber(d.sent)}</td>
+                  <td>{formatNumber(d.refused)}</td>
+                  <td>{formatNumber(d.bounced)}</td>
+                  <td>{formatNumber(d.complaints)}</td>
+                  <td>{d.limit === null ? '—' : formatNumber(d.limit)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
       <div className="internal" role="note" aria-labelledby="email-checklist-title">
         <h3 id="email-checklist-title">Before raising it — internal guidance, not to be shared with customers</h3>
         <ol className="checklist">
