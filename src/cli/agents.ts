@@ -10,7 +10,7 @@ import { startPlatform } from '../platform.js';
  * Operators manage agents on the metabase itself (the first agent cannot come through the
  * API): the same DBTOOLS_DATA_DIR or DBTOOLS_METABASE_URL as the server.
  */
-async function withMetabase<T>(fn: (p: Awaited<ReturnType<typeof startPlatform>>) => Promise<T>): Promise<T> {
+export async function withMetabase<T>(fn: (p: Awaited<ReturnType<typeof startPlatform>>) => Promise<T>): Promise<T> {
   const platform = await startPlatform(loadConfig(), { log: pino({ level: 'warn' }) });
   try {
     return await fn(platform);

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { ApiClient, ApiError } from './client.js';
 import { agentsCommand } from './agents.js';
+import { emailCommand } from './email.js';
 
 const tokenFile = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'dbtools', 'token.json');
 
@@ -128,6 +129,7 @@ program
   });
 
 program.addCommand(agentsCommand());
+program.addCommand(emailCommand());
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`dbtools: ${(e as Error).message}\n`);

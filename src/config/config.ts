@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_ACCESS_MAP, DEFAULT_LEVELS, DEFAULT_LIMITS, type LevelLimits } from './defaults.js';
+import { DEFAULT_EMAIL_AUTO_RAISE, emailAutoRaiseFileSchema, type EmailAutoRaisePolicy } from '../policy/email-auto-raise.js';
 import { DEFAULT_EMAIL_BADGE, emailBadgeFileSchema, type EmailBadgePolicy } from '../policy/email-badge.js';
 
 const levelLimits = z.object({
@@ -45,6 +46,7 @@ const fileSchema = z
     dropDelayDays: z.number().positive().optional(),
     duplicateDropWeight: z.number().min(0).max(1).optional(),
     emailBadge: emailBadgeFileSchema.optional(),
+    emailAutoRaise: emailAutoRaiseFileSchema.optional(),
     backups: z
       .object({
         cron: z.string().min(9).optional(),
@@ -98,6 +100,8 @@ export interface Config {
   relay: RelayConfig;
   /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
   emailBadge: EmailBadgePolicy;
+  /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
+  emailAutoRaise: EmailAutoRaisePolicy;
 }
 
 /** The platform's outgoing SMTP relay and its bounce endpoint (src/mail/relay, src/mail/bounces). */
@@ -218,6 +222,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...DEFAULT_EMAIL_BADGE,
       ...file.emailBadge,
       weights: { ...DEFAULT_EMAIL_BADGE.weights, ...file.emailBadge?.weights },
+    },
+    emailAutoRaise: {
+      ...DEFAULT_EMAIL_AUTO_RAISE,
+      ...file.emailAutoRaise,
+      caps: { ...DEFAULT_EMAIL_AUTO_RAISE.caps, ...file.emailAutoRaise?.caps },
     },
   };
 }

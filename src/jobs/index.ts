@@ -1,4 +1,5 @@
 import { pingSchedule } from '../ping/schedule.js';
+import { emailAutoRaiseSchedule } from '../mail/relay/auto-raise.js';
 import type { JobDefinition, Schedule } from './define.js';
 import { backupAllJob, backupJob } from './backup-jobs.js';
 import { automaticBackups, backupHousekeeping } from './backup-schedules.js';
@@ -23,4 +24,4 @@ export const jobDefinitions: JobDefinition[] = [
 ];
 
 /** Recurring tasks. */
-export const schedules: Schedule[] = [reaperSchedule, pingSchedule, automaticBackups, backupHousekeeping];
+export const schedules: Schedule[] = [reaperSchedule, pingSchedule, automaticBackups, backupHousekeeping, emailAutoRaiseSchedule];

@@ -49,6 +49,8 @@ export interface DatabaseTable {
   /** The status the lock replaced, put back by unlock. */
   status_before_lock: ColumnType<string | null, string | null | undefined, string | null>;
   last_ping_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  email_limit_pinned_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  email_limit_pin_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AgentTable {

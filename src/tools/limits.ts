@@ -1,23 +1,17 @@
 import { emailTrust } from '../policy/email-trust.js';
 import { mailStats } from '../tenant/mail-stats.js';
-import { emailHistory, relayToday } from '../mail/relay/usage.js';
-import { emailBadge } from '../policy/email-badge.js';
-import { readUsage } from '../tenant/usage.js';
+import { relayToday } from '../mail/relay/usage.js';
+import { databaseBadge } from '../mail/relay/badge.js';
+import { plannedChange } from '../mail/relay/auto-raise.js';
 import { defineTool } from './define.js';
 
 export const emailLimitTool = defineTool({
   key: 'email_limit',
   async model({ app, database, limits, now }) {
     // Today's count is the relay's, not the row's stored column.
-    const [today, history, apps] = await Promise.all([
+    const [today, { badge, days }] = await Promise.all([
       relayToday(app, database.name, now),
-      emailHistory(app, database, now),
-      app.tenants
-        .withTenant(database, (c) => readUsage(c, now))
-        .then(
-          (u) => u.apps,
-          () => null,
-        ),
+      databaseBadge(app, database, now),
     ]);
     const live = { ...database, email_daily_count: today.sent };
     // The limit can be set even when the tenant cannot be read: only the guidance is lost.
@@ -25,17 +19,6 @@ export const emailLimitTool = defineTool({
       .withTenant(database, mailStats)
       .then((stats) => emailTrust(live, stats, now))
       .catch(() => null);
-    const badge = emailBadge(
-      {
-        days: history.rows,
-        today: history.today,
-        mode: database.mode,
-        createDate: new Date(database.create_date),
-        now,
-        apps,
-      },
-      app.config.emailBadge,
-    );
     return {
       limit: limits.emailLimit,
       current: database.email_daily_limit,
@@ -45,9 +28,9 @@ export const emailLimitTool = defineTool({
       complaintsToday: today.complaints,
       trust,
       badge: { color: badge.color, score: badge.score, reasons: badge.reasons },
-      days: history.days,
-      // The nightly automatic raise is not built yet: nothing is scheduled.
-      nextAutomaticChange: null,
+      days,
+      nextAutomaticChange: plannedChange(app, database, badge, now),
+      pinnedUntil: database.email_limit_pinned_until,
     };
   },
 });

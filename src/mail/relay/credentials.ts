@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import type { App } from '../../app.js';
 import { hashPassword } from '../../api/auth.js';
-import { findRelayCredential, hasRelayCredential, upsertRelayCredential } from '../../metabase/repositories/email-relay.js';
+import {
+  findRelayCredential,
+  hasRelayCredential,
+  upsertRelayCredential,
+} from '../../metabase/repositories/email-relay.js';
 import { pointRelayMailServer, writeRelayMailServer } from '../../tenant/relay-mail-server.js';
 
 export interface RelayAddress {
@@ -38,12 +42,20 @@ export async function wireTenantToRelay(
   await app.tenants.withTenantTransaction(database, (client) =>
     writeRelayMailServer(client, { ...address, user, password }),
   );
-  await upsertRelayCredential(app.metabase, { database_name: database.name, smtp_user: user, password_hash: passwordHash });
+  await upsertRelayCredential(app.metabase, {
+    database_name: database.name,
+    smtp_user: user,
+    password_hash: passwordHash,
+  });
   return { newCredentials: true };
 }
 
 /** The database a relay login belongs to, when the password is right. */
-export async function authenticateRelayUser(app: App, user: string, password: string): Promise<string | undefined> {
+export async function authenticateRelayUser(
+  app: App,
+  user: string,
+  password: string,
+): Promise<string | undefined> {
   const credential = await findRelayCredential(app.metabase, user);
   if (!credential) return undefined;
   const ok = await argon2.verify(credential.password_hash, password).catch(() => false);

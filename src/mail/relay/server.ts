@@ -64,7 +64,9 @@ export function startRelay(app: App, options: { host: string; port: number }): P
         (database) =>
           database
             ? callback(null, { user: database })
-            : callback(smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database')),
+            : callback(
+                smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database'),
+              ),
         (err: Error) => callback(smtpReply(454, `4.7.0 Temporary authentication failure: ${err.message}`)),
       );
     },
@@ -111,6 +113,9 @@ async function relayMessage(
   } catch (e) {
     // Not delivered upstream: it must not count, and the client keeps it to retry.
     await releaseRelaySend(app.metabase, database, day);
-    throw smtpReply(451, `4.4.1 The upstream did not take the message, try again later: ${(e as Error).message}`);
+    throw smtpReply(
+      451,
+      `4.4.1 The upstream did not take the message, try again later: ${(e as Error).message}`,
+    );
   }
 }

@@ -35,7 +35,10 @@ export async function startMailRelay(app: App): Promise<MailRelay> {
  * Points every active database at the relay (its port may have changed since the last start);
  * one without credentials gets them. A database that cannot be reached is logged and skipped.
  */
-export async function wireActiveDatabases(app: App, relay: MailRelay): Promise<{ wired: number; failed: number }> {
+export async function wireActiveDatabases(
+  app: App,
+  relay: MailRelay,
+): Promise<{ wired: number; failed: number }> {
   const databases = await relayDatabases(app.metabase);
   const limit = pLimit(4);
   let failed = 0;

@@ -25,5 +25,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       daily_limit integer,
       PRIMARY KEY (database_name, day)
     );
+
+    -- A limit an agent pinned (until a date, with a reason): the nightly automatic change leaves it.
+    ALTER TABLE database ADD COLUMN email_limit_pinned_until timestamptz,
+                         ADD COLUMN email_limit_pin_reason text;
   `.execute(db);
 }
