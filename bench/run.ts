@@ -9,6 +9,7 @@ import { METABASE_NAME, startPlatform } from '../src/platform.js';
 import duplicate from './cases/duplicate.js';
 import dump from './cases/dump.js';
 import ping from './cases/ping.js';
+import relay from './cases/relay.js';
 import search from './cases/search.js';
 import toolsPage from './cases/tools-page.js';
 import {
@@ -25,7 +26,7 @@ import {
  * The benchmarks: adding one is adding its file under cases/ and one line here. Ping runs before
  * search, whose million generated metabase rows have no tenant database to ping.
  */
-const cases: BenchCase[] = [toolsPage, ping, duplicate, dump, search];
+const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, search];
 
 type Named<T> = T & { case: string };
 

@@ -29,6 +29,9 @@ export const setEmailLimit = defineOperation({
       email_limit_pinned_until: input.pinnedUntil ?? null,
       email_limit_pin_reason: input.pinnedUntil ? input.reason! : null,
     });
-    return { email_daily_limit: row.email_daily_limit, pinned_until: row.email_limit_pinned_until };
+    return {
+      email_daily_limit: row.email_daily_limit,
+      ...(row.email_limit_pinned_until && { pinned_until: row.email_limit_pinned_until }),
+    };
   },
 });
