@@ -101,7 +101,7 @@ async function relayMessage(
     );
   }
   try {
-    const transport = await upstreamTransport(app);
+    const transport = await upstreamTransport(app, { pool: true });
     const info = await transport.sendMail({
       envelope: {
         from: bounceAddress(database, bounceDomain),
