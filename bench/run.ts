@@ -11,6 +11,7 @@ import dump from './cases/dump.js';
 import fuzz from './cases/fuzz.js';
 import logs from './cases/logs.js';
 import ping from './cases/ping.js';
+import relay from './cases/relay.js';
 import search from './cases/search.js';
 import toolsPage from './cases/tools-page.js';
 import {
@@ -27,7 +28,7 @@ import {
  * The benchmarks: adding one is adding its file under cases/ and one line here. Ping and fuzz run
  * before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, ping, duplicate, dump, fuzz, search, logs];
+const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, fuzz, search, logs];
 
 type Named<T> = T & { case: string };
 

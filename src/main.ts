@@ -6,6 +6,7 @@ import { startPlatform } from './platform.js';
 import { webConsole } from './web/serve.js';
 import { kickOffBackups } from './jobs/backup-schedules.js';
 import { startDemoLogs } from './logs/demo-start.js';
+import { wireActiveDatabases } from './mail/relay/start.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,6 +17,9 @@ async function main(): Promise<void> {
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
   await platform.startWorker();
   platform.watchCluster();
+  const relay = await platform.startRelay();
+  // Tenants learn the relay's (possibly new) port in the background: the console need not wait.
+  void wireActiveDatabases(app, relay).then((r) => log.info({ ...r, port: relay.address.port }, 'mail relay ready'));
   // The first start backs up every database in the background (the demo has backups at once).
   await kickOffBackups(app);
   // The demo's hosting server writes Odoo-like technical logs (DBTOOLS_LOG_WRITER=0: off).

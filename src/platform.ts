@@ -15,6 +15,7 @@ import type { HostingServerRow } from './metabase/schema.js';
 import { Policy } from './policy/policy.js';
 import { TenantAccess } from './tenant/access.js';
 import { startWorker, type Worker } from './jobs/worker.js';
+import { startMailRelay, type MailRelay } from './mail/relay/start.js';
 
 export const METABASE_NAME = 'dbtools';
 export const EMBEDDED_SERVER = 'local';
@@ -30,6 +31,8 @@ export interface Platform {
    * nothing: the pools reconnect when the server is back. `everyMs` 0 turns it off.
    */
   watchCluster(everyMs?: number): void;
+  /** Starts the outgoing mail relay and its bounce endpoint in this process (closed by close()). */
+  startRelay(): Promise<MailRelay>;
   cluster?: EmbeddedCluster;
   /** The embedded hosting server, when running on the embedded default. */
   embeddedServer?: HostingServerRow;
@@ -159,6 +162,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       now: options.now ?? (() => new Date()),
     };
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
+    const relays: MailRelay[] = [];
     let closing = false;
     let watchdog: NodeJS.Timeout | undefined;
     return {
@@ -183,6 +187,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         workers.push({ worker, pool });
         return worker;
       },
+      async startRelay() {
+        const relay = await startMailRelay(app);
+        relays.push(relay);
+        return relay;
+      },
       watchCluster(everyMs = Number(process.env.DBTOOLS_CLUSTER_WATCHDOG_SECONDS ?? 5) * 1000) {
         if (!cluster || watchdog || !(everyMs > 0)) return;
         let checking = false;
@@ -206,6 +215,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       async close() {
         closing = true;
         clearInterval(watchdog);
+        for (const relay of relays) await relay.close();
         for (const { worker, pool } of workers) {
           await worker.stop();
           await pool.end();

@@ -7,6 +7,7 @@ import { ApiClient, ApiError } from './client.js';
 import { agentsCommand } from './agents.js';
 import { auditCommand } from './audit.js';
 import { tokensCommand } from './tokens.js';
+import { emailCommand } from './email.js';
 
 const tokenFile = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'dbtools', 'token.json');
 
@@ -132,6 +133,7 @@ program
 program.addCommand(agentsCommand());
 program.addCommand(auditCommand());
 program.addCommand(tokensCommand(client, { print, table }));
+program.addCommand(emailCommand());
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`dbtools: ${(e as Error).message}\n`);

@@ -4,6 +4,8 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { isHostName } from '../frontend-config/host-name.js';
 import { DEFAULT_ACCESS_MAP, DEFAULT_LEVELS, DEFAULT_LIMITS, type LevelLimits } from './defaults.js';
+import { DEFAULT_EMAIL_AUTO_RAISE, emailAutoRaiseFileSchema, type EmailAutoRaisePolicy } from '../policy/email-auto-raise.js';
+import { DEFAULT_EMAIL_BADGE, emailBadgeFileSchema, type EmailBadgePolicy } from '../policy/email-badge.js';
 
 const levelLimits = z.object({
   trialDays: z.number().int().min(0),
@@ -44,6 +46,8 @@ const fileSchema = z
     servers: z.array(hostingServer).optional(),
     dropDelayDays: z.number().positive().optional(),
     duplicateDropWeight: z.number().min(0).max(1).optional(),
+    emailBadge: emailBadgeFileSchema.optional(),
+    emailAutoRaise: emailAutoRaiseFileSchema.optional(),
     backups: z
       .object({
         cron: z.string().min(9).optional(),
@@ -114,6 +118,25 @@ export interface Config {
    */
   duplicateTemplateMaxBytes: number;
   logs: LogsConfig;
+  relay: RelayConfig;
+  /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
+  emailBadge: EmailBadgePolicy;
+  /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
+  emailAutoRaise: EmailAutoRaisePolicy;
+}
+
+/** The platform's outgoing SMTP relay and its bounce endpoint (src/mail/relay, src/mail/bounces). */
+export interface RelayConfig {
+  /** Where the relay listens, and the host tenants are told to use (DBTOOLS_RELAY_HOST). */
+  host: string;
+  /** DBTOOLS_RELAY_PORT; 0 picks a free port at each start (tenants are re-wired to it). */
+  port: number;
+  /** DBTOOLS_BOUNCE_PORT: the inbound SMTP endpoint for bounces and complaints; 0 picks a free port. */
+  bouncePort: number;
+  /** DBTOOLS_BOUNCE_DOMAIN: the domain of the VERP envelope senders (bounce+<database>@domain). */
+  bounceDomain: string;
+  /** DBTOOLS_EMAIL_DAY_START_HOUR: the UTC hour at which the daily counts start again. */
+  dayStartHour: number;
 }
 
 /** Technical logs: the embedded default's Odoo-like writer and the daily rotation. */
@@ -192,6 +215,18 @@ function numericKeys<T>(rec: Record<string, T>): Record<number, T> {
   return Object.fromEntries(Object.entries(rec).map(([k, v]) => [Number(k), v]));
 }
 
+function relayConfig(env: NodeJS.ProcessEnv): RelayConfig {
+  const dayStartHour = intEnv(env, 'DBTOOLS_EMAIL_DAY_START_HOUR') ?? 0;
+  if (dayStartHour > 23) throw new ConfigError(`DBTOOLS_EMAIL_DAY_START_HOUR must be 0 to 23, got ${dayStartHour}`);
+  return {
+    host: env.DBTOOLS_RELAY_HOST || '127.0.0.1',
+    port: intEnv(env, 'DBTOOLS_RELAY_PORT') ?? 0,
+    bouncePort: intEnv(env, 'DBTOOLS_BOUNCE_PORT') ?? 0,
+    bounceDomain: env.DBTOOLS_BOUNCE_DOMAIN || 'bounces.dbtools.localhost',
+    dayStartHour,
+  };
+}
+
 /** Twelve-factor: everything from the environment, the policy from an optional file. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = env.DBTOOLS_CONFIG ? readConfigFile(env.DBTOOLS_CONFIG) : {};
@@ -229,6 +264,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: (intEnv(env, 'DBTOOLS_IMPORT_MAX_MB') ?? file.importMaxMegabytes ?? 4096) * 1024 * 1024,
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
+    relay: relayConfig(env),
+    emailBadge: {
+      ...DEFAULT_EMAIL_BADGE,
+      ...file.emailBadge,
+      weights: { ...DEFAULT_EMAIL_BADGE.weights, ...file.emailBadge?.weights },
+    },
+    emailAutoRaise: {
+      ...DEFAULT_EMAIL_AUTO_RAISE,
+      ...file.emailAutoRaise,
+      caps: { ...DEFAULT_EMAIL_AUTO_RAISE.caps, ...file.emailAutoRaise?.caps },
+      },
     logs: {
       writer: env.DBTOOLS_LOG_WRITER ? env.DBTOOLS_LOG_WRITER !== '0' : (file.logs?.writer ?? true),
       linesPerMinute: intEnv(env, 'DBTOOLS_LOG_LINES_PER_MINUTE') ?? file.logs?.linesPerMinute ?? 30,

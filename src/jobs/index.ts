@@ -1,5 +1,6 @@
 import { logRotationSchedule } from '../logs/schedule.js';
 import { pingSchedule } from '../ping/schedule.js';
+import { emailAutoRaiseSchedule } from '../mail/relay/auto-raise.js';
 import type { AnyJobDefinition, Schedule } from './define.js';
 import { backupAllJob, backupJob } from './backup-jobs.js';
 import { automaticBackups, backupHousekeeping } from './backup-schedules.js';
@@ -24,4 +25,11 @@ export const jobDefinitions: AnyJobDefinition[] = [
 ];
 
 /** Recurring tasks. */
-export const schedules: Schedule[] = [reaperSchedule, pingSchedule, automaticBackups, backupHousekeeping, logRotationSchedule];
+export const schedules: Schedule[] = [
+  reaperSchedule,
+  pingSchedule,
+  automaticBackups,
+  backupHousekeeping,
+  logRotationSchedule,
+  emailAutoRaiseSchedule,
+];

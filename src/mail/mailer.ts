@@ -16,17 +16,20 @@ const transports = new Map<string, Transporter>();
 /**
  * DBTOOLS_SMTP_URL (smtp://user:pass@host:port, smtps://...) when set; otherwise the local
  * catcher, started on first use in this process, which keeps every message for the Outbox.
+ * The relay forwards the tenants' mail through it too.
  */
-async function transport(app: App): Promise<Transporter> {
-  const key = app.config.smtpUrl ?? `catcher:${app.config.dataDir}`;
+export async function upstreamTransport(app: App, options: { pool?: boolean } = {}): Promise<Transporter> {
+  // The relay keeps a few connections open (pool): opening one per message costs more than the message.
+  const pool = options.pool ?? false;
+  const key = `${pool ? 'pool:' : ''}${app.config.smtpUrl ?? `catcher:${app.config.dataDir}`}`;
   let t = transports.get(key);
   if (!t) {
     if (app.config.smtpUrl) {
-      t = nodemailer.createTransport(app.config.smtpUrl);
+      t = nodemailer.createTransport({ url: app.config.smtpUrl, pool });
     } else {
       catcher ??= startMailCatcher(app.config.dataDir);
       const { port } = await catcher;
-      t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+      t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool });
     }
     transports.set(key, t);
   }
@@ -38,5 +41,5 @@ export function mailMode(app: App): 'smtp' | 'outbox' {
 }
 
 export async function sendMail(app: App, mail: OutgoingMail): Promise<void> {
-  await (await transport(app)).sendMail({ from: FROM, ...mail });
+  await (await upstreamTransport(app)).sendMail({ from: FROM, ...mail });
 }

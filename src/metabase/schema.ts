@@ -49,6 +49,8 @@ export interface DatabaseTable {
   /** The status the lock replaced, put back by unlock. */
   status_before_lock: ColumnType<string | null, string | null | undefined, string | null>;
   last_ping_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  email_limit_pinned_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  email_limit_pin_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AgentTable {
@@ -180,6 +182,25 @@ export interface DatabasePingTable {
   reason: string | null;
 }
 
+export interface EmailRelayCredentialTable {
+  database_name: string;
+  smtp_user: string;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface EmailRelayDayTable {
+  database_name: string;
+  /** The relay day (YYYY-MM-DD), which starts at the configured UTC hour. */
+  day: ColumnType<string, string, string>;
+  sent: ColumnType<number, number | undefined, number>;
+  refused: ColumnType<number, number | undefined, number>;
+  hard_bounces: ColumnType<number, number | undefined, number>;
+  soft_bounces: ColumnType<number, number | undefined, number>;
+  complaints: ColumnType<number, number | undefined, number>;
+  daily_limit: number | null;
+}
+
 export interface IapCreditLedgerTable {
   id: Generated<number>;
   /** The tenant's iap_account.account_token, without a `+disabled` suffix. */
@@ -243,6 +264,8 @@ export interface Metabase {
   impersonation_session: ImpersonationSessionTable;
   central_account: CentralAccountTable;
   database_ping: DatabasePingTable;
+  email_relay_credential: EmailRelayCredentialTable;
+  email_relay_day: EmailRelayDayTable;
   iap_credit_ledger: IapCreditLedgerTable;
   backup: BackupTable;
   dump: DumpTable;

@@ -31,3 +31,21 @@ export async function mailStats(client: pg.ClientBase): Promise<MailStats> {
     failed: mails.rows[0].failed,
   };
 }
+
+/**
+ * Mails the database sent itself, through an outgoing server of its own (not the platform's
+ * relay), between two instants: mail_mail rows marked sent whose message names a server other
+ * than the relay. A message without a server went through the default one, the relay.
+ */
+export async function externalSentBetween(client: pg.ClientBase, from: Date, to: Date, relayServerName: string): Promise<number> {
+  const { rows } = await client.query<{ n: string }>(
+    `SELECT count(*) AS n
+       FROM mail_mail mm
+       JOIN mail_message m ON m.id = mm.mail_message_id
+       JOIN ir_mail_server s ON s.id = m.mail_server_id
+      WHERE mm.state = 'sent' AND s.name <> $3::varchar
+        AND mm.write_date >= $1::timestamptz at time zone 'UTC' AND mm.write_date < $2::timestamptz at time zone 'UTC'`,
+    [from.toISOString(), to.toISOString(), relayServerName],
+  );
+  return Number(rows[0].n);
+}

@@ -1,20 +1,36 @@
 import { emailTrust } from '../policy/email-trust.js';
 import { mailStats } from '../tenant/mail-stats.js';
+import { relayToday } from '../mail/relay/usage.js';
+import { databaseBadge } from '../mail/relay/badge.js';
+import { plannedChange } from '../mail/relay/auto-raise.js';
 import { defineTool } from './define.js';
 
 export const emailLimitTool = defineTool({
   key: 'email_limit',
   async model({ app, database, limits, now }) {
+    // Today's count is the relay's, not the row's stored column.
+    const [today, { badge, days }] = await Promise.all([
+      relayToday(app, database.name, now),
+      databaseBadge(app, database, now),
+    ]);
+    const live = { ...database, email_daily_count: today.sent };
     // The limit can be set even when the tenant cannot be read: only the guidance is lost.
     const trust = await app.tenants
       .withTenant(database, mailStats)
-      .then((stats) => emailTrust(database, stats, now))
+      .then((stats) => emailTrust(live, stats, now))
       .catch(() => null);
     return {
       limit: limits.emailLimit,
       current: database.email_daily_limit,
-      sentToday: database.email_daily_count,
+      sentToday: today.sent,
+      refusedToday: today.refused,
+      bouncedToday: today.hard_bounces + today.soft_bounces,
+      complaintsToday: today.complaints,
       trust,
+      badge: { color: badge.color, score: badge.score, reasons: badge.reasons },
+      days,
+      nextAutomaticChange: plannedChange(app, database, badge, now),
+      pinnedUntil: database.email_limit_pinned_until,
     };
   },
 });

@@ -8,6 +8,7 @@ import { jobSeenBy } from '../jobs/job-access.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { isLocked } from '../operations/locked.js';
 import { serverGitStatus } from '../git/server-status.js';
+import { emailUsage } from '../mail/relay/usage.js';
 import type { ToolContext } from './define.js';
 import { tools } from './index.js';
 
@@ -19,11 +20,12 @@ import { tools } from './index.js';
 export async function toolsPage(app: App, agent: AgentRow, name: string) {
   const database = isValidDatabaseName(name) ? await findDatabase(app.metabase, name) : undefined;
   if (!database) throw new NotFound(`There is no database named "${name}".`);
-  const [server, job] = await Promise.all([
+  const now = app.now();
+  const [server, job, email] = await Promise.all([
     findServerById(app.metabase, database.server_id),
     activeJobOf(app.metabase, database.name),
+    emailUsage(app, database, now),
   ]);
-  const now = app.now();
   const ctx: ToolContext = {
     app,
     database,
@@ -47,7 +49,8 @@ export async function toolsPage(app: App, agent: AgentRow, name: string) {
     }),
   );
   return {
-    database: { ...database, server: server?.name ?? null, locked: isLocked(database) },
+    // The e-mail counts are live (relay and tenant), not the row's stored columns.
+    database: { ...database, ...email, server: server?.name ?? null, locked: isLocked(database) },
     /** The long job running on this database, so a refreshed page shows its progress again. */
     job: job ? jobSeenBy(app, agent, job) : null,
     level: { value: agent.level, name: app.policy.levelName(agent.level) },

@@ -45,7 +45,7 @@ describe('the Tools page in the browser', () => {
     await logIn(page, 'viewer');
     await openTools(page, 'acme-bakery');
     const status = section(page, 'Database Status');
-    await expect.poll(() => status.innerText()).toMatch(/sent today out of .*sent today through an external server.*sent in total/);
+    await expect.poll(() => status.innerText()).toMatch(/sent today out of .*sent today via an external server.*sent in total/);
     expect(await page.locator('[data-tool]').count()).toBe(0);
     expect(await page.getByRole('heading', { name: 'Trial Expiration' }).count()).toBe(0);
     expect(await page.getByRole('button').filter({ hasNotText: 'Log out' }).count()).toBe(0);

@@ -7,6 +7,7 @@ import * as backups from './005-backups.js';
 import * as pingSchedule from './006-ping-schedule.js';
 import * as apiSecurity from './007-api-security.js';
 import * as supportLogChain from './008-support-log-chain.js';
+import * as emailRelay from './015-email-relay.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '006-ping-schedule': pingSchedule,
   '007-api-security': apiSecurity,
   '008-support-log-chain': supportLogChain,
+  '015-email-relay': emailRelay,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -8,13 +8,14 @@ import { TenantText } from './TenantText.js';
 export function emailUsage(db: {
   email_daily_count: number;
   email_daily_limit: number;
-  ext_email_daily_count: number;
+  ext_email_daily_count: number | null;
   email_total_count: number;
 }): string {
+  const external = db.ext_email_daily_count === null ? 'unknown (the database cannot be read)' : formatNumber(db.ext_email_daily_count);
   return (
-    `${formatNumber(db.email_daily_count)} sent today out of ${formatNumber(db.email_daily_limit)}; ` +
-    `${formatNumber(db.ext_email_daily_count)} sent today through an external server; ` +
-    `${formatNumber(db.email_total_count)} sent in total`
+    `${formatNumber(db.email_daily_count)} sent today out of ${formatNumber(db.email_daily_limit)}. ` +
+    `${external} sent today via an external server. ` +
+    `${formatNumber(db.email_total_count)} sent in total.`
   );
 }
 
