@@ -11,6 +11,7 @@ import {
   reassignOwned,
 } from '../hosting/restore-cluster.js';
 import type { HostingServerRow } from '../metabase/schema.js';
+import { inTransaction } from '../tenant/transaction.js';
 import { restrictMetaCommands } from './restrict-stream.js';
 import { clearScratchDatabase, dropScratchDatabase, scratchName } from './scratch.js';
 
@@ -137,15 +138,10 @@ export async function asLoader<T>(
     user: login.role,
     password: login.password,
   });
+  client.on('error', () => undefined); // surfaced by the pending query instead
   await client.connect();
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
+    return await inTransaction(client, () => fn(client));
   } finally {
     await client.end();
   }

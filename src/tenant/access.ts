@@ -1,5 +1,6 @@
 import pg from 'pg';
 import '../pg-types.js';
+import { inTransaction } from './transaction.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { MetabaseDb } from '../metabase/connect.js';
 import { findServerById } from '../metabase/repositories/servers.js';
@@ -61,17 +62,7 @@ export class TenantAccess {
 
   /** Runs `fn` inside one tenant transaction: all of it or nothing. */
   withTenantTransaction<T>(db: { name: string; server_id: number }, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    return this.withTenant(db, async (client) => {
-      await client.query('BEGIN');
-      try {
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
+    return this.withTenant(db, (client) => inTransaction(client, () => fn(client)));
   }
 
   /** Runs `fn` connected to the hosting cluster's maintenance database (CREATE/DROP DATABASE...). */

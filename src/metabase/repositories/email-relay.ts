@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { BadgeDay } from '../../policy/email-badge.js';
 import type { Metabase } from '../schema.js';
 
 type Db = Kysely<Metabase>;
@@ -89,13 +90,8 @@ export async function recordRelayOutcome(
     ON CONFLICT (database_name, day) DO UPDATE SET ${column} = email_relay_day.${column} + 1`.execute(db);
 }
 
-export interface RelayDayRow {
-  day: string;
-  sent: number;
-  refused: number;
-  hard_bounces: number;
-  soft_bounces: number;
-  complaints: number;
+/** A day of the relay's counts: what the trust badge reads, and the limit applied that day. */
+export interface RelayDayRow extends BadgeDay {
   daily_limit: number | null;
 }
 
