@@ -162,7 +162,12 @@ export async function startDemoMailTraffic(
 }
 
 /** A hard bounce as a receiving MTA writes it (RFC 3464), for one unknown recipient. */
-function deliveryStatusNotification(database: string, bounceDomain: string, recipient: string, at: Date): string {
+function deliveryStatusNotification(
+  database: string,
+  bounceDomain: string,
+  recipient: string,
+  at: Date,
+): string {
   return [
     'From: Mail Delivery System <MAILER-DAEMON@mx.invalid.example.net>',
     `To: ${bounceAddress(database, bounceDomain)}`,
@@ -211,7 +216,13 @@ export async function backfillDemoMailHistory(
       const wobble = (i * 37) % 11; // 0..10, a stable day-to-day variation
       const day = shiftDay(today, -i);
       if (s.kind === 'over-limit')
-        return { day, sent: limit, refused: 4 + wobble * 2, hard_bounces: Math.round(limit / 100), daily_limit: limit };
+        return {
+          day,
+          sent: limit,
+          refused: 4 + wobble * 2,
+          hard_bounces: Math.round(limit / 100),
+          daily_limit: limit,
+        };
       const sent = Math.min(limit, Math.round(limit * 0.1) + wobble * 3);
       const hard_bounces = s.kind === 'bad-list' ? Math.round(sent / BAD_LIST_EVERY) : wobble === 0 ? 1 : 0;
       return { day, sent, refused: 0, hard_bounces, daily_limit: limit };
@@ -227,7 +238,11 @@ export async function backfillDemoMailHistory(
  * first, then a round every DBTOOLS_DEMO_MAIL_INTERVAL seconds. A failure to start is logged,
  * never fatal: the console works without demo mail.
  */
-export function runDemoMailTraffic(app: App, relay: MailRelay, wired: Promise<unknown>): { stop(): Promise<void> } {
+export function runDemoMailTraffic(
+  app: App,
+  relay: MailRelay,
+  wired: Promise<unknown>,
+): { stop(): Promise<void> } {
   const { enabled, intervalSeconds } = app.config.relay.demoTraffic;
   if (!enabled) return { stop: async () => {} };
   const started = wired

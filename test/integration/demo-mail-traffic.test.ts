@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { backfillDemoMailHistory, startDemoMailTraffic, type DemoSender } from '../../src/demo/mail-traffic.js';
+import {
+  backfillDemoMailHistory,
+  startDemoMailTraffic,
+  type DemoSender,
+} from '../../src/demo/mail-traffic.js';
 import { wireTenantToRelay } from '../../src/mail/relay/credentials.js';
 import { relayDay, shiftDay } from '../../src/mail/relay/day.js';
 import { startMailRelay, type MailRelay } from '../../src/mail/relay/start.js';
@@ -40,9 +44,16 @@ describe('demo mail traffic', () => {
     ];
     const traffic = await startDemoMailTraffic(app, relay, { senders, intervalMs: null });
     try {
-      const rounds = [await traffic.round(), await traffic.round(), await traffic.round(), await traffic.round()];
+      const rounds = [
+        await traffic.round(),
+        await traffic.round(),
+        await traffic.round(),
+        await traffic.round(),
+      ];
       const [steady, badList, over] = senders.map((s) => s.database);
-      expect(rounds.map((r) => r[steady])).toEqual(Array(4).fill({ sent: 2, refused: 0, bounced: 0, failed: 0 }));
+      expect(rounds.map((r) => r[steady])).toEqual(
+        Array(4).fill({ sent: 2, refused: 0, bounced: 0, failed: 0 }),
+      );
       // 16 messages, one address in 8 does not exist: 2 DSNs.
       expect(rounds.reduce((n, r) => n + r[badList].bounced, 0)).toBe(2);
       expect(rounds.reduce((n, r) => n + r[over].refused, 0)).toBe(11);
@@ -56,7 +67,11 @@ describe('demo mail traffic', () => {
 
   it('backfills 14 past days once, for a database without relay history only, and never rewrites a day', async () => {
     const fresh: DemoSender = { database: await wired('demo-fresh', 200), kind: 'bad-list', perRound: 1 };
-    const over: DemoSender = { database: await wired('demo-fresh-over', 50), kind: 'over-limit', perRound: 1 };
+    const over: DemoSender = {
+      database: await wired('demo-fresh-over', 50),
+      kind: 'over-limit',
+      perRound: 1,
+    };
     expect(await backfillDemoMailHistory(app, [fresh, over])).toEqual([fresh.database, over.database]);
     const days = await relayDays(app.metabase, fresh.database, shiftDay(today(), -30), today());
     expect(days.map((d) => d.day)).toEqual(Array.from({ length: 14 }, (_, k) => shiftDay(today(), k - 14)));
