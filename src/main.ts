@@ -7,6 +7,7 @@ import { webConsole } from './web/serve.js';
 import { kickOffBackups } from './jobs/backup-schedules.js';
 import { startDemoLogs } from './logs/demo-start.js';
 import { wireActiveDatabases } from './mail/relay/start.js';
+import { runDemoMailTraffic } from './demo/mail-traffic.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
   platform.watchCluster();
   const relay = await platform.startRelay();
   // Tenants learn the relay's (possibly new) port in the background: the console need not wait.
-  void wireActiveDatabases(app, relay).then((r) => log.info({ ...r, port: relay.address.port }, 'mail relay ready'));
+  const wired = wireActiveDatabases(app, relay).then((r) => log.info({ ...r, port: relay.address.port }, 'mail relay ready'));
+  // The demo databases send real mail through the relay (DBTOOLS_DEMO_MAIL=0: off).
+  const demoMail = platform.embeddedServer ? runDemoMailTraffic(app, relay, wired) : undefined;
   // The first start backs up every database in the background (the demo has backups at once).
   await kickOffBackups(app);
   // The demo's hosting server writes Odoo-like technical logs (DBTOOLS_LOG_WRITER=0: off).
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     await server.close();
     await demoLogs?.stop();
+    await demoMail?.stop();
     await platform.close();
     process.exit(0);
   };

@@ -137,6 +137,11 @@ export interface RelayConfig {
   bounceDomain: string;
   /** DBTOOLS_EMAIL_DAY_START_HOUR: the UTC hour at which the daily counts start again. */
   dayStartHour: number;
+  /**
+   * The embedded default's demo traffic through the relay (never in tests): DBTOOLS_DEMO_MAIL=0
+   * turns it off; DBTOOLS_DEMO_MAIL_INTERVAL is the seconds between two rounds of sends.
+   */
+  demoTraffic: { enabled: boolean; intervalSeconds: number };
 }
 
 /** Technical logs: the embedded default's Odoo-like writer and the daily rotation. */
@@ -224,6 +229,10 @@ function relayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     bouncePort: intEnv(env, 'DBTOOLS_BOUNCE_PORT') ?? 0,
     bounceDomain: env.DBTOOLS_BOUNCE_DOMAIN || 'bounces.dbtools.localhost',
     dayStartHour,
+    demoTraffic: {
+      enabled: env.DBTOOLS_DEMO_MAIL !== '0',
+      intervalSeconds: Math.max(1, intEnv(env, 'DBTOOLS_DEMO_MAIL_INTERVAL') ?? 30),
+    },
   };
 }
 

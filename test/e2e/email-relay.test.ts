@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { relayDay, shiftDay } from '../../src/mail/relay/day.js';
 import { createTestTenant } from '../support/tenants.js';
-import { e2eSetup, logIn, newPage, noPageErrors, openTools, section } from './browser.js';
+import { e2eSetup, logIn, newPage, noPageErrors, openTools, section, seriousViolations } from './browser.js';
 
 const e2e = e2eSetup();
 
 describe('the E-mail Limit section in the browser', () => {
-  test('shows the relay’s live counts, the trust badge with one line per rule, and the last 30 days', async () => {
+  test('shows the relay’s live counts, the trust badge with one line per rule, and the last 30 days as a chart with its table alternative, axe clean', async () => {
     const db = await createTestTenant(e2e.app, {
       prefix: 'e2e-relay',
       metabase: { mode: 'paid', email_daily_limit: 500, email_total_count: 1000 },
@@ -39,10 +39,32 @@ describe('the E-mail Limit section in the browser', () => {
     expect(reasons).toHaveLength(7);
     expect(reasons[0]).toBe('bounce rate (−60): Bounce rate 10.0 % (300 of 3000): unacceptable above 6 %');
     expect(await tool.locator('.next-change').innerText()).toMatch(/Next automatic change at .* UTC: lower to 250 a day/);
-    await tool.getByText('Last 30 days through the relay').click();
+    // The chart is drawn: a canvas of non-zero size where the "sent" line (#1a5fb4) is painted.
+    const canvas = tool.locator('.email-chart canvas');
+    await canvas.waitFor();
+    const drawn = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      let sentLine = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i] === 0x1a && data[i + 1] === 0x5f && data[i + 2] === 0xb4 && data[i + 3] === 255) sentLine++;
+      return { width: c.clientWidth, height: c.clientHeight, sentLine };
+    });
+    expect(drawn.width).toBeGreaterThan(200);
+    expect(drawn.height).toBeGreaterThan(100);
+    expect(drawn.sentLine).toBeGreaterThan(100);
+    expect(await tool.locator('.chart-legend li').allInnerTexts()).toEqual([
+      'Sent',
+      'Refused over the limit',
+      'Bounced',
+      'Daily limit',
+    ]);
+    expect(await seriousViolations(page)).toEqual([]);
+    // The same figures as a table, for screen readers and keyboard users.
+    await tool.getByText('Show the last 30 days as a table').click();
     const rows = tool.locator('table.email-days tbody tr');
     expect(await rows.count()).toBe(30);
     expect(await rows.last().innerText()).toMatch(new RegExp(`${today}\\s+100\\s+7\\s+10\\s+0\\s+500`));
+    expect(await seriousViolations(page)).toEqual([]);
     noPageErrors(errors);
     await context.close();
   });

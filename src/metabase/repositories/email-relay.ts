@@ -122,3 +122,20 @@ export async function relayTotalSent(db: Db, database: string): Promise<number> 
 export function relayDatabases(db: Db): Promise<{ name: string; server_id: number }[]> {
   return db.selectFrom('database').select(['name', 'server_id']).where('state', '=', 'active').execute();
 }
+
+/**
+ * Past days of relay counts written at once (the demo's history at first start). A day already
+ * counted is left as it is: history is never rewritten.
+ */
+export async function insertRelayDays(
+  db: Db,
+  database: string,
+  days: Omit<RelayDayRow, 'soft_bounces' | 'complaints'>[],
+): Promise<void> {
+  if (days.length === 0) return;
+  await db
+    .insertInto('email_relay_day')
+    .values(days.map((d) => ({ database_name: database, ...d })))
+    .onConflict((oc) => oc.columns(['database_name', 'day']).doNothing())
+    .execute();
+}

@@ -1,3 +1,4 @@
+import { EmailDaysChart } from '../components/EmailDaysChart.js';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatNumber } from '../format.js';
 import { defineToolSection } from './define.js';
@@ -57,8 +58,10 @@ export const emailLimitSection = defineToolSection<Model>({
           </li>
         ))}
       </ul>
-      <details>
-        <summary>Last 30 days through the relay</summary>
+      <h3 id="email-days-title">Last 30 days through the relay</h3>
+      <EmailDaysChart days={model.days} />
+      <details className="email-days-table">
+        <summary>Show the last 30 days as a table</summary>
         <div className="table-wrap">
           <table className="compact email-days">
             <caption>
