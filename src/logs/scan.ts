@@ -68,17 +68,18 @@ function bufferText(buf: Buffer, needle: Buffer | null, verify?: RegExp): Text {
   let bulk = '';
   let starts: number[] = [];
   let at = 0;
+  const line = (s: number, e: number): string => {
+    // Lines are asked in order, except context before a hit (decoded on its own).
+    while (at < starts.length && starts[at + 1] <= s) at += 3;
+    if (at < starts.length && starts[at] <= s && e <= starts[at + 1]) return bulk.slice(starts[at + 2] + s - starts[at], starts[at + 2] + e - starts[at]);
+    return buf.toString('utf8', s, e);
+  };
   return {
     length: buf.length,
     nl: (from) => buf.indexOf(NL, from),
     prevNl: (from) => (from < 0 ? -1 : buf.lastIndexOf(NL, from)),
     isHead: (i) => isHeadAt(buf, i),
-    line: (s, e) => {
-      // Lines are asked in order, except context before a hit (decoded on its own).
-      while (at < starts.length && starts[at + 1] <= s) at += 3;
-      if (at < starts.length && starts[at] <= s && e <= starts[at + 1]) return bulk.slice(starts[at + 2] + s - starts[at], starts[at + 2] + e - starts[at]);
-      return buf.toString('utf8', s, e);
-    },
+    line,
     prepare: (records) => {
       if (records.length < 6) return;
       let bytes = 0;
@@ -108,7 +109,7 @@ function bufferText(buf: Buffer, needle: Buffer | null, verify?: RegExp): Text {
       if (!needle) return true;
       if (next !== -1 && next < s) next = buf.indexOf(needle, s);
       if (next < 0 || next + needle.length > e) return false;
-      return !verify || verify.test(buf.toString('utf8', s, e));
+      return !verify || verify.test(line(s, e));
     },
   };
 }
