@@ -54,6 +54,7 @@ export function parseHead(line: string): RecordHead | null {
 
 const ZERO = 0x30;
 const at = (b: Uint8Array, i: number) => b[i] - ZERO;
+const HEAD_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
 const digit = (b: Uint8Array, i: number) => i < b.length && at(b, i) >= 0 && at(b, i) <= 9;
 
 /**
@@ -62,7 +63,10 @@ const digit = (b: Uint8Array, i: number) => i < b.length && at(b, i) >= 0 && at(
  */
 export function isHeadAt(b: Uint8Array, i: number): boolean {
   if (i + 24 > b.length) return false;
-  for (const k of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]) if (!digit(b, i + k)) return false;
+  // Separators first: most non-head lines fail on them at once; the offsets are a module
+  // constant because a literal here was allocated on every call of a per-line check.
+  if (b[i + 4] !== 0x2d || b[i + 10] !== 0x20) return false;
+  for (let k = 0; k < HEAD_DIGITS.length; k++) if (!digit(b, i + HEAD_DIGITS[k])) return false;
   return b[i + 4] === 0x2d && b[i + 7] === 0x2d && b[i + 10] === 0x20 && b[i + 13] === 0x3a && b[i + 19] === 0x2c && b[i + 23] === 0x20;
 }
 

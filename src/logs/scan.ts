@@ -48,6 +48,12 @@ interface Text {
   find(from: number): number;
   /** Whether the line [start, end) matches on its own. */
   lineHits(start: number, end: number): boolean;
+  /**
+   * Takes the candidate records (start, end, first hit: triples, in order) before their lines
+   * are asked for, and rewinds the hit search to a record's first hit with `seek`.
+   */
+  prepare(records: number[]): void;
+  seek(hit: number): void;
 }
 
 const NL = 0x0a;
@@ -56,18 +62,54 @@ function bufferText(buf: Buffer, needle: Buffer | null, verify?: RegExp): Text {
   // The next occurrence of the needle at or after a line's start: lines are asked in order, so
   // each byte is searched once (no per-line Buffer views).
   let next = -2;
+  // The candidate records decoded at once: one string per chunk, each line a slice of it. A
+  // decode per line made the result strings (which all survive) the main cost of a search
+  // with many hits, in native calls and in young-generation copies.
+  let bulk = '';
+  let starts: number[] = [];
+  let at = 0;
+  const line = (s: number, e: number): string => {
+    // Lines are asked in order, except context before a hit (decoded on its own).
+    while (at < starts.length && starts[at + 1] <= s) at += 3;
+    if (at < starts.length && starts[at] <= s && e <= starts[at + 1]) return bulk.slice(starts[at + 2] + s - starts[at], starts[at + 2] + e - starts[at]);
+    return buf.toString('utf8', s, e);
+  };
   return {
     length: buf.length,
     nl: (from) => buf.indexOf(NL, from),
     prevNl: (from) => (from < 0 ? -1 : buf.lastIndexOf(NL, from)),
     isHead: (i) => isHeadAt(buf, i),
-    line: (s, e) => buf.toString('utf8', s, e),
-    find: (from) => (needle ? buf.indexOf(needle, from) : from < buf.length ? from : -1),
+    line,
+    prepare: (records) => {
+      if (records.length < 6) return;
+      let bytes = 0;
+      for (let r = 0; r < records.length; r += 3) bytes += records[r + 1] - records[r];
+      const joined = Buffer.allocUnsafe(bytes);
+      starts = [];
+      let o = 0;
+      for (let r = 0; r < records.length; r += 3) {
+        starts.push(records[r], records[r + 1], o);
+        o += buf.copy(joined, o, records[r], records[r + 1]);
+      }
+      bulk = joined.toString('utf8');
+      // Byte offsets are character offsets only for ASCII text; otherwise each line decodes alone.
+      if (bulk.length !== bytes) starts = [];
+    },
+    seek: (hit) => {
+      next = hit;
+    },
+    find: (from) => {
+      if (!needle) return from < buf.length ? from : -1;
+      // The occurrence lineHits found past the last hit record is the next candidate: reusing it
+      // spares a second scan of every byte between two hits.
+      if (next === -1 || next >= from) return next;
+      return (next = buf.indexOf(needle, from));
+    },
     lineHits: (s, e) => {
       if (!needle) return true;
       if (next !== -1 && next < s) next = buf.indexOf(needle, s);
       if (next < 0 || next + needle.length > e) return false;
-      return !verify || verify.test(buf.toString('utf8', s, e));
+      return !verify || verify.test(line(s, e));
     },
   };
 }
@@ -88,6 +130,8 @@ function stringText(str: string, all: RegExp, one: RegExp): Text {
       return m ? m.index : -1;
     },
     lineHits: (s, e) => one.test(str.slice(s, e)),
+    prepare: () => {},
+    seek: () => {},
   };
 }
 
@@ -205,8 +249,9 @@ export class LogScanner {
       }
     };
 
-    let pos = 0;
-    while (pos < text.length) {
+    // The records holding a candidate hit first (start, end, first hit), then their lines.
+    const records: number[] = [];
+    for (let pos = 0; pos < text.length; ) {
       const i = text.find(pos);
       if (i < 0) break;
       let rs = text.prevNl(i - 1) + 1;
@@ -214,6 +259,14 @@ export class LogScanner {
       let re = text.nl(i);
       while (re >= 0 && re + 1 < text.length && !text.isHead(re + 1)) re = text.nl(re + 1);
       re = re < 0 ? text.length : re + 1;
+      records.push(rs, re, i);
+      pos = re;
+    }
+    if (textMode) text.prepare(records);
+    for (let r = 0; r < records.length; r += 3) {
+      const rs = records[r];
+      const re = records[r + 1];
+      text.seek(records[r + 2]);
       const headText = text.line(rs, lineEnd(rs));
       const head = parseHead(headText);
       if (passes(head, this.filter)) {
@@ -260,7 +313,6 @@ export class LogScanner {
           afterPos = re;
         }
       }
-      pos = re;
     }
     flushAfter(text.length);
 
