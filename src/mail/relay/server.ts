@@ -59,6 +59,8 @@ export function startRelay(app: App, options: { host: string; port: number }): P
     disabledCommands: ['STARTTLS'],
     size: MAX_MESSAGE_BYTES,
     logger: false,
+    // The client's host name is used nowhere; its PTR lookup would only delay every new connection.
+    disableReverseLookup: true,
     onAuth(auth, _session, callback) {
       authenticateRelayUser(app, auth.username ?? '', auth.password ?? '').then(
         (database) =>
@@ -88,11 +90,25 @@ async function relayMessage(
   bounceDomain: string,
   dayStartHour: number,
 ): Promise<string> {
-  const raw = await readMessage(stream);
-  if (!raw) throw smtpReply(552, `5.3.4 Message too big: the relay takes up to ${MAX_MESSAGE_BYTES} bytes`);
   const database = String(session.user);
   const day = relayDay(app.now(), dayStartHour);
-  const reservation = await reserveRelaySend(app.metabase, database, day);
+  // The count is taken while the body arrives (two waits overlap instead of adding up); it is
+  // given back if the body never comes whole, so only forwarded messages stay counted. The
+  // catch only marks the promise handled while the body is read: awaiting it still throws.
+  const reserving = reserveRelaySend(app.metabase, database, day);
+  reserving.catch(() => undefined);
+  let raw: Buffer | undefined;
+  try {
+    raw = await readMessage(stream);
+  } catch (e) {
+    if ((await reserving).accepted) await releaseRelaySend(app.metabase, database, day);
+    throw e;
+  }
+  const reservation = await reserving;
+  if (!raw) {
+    if (reservation.accepted) await releaseRelaySend(app.metabase, database, day);
+    throw smtpReply(552, `5.3.4 Message too big: the relay takes up to ${MAX_MESSAGE_BYTES} bytes`);
+  }
   if (!reservation.accepted) {
     throw smtpReply(
       451,
