@@ -14,8 +14,9 @@ import { METABASE_NAME } from '../../src/platform.js';
 import { scratchName } from '../../src/provisioning/scratch.js';
 import { getConfigParameter, setConfigParameter } from '../../src/tenant/config-parameters.js';
 import { AgentSession, call } from '../support/http.js';
+import { rawZip, uploadDump, type ZipEntry } from '../support/dump-uploads.js';
 import { waitForJob } from '../support/jobs.js';
-import { baseUrl, connectTestApp } from '../support/platform.js';
+import { connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
 
 let app: App & { close(): Promise<void> };
@@ -27,53 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-interface ZipEntry {
-  name: string;
-  data?: Buffer;
-  /** Stored deflated: `size` zero bytes, compressed once. */
-  zeros?: { deflated: Buffer; size: number };
-}
-
-/** A zip written byte by byte, so a test can make one no zip library would (duplicate names, bombs). */
-function rawZip(entries: ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const body = e.zeros ? e.zeros.deflated : e.data!;
-    const size = e.zeros ? e.zeros.size : e.data!.length;
-    const method = e.zeros ? 8 : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
 
 /** An Odoo-format zip (dump.sql + manifest) holding the given SQL, as yazl writes it. */
 async function odooZip(sql: string | Buffer): Promise<Buffer> {
@@ -89,17 +43,7 @@ async function odooZip(sql: string | Buffer): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function upload(name: string, body: Buffer) {
-  const res = await fetch(`${baseUrl()}/api/import-dump?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    headers: { cookie: office.cookie, 'x-csrf-token': office.csrfToken, 'content-type': 'application/zip' },
-    body: new Uint8Array(body),
-  });
-  return {
-    status: res.status,
-    body: (await res.json()) as { job?: { id: number }; error?: { message: string } },
-  };
-}
+const upload = (name: string, body: Buffer) => uploadDump(office, name, body);
 
 async function onCluster(name: string): Promise<boolean> {
   const server = await embeddedServer(app);

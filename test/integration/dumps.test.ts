@@ -11,6 +11,7 @@ import { dumpDownloadPath } from '../../src/dumps/link.js';
 import { findPgBin } from '../../src/hosting/cluster.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { getConfigParameter, setConfigParameter } from '../../src/tenant/config-parameters.js';
+import { rawZip, uploadDump } from '../support/dump-uploads.js';
 import { waitForJob } from '../support/jobs.js';
 import { AgentSession, call } from '../support/http.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
@@ -45,54 +46,6 @@ async function download(
   const u = new URL(url);
   const res = await fetch(baseUrl() + u.pathname + u.search, { headers });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
-}
-
-/** A zip written byte by byte (stored entries), so a test can make one no zip library would. */
-function rawZip(entries: { name: string; data: Buffer }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(0, 14); // crc not checked for stored entries by the validator
-    local.writeUInt32LE(e.data.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(e.data.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, e.data);
-    centrals.push(central, name);
-    offset += 30 + name.length + e.data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
-
-async function upload(s: AgentSession, name: string, body: Buffer) {
-  const res = await fetch(`${baseUrl()}/api/import-dump?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken, 'content-type': 'application/zip' },
-    body: new Uint8Array(body),
-  });
-  return {
-    status: res.status,
-    body: (await res.json()) as { job?: { id: number }; error?: { message: string } },
-  };
 }
 
 describe('dumps', () => {
@@ -210,8 +163,8 @@ describe('dumps', () => {
     const zip = (await download(dump.url)).body;
     const office = await AgentSession.login('saas-office');
     const name = `${db.name}-imported`;
-    expect((await upload(functional, name, zip)).status).toBe(403);
-    const res = await upload(office, name, zip);
+    expect((await uploadDump(functional, name, zip)).status).toBe(403);
+    const res = await uploadDump(office, name, zip);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const job = await waitForJob(office, res.body.job!.id, 120_000);
     expect(job.state, job.error ?? '').toBe('completed');
@@ -246,7 +199,7 @@ describe('dumps', () => {
     cases.push(['bomb', Buffer.concat(chunks), /zip bomb/]);
     for (const [label, body, message] of cases) {
       const name = `refused-${label}-${process.pid}`;
-      const res = await upload(office, name, body);
+      const res = await uploadDump(office, name, body);
       expect(res.status, label).toBe(422);
       expect(res.body.error!.message, label).toMatch(message);
       expect(await findDatabase(app.metabase, name)).toBeUndefined();

@@ -15,6 +15,7 @@ import type { DatabaseRow } from '../../src/metabase/schema.js';
 import { getConfigParameter, odooDatetime, setConfigParameter } from '../../src/tenant/config-parameters.js';
 import { databaseFilestore } from '../../src/tenant/filestore.js';
 import { AgentSession } from '../support/http.js';
+import { uploadDump } from '../support/dump-uploads.js';
 import { waitForJob } from '../support/jobs.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
@@ -120,14 +121,7 @@ async function filesUnder(dir: string, prefix = ''): Promise<{ rel: string; abs:
   return out;
 }
 
-async function upload(name: string, body: Buffer) {
-  const res = await fetch(`${baseUrl()}/api/import-dump?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    headers: { cookie: office.cookie, 'x-csrf-token': office.csrfToken, 'content-type': 'application/zip' },
-    body: new Uint8Array(body),
-  });
-  return { status: res.status, body: (await res.json()) as { job?: { id: number }; error?: unknown } };
-}
+const upload = (name: string, body: Buffer) => uploadDump(office, name, body);
 
 describe.each(BY_VERSION)('round trips of an Odoo $version database', ({ version, base }) => {
   it(`a dump we made restores the way Odoo's database manager restores it (createdb, psql -f dump.sql, filestore) [${version}]`, async () => {
@@ -239,7 +233,10 @@ describe('a test copy gets a new identity and is neutralized, whichever way it i
     const backupJob = await waitForJob(technical, backup.body.job.id, 120_000);
     expect(backupJob.state, backupJob.error ?? '').toBe('completed');
     const target = `${source.name}-restored`;
-    const res = await technical.run(source.name, 'restore-backup', { backup: backupJob.result!.backup, target });
+    const res = await technical.run(source.name, 'restore-backup', {
+      backup: backupJob.result!.backup,
+      target,
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     // The new database's row is reserved with the job, as for a duplicate.
     expect((await findDatabase(app.metabase, target))?.state).toMatch(/creating|active/);
