@@ -7,12 +7,11 @@ import pino from 'pino';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort, startCluster } from '../../src/hosting/cluster.js';
-import { startPlatform } from '../../src/platform.js';
+import { EMBEDDED_SERVER, embeddedClusterDir, startPlatform } from '../../src/platform.js';
 import { isTestCopyOf } from '../../src/provisioning/identity.js';
 import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
 import { testEnv } from './env.js';
 import { AgentSession } from './http.js';
-import { embeddedServer } from './tenants.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -111,19 +110,19 @@ export class CrashPlatform {
     }
   }
 
-  /** Stops the platform's PostgreSQL cluster under the running server, as `pg_ctl stop -m fast` does. */
-  async stopCluster(): Promise<void> {
-    await (await this.cluster()).stop();
+  /** Stops a hosting server's PostgreSQL cluster (the metabase's by default) under the running server, as `pg_ctl stop -m fast` does. */
+  async stopCluster(server: string = EMBEDDED_SERVER): Promise<void> {
+    await (await this.cluster(server)).stop();
   }
 
-  /** Starts the platform's PostgreSQL cluster again (if it is not running already). */
-  async startCluster(): Promise<void> {
-    await this.cluster();
+  /** Starts a hosting server's PostgreSQL cluster again (if it is not running already). */
+  async startCluster(server: string = EMBEDDED_SERVER): Promise<void> {
+    await this.cluster(server);
   }
 
-  /** Attaches to the data dir's cluster, starting it when it is stopped. */
-  private cluster() {
-    return startCluster({ dir: path.join(this.dataDir, 'pg') });
+  /** Attaches to the data dir's cluster of `server`, starting it when it is stopped. */
+  private cluster(server: string) {
+    return startCluster({ dir: embeddedClusterDir(this.dataDir, server) });
   }
 
   /** GET on the server, without a session. */
@@ -151,32 +150,36 @@ export class CrashPlatform {
    * is not fully neutralized. Returns the violations (empty when all hold).
    */
   async violations(): Promise<string[]> {
-    const server = await embeddedServer(this.app);
     const rows = await this.app.metabase.selectFrom('database').selectAll().execute();
     const byName = new Map(rows.map((r) => [r.name, r]));
-    const databases = await this.app.tenants.withCluster(server.id, async (admin) => {
-      const r = await admin.query<{ datname: string }>(
-        `SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', 'dbtools', $1)`,
-        [DEFAULT_TENANT_TEMPLATE],
-      );
-      return new Set(r.rows.map((x) => x.datname));
-    });
+    const servers = await this.app.metabase.selectFrom('hosting_server').selectAll().orderBy('id').execute();
     const out: string[] = [];
-    for (const name of databases) {
-      const row = byName.get(name);
-      if (!row || row.state === 'removed') out.push(`database ${name} has no metabase row`);
-    }
-    for (const row of rows) {
-      if (row.state === 'active' && !databases.has(row.name)) out.push(`active row ${row.name} has no database`);
-    }
-    for (const folder of await readdir(server.filestore_root)) {
-      const name = folder.replace(/\.partial$/, '');
-      if (!databases.has(name)) out.push(`filestore ${folder} has no database`);
-    }
-    for (const row of rows) {
-      if (row.state !== 'active' || !row.duplicate_of || !databases.has(row.name)) continue;
-      if (!(await this.app.tenants.withTenant(row, (c) => isTestCopyOf(c, row.uuid)))) {
-        out.push(`active duplicate ${row.name} is not neutralized`);
+    // Each hosting server's databases and folders against the rows that place a database there.
+    for (const server of servers) {
+      const databases = await this.app.tenants.withCluster(server.id, async (admin) => {
+        const r = await admin.query<{ datname: string }>(
+          `SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', 'dbtools', $1)`,
+          [DEFAULT_TENANT_TEMPLATE],
+        );
+        return new Set(r.rows.map((x) => x.datname));
+      });
+      const here = rows.filter((r) => r.server_id === server.id);
+      for (const name of databases) {
+        const row = byName.get(name);
+        if (!row || row.state === 'removed' || row.server_id !== server.id) out.push(`database ${name} on ${server.name} has no metabase row`);
+      }
+      for (const row of here) {
+        if (row.state === 'active' && !databases.has(row.name)) out.push(`active row ${row.name} has no database on ${server.name}`);
+      }
+      for (const folder of await readdir(server.filestore_root)) {
+        const name = folder.replace(/\.partial$/, '');
+        if (!databases.has(name)) out.push(`filestore ${folder} on ${server.name} has no database`);
+      }
+      for (const row of here) {
+        if (row.state !== 'active' || !row.duplicate_of || !databases.has(row.name)) continue;
+        if (!(await this.app.tenants.withTenant(row, (c) => isTestCopyOf(c, row.uuid)))) {
+          out.push(`active duplicate ${row.name} is not neutralized`);
+        }
       }
     }
     return out;
