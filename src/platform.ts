@@ -45,7 +45,11 @@ export interface Platform {
   clusters: EmbeddedCluster[];
   /** The embedded hosting servers (EMBEDDED_SERVERS), when running on the embedded default; else empty. */
   embeddedServers: HostingServerRow[];
-  close(): Promise<void>;
+  /**
+   * Stops what this process started (relay, workers, pools) and the embedded clusters; with
+   * `keepClusters` the clusters stay up (a worker process leaves them to the server that shares them).
+   */
+  close(options?: { keepClusters?: boolean }): Promise<void>;
 }
 
 export interface PlatformOptions {
@@ -246,7 +250,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         watchdog = setInterval(() => void check(), everyMs);
         watchdog.unref();
       },
-      async close() {
+      async close({ keepClusters = false } = {}) {
         closing = true;
         clearInterval(watchdog);
         for (const relay of relays) await relay.close();
@@ -255,7 +259,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           await pool.end();
         }
         await metabase.destroy();
-        await Promise.all(clusters.map((c) => c.stop()));
+        if (!keepClusters) await Promise.all(clusters.map((c) => c.stop()));
       },
     };
   } catch (e) {

@@ -16,6 +16,62 @@ import { AgentSession } from './http.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
+ * Spawns `node --import tsx <args>` in the repository (the process the crash hook kills is the one
+ * we watch: no tsx wrapper between) and resolves once its output shows `ready`.
+ */
+async function spawnReady(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: string,
+): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes(ready)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    if (process.env.CRASH_LOG) {
+      child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+      child.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+    }
+    void exited.then(() => reject(new Error(`${args.join(' ')} exited before it was ready:\n${output.slice(-2000)}`)));
+  });
+  return { child, exited };
+}
+
+/** A `dbtools worker` process started by CrashPlatform.spawnWorker. */
+export class WorkerProcess {
+  constructor(
+    private readonly child: ChildProcess,
+    /** Resolves with the signal that ended it. */
+    readonly exited: Promise<NodeJS.Signals | null>,
+  ) {}
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the signal that ended the process once it is gone; fails if it does not die within `ms`. */
+  async waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      this.exited,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the worker did not exit')), ms))),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** SIGTERM: a clean stop (the worker leaves the clusters running); SIGKILL: a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.running) this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+/**
  * A real dbtools server process (`node --import tsx src/main.ts`) on its own data dir and its
  * own PostgreSQL cluster, which tests kill (the crash hook sends SIGKILL) and start again, or
  * whose cluster they stop and start under it. The data dir, its cluster and its seeded demo
@@ -63,31 +119,30 @@ export class CrashPlatform {
    */
   async start(crashAt?: string, env: Record<string, string> = {}): Promise<void> {
     await this.stop(); // one server per data dir: a test that failed midway may have left one
+    const { child, exited } = await spawnReady(['src/main.ts'], this.childEnv(crashAt, { PORT: String(this.port), ...env }), 'dbtools console:');
+    this.child = child;
+    this.exited = exited;
+  }
+
+  /**
+   * Starts a `dbtools worker` process on this data dir (optionally armed to crash at
+   * `kind:step[:after]`) and waits until it runs; the caller stops it. Several may run at once,
+   * beside the server or without it.
+   */
+  async spawnWorker(crashAt?: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+    const { child, exited } = await spawnReady(['src/cli/main.ts', 'worker', '--concurrency', '1'], this.childEnv(crashAt, env), 'dbtools worker');
+    return new WorkerProcess(child, exited);
+  }
+
+  private childEnv(crashAt: string | undefined, env: Record<string, string>): NodeJS.ProcessEnv {
     const childEnv = {
       ...process.env,
-      ...testEnv(this.dataDir, { PORT: String(this.port), DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
+      ...testEnv(this.dataDir, { DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
       ...env,
       ...(crashAt ? { DBTOOLS_CRASH_AT: crashAt } : {}),
     };
     if (!crashAt) delete childEnv.DBTOOLS_CRASH_AT;
-    // node --import tsx: the process the crash hook kills is the one we watch (no tsx wrapper between).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if (output.includes('dbtools console:')) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-      if (process.env.CRASH_LOG) {
-        child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
-        child.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
-      }
-      void this.exited!.then(() => reject(new Error(`server exited before listening:\n${output.slice(-2000)}`)));
-    });
+    return childEnv;
   }
 
   /** Resolves with the signal that ended the process once it is gone; fails if it does not die within `ms`. */
