@@ -5,11 +5,11 @@ import { useGet } from '../load.js';
 import type { ServerItem, ServersAnswer } from '../types.js';
 import { TenantText } from '../components/TenantText.js';
 
-/** Share of the disk the server's data takes, when both figures are known. */
+/** Share of the disk the server's data takes, in percent to a tenth (a big disk with little data is not 0), when both figures are known. */
 function usedShare(s: ServerItem): number | undefined {
   if (s.diskUsedBytes === null || s.diskFreeBytes === null) return undefined;
   const total = s.diskUsedBytes + s.diskFreeBytes;
-  return total > 0 ? Math.round((s.diskUsedBytes / total) * 100) : undefined;
+  return total > 0 ? Math.round((s.diskUsedBytes / total) * 1000) / 10 : undefined;
 }
 
 function DiskUse({ server }: { server: ServerItem }) {
@@ -30,7 +30,8 @@ function DiskUse({ server }: { server: ServerItem }) {
           aria-valuenow={share}
           aria-valuetext={text}
         >
-          <div className="bar-fill" style={{ width: `${share}%` }} />
+          {/* A sliver stays visible for data that rounds to nothing beside a big disk. */}
+          <div className="bar-fill" style={{ width: `max(${share}%, 2px)` }} />
         </div>
       )}
       <span className="sub">{text}</span>
