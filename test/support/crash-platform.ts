@@ -43,6 +43,15 @@ async function spawnReady(
   return { child, exited };
 }
 
+/** The signal that ended a process, or a failure when it is still alive after `ms`. */
+function exitWithin(exited: Promise<NodeJS.Signals | null>, ms: number, failure: string): Promise<NodeJS.Signals | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    exited,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(failure)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** A `dbtools worker` process started by CrashPlatform.spawnWorker. */
 export class WorkerProcess {
   constructor(
@@ -56,12 +65,8 @@ export class WorkerProcess {
   }
 
   /** Resolves with the signal that ended the process once it is gone; fails if it does not die within `ms`. */
-  async waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      this.exited,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the worker did not exit')), ms))),
-    ]).finally(() => clearTimeout(timer));
+  waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
+    return exitWithin(this.exited, ms, 'the worker did not exit');
   }
 
   /** SIGTERM: a clean stop (the worker leaves the clusters running); SIGKILL: a crash. */
@@ -146,12 +151,8 @@ export class CrashPlatform {
   }
 
   /** Resolves with the signal that ended the process once it is gone; fails if it does not die within `ms`. */
-  async waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      this.exited!,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not crash')), ms))),
-    ]).finally(() => clearTimeout(timer));
+  waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
+    return exitWithin(this.exited!, ms, 'the server did not crash');
   }
 
   /**
