@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
   const config = loadConfig(testEnv(dataDir));
   const log = pino({ level: 'warn' });
   const platform = await startPlatform(config, { durable: false, log });
-  await seedDemoPlatform(platform.app, platform.embeddedServer!);
+  await seedDemoPlatform(platform.app, platform.embeddedServers);
   await platform.startWorker();
   const server = await createServer(platform.app, { plugins: [webConsole(platform.app)] });
   await server.listen({ host: '127.0.0.1', port: 0 });
