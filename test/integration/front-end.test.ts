@@ -14,6 +14,7 @@ import {
   frontEndOf,
   NginxConfigError,
   nginxUser,
+  applySite,
   removeSite,
   siteFile,
   startFrontEnds,
@@ -22,14 +23,16 @@ import {
   type RunningFrontEnd,
 } from '../../src/frontend/index.js';
 import { workerPids } from '../../src/frontend/nginx.js';
-import { insertDatabases } from '../../src/metabase/repositories/databases.js';
+import { insertDatabases, updateDatabase } from '../../src/metabase/repositories/databases.js';
 import { listServers } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import { testEnv } from '../support/env.js';
 import { requestThrough, tlsThrough } from '../support/front-end.js';
+import { AgentSession } from '../support/http.js';
+import { waitForJob } from '../support/jobs.js';
 import { connectTestApp } from '../support/platform.js';
-import { embeddedServer } from '../support/tenants.js';
+import { createTestTenant, embeddedServer } from '../support/tenants.js';
 
 const run = promisify(execFile);
 
@@ -285,5 +288,39 @@ describe('the front end of each hosting server', () => {
     expect((await through(serverA, hostOf('shop'))).status).toBe(404);
     expect((await through(serverA, 'shop.example.test')).status).toBe(404);
     expect((await through(serverB, hostOf('atelier'))).body).toBe('atelier\n');
+  });
+
+  it('applySite takes away the site of a database that was removed', async () => {
+    await addDatabase('gone', serverB);
+    await applySite(app, 'gone');
+    expect((await through(serverB, hostOf('gone'))).body).toBe('gone\n');
+    await updateDatabase(app.metabase, 'gone', { state: 'removed' });
+    await applySite(app, 'gone');
+    await expect(stat(siteFile(serverB, 'gone'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await through(serverB, hostOf('gone'))).status).toBe(404);
+  });
+});
+
+describe("the platform's own front end", () => {
+  it('serves every database of the embedded server, and a new duplicate as soon as its job completes', async () => {
+    const local = await embeddedServer(shared);
+    const source = await createTestTenant(shared, { prefix: 'fe-dup' });
+    const functional = await AgentSession.login('functional');
+    const res = await functional.run(source.name, 'duplicate', {});
+    expect(res.status).toBe(200);
+    expect((await waitForJob(functional, res.body.job.id)).state).toBe('completed');
+    const fe = frontEndOf(local)!;
+    const copy = await requestThrough(
+      fe.address,
+      fe.httpPort,
+      databaseHost(res.body.name, shared.config.platformZone),
+    );
+    expect(copy.body).toBe(`${res.body.name}\n`);
+    const demo = await requestThrough(
+      fe.address,
+      fe.httpPort,
+      databaseHost('acme-bakery', shared.config.platformZone),
+    );
+    expect(demo.body).toBe('acme-bakery\n');
   });
 });
