@@ -105,7 +105,15 @@ export async function startNginx(paths: FrontEndPaths): Promise<number> {
   let exited = false;
   child.once('exit', () => (exited = true));
   await waitFor('its workers', async () => {
-    if (exited) throw new Error(`nginx did not start: ${stderr.trim() || `exit ${child.exitCode}`}`);
+    if (exited) {
+      // With -e, nginx says why in its error log rather than on stderr (a port taken, a file unreadable).
+      const log = (await readFile(paths.errorLog, 'utf8').catch(() => '')).trim().split('\n');
+      const emerg = log
+        .filter((l) => l.includes('[emerg]'))
+        .slice(-2)
+        .join('; ');
+      throw new Error(`nginx did not start: ${emerg || stderr.trim() || `exit ${child.exitCode}`}`);
+    }
     const master = await masterPid(paths);
     return master === child.pid && (await workerPids(master)).length > 0;
   });

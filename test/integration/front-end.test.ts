@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +18,7 @@ import {
   applySite,
   removeSite,
   siteFile,
+  startFrontEnd,
   startFrontEnds,
   webrootOf,
   writeSite,
@@ -24,7 +26,7 @@ import {
 } from '../../src/frontend/index.js';
 import { workerPids } from '../../src/frontend/nginx.js';
 import { insertDatabases, updateDatabase } from '../../src/metabase/repositories/databases.js';
-import { listServers } from '../../src/metabase/repositories/servers.js';
+import { listServers, upsertServer } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import { testEnv } from '../support/env.js';
@@ -298,6 +300,43 @@ describe('the front end of each hosting server', () => {
     await applySite(app, 'gone');
     await expect(stat(siteFile(serverB, 'gone'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await through(serverB, hostOf('gone'))).status).toBe(404);
+  });
+});
+
+describe('starting a front end', () => {
+  it('takes over the nginx a previous process left running, with this process as its backend', async () => {
+    const first = frontEnds.running.find((f) => f.server.name === 'fe-b')!;
+    const again = (await startFrontEnd(app, serverB))!;
+    try {
+      expect(again.master).toBe(first.master);
+      expect((await through(serverB, hostOf('atelier'))).body).toBe('atelier\n');
+    } finally {
+      frontEnds.running.push(again); // stopped with the others
+    }
+  });
+
+  it("refuses to start when the server's address and port are taken, saying so, and startFrontEnds goes on", async () => {
+    const c = await upsertServer(app.metabase, {
+      name: 'fe-c',
+      host: serverA.host,
+      port: serverA.port,
+      superuser: serverA.superuser,
+      password: serverA.password,
+      filestore_root: path.join(dir, 'fe-c', 'filestore'),
+      backup_root: path.join(dir, 'fe-c', 'backups'),
+      log_dir: path.join(dir, 'fe-c', 'logs'),
+      config_dir: path.join(dir, 'fe-c', 'config'),
+    });
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) =>
+      squatter.listen(frontEndOf(serverA)!.httpPort, '127.0.0.3', resolve),
+    );
+    try {
+      await expect(startFrontEnd(app, c)).rejects.toThrow(/Address already in use/);
+      expect((await startFrontEnds(app, [c])).running).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });
 
