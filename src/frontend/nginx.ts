@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { Conflict } from '../errors.js';
 import { clusterOwner } from '../hosting/cluster.js';
 import type { FrontEndPaths } from './paths.js';
 
@@ -10,7 +11,8 @@ const run = promisify(execFile);
 export const NGINX_BIN = '/usr/sbin/nginx';
 export const NGINX_INSTALL_HINT = 'apt-get install nginx-light (or run scripts/system-packages.sh as root)';
 
-export class NginxConfigError extends Error {}
+/** The front end cannot take a change (nginx -t refused it, or nginx is missing): a 409 saying why. */
+export class NginxConfigError extends Conflict {}
 export class NginxMissing extends NginxConfigError {
   constructor() {
     super(`nginx is not installed (${NGINX_BIN}): ${NGINX_INSTALL_HINT}`);
