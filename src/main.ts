@@ -8,6 +8,7 @@ import { kickOffBackups } from './jobs/backup-schedules.js';
 import { startDemoLogs } from './logs/demo-start.js';
 import { wireActiveDatabases } from './mail/relay/start.js';
 import { runDemoMailTraffic } from './demo/mail-traffic.js';
+import { startFrontEnds } from './frontend/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   let demo: { password: string } | undefined;
   const embedded = platform.embeddedServers;
   if (embedded.length) demo = await seedDemoPlatform(app, embedded);
+  // nginx per embedded hosting server, serving every database (warns and goes on without nginx).
+  const frontEnds = embedded.length ? await startFrontEnds(app, embedded) : undefined;
   await platform.startWorker();
   platform.watchCluster();
   const relay = await platform.startRelay();
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
     await server.close();
     for (const writer of demoLogs) await writer.stop();
     await demoMail?.stop();
+    await frontEnds?.stop();
     await platform.close();
     process.exit(0);
   };

@@ -1,16 +1,11 @@
 import type { App } from '../app.js';
 import { countActiveDatabasesByServer, listServers } from '../metabase/repositories/servers.js';
+import { frontEndOf, type FrontEnd } from '../metabase/repositories/front-ends.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { diskFreeAt, diskUsedUnder, readClusterFigures } from './server-status.js';
 
 /** How long a hosting server has to answer before the list shows it unhealthy. */
 export const SERVER_ANSWER_MS = 2_000;
-
-/** The nginx front end a hosting server answers on (wired when the front end lands). */
-export interface FrontEnd {
-  httpPort: number;
-  httpsPort: number;
-}
 
 /** One line of GET /api/servers. Figures a server could not give are null. */
 export interface ServerOverview {
@@ -25,6 +20,7 @@ export interface ServerOverview {
   pgVersion: string | null;
   /** Its cluster answered within SERVER_ANSWER_MS. */
   healthy: boolean;
+  /** Where its nginx listens (its loopback address and the shared port pair); null without one. */
   frontEnd: FrontEnd | null;
 }
 
@@ -42,7 +38,7 @@ async function overviewOf(app: App, server: HostingServerRow, databases: number,
     connections: figures?.connections ?? null,
     pgVersion: figures?.pgVersion ?? null,
     healthy: !!figures,
-    frontEnd: null,
+    frontEnd: frontEndOf(server),
   };
 }
 

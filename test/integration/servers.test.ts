@@ -103,6 +103,13 @@ describe('GET /api/servers', () => {
     expect((await listed()).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('gives each embedded server its own loopback front end on the shared port pair', async () => {
+    const items = await listed();
+    const [a, b] = [local, local2].map((s) => items.find((i) => i.name === s.name)!.frontEnd!);
+    expect(a.address).not.toBe(b.address);
+    expect([a.httpPort, a.httpsPort]).toEqual([b.httpPort, b.httpsPort]);
+  });
+
   it('lists each embedded server with its active databases, disk used and free, connections and PostgreSQL version as its cluster and disk say', async () => {
     const items = await listed();
     for (const server of [local, local2]) {
@@ -111,7 +118,8 @@ describe('GET /api/servers', () => {
         ['connections', 'databases', 'diskFreeBytes', 'diskUsedBytes', 'frontEnd', 'healthy', 'name', 'pgVersion'].sort(),
       );
       expect(item.healthy).toBe(true);
-      expect(item.frontEnd).toBeNull();
+      // The test setup runs each embedded server's nginx, as npm start does.
+      expect(item.frontEnd).toEqual({ address: expect.stringMatching(/^127\./), httpPort: expect.any(Number), httpsPort: expect.any(Number) });
 
       const { count } = await app.metabase
         .selectFrom('database')

@@ -142,7 +142,7 @@ export interface ServerItem {
   connections: number | null;
   pgVersion: string | null;
   healthy: boolean;
-  frontEnd: { httpPort: number; httpsPort: number } | null;
+  frontEnd: { address: string; httpPort: number; httpsPort: number } | null;
 }
 
 export interface ServersAnswer {
