@@ -25,3 +25,7 @@ export async function upsertServer(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+export function findServerByName(db: Db, name: string): Promise<HostingServerRow | undefined> {
+  return db.selectFrom('hosting_server').selectAll().where('name', '=', name).executeTakeFirst();
+}
