@@ -13,6 +13,7 @@ export const moveDatabase = defineOperation({
   title: 'Move to another server',
   summary:
     'Moves the database and its filestore to another hosting server; it is locked while the copy is finished, and the source is kept read-only as a rollback for a while.',
+  destructive: true,
   input: z.object({ server: z.string().trim().min(1).max(63).describe('Hosting server to move it to') }),
   async run({ app, tx, database, agent, input }) {
     const target = await findServerByName(tx, input.server);
