@@ -156,3 +156,13 @@ export async function thawDatabase(admin: pg.ClientBase, name: string, publicCon
   await admin.query(`ALTER DATABASE ${quoteDatabaseName(name)} RESET default_transaction_read_only`);
   if (publicConnect) await grantConnect(admin, name);
 }
+
+/** Bytes of the connected database's table data (heap and TOAST, no index): about what a dump of it writes. */
+export async function tableDataSize(client: pg.ClientBase): Promise<number> {
+  const res = await client.query<{ size: string }>(
+    `SELECT coalesce(sum(pg_table_size(c.oid)), 0)::text AS size
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return Number(res.rows[0].size);
+}

@@ -3,7 +3,16 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
-import { databaseExists, freezeDatabase, publicCanConnect, revokeConnect, thawDatabase } from '../hosting/database-copy.js';
+import { treeSize } from '../hosting/backup-files.js';
+import {
+  databaseExists,
+  databaseSize,
+  freezeDatabase,
+  publicCanConnect,
+  revokeConnect,
+  tableDataSize,
+  thawDatabase,
+} from '../hosting/database-copy.js';
 import { dumpDirectory, freshDumpFolder } from '../hosting/directory-dump.js';
 import { syncTree } from '../hosting/filestore-sync.js';
 import { pathExists } from '../hosting/path-exists.js';
@@ -103,6 +112,29 @@ function reporter(ctx: StepContext<MovePayload>): (done: number, total: number) 
   };
 }
 
+/**
+ * The progress of a step whose tool says nothing while it works (pg_dump, pg_restore): what
+ * `measure` finds done, polled every second, against the `total` expected; never quite 100 %.
+ */
+async function reportWhile<T>(
+  ctx: StepContext<MovePayload>,
+  total: number,
+  measure: () => Promise<number>,
+  work: Promise<T>,
+): Promise<T> {
+  const report = reporter(ctx);
+  const timer = setInterval(() => {
+    void measure()
+      .then((done) => report(Math.min(done, total * 0.97), total))
+      .catch(() => undefined);
+  }, 1000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function systemOrAgent(app: App, agentId: number | null) {
   const agent = agentId ? await findAgentById(app.metabase, agentId) : undefined;
   return {
@@ -198,7 +230,13 @@ export const moveDatabaseJob = defineJob({
         if (f.switched) return;
         const started = performance.now();
         await freshDumpFolder(f.dumpDir);
-        await dumpDirectory(f.from, f.db.name, f.dumpDir, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS });
+        const dataBytes = await ctx.app.tenants.withTenant(f.db, tableDataSize);
+        await reportWhile(
+          ctx,
+          dataBytes,
+          () => treeSize(f.dumpDir),
+          dumpDirectory(f.from, f.db.name, f.dumpDir, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
+        );
         await ctx.save({ dumpMs: Math.round(performance.now() - started) });
       },
     },
@@ -212,7 +250,13 @@ export const moveDatabaseJob = defineJob({
         // A copy a crashed attempt left may be partial: start it over (its role goes with it).
         await clearScratchDatabase(ctx.app, f.to.id, f.building);
         const login = await createLoadTarget(ctx.app, f.to, f.building, ctx.job.id, { odooExtensions: false });
-        await restoreDirectoryDump(f.to, f.dumpDir, login, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS });
+        const sourceBytes = await ctx.app.tenants.withCluster(f.from.id, (a) => databaseSize(a, f.db.name));
+        await reportWhile(
+          ctx,
+          sourceBytes,
+          () => ctx.app.tenants.withCluster(f.to.id, (a) => databaseSize(a, f.building)),
+          restoreDirectoryDump(f.to, f.dumpDir, login, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
+        );
         await finishLoad(ctx.app, f.to, login, f.to.superuser);
         await ctx.save({ restoreMs: Math.round(performance.now() - started) });
       },
