@@ -1,4 +1,4 @@
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { App } from '../app.js';
@@ -56,6 +56,8 @@ interface MoveData {
   precopy?: { files: number; bytes: number; copiedBytes: number };
   finalSync?: { copiedFiles: number; copiedBytes: number; removed: number };
   dumpMs?: number;
+  /** The folder the dump step's successful attempt wrote. */
+  dumpFolder?: string;
   restoreMs?: number;
   keepUntil?: string;
 }
@@ -229,15 +231,20 @@ export const moveDatabaseJob = defineJob({
         const f = await facts(ctx);
         if (f.switched) return;
         const started = performance.now();
-        await freshDumpFolder(f.dumpDir);
+        // A folder per attempt: a pg_dump orphaned by a killed worker may still be writing,
+        // into a folder that no longer exists once this one removed the job's whole dump folder.
+        const folder = path.join(f.dumpDir, `attempt-${ctx.job.attempts}`);
+        await rm(f.dumpDir, { recursive: true, force: true, maxRetries: 5 });
+        await mkdir(f.dumpDir, { recursive: true, mode: 0o755 });
+        await freshDumpFolder(folder);
         const dataBytes = await ctx.app.tenants.withTenant(f.db, tableDataSize);
         await reportWhile(
           ctx,
           dataBytes,
-          () => treeSize(f.dumpDir),
-          dumpDirectory(f.from, f.db.name, f.dumpDir, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
+          () => treeSize(folder),
+          dumpDirectory(f.from, f.db.name, folder, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
         );
-        await ctx.save({ dumpMs: Math.round(performance.now() - started) });
+        await ctx.save({ dumpMs: Math.round(performance.now() - started), dumpFolder: folder });
       },
     },
     {
@@ -246,6 +253,8 @@ export const moveDatabaseJob = defineJob({
       async run(ctx) {
         const f = await facts(ctx);
         if (f.switched) return;
+        const dump = data(ctx).dumpFolder;
+        if (!dump) throw new Error('The dump step recorded no dump folder.');
         const started = performance.now();
         // A copy a crashed attempt left may be partial: start it over (its role goes with it).
         await clearScratchDatabase(ctx.app, f.to.id, f.building);
@@ -255,7 +264,7 @@ export const moveDatabaseJob = defineJob({
           ctx,
           sourceBytes,
           () => ctx.app.tenants.withCluster(f.to.id, (a) => databaseSize(a, f.building)),
-          restoreDirectoryDump(f.to, f.dumpDir, login, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
+          restoreDirectoryDump(f.to, dump, login, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
         );
         await finishLoad(ctx.app, f.to, login, f.to.superuser);
         await ctx.save({ restoreMs: Math.round(performance.now() - started) });

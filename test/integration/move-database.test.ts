@@ -7,7 +7,7 @@ import type { App } from '../../src/app.js';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { reapMoveRollbackCopies } from '../../src/jobs/reaper.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
-import { finishJob, insertJob } from '../../src/metabase/repositories/jobs.js';
+import { findJob, finishJob, insertJob } from '../../src/metabase/repositories/jobs.js';
 import { upsertServer } from '../../src/metabase/repositories/servers.js';
 import type { DatabaseRow, HostingServerRow } from '../../src/metabase/schema.js';
 import { getConfigParameter, setConfigParameter } from '../../src/tenant/config-parameters.js';
@@ -321,6 +321,38 @@ describe('move-database', () => {
       expect(done.state, `${point}: ${done.error}`).toBe('completed');
       await expectMovedWhole(db, before, point);
       expect(await strays(), point).toEqual([]);
+      await platform.stop();
+    });
+  }
+
+  for (const step of ['dump', 'restore']) {
+    it(`a move killed in the middle of its ${step} (pg tools still running) completes after the restart, whole, with nothing left behind`, { timeout: 300_000 }, async () => {
+      const db = await tenant('midstep');
+      // Enough data for the step to last a few seconds.
+      await platform.app.tenants.withTenant(db, async (c) => {
+        await c.query(`CREATE TABLE bulk_data AS SELECT g AS id, repeat(md5(g::text), 8) AS body FROM generate_series(1, 400000) g`);
+        await c.query('ALTER TABLE bulk_data ADD PRIMARY KEY (id)');
+      });
+      const before = await fingerprint(db, databaseFilestore(local.filestore_root, db.name));
+      await platform.start();
+      const infra = await platform.login('infra');
+      const res = await infra.run(db.name, 'move-database', { server: 'second' });
+      expect(res.status).toBe(200);
+      const deadline = Date.now() + 120_000;
+      while ((await findJob(platform.app.metabase, res.body.job.id))?.step !== step) {
+        if (Date.now() > deadline) throw new Error(`the move never reached ${step}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await new Promise((r) => setTimeout(r, 400));
+      const mid = (await findJob(platform.app.metabase, res.body.job.id))!;
+      expect(mid, 'still inside the step when killed').toMatchObject({ state: 'running', step });
+      await platform.stop();
+
+      await platform.start();
+      const done = await waitForJob(await platform.login('infra'), res.body.job.id, 240_000);
+      expect(done.state, done.error ?? '').toBe('completed');
+      await expectMovedWhole(db, before, step);
+      expect(await strays(), step).toEqual([]);
       await platform.stop();
     });
   }
