@@ -189,6 +189,8 @@ function downtimeMs(d: MoveData): number | null {
  * back to the source untouched; after it, the job only goes forward. The source is kept,
  * renamed and read-only, as a rollback until the reaper removes it.
  */
+// Step weights from the bench (1 GB + 1 GB): the live pre-copy ~10 %, the dump ~25 %, the
+// restore (indexes built) ~60 % of the time; the rest takes seconds.
 export const moveDatabaseJob = defineJob({
   kind: 'move-database',
   payload: movePayload,
@@ -196,7 +198,7 @@ export const moveDatabaseJob = defineJob({
   steps: [
     {
       name: 'precopy-filestore',
-      weight: 20,
+      weight: 15,
       async run(ctx) {
         const f = await facts(ctx);
         if (f.switched) return;
@@ -226,7 +228,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'dump',
-      weight: 30,
+      weight: 25,
       async run(ctx) {
         const f = await facts(ctx);
         if (f.switched) return;
@@ -249,7 +251,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'restore',
-      weight: 35,
+      weight: 50,
       async run(ctx) {
         const f = await facts(ctx);
         if (f.switched) return;
