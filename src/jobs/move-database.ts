@@ -189,12 +189,12 @@ function downtimeMs(d: MoveData): number | null {
  * back to the source untouched; after it, the job only goes forward. The source is kept,
  * renamed and read-only, as a rollback until the reaper removes it.
  */
-// Step weights from the bench (1 GB + 1 GB): the live pre-copy ~10 %, the dump ~25 %, the
-// restore (indexes built) ~60 % of the time; the rest takes seconds.
 export const moveDatabaseJob = defineJob({
   kind: 'move-database',
   payload: movePayload,
   maxAttempts: 5,
+  // Weights from the bench (1 GB + 1 GB): the live pre-copy ~10 % of the time, the dump ~25 %,
+  // the restore (indexes built) ~60 %; the other steps take seconds.
   steps: [
     {
       name: 'precopy-filestore',
