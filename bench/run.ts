@@ -10,6 +10,7 @@ import duplicate from './cases/duplicate.js';
 import dump from './cases/dump.js';
 import fuzz from './cases/fuzz.js';
 import logs from './cases/logs.js';
+import move from './cases/move.js';
 import ping from './cases/ping.js';
 import relay from './cases/relay.js';
 import search from './cases/search.js';
@@ -28,7 +29,7 @@ import {
  * The benchmarks: adding one is adding its file under cases/ and one line here. Ping and fuzz run
  * before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, fuzz, search, logs];
+const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, fuzz, search, logs, move];
 
 type Named<T> = T & { case: string };
 

@@ -65,6 +65,7 @@ const fileSchema = z
     dumpLinkHours: z.number().positive().optional(),
     importMaxMegabytes: z.number().int().positive().optional(),
     duplicateTemplateMaxMB: z.number().min(0).optional(),
+    moveKeepSourceHours: z.number().min(0).optional(),
     logs: z
       .object({
         writer: z.boolean().optional(),
@@ -117,6 +118,11 @@ export interface Config {
    * source accepts no session meanwhile) and larger ones with an online dump/restore.
    */
   duplicateTemplateMaxBytes: number;
+  /**
+   * How long a moved database's source copy is kept, read-only, as a rollback before the reaper
+   * removes it (DBTOOLS_MOVE_KEEP_SOURCE_HOURS).
+   */
+  moveKeepSourceHours: number;
   logs: LogsConfig;
   relay: RelayConfig;
   /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
@@ -273,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: (intEnv(env, 'DBTOOLS_IMPORT_MAX_MB') ?? file.importMaxMegabytes ?? 4096) * 1024 * 1024,
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
+    moveKeepSourceHours: intEnv(env, 'DBTOOLS_MOVE_KEEP_SOURCE_HOURS') ?? file.moveKeepSourceHours ?? 72,
     relay: relayConfig(env),
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,

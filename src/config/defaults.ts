@@ -44,6 +44,8 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   support_logs_export: 4,
   /** Seeing and rotating the password of the technical log files. */
   tech_logs_password: 4,
+  /** Moving a database to another hosting server (the customer is briefly locked out). */
+  move: 5,
 };
 
 export interface LevelLimits {

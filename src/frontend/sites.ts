@@ -171,8 +171,10 @@ export async function applySite(app: App, database: string): Promise<void> {
  * truth and every start of a front end re-syncs all its sites, so a front end that cannot take
  * the change now (nginx not installed, a check refused) is logged rather than failing the job.
  */
-export async function refreshSite(app: App, database: string): Promise<void> {
+export async function refreshSite(app: App, database: string, formerServer?: HostingServerRow): Promise<void> {
   try {
+    // A database that moved leaves its former server's front end before the new one serves it.
+    if (formerServer) await removeSite(app, formerServer, database);
     await applySite(app, database);
   } catch (err) {
     const level = err instanceof NginxMissing ? 'debug' : 'warn';

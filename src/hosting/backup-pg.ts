@@ -90,6 +90,20 @@ export function runPgTool(
   return runTool(tool, args, { env: serverEnv(server) }, io);
 }
 
+/**
+ * Runs a client tool as the platform (the server's superuser), as the cluster's OS user when we
+ * are root (from the filesystem root): what it writes (pg_dump's directory format, 0700) is then
+ * readable by the tools that run as that user after it, the loader's pg_restore included.
+ */
+export function runPgToolAsClusterUser(
+  server: HostingServerRow,
+  tool: 'pg_dump' | 'pg_restore' | 'psql',
+  args: string[],
+): Promise<void> {
+  const owner = clusterOwner();
+  return runTool(tool, args, { env: serverEnv(server), cwd: '/', ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) }, {});
+}
+
 /** A login that owns one database only: the only identity customer SQL ever runs as. */
 export interface LoaderLogin {
   role: string;

@@ -136,3 +136,33 @@ export async function copyDatabaseByDump(
     throw e;
   }
 }
+
+/**
+ * Nothing the customer does can change the database any more: CONNECT revoked (their sessions
+ * end, see revokeConnect), new sessions read-only by default, whoever else was connected ended.
+ * The platform's superuser still connects and reads (pg_dump). Idempotent.
+ */
+export async function freezeDatabase(admin: pg.ClientBase, name: string): Promise<void> {
+  await revokeConnect(admin, name);
+  await admin.query(`ALTER DATABASE ${quoteDatabaseName(name)} SET default_transaction_read_only = on`);
+  await admin.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    [name],
+  );
+}
+
+/** Undoes freezeDatabase; CONNECT comes back only when PUBLIC had it before (not for a dropped database). */
+export async function thawDatabase(admin: pg.ClientBase, name: string, publicConnect: boolean): Promise<void> {
+  await admin.query(`ALTER DATABASE ${quoteDatabaseName(name)} RESET default_transaction_read_only`);
+  if (publicConnect) await grantConnect(admin, name);
+}
+
+/** Bytes of the connected database's table data (heap and TOAST, no index): about what a dump of it writes. */
+export async function tableDataSize(client: pg.ClientBase): Promise<number> {
+  const res = await client.query<{ size: string }>(
+    `SELECT coalesce(sum(pg_table_size(c.oid)), 0)::text AS size
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return Number(res.rows[0].size);
+}

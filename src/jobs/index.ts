@@ -10,6 +10,7 @@ import { restoreBackupJob } from './restore-job.js';
 
 import { dropJob } from './drop.js';
 import { duplicateJob } from './duplicate.js';
+import { moveDatabaseJob } from './move-database.js';
 import { reaperSchedule, removeJob } from './remove.js';
 
 /** Job kinds: adding a long operation is adding its file and one line here. */
@@ -22,6 +23,7 @@ export const jobDefinitions: AnyJobDefinition[] = [
   restoreBackupJob,
   prepareDumpJob,
   importDumpJob,
+  moveDatabaseJob,
 ];
 
 /** Recurring tasks. */

@@ -18,6 +18,7 @@ const JOB_ACCESS: Record<string, string> = {
   'restore-backup': 'restore',
   'prepare-dump': 'dump',
   'import-dump': 'import_dump',
+  'move-database': 'move',
 };
 
 export function jobAccessKey(kind: string): string {

@@ -99,5 +99,9 @@ export const reaperSchedule = defineSchedule({
   name: 'reaper',
   cron: '* * * * *',
   // Imported when it runs: the reaper queues jobs, and the job registry imports this file.
-  run: async (app) => (await import('./reaper.js')).reapExpiredDatabases(app).then(() => undefined),
+  run: async (app) => {
+    const reaper = await import('./reaper.js');
+    await reaper.reapExpiredDatabases(app);
+    await reaper.reapMoveRollbackCopies(app);
+  },
 });

@@ -255,6 +255,18 @@ export interface DumpTable {
   error: string | null;
 }
 
+export interface MoveRollbackCopyTable {
+  id: Generated<number>;
+  database_name: string;
+  server_id: number;
+  copy_name: string;
+  filestore_path: string;
+  job_id: number;
+  keep_until: Timestamp;
+  created_at: CreatedAt;
+  removed_at: Timestamp | null;
+}
+
 export interface Metabase {
   hosting_server: HostingServerTable;
   database: DatabaseTable;
@@ -273,6 +285,7 @@ export interface Metabase {
   iap_credit_ledger: IapCreditLedgerTable;
   backup: BackupTable;
   dump: DumpTable;
+  move_rollback_copy: MoveRollbackCopyTable;
 }
 
 export type DatabaseRow = Selectable<DatabaseTable>;
@@ -287,3 +300,4 @@ export type CentralAccountRow = Selectable<CentralAccountTable>;
 export type DatabasePingRow = Selectable<DatabasePingTable>;
 export type BackupRow = Selectable<BackupTable>;
 export type DumpRow = Selectable<DumpTable>;
+export type MoveRollbackCopyRow = Selectable<MoveRollbackCopyTable>;

@@ -20,6 +20,7 @@ import { restoreBackup } from './restore-backup.js';
 import { prepareDump } from './prepare-dump.js';
 import { undrop } from './undrop.js';
 import { rotateLogPasswordOperation } from './rotate-log-password.js';
+import { moveDatabase } from './move-database.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -46,4 +47,5 @@ export const operations = [
   lock,
   unlock,
   rotateLogPasswordOperation,
+  moveDatabase,
 ];

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
-import { updateDatabase } from '../metabase/repositories/databases.js';
 import { defineOperation } from './define.js';
-import { isLocked } from './locked.js';
+import { endMaintenanceLock, isLocked, setMaintenanceLock } from './locked.js';
 
 export const lock = defineOperation({
   name: 'lock',
@@ -12,11 +11,7 @@ export const lock = defineOperation({
   input: z.object({ reason: z.string().trim().min(1).max(500).describe('Reason, shown in the banner') }),
   async run({ tx, database, input }) {
     if (isLocked(database)) throw new Conflict('The database is already locked.');
-    const row = await updateDatabase(tx, database.name, {
-      status: 'maintenance',
-      status_before_lock: database.status,
-      lock_reason: input.reason,
-    });
+    const row = await setMaintenanceLock(tx, database, input.reason);
     return { status: row.status, lock_reason: row.lock_reason };
   },
 });
@@ -30,11 +25,7 @@ export const unlock = defineOperation({
   allowedWhenLocked: true,
   async run({ tx, database }) {
     if (!isLocked(database)) throw new Conflict('The database is not locked.');
-    const row = await updateDatabase(tx, database.name, {
-      status: database.status_before_lock ?? 'open',
-      status_before_lock: null,
-      lock_reason: null,
-    });
+    const row = await endMaintenanceLock(tx, database);
     return { status: row.status };
   },
 });

@@ -5,8 +5,12 @@ import { dropDatabaseIfExists } from '../hosting/restore-cluster.js';
 import { databaseNamesLike, findDatabase } from '../metabase/repositories/databases.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 
-/** What a scratch name is for: a database restored beside its final name, one being replaced, a loader role. */
-export type ScratchPurpose = 'import' | 'restore' | 'replaced' | 'loader';
+/**
+ * What a scratch name is for: a database restored beside its final name, one being replaced, a
+ * loader role; a move's copy being built on the target (`move`, also its dump folder) and the
+ * source it keeps as a rollback (`moved`).
+ */
+export type ScratchPurpose = 'import' | 'restore' | 'replaced' | 'loader' | 'move' | 'moved';
 
 /**
  * The one way to name something the platform creates for a while and drops after: inside the

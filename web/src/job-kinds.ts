@@ -56,6 +56,20 @@ export const JOB_KINDS: Record<string, { label: string; steps: Record<string, st
     label: 'Import',
     steps: { restore: 'Restoring the dump', publish: 'Publishing the new database' },
   },
+  'move-database': {
+    label: 'Move',
+    steps: {
+      'precopy-filestore': 'Copying the files (the database stays available)',
+      lock: 'Locking the database',
+      dump: 'Dumping the database',
+      restore: 'Restoring it on the new server',
+      'final-sync': 'Copying the files changed meanwhile',
+      switch: 'Switching to the new server',
+      unlock: 'Unlocking the database',
+      'keep-source': 'Keeping the old copy read-only',
+      cleanup: 'Cleaning up',
+    },
+  },
 };
 
 /** The name of a kind of job; an unknown kind shows as it is. */

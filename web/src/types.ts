@@ -21,6 +21,7 @@ import type { adminRightsTool, impersonationTool } from '../../src/tools/imperso
 import type { dropTool, duplicateTool, lockTool } from '../../src/tools/lifecycle.js';
 import type { duplicateLimitTool, emailLimitTool } from '../../src/tools/limits.js';
 import type { restoreTool } from '../../src/tools/restore.js';
+import type { moveTool } from '../../src/tools/move.js';
 import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
 import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';
 
@@ -127,6 +128,7 @@ export type ExpireDateModel = ToolModelJson<typeof expireDateTool>;
 export type IapAccountsModel = ToolModelJson<typeof iapAccountsTool>;
 export type ImpersonationModel = ToolModelJson<typeof impersonationTool>;
 export type LockModel = ToolModelJson<typeof lockTool>;
+export type MoveModel = ToolModelJson<typeof moveTool>;
 export type PingModel = ToolModelJson<typeof pingTool>;
 export type RestoreModel = ToolModelJson<typeof restoreTool>;
 export type SecurityFeaturesModel = ToolModelJson<typeof securityTool>;

@@ -147,3 +147,16 @@ export async function staleRunningJobs(db: Db, staleSeconds: number): Promise<Jo
     .where('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${staleSeconds})`)
     .execute();
 }
+
+/** The database's newest completed job of a kind (the Tools page shows its result). */
+export function lastCompletedJobOf(db: Db, database: string, kind: string): Promise<JobRow | undefined> {
+  return db
+    .selectFrom('job')
+    .selectAll()
+    .where('database_name', '=', database)
+    .where('kind', '=', kind)
+    .where('state', '=', 'completed')
+    .orderBy('finished_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

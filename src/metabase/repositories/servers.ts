@@ -36,3 +36,7 @@ export async function countActiveDatabasesByServer(db: Db): Promise<Map<number, 
     .execute();
   return new Map(rows.map((r) => [r.server_id, Number(r.count)]));
 }
+
+export function findServerByName(db: Db, name: string): Promise<HostingServerRow | undefined> {
+  return db.selectFrom('hosting_server').selectAll().where('name', '=', name).executeTakeFirst();
+}

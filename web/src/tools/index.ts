@@ -10,6 +10,7 @@ import { expireDateSection } from './expire_date.js';
 import { iapAccountsSection } from './iap_accounts.js';
 import { impersonationSection } from './impersonation.js';
 import { lockSection } from './lock.js';
+import { moveSection } from './move.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
 import { restoreSection } from './restore.js';
@@ -42,6 +43,7 @@ export const toolSections: ToolSection[] = [
   duplicateSection,
   dropSection,
   lockSection,
+  moveSection,
   technicalLogsSection,
   supportLogsSection,
   techLogsSection,

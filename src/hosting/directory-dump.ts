@@ -1,0 +1,38 @@
+import { chown, mkdir, rm } from 'node:fs/promises';
+import type { HostingServerRow } from '../metabase/schema.js';
+import { runPgToolAsClusterUser } from './backup-pg.js';
+import { clusterOwner } from './cluster.js';
+
+/**
+ * An empty folder for a directory-format dump, owned by the cluster's OS user (pg_dump and the
+ * loader's pg_restore run as that user). What a crashed attempt left in it goes first.
+ */
+export async function freshDumpFolder(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const owner = clusterOwner();
+  if (owner) await chown(dir, owner.uid, owner.gid);
+}
+
+/**
+ * `pg_dump --format=directory --jobs=N` of a hosting server's database into the empty folder
+ * `dir` (see freshDumpFolder): one file per table, written by N connections sharing one
+ * snapshot. Not compressed: the dump crosses a local disk once and is restored at once, so the
+ * CPU deflate would cost is the larger price.
+ */
+export async function dumpDirectory(
+  server: HostingServerRow,
+  database: string,
+  dir: string,
+  { jobs }: { jobs: number },
+): Promise<void> {
+  await runPgToolAsClusterUser(server, 'pg_dump', [
+    '--format=directory',
+    `--jobs=${jobs}`,
+    '--compress=0',
+    '--file',
+    dir,
+    '--dbname',
+    database,
+  ]);
+}
