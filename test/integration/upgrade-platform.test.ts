@@ -229,6 +229,8 @@ describe('what the upgrade platform refuses', () => {
     expect(lower.error.data.message).toContain('must be higher');
     const bad = await callAt(base, 'POST', '/database/v1/create', { rawBody: '{"jsonrpc":' });
     expect(bad.status).toBe(400);
+    const huge = await callAt(base, 'POST', '/database/v1/create', { rawBody: JSON.stringify({ params: { pad: 'x'.repeat(2 * 1048576) } }) });
+    expect(huge.status).toBe(413);
   });
 
   it('answers AccessDenied to a wrong key (and to an unknown request) on every call, the download and the page', async () => {
