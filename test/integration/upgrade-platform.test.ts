@@ -389,5 +389,28 @@ describe('the upgrade platform as its own process', () => {
     const files = (await readdir(path.join(dir, 'requests', String(r.id)))).sort();
     expect(files).toEqual(['upgrade.log']);
   });
+
+  it('stopped (SIGTERM) in the middle of an upgrade, it stops at once and hands the request back; the next start finishes it', async () => {
+    await running!.stop();
+    running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '120000' }));
+    const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgstop' });
+    const r = await uploadedRequest(running.url, tenant, '17.0', '18.0');
+    await rpcOk(running.url, 'process', { request: r.id, key: r.key });
+    const until = Date.now() + 60_000;
+    while (!(await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data.includes('Module ')) {
+      if (Date.now() > until) throw new Error('the upgrade never reached its modules');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const stopping = Date.now();
+    await running.stop();
+    // The paced migration had about 20 s left: the stop does not wait for it.
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '1' }));
+    expect((await waitForState(running.url, r.id, r.key, ['done', 'failed'])).state).toBe('done');
+    expect((await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data).toContain(
+      'The platform stopped during the upgrade: it will start again',
+    );
+    expect(await scratchLeftOn(dir)).toEqual([]);
+  });
 });
 
