@@ -129,6 +129,8 @@ export interface Config {
   emailBadge: EmailBadgePolicy;
   /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
   emailAutoRaise: EmailAutoRaisePolicy;
+  /** The upgrade platform's base URL (DBTOOLS_UPGRADE_URL); unset, the embedded default starts its own. */
+  upgradeUrl?: string;
 }
 
 /** The platform's outgoing SMTP relay and its bounce endpoint (src/mail/relay, src/mail/bounces). */
@@ -281,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
     moveKeepSourceHours: intEnv(env, 'DBTOOLS_MOVE_KEEP_SOURCE_HOURS') ?? file.moveKeepSourceHours ?? 72,
     relay: relayConfig(env),
+    upgradeUrl: env.DBTOOLS_UPGRADE_URL || undefined,
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,
       ...file.emailBadge,

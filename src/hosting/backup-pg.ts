@@ -104,6 +104,9 @@ export function runPgToolAsClusterUser(
   return runTool(tool, args, { env: serverEnv(server), cwd: '/', ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) }, {});
 }
 
+/** Where a client tool connects: a host name or a unix socket folder, and a port. */
+export type PgAddress = Pick<HostingServerRow, 'host' | 'port'>;
+
 /** A login that owns one database only: the only identity customer SQL ever runs as. */
 export interface LoaderLogin {
   role: string;
@@ -117,9 +120,9 @@ export interface LoaderLogin {
  * unprivileged OS user when we are root (the cluster's own user), from the filesystem root.
  */
 export function runPgToolAsLoader(
-  server: HostingServerRow,
+  server: PgAddress,
   login: LoaderLogin,
-  tool: 'pg_restore' | 'psql',
+  tool: 'pg_restore' | 'psql' | 'pg_dump',
   args: string[],
   io: { stdin?: Readable } = {},
 ): Promise<void> {
