@@ -25,6 +25,7 @@ const VERSION_ZIP64 = 45;
 const MADE_BY = (3 << 8) | VERSION_ZIP64;
 const MAX32 = 0xffffffff;
 const MAX16 = 0xffff;
+const FLUSH_BYTES = 512 * 1024;
 
 export type ZipMethod = 'stored' | 'deflated';
 
@@ -83,12 +84,26 @@ export class ZipWriter {
     return this.offset;
   }
 
+  /** Headers and small files wait here, so a filestore of many small files costs few system calls. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
   private async write(buf: Buffer): Promise<void> {
+    this.offset += buf.length;
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+    if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.pending.length) return;
+    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
     for (let at = 0; at < buf.length; ) {
       const { bytesWritten } = await this.out.write(buf, at, buf.length - at);
       at += bytesWritten;
     }
-    this.offset += buf.length;
   }
 
   async add(name: string, body: ZipBody, options: ZipEntryOptions): Promise<void> {
@@ -151,7 +166,6 @@ export class ZipWriter {
   /** Writes the central directory and the end records; answers the archive's size. */
   async finish(): Promise<number> {
     const start = this.offset;
-    const parts: Buffer[] = [];
     for (const e of this.entries) {
       const extra = e.zip64 ? zip64Extra([e.size, e.compressedSize, e.offset]) : Buffer.alloc(0);
       const h = Buffer.alloc(46);
@@ -169,11 +183,8 @@ export class ZipWriter {
       h.writeUInt16LE(extra.length, 30);
       h.writeUInt32LE((e.mode << 16) >>> 0, 38);
       h.writeUInt32LE(e.zip64 ? MAX32 : e.offset, 42);
-      parts.push(h, e.name, extra);
-      // Flushed in batches: a filestore has up to hundreds of thousands of entries.
-      if (parts.length >= 3000) await this.write(Buffer.concat(parts.splice(0)));
+      await this.write(Buffer.concat([h, e.name, extra]));
     }
-    if (parts.length) await this.write(Buffer.concat(parts));
     const cdSize = this.offset - start;
     const count = this.entries.length;
     const needs64 = count >= MAX16 || start >= MAX32 || cdSize >= MAX32;
@@ -200,6 +211,7 @@ export class ZipWriter {
     end.writeUInt32LE(needs64 ? MAX32 : cdSize, 12);
     end.writeUInt32LE(needs64 ? MAX32 : start, 16);
     await this.write(end);
+    await this.flush();
     return this.offset;
   }
 }

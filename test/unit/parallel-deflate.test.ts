@@ -136,12 +136,17 @@ describe('the parallel deflate', () => {
   });
 });
 
-function readWithYauzl(file: string): Promise<Map<string, Buffer>> {
+/** Every entry's content, or only those `wanted` (the others listed with no content). */
+function readWithYauzl(file: string, wanted?: (name: string) => boolean): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (err, zip) => {
       if (err) return reject(err);
       const out = new Map<string, Buffer>();
       zip.on('entry', (entry: yauzl.Entry) => {
+        if (wanted && !wanted(entry.fileName)) {
+          out.set(entry.fileName, Buffer.alloc(0));
+          return zip.readEntry();
+        }
         zip.openReadStream(entry, (e, stream) => {
           if (e) return reject(e);
           const parts: Buffer[] = [];
@@ -225,8 +230,8 @@ describe('the dump zip writer', () => {
     await zip.finish();
     await fh.close();
     expect((await run('unzip', ['-tq', file])).stdout).toContain('No errors detected');
-    const entries = await readWithYauzl(file);
+    const entries = await readWithYauzl(file, (name) => name.endsWith('/65539'));
     expect(entries.size).toBe(n);
     expect(entries.get('filestore/39/65539')!.toString()).toBe('65539');
-  }, 120_000);
+  });
 });
