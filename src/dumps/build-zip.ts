@@ -8,7 +8,7 @@ import { spawnPgTool } from '../hosting/backup-pg.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { odooManifest } from './manifest.js';
-import { DeflatePool, deflateInParallel } from './parallel-deflate.js';
+import { DeflatePool, deflateInParallel, storeInParallel } from './parallel-deflate.js';
 import { ZipWriter, type ZipBody } from './zip-writer.js';
 
 /**
@@ -37,21 +37,6 @@ async function worthDeflating(file: string, size: number): Promise<boolean> {
   } finally {
     await fh.close();
   }
-}
-
-/** A file stored as it is, its CRC computed on the way (zlib's crc32: native, GB/s). */
-function storedFile(file: string): ZipBody {
-  let crc = 0;
-  let size = 0;
-  async function* data(): AsyncGenerator<Buffer> {
-    for await (const piece of createReadStream(file, { highWaterMark: READ_BYTES })) {
-      const buf = piece as Buffer;
-      crc = crc32(buf, crc);
-      size += buf.length;
-      yield buf;
-    }
-  }
-  return { data: data(), digest: () => ({ crc32: crc, size }) };
 }
 
 function deflatedBuffer(buf: Buffer): ZipBody {
@@ -126,7 +111,7 @@ export async function buildOdooZip(
       const deflate = await worthDeflating(real, st.size);
       const body = deflate
         ? deflateInParallel(pool, createReadStream(real, { highWaterMark: READ_BYTES }), { level: FILESTORE_LEVEL })
-        : storedFile(real);
+        : storeInParallel(pool, real);
       await zip.add(`filestore/${rel}`, body, {
         method: deflate ? 'deflated' : 'stored',
         mtime: st.mtime,

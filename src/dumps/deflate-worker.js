@@ -11,15 +11,19 @@ import { constants, crc32, deflateRawSync } from 'node:zlib';
  */
 parentPort.on('message', (task) => {
   try {
-    const deflated = deflateRawSync(task.data, {
-      level: task.level,
-      dictionary: task.dictionary,
-      finishFlush: constants.Z_SYNC_FLUSH,
-    });
+    // Level 0: the chunk is stored as it is; only its CRC is wanted, and it goes back unchanged.
+    const out =
+      task.level === 0
+        ? task.data
+        : deflateRawSync(task.data, {
+            level: task.level,
+            dictionary: task.dictionary,
+            finishFlush: constants.Z_SYNC_FLUSH,
+          });
     const crc = crc32(task.data);
     // Hand the output over without a copy when it owns its memory (it does above a few KB).
-    const own = deflated.byteOffset === 0 && deflated.byteLength === deflated.buffer.byteLength;
-    parentPort.postMessage({ id: task.id, deflated, crc }, own ? [deflated.buffer] : []);
+    const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+    parentPort.postMessage({ id: task.id, deflated: out, crc }, own ? [out.buffer] : []);
   } catch (e) {
     parentPort.postMessage({ id: task.id, error: e instanceof Error ? e.message : String(e) });
   }

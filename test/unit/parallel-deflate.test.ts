@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,7 +8,7 @@ import { crc32, inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { crc32Combine } from '../../src/dumps/crc32-combine.js';
-import { DeflatePool, deflateInParallel } from '../../src/dumps/parallel-deflate.js';
+import { DeflatePool, deflateInParallel, storeInParallel } from '../../src/dumps/parallel-deflate.js';
 import { ZipWriter, type ZipBody } from '../../src/dumps/zip-writer.js';
 
 const run = promisify(execFile);
@@ -129,6 +129,27 @@ describe('the parallel deflate', () => {
     const { deflateRawSync } = await import('node:zlib');
     expect(parallel.length).toBeLessThan(deflateRawSync(text, { level: 1 }).length * 1.02);
   });
+
+  for (const [name, size] of [
+    ['an empty file', 0],
+    ['a one-byte file', 1],
+    ['a file of exactly one chunk', 64 * 1024],
+    ['a file of several chunks and a bit', 3 * 64 * 1024 + 5],
+  ] as const) {
+    it(`stores ${name} unchanged, its CRC-32 computed by the threads`, async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'store-'));
+      try {
+        const content = randomBytes(size);
+        const file = path.join(dir, 'f');
+        await writeFile(file, content);
+        const body = storeInParallel(pool, file, 64 * 1024);
+        expect((await collect(body)).equals(content)).toBe(true);
+        expect(body.digest()).toEqual({ crc32: crc32(content), size });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('refuses to tell the CRC of an entry not read to its end', async () => {
     const body = deflateInParallel(pool, pieces(randomBytes(10_000), 1000), { level: 1, chunkBytes: 4096 });
