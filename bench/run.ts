@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     DBTOOLS_CONFIG: '',
     LOG_LEVEL: 'warn',
   });
-  const platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
+  const platform = await startPlatform(config, { durable: true, log: pino({ level: 'warn' }) });
   const http = await createServer(platform.app);
   // Interrupted, the bench still stops its cluster and removes its folder.
   let interrupted = false;

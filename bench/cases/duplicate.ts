@@ -53,6 +53,7 @@ async function duplicateOnce(app: App, server: HostingServerRow, source: string,
   const configured = app.config.duplicateTemplateMaxBytes;
   app.config.duplicateTemplateMaxBytes = method === 'dump' ? 0 : Math.max(configured, 64 * 1024 * MB);
   try {
+    await exec('sync');
     const stopProbe = probe(app.tenants.connectionConfig(server, source));
     const started = performance.now();
     const out = (await executeOperation(app, {
@@ -78,16 +79,19 @@ async function duplicateOnce(app: App, server: HostingServerRow, source: string,
 
 export default defineBenchCase({
   name: 'duplicate',
-  description: `duplicate job of a generated ${sizeLabel()} vs raw CREATE DATABASE … TEMPLATE + cp -a; the source's unavailable time`,
+  description: `duplicate job of a generated ${sizeLabel()} vs raw CREATE DATABASE … STRATEGY FILE_COPY + cp -al; the source's unavailable time`,
   async run(ctx) {
     const { app, server } = ctx;
     const source = await generatedTenant(ctx);
     const name = source.database.name;
     await ctx.startWorker();
 
-    // Raw baseline: PostgreSQL's own copy of the database and a plain copy of its filestore.
-    const raw = (strategy: 'WAL_LOG' | 'FILE_COPY') =>
+    // Raw baselines: PostgreSQL's own copies of the database, and of its filestore a plain copy
+    // and a hard-linked one. The best raw method is FILE_COPY + cp -al (what a duplicate can do).
+    const raw = (strategy: 'WAL_LOG' | 'FILE_COPY', cpFlags: '-a' | '-al') =>
       app.tenants.withCluster(server.id, async (admin) => {
+        // Each copy starts with no dirty pages left to write back by what ran before it.
+        await exec('sync');
         const copy = `bench-raw-${strategy.toLowerCase().replace('_', '-')}`;
         const [, db] = await timed(() =>
           admin.query(
@@ -95,14 +99,14 @@ export default defineBenchCase({
           ),
         );
         const [, fs] = await timed(() =>
-          exec('cp', ['-a', source.filestore, path.join(server.filestore_root, copy)]),
+          exec('cp', [cpFlags, source.filestore, path.join(server.filestore_root, copy)]),
         );
         await dropDatabase(admin, copy);
         await rm(path.join(server.filestore_root, copy), { recursive: true, force: true });
         return { db, fs, total: db + fs };
       });
-    const baseline = await raw('WAL_LOG');
-    const fileCopy = await raw('FILE_COPY');
+    const walLog = await raw('WAL_LOG', '-a');
+    const best = await raw('FILE_COPY', '-al');
     // The probe's own longest gap with nothing happening: on a loaded machine a new session takes time too.
     const stopIdleProbe = probe(app.tenants.connectionConfig(server, name));
     await new Promise((r) => setTimeout(r, 3000));
@@ -111,23 +115,26 @@ export default defineBenchCase({
     const online = await duplicateOnce(app, server, name, 'dump');
 
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    const base = { subject: 'CREATE DATABASE … TEMPLATE + cp -a', value: { ms: baseline.total } };
+    const base = { subject: 'CREATE DATABASE … STRATEGY FILE_COPY + cp -al', value: { ms: best.total } };
+    const fileCopy = { subject: 'CREATE DATABASE … STRATEGY FILE_COPY', value: { ms: best.db } };
     const rows: BenchRow[] = [
       {
         subject: `duplicate job (${ours.result.method}), end to end`,
         value: { ms: ours.total },
-        note: `copy ${s(Number(ours.result.copyMs))}, filestore ${ours.result.filestore}; raw: TEMPLATE ${s(baseline.db)} + cp -a ${s(baseline.fs)}; goal ≤ 0.7`,
+        note: `copy step ${s(Number(ours.result.copyMs))}, filestore ${ours.result.filestore}; raw: FILE_COPY ${s(best.db)} + cp -al ${s(best.fs)}; goal ≤ 1.5`,
         baseline: base,
       },
       {
         subject: '  source unavailable (job)',
         value: { ms: Number(ours.result.sourceUnavailableMs) },
-        note: 'sessions refused while TEMPLATE copies it',
+        note: 'closed to new sessions until the copy is made; goal ≤ 1.2',
+        baseline: fileCopy,
       },
       {
         subject: '  source unavailable (probe)',
         value: { ms: ours.downtime },
-        note: 'longest gap between new sessions, every 5 ms',
+        note: 'longest gap between new sessions, every 5 ms; goal ≤ 1.2',
+        baseline: fileCopy,
       },
       {
         subject: 'duplicate job (dump, online), end to end',
@@ -146,9 +153,10 @@ export default defineBenchCase({
         note: "longest gap over 3 s: the probe's own floor on this machine",
       },
       {
-        subject: 'for reference: TEMPLATE STRATEGY FILE_COPY',
-        value: { ms: fileCopy.db },
-        baseline: { subject: 'TEMPLATE (WAL_LOG)', value: { ms: baseline.db } },
+        subject: 'for reference: TEMPLATE STRATEGY WAL_LOG (the default) + cp -a',
+        value: { ms: walLog.total },
+        note: `WAL_LOG ${s(walLog.db)} + cp -a ${s(walLog.fs)}`,
+        baseline: base,
       },
     ];
     return rows;

@@ -6,6 +6,7 @@ import {
   databaseExists,
   databaseSize,
   dropDatabase,
+  reopenIfClosed,
   tenantRole,
 } from '../hosting/database-copy.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
@@ -64,21 +65,29 @@ export const duplicateJob = defineJob({
         if (target.state !== 'creating') return;
         const { app } = ctx;
         const server = await app.tenants.server(source.server_id);
-        const { method, sizeBytes, owner } = await app.tenants.withCluster(server.id, async (admin) => {
-          // A copy left by a crashed attempt may be partial (dump/restore): start it over.
+        const sourceFiles = databaseFilestore(server.filestore_root, source.name);
+        const targetFiles = databaseFilestore(server.filestore_root, target.name);
+        const started = performance.now();
+        const copied = await app.tenants.withCluster(server.id, async (admin) => {
+          // A crashed attempt may have left the source closed, or a partial copy: reopen, start over.
+          await reopenIfClosed(admin, source.name);
           if (await databaseExists(admin, target.name)) await dropDatabase(admin, target.name);
+          await removeTree(targetFiles);
           const sizeBytes = await databaseSize(admin, source.name);
           const method = payloadOf(ctx).method ?? chooseCopyMethod(sizeBytes, app.config.duplicateTemplateMaxBytes);
-          return { method, sizeBytes, owner: (await tenantRole(admin, source.name)) ?? server.superuser };
+          const owner = (await tenantRole(admin, source.name)) ?? server.superuser;
+          if (method !== 'template') return { method, sizeBytes, owner };
+          // Hard links are a safe copy of a filestore: Odoo names each file after its content's
+          // sha1 and never rewrites one in place (a change is a new file), so the two databases
+          // can share inodes. Linked while the source is closed, alongside the database copy.
+          const copy = await copyDatabaseByTemplate(admin, source.name, target.name, () =>
+            linkOrCopyTree(sourceFiles, targetFiles),
+          );
+          return { method, sizeBytes, owner, unavailableMs: copy.unavailableMs, filestore: copy.whileClosed };
         });
-        await ctx.save({ method, sizeBytes });
-        const started = performance.now();
-        let unavailableMs = 0;
-        if (method === 'template') {
-          ({ unavailableMs } = await app.tenants.withCluster(server.id, (admin) =>
-            copyDatabaseByTemplate(admin, source.name, target.name),
-          ));
-        } else {
+        const { method, sizeBytes, owner } = copied;
+        if (method === 'dump') {
+          await ctx.save({ method, sizeBytes });
           // The target's row is ours (`creating`), so its name is free: the loader role owns it until the copy is done.
           const login = await createLoadTarget(app, server, target.name, ctx.job.id, { odooExtensions: false });
           let reported = 0;
@@ -91,8 +100,13 @@ export const duplicateJob = defineJob({
           });
           await finishLoad(app, server, login, owner);
         }
-        const report = { method, sizeBytes, unavailableMs, copyMs: Math.round(performance.now() - started) };
-        await ctx.save(report);
+        await ctx.save({
+          method,
+          sizeBytes,
+          unavailableMs: copied.unavailableMs ?? 0,
+          copyMs: Math.round(performance.now() - started),
+          ...(copied.filestore ? { filestore: copied.filestore } : {}),
+        });
       },
     },
     {
@@ -100,7 +114,8 @@ export const duplicateJob = defineJob({
       weight: 5,
       async run(ctx) {
         const { source, target } = await rows(ctx);
-        if (target.state !== 'creating') return;
+        // The template copy linked it while the source was closed.
+        if (target.state !== 'creating' || (ctx.data as { filestore?: string }).filestore) return;
         const server = await ctx.app.tenants.server(source.server_id);
         const how = await linkOrCopyTree(
           databaseFilestore(server.filestore_root, source.name),
@@ -176,7 +191,11 @@ export const duplicateJob = defineJob({
     if (serverId !== undefined) {
       const server = await ctx.app.tenants.server(serverId);
       await removeTree(databaseFilestore(server.filestore_root, target));
-      await ctx.app.tenants.withCluster(serverId, (admin) => dropDatabase(admin, target));
+      await ctx.app.tenants.withCluster(serverId, async (admin) => {
+        // A template copy that crashed left the source closed to new sessions.
+        if (src) await reopenIfClosed(admin, source);
+        await dropDatabase(admin, target);
+      });
       await dropLoaderRole(ctx.app, serverId, ctx.job.id);
     }
     const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;

@@ -60,6 +60,8 @@ describe('dumps', () => {
     expect(got.body.length).toBe(dump.size);
     const zip = path.join(work, 'odoo.zip');
     await writeFile(zip, got.body);
+    // Every entry's CRC and sizes check out (dump.sql is deflated in parallel chunks joined into one stream).
+    expect((await run('unzip', ['-t', zip])).stdout).toContain('No errors detected');
     const listing = (await run('unzip', ['-Z1', zip])).stdout.trim().split('\n');
     expect(listing[0]).toBe('dump.sql');
     expect(listing[1]).toBe('manifest.json');

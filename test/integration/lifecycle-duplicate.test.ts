@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { closeToNewSessions } from '../../src/hosting/database-copy.js';
 import { executeJob } from '../../src/jobs/execute-job.js';
 import { findDatabase, insertDatabases } from '../../src/metabase/repositories/databases.js';
 import { finishJob, insertJob } from '../../src/metabase/repositories/jobs.js';
@@ -107,6 +109,77 @@ describe('duplicate', () => {
     );
     const sourceUsers = await app.tenants.withTenant(source, async (c) => (await c.query(`SELECT count(*)::int AS n FROM res_users`)).rows[0].n);
     expect(users).toBe(sourceUsers);
+  });
+
+  it('copies a source whose clients keep reconnecting, and opens it to them again once the copy is made', async () => {
+    const source = await createTestTenant(app, { base: 'acme-bakery' });
+    const server = await embeddedServer(app);
+    // Like Odoo workers: a new session, one query, closed, again and again.
+    let stop = false;
+    const served: number[] = [];
+    const refusals: string[] = [];
+    const client = (async () => {
+      while (!stop) {
+        const c = new pg.Client(app.tenants.connectionConfig(server, source.name));
+        c.on('error', () => undefined);
+        try {
+          await c.connect();
+          await c.query('SELECT 1');
+          served.push(Date.now());
+        } catch (e) {
+          refusals.push((e as Error).message);
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      }
+    })();
+    try {
+      while (served.length < 3) await new Promise((r) => setTimeout(r, 10));
+      const res = await functional.run(source.name, 'duplicate', {});
+      const job = await waitForJob(functional, res.body.job.id);
+      expect(job).toMatchObject({ state: 'completed' });
+      expect(job.result).toMatchObject({ method: 'template', filestore: 'linked' });
+      const finished = Date.now();
+      while (!served.some((t) => t > finished)) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      stop = true;
+      await client;
+    }
+    // Refused, never left waiting on a half-made copy: PostgreSQL's own words for a closed database.
+    for (const m of refusals) expect(m).toMatch(/not currently accepting connections|terminat/);
+  });
+
+  it('opens again a source that a crashed template copy left closed to new sessions, then copies it', async () => {
+    const source = await createTestTenant(app);
+    const server = await embeddedServer(app);
+    const target = `${source.name}-reopened`;
+    await insertDatabases(app.metabase, [
+      { ...source, id: undefined, name: target, uuid: crypto.randomUUID(), duplicate_of: source.name, state: 'creating' },
+    ]);
+    await app.tenants.withCluster(server.id, (a) => closeToNewSessions(a, source.name));
+    const connect = async () => {
+      const c = new pg.Client(app.tenants.connectionConfig(server, source.name));
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+        return (await c.query<{ ok: number }>('SELECT 1 AS ok')).rows[0].ok;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    };
+    await expect(connect()).rejects.toThrow(/not currently accepting connections/);
+    const job = await insertJob(app.metabase, {
+      kind: 'duplicate',
+      database_name: source.name,
+      agent_id: null,
+      payload: { source: source.name, target },
+    });
+    await executeJob(app, job.id, 'test', true);
+    const done = await app.metabase.selectFrom('job').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+    expect(done.state).toBe('completed');
+    expect(done.result).toMatchObject({ method: 'template' });
+    expect(await connect()).toBe(1);
+    expect((await findDatabase(app.metabase, target))!.state).toBe('active');
   });
 
   it('counts a dropped duplicate as a quarter and refuses once the weighted count reaches the limit', async () => {

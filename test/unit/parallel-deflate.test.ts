@@ -1,0 +1,258 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { crc32, inflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { crc32Combine } from '../../src/dumps/crc32-combine.js';
+import { DeflatePool, deflateInParallel, storeInParallel } from '../../src/dumps/parallel-deflate.js';
+import { ZipWriter, type ZipBody } from '../../src/dumps/zip-writer.js';
+
+const run = promisify(execFile);
+
+/** The input handed over in pieces of `piece` bytes, as a pipe would. */
+async function* pieces(data: Buffer, piece: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < data.length; at += piece) yield Buffer.from(data.subarray(at, at + piece));
+}
+
+async function collect(body: ZipBody): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for await (const b of body.data) out.push(b);
+  return Buffer.concat(out);
+}
+
+/** SQL-like text: repetitive enough that chunks refer back into the chunk before them. */
+function sqlText(bytes: number): Buffer {
+  const lines: string[] = [];
+  let n = 0;
+  for (let size = 0; size < bytes; n++) {
+    const line = `${n}\t2024-01-01 10:00:00\tmessage body ${n % 97} ${randomBytes(6).toString('hex')}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return Buffer.from(lines.join('')).subarray(0, bytes);
+}
+
+describe('crc32Combine', () => {
+  it('gives the CRC-32 of A followed by B from the CRCs of A and B and the length of B', () => {
+    for (const [a, b] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [3, 1000],
+      [65_536, 7],
+      [100_000, 1_048_576],
+    ]) {
+      const A = randomBytes(a);
+      const B = randomBytes(b);
+      expect(crc32Combine(crc32(A), crc32(B), B.length)).toBe(crc32(Buffer.concat([A, B])));
+    }
+  });
+
+  it('folds over many chunks to the CRC of the whole', () => {
+    const data = randomBytes(300_000);
+    let crc = 0;
+    for (let at = 0; at < data.length; at += 12_345) {
+      const chunk = data.subarray(at, at + 12_345);
+      crc = crc32Combine(crc, crc32(chunk), chunk.length);
+    }
+    expect(crc).toBe(crc32(data));
+  });
+
+  it('handles lengths beyond 4 GB (a zeroed B of 2^32 + 5 bytes, computed by the same math by halves)', () => {
+    // crc(A·Z) for a run Z of zeros: combining two halves must equal combining the whole at once.
+    const A = randomBytes(100);
+    const half = 2 ** 31 + 2;
+    const zerosCrc = (n: number) => {
+      // crc32 of n zero bytes, by doubling: crc(Z_2k) = combine(crc(Z_k), crc(Z_k), k).
+      let crc = 0;
+      let len = 0;
+      let blockCrc = crc32(Buffer.alloc(1));
+      let blockLen = 1;
+      for (let m = n; m > 0; m = Math.floor(m / 2)) {
+        if (m % 2) {
+          crc = crc32Combine(crc, blockCrc, blockLen);
+          len += blockLen;
+        }
+        blockCrc = crc32Combine(blockCrc, blockCrc, blockLen);
+        blockLen *= 2;
+      }
+      expect(len).toBe(n);
+      return crc;
+    };
+    const whole = crc32Combine(crc32(A), zerosCrc(2 * half + 1), 2 * half + 1);
+    const byHalves = crc32Combine(
+      crc32Combine(crc32Combine(crc32(A), zerosCrc(half), half), zerosCrc(half), half),
+      zerosCrc(1),
+      1,
+    );
+    expect(whole).toBe(byHalves);
+    expect(zerosCrc(1000)).toBe(crc32(Buffer.alloc(1000)));
+  });
+});
+
+describe('the parallel deflate', () => {
+  let pool: DeflatePool;
+  beforeAll(() => {
+    pool = new DeflatePool(3);
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  const cases: [string, Buffer, number, number][] = [
+    ['empty input', Buffer.alloc(0), 64 * 1024, 1024],
+    ['one byte', Buffer.from('x'), 64 * 1024, 1],
+    ['exactly one chunk', randomBytes(64 * 1024), 64 * 1024, 4096],
+    ['one chunk and one byte', randomBytes(64 * 1024 + 1), 64 * 1024, 4096],
+    ['one byte short of two chunks', sqlText(128 * 1024 - 1), 64 * 1024, 7_777],
+    ['many chunks of random data', randomBytes(3 * 1024 * 1024 + 123), 256 * 1024, 65_536],
+    ['many chunks of text, in odd pieces', sqlText(2 * 1024 * 1024 + 17), 100_000, 9_999],
+    ['chunks smaller than the window', sqlText(200_000), 1_000, 333],
+  ];
+  for (const [name, input, chunkBytes, piece] of cases) {
+    it(`inflates back to its input, with its CRC-32 and size: ${name}`, async () => {
+      const body = deflateInParallel(pool, pieces(input, piece), { level: 1, chunkBytes });
+      const deflated = await collect(body);
+      expect(inflateRawSync(deflated).equals(input)).toBe(true);
+      expect(body.digest()).toEqual({ crc32: crc32(input), size: input.length });
+    });
+  }
+
+  it('compresses text about as well as one stream (the chunk before serves as the dictionary)', async () => {
+    const text = sqlText(2 * 1024 * 1024);
+    const parallel = await collect(deflateInParallel(pool, pieces(text, 65_536), { level: 1, chunkBytes: 128 * 1024 }));
+    const { deflateRawSync } = await import('node:zlib');
+    expect(parallel.length).toBeLessThan(deflateRawSync(text, { level: 1 }).length * 1.02);
+  });
+
+  for (const [name, size] of [
+    ['an empty file', 0],
+    ['a one-byte file', 1],
+    ['a file of exactly one chunk', 64 * 1024],
+    ['a file of several chunks and a bit', 3 * 64 * 1024 + 5],
+  ] as const) {
+    it(`stores ${name} unchanged, its CRC-32 computed by the threads`, async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'store-'));
+      try {
+        const content = randomBytes(size);
+        const file = path.join(dir, 'f');
+        await writeFile(file, content);
+        const body = storeInParallel(pool, file, 64 * 1024);
+        expect((await collect(body)).equals(content)).toBe(true);
+        expect(body.digest()).toEqual({ crc32: crc32(content), size });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('refuses to tell the CRC of an entry not read to its end', async () => {
+    const body = deflateInParallel(pool, pieces(randomBytes(10_000), 1000), { level: 1, chunkBytes: 4096 });
+    expect(() => body.digest()).toThrow(/not read to its end/);
+  });
+});
+
+/** Every entry's content, or only those `wanted` (the others listed with no content). */
+function readWithYauzl(file: string, wanted?: (name: string) => boolean): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (err, zip) => {
+      if (err) return reject(err);
+      const out = new Map<string, Buffer>();
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (wanted && !wanted(entry.fileName)) {
+          out.set(entry.fileName, Buffer.alloc(0));
+          return zip.readEntry();
+        }
+        zip.openReadStream(entry, (e, stream) => {
+          if (e) return reject(e);
+          const parts: Buffer[] = [];
+          stream.on('data', (d: Buffer) => parts.push(d));
+          stream.on('error', reject);
+          stream.on('end', () => {
+            out.set(entry.fileName, Buffer.concat(parts));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(out));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+function stored(buf: Buffer): ZipBody {
+  return { data: [buf], digest: () => ({ crc32: crc32(buf), size: buf.length }) };
+}
+
+describe('the dump zip writer', () => {
+  let dir: string;
+  let pool: DeflatePool;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'zip-writer-'));
+    pool = new DeflatePool(2);
+  });
+  afterAll(async () => {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes an archive that unzip -t, yauzl and Python (Odoo restore) read back byte for byte', async () => {
+    const sql = sqlText(3 * 1024 * 1024 + 5);
+    const picture = randomBytes(200_000);
+    const file = path.join(dir, 'dump.zip');
+    const fh = await open(file, 'w');
+    const zip = new ZipWriter(fh);
+    await zip.add('dump.sql', deflateInParallel(pool, pieces(sql, 65_536), { level: 1, chunkBytes: 512 * 1024 }), {
+      method: 'deflated',
+      mtime: new Date(),
+    });
+    await zip.add('manifest.json', stored(Buffer.from('{"odoo_dump": "1"}')), { method: 'stored', mtime: new Date(), size: 18 });
+    await zip.add('filestore/ab/abcdef', stored(picture), { method: 'stored', mtime: new Date(), size: picture.length });
+    await zip.add('filestore/0e/empty', deflateInParallel(pool, pieces(Buffer.alloc(0), 1), { level: 6 }), {
+      method: 'deflated',
+      mtime: new Date(),
+      size: 0,
+    });
+    const size = await zip.finish();
+    await fh.close();
+
+    const tested = await run('unzip', ['-t', file]);
+    expect(tested.stdout).toContain('No errors detected');
+    const entries = await readWithYauzl(file);
+    expect([...entries.keys()]).toEqual(['dump.sql', 'manifest.json', 'filestore/ab/abcdef', 'filestore/0e/empty']);
+    expect(entries.get('dump.sql')!.equals(sql)).toBe(true);
+    expect(entries.get('filestore/ab/abcdef')!.equals(picture)).toBe(true);
+    expect(entries.get('filestore/0e/empty')!.length).toBe(0);
+    const py = await run('python3', [
+      '-c',
+      'import sys, zipfile, hashlib; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(hashlib.sha256(z.read("dump.sql")).hexdigest())',
+      file,
+    ]);
+    const { createHash } = await import('node:crypto');
+    expect(py.stdout.trim()).toBe(createHash('sha256').update(sql).digest('hex'));
+    expect(size).toBeGreaterThan(picture.length);
+  });
+
+  it('switches to ZIP64 end records past 65,535 entries and every entry is still listed', async () => {
+    const file = path.join(dir, 'many.zip');
+    const fh = await open(file, 'w');
+    const zip = new ZipWriter(fh);
+    const n = 65_540;
+    for (let i = 0; i < n; i++) {
+      const b = Buffer.from(String(i));
+      await zip.add(`filestore/${i % 100}/${i}`, stored(b), { method: 'stored', mtime: new Date(), size: b.length });
+    }
+    await zip.finish();
+    await fh.close();
+    expect((await run('unzip', ['-tq', file])).stdout).toContain('No errors detected');
+    const entries = await readWithYauzl(file, (name) => name.endsWith('/65539'));
+    expect(entries.size).toBe(n);
+    expect(entries.get('filestore/39/65539')!.toString()).toBe('65539');
+  });
+});
