@@ -39,3 +39,9 @@ export function normalizeDomain(input: string, platformZone: string): string {
   }
   return ascii;
 }
+
+/** The stored (ASCII, lower-case) form of a domain an agent typed, to find it again; no rules checked. */
+export function domainKey(input: string): string {
+  const written = input.trim().toLowerCase().replace(/\.$/, '');
+  return domainToASCII(written) || written;
+}

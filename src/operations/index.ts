@@ -20,6 +20,10 @@ import { restoreBackup } from './restore-backup.js';
 import { prepareDump } from './prepare-dump.js';
 import { undrop } from './undrop.js';
 import { rotateLogPasswordOperation } from './rotate-log-password.js';
+import { addDomain } from './add-domain.js';
+import { removeDomain } from './remove-domain.js';
+import { retryCertificate } from './retry-certificate.js';
+import { diagnoseDomainOperation } from './diagnose-domain.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -46,4 +50,8 @@ export const operations = [
   lock,
   unlock,
   rotateLogPasswordOperation,
+  addDomain,
+  removeDomain,
+  retryCertificate,
+  diagnoseDomainOperation,
 ];

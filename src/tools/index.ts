@@ -6,6 +6,7 @@ import { dropTool, duplicateTool, lockTool } from './lifecycle.js';
 import { expireDateTool, toggleFreeTool } from './trial.js';
 import { adminRightsTool, impersonationTool } from './impersonation.js';
 import { restoreTool } from './restore.js';
+import { customDomainTool } from './custom-domain.js';
 import { dumpTool } from './dump.js';
 import { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from './tenant-ops.js';
 
@@ -27,6 +28,7 @@ export const tools: Tool[] = [
   iapAccountsTool,
   restoreTool,
   dumpTool,
+  customDomainTool,
   supportLogsTool,
   techLogsTool,
 ];

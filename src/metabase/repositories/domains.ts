@@ -40,7 +40,7 @@ export async function markExpiredCertificates(db: Db, now: Date): Promise<string
   const rows = await db
     .updateTable('domain')
     .set({ cert_status: 'expired', reason: 'The certificate expired before it could be renewed.' })
-    .where('cert_status', 'in', ['active', 'renewing'])
+    .where('cert_status', 'in', ['active', 'renewing', 'failed'])
     .where('expires_at', '<=', now)
     .returning('domain')
     .execute();
