@@ -8,6 +8,7 @@ import { kickOffBackups } from './jobs/backup-schedules.js';
 import { startDemoLogs } from './logs/demo-start.js';
 import { wireActiveDatabases } from './mail/relay/start.js';
 import { runDemoMailTraffic } from './demo/mail-traffic.js';
+import { startFrontEnds } from './frontend/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const { app } = platform;
   let demo: { password: string } | undefined;
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
+  // nginx per embedded hosting server, serving every database (warns and goes on without nginx).
+  const frontEnds = platform.embeddedServer ? await startFrontEnds(app, [platform.embeddedServer]) : undefined;
   await platform.startWorker();
   platform.watchCluster();
   const relay = await platform.startRelay();
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     await server.close();
     await demoLogs?.stop();
     await demoMail?.stop();
+    await frontEnds?.stop();
     await platform.close();
     process.exit(0);
   };

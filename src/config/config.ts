@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { isHostName } from '../frontend-config/host-name.js';
+import { isHostName } from '../frontend/host-name.js';
 import { DEFAULT_ACCESS_MAP, DEFAULT_LEVELS, DEFAULT_LIMITS, type LevelLimits } from './defaults.js';
 import { DEFAULT_EMAIL_AUTO_RAISE, emailAutoRaiseFileSchema, type EmailAutoRaisePolicy } from '../policy/email-auto-raise.js';
 import { DEFAULT_EMAIL_BADGE, emailBadgeFileSchema, type EmailBadgePolicy } from '../policy/email-badge.js';

@@ -16,7 +16,6 @@ import { seedTenantOpsDemo } from './seed-tenant-ops.js';
 import { seedDemoGitRepos } from './git-repos.js';
 import { gitRepoPathsOf } from '../git/repositories.js';
 import { linkDemoAdmins } from './seed-admin-links.js';
-import { writeDemoFrontEnds } from './seed-frontends.js';
 
 export const DEMO_AGENTS = [
   { login: 'viewer', name: 'Vera Viewer', level: 0 },
@@ -96,7 +95,6 @@ export async function seedDemoPlatform(
     );
     await seedTenantOpsDemo(app, tx, server, specs);
     await linkDemoAdmins(app, tx, server, specs);
-    await writeDemoFrontEnds(server, specs);
     await setSetting(tx, 'demo_seeded', new Date().toISOString());
   });
   await checkouts;

@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns';
 import type { CaaRecord } from 'node:dns';
-import { databaseHost } from '../frontend-config/host-name.js';
+import { databaseHost } from '../frontend/host-name.js';
 import type { DnsStatus } from '../metabase/schema.js';
 import { checkCaa, type CaaAnswer, type CaaFinding } from './caa.js';
 import { classifyDns, type LookupFailure, type NameRecords } from './dns-status.js';

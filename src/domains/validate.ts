@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { Invalid } from '../errors.js';
-import { isHostName } from '../frontend-config/host-name.js';
+import { isHostName } from '../frontend/host-name.js';
 
 /** RFC 1035: 253 characters written out, 63 per label. */
 const MAX_NAME = 253;

@@ -11,7 +11,7 @@ import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import type { ImpersonationSessionRow } from '../metabase/schema.js';
 import type { OperationContext } from '../operations/define.js';
-import { databaseHost } from '../frontend-config/host-name.js';
+import { databaseHost } from '../frontend/host-name.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findInternalUser } from '../tenant/users.js';
 import { checkImpersonationToken, impersonationTokenHash, signImpersonationToken } from './token.js';

@@ -15,6 +15,10 @@ export interface HostingServerTable {
   log_dir: string;
   config_dir: string;
   created_at: CreatedAt;
+  /** The front end's loopback address (inet, read as text); null when we do not run its nginx. */
+  front_address: string | null;
+  front_http_port: number | null;
+  front_https_port: number | null;
 }
 
 export type DatabaseMode = 'trial' | 'paid' | 'drop';

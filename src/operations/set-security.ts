@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { writeServerBlock } from '../frontend-config/nginx.js';
+import { activeTlsDomains, writeSite } from '../frontend/index.js';
 import { updateDatabase } from '../metabase/repositories/databases.js';
 import { defineOperation } from './define.js';
 
@@ -13,10 +13,9 @@ export const setSecurity = defineOperation({
     const row = await updateDatabase(tx, database.name, { secure: input.enabled });
     const server = await app.tenants.server(database.server_id);
     // Last: a failed check leaves the old file and rolls the flag back with the transaction.
-    const file = await writeServerBlock(server.config_dir, {
-      database: database.name,
+    const file = await writeSite(app, server, database.name, {
       secure: row.secure,
-      zone: app.config.platformZone,
+      tlsDomains: await activeTlsDomains(app, database.name),
     });
     return { secure: row.secure, configFile: file };
   },

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { adminLinks } from '../accounts/admin-links.js';
-import { HSTS, serverBlockPath } from '../frontend-config/nginx.js';
+import { HSTS, siteFile } from '../frontend/index.js';
 import { findAccountsByLogins } from '../metabase/repositories/central-accounts.js';
 import { iapBalances } from '../metabase/repositories/iap-credits.js';
 import { lastPing } from '../metabase/repositories/pings.js';
@@ -31,7 +31,7 @@ export const securityTool = defineTool({
   key: 'security_features',
   async model({ app, database }) {
     const server = await app.tenants.server(database.server_id);
-    const configFile = serverBlockPath(server.config_dir, database.name);
+    const configFile = siteFile(server, database.name);
     const configured = await access(configFile).then(
       () => true,
       () => false,

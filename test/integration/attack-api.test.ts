@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { hashPassword } from '../../src/agents/password.js';
 import { createServer } from '../../src/api/server.js';
-import { PLATFORM_DOMAIN } from '../../src/frontend-config/nginx.js';
+import { PLATFORM_DOMAIN } from '../../src/frontend/index.js';
 import { jobSeenBy } from '../../src/jobs/job-access.js';
 import { findAgentByLogin, upsertAgent } from '../../src/metabase/repositories/agents.js';
 import { findJob } from '../../src/metabase/repositories/jobs.js';

@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { createServer } from '../../src/api/server.js';
 import { loadConfig } from '../../src/config/config.js';
 import { seedDemoPlatform } from '../../src/demo/seed-demo.js';
+import { startFrontEnds } from '../../src/frontend/index.js';
 import { startPlatform } from '../../src/platform.js';
 import { webConsole } from '../../src/web/serve.js';
 import { testEnv } from './env.js';
@@ -26,6 +27,8 @@ export default async function setup(project: TestProject) {
   const log = pino({ level: 'warn' });
   const platform = await startPlatform(config, { durable: false, log });
   await seedDemoPlatform(platform.app, platform.embeddedServer!);
+  // The hosting server's nginx, as `npm start` runs it: tests reach databases through it.
+  const frontEnds = await startFrontEnds(platform.app, [platform.embeddedServer!]);
   await platform.startWorker();
   const server = await createServer(platform.app, { plugins: [webConsole(platform.app)] });
   await server.listen({ host: '127.0.0.1', port: 0 });
@@ -35,6 +38,7 @@ export default async function setup(project: TestProject) {
   project.provide('dataDir', dataDir);
   return async () => {
     await server.close();
+    await frontEnds.stop();
     await platform.close();
     await rm(dataDir, { recursive: true, force: true });
   };

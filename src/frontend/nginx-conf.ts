@@ -1,0 +1,75 @@
+import path from 'node:path';
+import type { FrontEnd } from '../metabase/repositories/front-ends.js';
+import type { FrontEndPaths } from './paths.js';
+import { DEFAULT_UPSTREAM, safePath, UnsafeFrontEndValue } from './server-block.js';
+
+/** Where the Odoo workers of a server we do not run listen: Odoo's default port. */
+export const ODOO_DEFAULT_BACKEND = '127.0.0.1:8069';
+const SITES_MARK = '# dbtools: sites';
+const BACKEND = /^[0-9.]+:[0-9]{1,5}$/;
+
+export function listenOf(frontEnd: FrontEnd | null): { http: string; https: string } {
+  return frontEnd
+    ? { http: `${frontEnd.address}:${frontEnd.httpPort}`, https: `${frontEnd.address}:${frontEnd.httpsPort}` }
+    : { http: '80', https: '443' };
+}
+
+/**
+ * A hosting server's nginx.conf. Every path nginx writes is under the front end's folder and
+ * no `user` directive is given, so the master runs as whoever starts it (never root here). The
+ * default servers answer http-01 challenges for names that have no site yet (a custom domain
+ * before its certificate) and refuse TLS handshakes for unknown names.
+ */
+export function renderFrontEndConf(opts: {
+  serverName: string;
+  paths: FrontEndPaths;
+  frontEnd: FrontEnd | null;
+  backend: string;
+}): string {
+  const { paths } = opts;
+  if (!BACKEND.test(opts.backend))
+    throw new UnsafeFrontEndValue(`"${opts.backend}" is not a backend address`);
+  const listen = listenOf(opts.frontEnd);
+  const q = (p: string) => safePath(p, 'front end');
+  return [
+    `# dbtools: front end of the hosting server ${JSON.stringify(opts.serverName)}. Generated: edits are overwritten.`,
+    'worker_processes 1;',
+    `pid ${q(paths.pid)};`,
+    `error_log ${q(paths.errorLog)} notice;`,
+    'events { worker_connections 1024; }',
+    'http {',
+    '    access_log off;',
+    '    default_type application/octet-stream;',
+    // Hashed host names reach 63 characters plus the zone: more than the default bucket holds.
+    '    server_names_hash_bucket_size 128;',
+    '    server_names_hash_max_size 65536;',
+    `    client_body_temp_path ${q(path.join(paths.temp, 'client_body'))};`,
+    `    proxy_temp_path ${q(path.join(paths.temp, 'proxy'))};`,
+    `    fastcgi_temp_path ${q(path.join(paths.temp, 'fastcgi'))};`,
+    `    uwsgi_temp_path ${q(path.join(paths.temp, 'uwsgi'))};`,
+    `    scgi_temp_path ${q(path.join(paths.temp, 'scgi'))};`,
+    `    upstream ${DEFAULT_UPSTREAM} { server ${opts.backend}; }`,
+    '    server {',
+    `        listen ${listen.http} default_server;`,
+    '        server_name _;',
+    `        location /.well-known/acme-challenge/ { root ${q(paths.webroot)}; }`,
+    '        location / { return 404; }',
+    '    }',
+    '    server {',
+    `        listen ${listen.https} ssl default_server;`,
+    '        ssl_reject_handshake on;',
+    '    }',
+    `    include ${q(paths.sitesDir).slice(0, -1)}/*.conf"; ${SITES_MARK}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The same nginx.conf including exactly `files` instead of every site: what `nginx -t` checks before a change lands. */
+export function withSites(conf: string, files: string[]): string {
+  const lines = conf.split('\n');
+  const at = lines.findIndex((l) => l.endsWith(SITES_MARK));
+  if (at < 0) throw new Error('the front end nginx.conf has no sites line');
+  lines.splice(at, 1, ...files.map((f) => `    include ${safePath(f, 'site')};`));
+  return lines.join('\n');
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { App } from '../app.js';
+import { findDatabase } from '../metabase/repositories/databases.js';
+import { frontEndOf, withFrontEndLock } from '../metabase/repositories/front-ends.js';
+import type { HostingServerRow } from '../metabase/schema.js';
+import { listenOf, ODOO_DEFAULT_BACKEND, renderFrontEndConf, withSites } from './nginx-conf.js';
+import { checkConf, masterPid, nginxUser, reloadNginx } from './nginx.js';
+import { frontEndPaths, siteFile, type FrontEndPaths } from './paths.js';
+import { renderServerBlock, type TlsDomain } from './server-block.js';
+import { activeTlsDomains } from './tls-domains.js';
+
+/** What a database's site serves. */
+export interface Site {
+  /** The database's `secure` flag: HSTS and the Secure, SameSite=Lax session cookie. */
+  secure: boolean;
+  /** Custom domains with an active certificate: one TLS server block each. */
+  tlsDomains?: TlsDomain[];
+}
+
+/** One change to a server's sites: a database's new site, or `null` to take it away. */
+export interface SiteChange {
+  database: string;
+  site: Site | null;
+}
+
+/**
+ * The front end's folders, owned by the nginx user where nginx writes (pid, logs, temp) and
+ * readable by it where it only reads (sites, webroot), whatever our umask.
+ */
+async function prepareFolders(paths: FrontEndPaths): Promise<void> {
+  const user = nginxUser();
+  for (const dir of [paths.dir, paths.temp]) {
+    await mkdir(dir, { recursive: true });
+    if (user) await chown(dir, user.uid, user.gid);
+  }
+  for (const dir of [paths.sitesDir, paths.webroot]) {
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o755);
+  }
+}
+
+/**
+ * Writes the server's nginx.conf: with `backend` (where its Odoo workers listen) when we start
+ * its front end; otherwise only when missing, with Odoo's default port, so `nginx -t` has a
+ * configuration to check sites against on a server we do not run.
+ */
+export async function writeFrontEndConf(server: HostingServerRow, backend?: string): Promise<FrontEndPaths> {
+  const paths = frontEndPaths(server);
+  await prepareFolders(paths);
+  const exists = await readFile(paths.conf, 'utf8').then(
+    () => true,
+    () => false,
+  );
+  if (backend || !exists) {
+    const conf = renderFrontEndConf({
+      serverName: server.name,
+      paths,
+      frontEnd: frontEndOf(server),
+      backend: backend ?? ODOO_DEFAULT_BACKEND,
+    });
+    const pending = `${paths.conf}.${randomBytes(6).toString('hex')}.pending`;
+    await writeFile(pending, conf);
+    await chmod(pending, 0o644);
+    await rename(pending, paths.conf);
+  }
+  return paths;
+}
+
+/** Key files are read by nginx, which never runs as root: 0600 and owned by its user. */
+async function handKeysToNginx(tlsDomains: TlsDomain[]): Promise<void> {
+  const user = nginxUser();
+  for (const { keyFile } of tlsDomains) {
+    await chmod(keyFile, 0o600);
+    if (user) await chown(keyFile, user.uid, user.gid);
+  }
+}
+
+/**
+ * Applies changes to a server's sites as one step: each new file is written aside, the whole
+ * configuration with them in place is checked with `nginx -t` (as nginx's user), then they are
+ * renamed over the old ones (removed ones deleted) and a running nginx reloaded. When the
+ * check fails nothing changed: the error says why and the previous configuration keeps
+ * serving. One writer per server at a time, across processes.
+ */
+export async function writeSites(app: App, server: HostingServerRow, changes: SiteChange[]): Promise<void> {
+  await withFrontEndLock(app.metabase, server.id, async () => {
+    const paths = await writeFrontEndConf(server);
+    const listen = listenOf(frontEndOf(server));
+    const tag = randomBytes(6).toString('hex');
+    const staged: { file: string; pending: string | null }[] = [];
+    const check = path.join(paths.dir, `nginx.check-${tag}.conf`);
+    try {
+      for (const { database, site } of changes) {
+        const file = siteFile(server, database);
+        if (!site) {
+          staged.push({ file, pending: null });
+          continue;
+        }
+        const text = renderServerBlock({
+          database,
+          secure: site.secure,
+          listen: listen.http,
+          httpsListen: listen.https,
+          zone: app.config.platformZone,
+          webroot: paths.webroot,
+          tlsDomains: site.tlsDomains,
+        });
+        await handKeysToNginx(site.tlsDomains ?? []);
+        const pending = `${file}.${tag}.pending`;
+        staged.push({ file, pending });
+        await writeFile(pending, text);
+        await chmod(pending, 0o644);
+      }
+      const replaced = new Set(staged.map((s) => s.file));
+      const kept = (await readdir(paths.sitesDir))
+        .filter((f) => f.endsWith('.conf'))
+        .map((f) => path.join(paths.sitesDir, f))
+        .filter((f) => !replaced.has(f));
+      const pendings = staged.flatMap((s) => (s.pending ? [s.pending] : []));
+      await writeFile(check, withSites(await readFile(paths.conf, 'utf8'), [...kept, ...pendings].sort()));
+      await chmod(check, 0o644);
+      await checkConf(paths, check);
+      for (const s of staged) {
+        if (s.pending) await rename(s.pending, s.file);
+        else await rm(s.file, { force: true });
+      }
+    } finally {
+      await rm(check, { force: true });
+      for (const s of staged) if (s.pending) await rm(s.pending, { force: true });
+    }
+    const master = await masterPid(paths);
+    if (master) await reloadNginx(master);
+  });
+}
+
+/** Writes one database's site (see writeSites) and answers its file. */
+export async function writeSite(
+  app: App,
+  server: HostingServerRow,
+  database: string,
+  site: Site,
+): Promise<string> {
+  await writeSites(app, server, [{ database, site }]);
+  return siteFile(server, database);
+}
+
+/** Takes a database's site away (file and nginx); nothing to do when it has none. */
+export async function removeSite(app: App, server: HostingServerRow, database: string): Promise<void> {
+  await writeSites(app, server, [{ database, site: null }]);
+}
+
+/**
+ * Re-renders a database's site from the metabase: its `secure` flag and its custom domains
+ * with an active certificate. A database that is gone (or removed) loses its site.
+ */
+export async function applySite(app: App, database: string): Promise<void> {
+  const row = await findDatabase(app.metabase, database);
+  if (!row) return;
+  const server = await app.tenants.server(row.server_id);
+  if (row.state === 'removed') return removeSite(app, server, database);
+  await writeSite(app, server, database, {
+    secure: row.secure,
+    tlsDomains: await activeTlsDomains(app, database),
+  });
+}

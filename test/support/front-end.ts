@@ -1,0 +1,55 @@
+import http from 'node:http';
+import tls from 'node:tls';
+
+export interface FrontEndAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A plain HTTP request to a front end (address:port) for `host`, as a browser resolving it there would send. */
+export function requestThrough(
+  address: string,
+  port: number,
+  host: string,
+  path = '/',
+): Promise<FrontEndAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: address, port, path, headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('the front end did not answer within 10 s')));
+    req.end();
+  });
+}
+
+/** The certificate a front end serves for `servername` (SNI), and the body of a GET / over that connection. */
+export function tlsThrough(
+  address: string,
+  port: number,
+  servername: string,
+  ca: string,
+): Promise<{ subjectCN: string; issuerCN: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: address, port, servername, ca }, () => {
+      const cert = socket.getPeerCertificate();
+      socket.write(`GET / HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
+      let raw = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (raw += c));
+      socket.on('end', () =>
+        resolve({
+          subjectCN: String(cert.subject.CN),
+          issuerCN: String(cert.issuer.CN),
+          body: raw.split('\r\n\r\n').slice(1).join('\r\n\r\n'),
+        }),
+      );
+    });
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no TLS answer within 10 s')));
+  });
+}
