@@ -9,6 +9,7 @@ import { startDemoLogs } from './logs/demo-start.js';
 import { wireActiveDatabases } from './mail/relay/start.js';
 import { runDemoMailTraffic } from './demo/mail-traffic.js';
 import { startFrontEnds } from './frontend/index.js';
+import { demoAcmeLine, startDemoAcme } from './demo/acme.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,6 +20,13 @@ async function main(): Promise<void> {
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
   // nginx per embedded hosting server, serving every database (warns and goes on without nginx).
   const frontEnds = platform.embeddedServer ? await startFrontEnds(app, [platform.embeddedServer]) : undefined;
+  // The demo's DNS and ACME CA for custom domains (pebble), when installed; never fatal.
+  const demoAcme = platform.embeddedServer
+    ? await startDemoAcme(app, platform.embeddedServer).catch((err: Error) => {
+        log.warn({ err: err.message }, 'the demo DNS and CA for custom domains did not start');
+        return null;
+      })
+    : null;
   await platform.startWorker();
   platform.watchCluster();
   const relay = await platform.startRelay();
@@ -34,7 +42,11 @@ async function main(): Promise<void> {
   await server.listen({ host: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
 
-  const lines = [`dbtools console: ${url}`, `API: ${url}/api (OpenAPI at ${url}/api/openapi.json)`];
+  const lines = [
+    `dbtools console: ${url}`,
+    `API: ${url}/api (OpenAPI at ${url}/api/openapi.json)`,
+    demoAcmeLine(demoAcme, config),
+  ];
   if (demo) {
     lines.push(
       `Demo logins (password "${demo.password}"): ${DEMO_AGENTS.map((a) => `${a.login} (${a.level})`).join(', ')}`,
@@ -52,6 +64,7 @@ async function main(): Promise<void> {
     await demoLogs?.stop();
     await demoMail?.stop();
     await frontEnds?.stop();
+    await demoAcme?.stop();
     await platform.close();
     process.exit(0);
   };

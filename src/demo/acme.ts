@@ -5,9 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { App } from '../app.js';
 import { publishPlatformHosts } from '../domains/demo-dns.js';
-import { demoAcme, saveDemoAcme, type DemoAcme } from '../domains/settings.js';
+import { saveDemoAcme, type DemoAcme } from '../domains/settings.js';
 import { frontEndOf } from '../frontend/index.js';
 import { freePort } from '../hosting/cluster.js';
+import { findServerById } from '../metabase/repositories/servers.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 
 const run = promisify(execFile);
@@ -16,6 +17,13 @@ export const PEBBLE_BIN = '/usr/bin/pebble';
 export const CHALLTESTSRV_BIN = '/usr/bin/pebble-challtestsrv';
 export const PEBBLE_INSTALL_HINT =
   'Custom domains: certificates are not configured. For the demo CA and DNS install pebble (apt-get install pebble), or set DBTOOLS_ACME_DIRECTORY and DBTOOLS_DNS_SERVER.';
+
+/** What `npm start` prints about custom domains' certificates. */
+export function demoAcmeLine(running: DemoAcmeRunning | null, config: App['config']): string {
+  if (running) return `Custom domains: demo CA (pebble) at ${running.settings.acmeDirectory}, demo DNS at ${running.settings.dnsServer}; set records with \`npx dbtools demo dns set <name> CNAME <target>\``;
+  if (config.domains.acmeDirectory) return `Custom domains: certificates from ${config.domains.acmeDirectory}`;
+  return PEBBLE_INSTALL_HINT;
+}
 
 export interface DemoAcmeRunning {
   settings: DemoAcme;
@@ -103,7 +111,8 @@ export async function startDemoAcme(app: App, server: HostingServerRow): Promise
     await saveDemoAcme(app, null);
     return null;
   }
-  const front = frontEndOf(server);
+  // The row as the front end's start left it (its address and ports are assigned there).
+  const front = frontEndOf((await findServerById(app.metabase, server.id)) ?? server);
   if (!front) {
     app.log.warn('Custom domains: the demo CA needs the front end (nginx); certificates are not configured.');
     await saveDemoAcme(app, null);

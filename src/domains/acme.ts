@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import acme from 'acme-client';
 import type { Config } from '../config/config.js';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { accountKeyFile, readIfExists, writeSecretFile } from './key-files.js';
+import { accountKeyFile, accountUrlFile, readIfExists, writeSecretFile } from './key-files.js';
 import type { DomainSettings } from './settings.js';
 
 let trusted: string | undefined;
@@ -48,11 +48,18 @@ export async function acmeClient(
     key = await acme.crypto.createPrivateEcdsaKey();
     await writeSecretFile(file, key);
   }
-  const client = new acme.Client({ directoryUrl: settings.acmeDirectory, accountKey: key, backoffMin: 1_000, backoffMax: 10_000, backoffAttempts: 12 });
+  // The account's URL at this CA, kept beside the key: later clients use it without asking the
+  // CA again (an empty account update is refused by some CAs, pebble included).
+  const urlFile = accountUrlFile(config, server, settings.acmeDirectory);
+  const accountUrl = (await readIfExists(urlFile))?.toString().trim() || undefined;
+  const options = { directoryUrl: settings.acmeDirectory, accountKey: key, backoffMin: 1_000, backoffMax: 10_000, backoffAttempts: 12 };
+  if (accountUrl) return new acme.Client({ ...options, accountUrl });
+  const client = new acme.Client(options);
   await client.createAccount({
     termsOfServiceAgreed: true,
     ...(settings.acmeEmail && { contact: [`mailto:${settings.acmeEmail}`] }),
   });
+  await writeSecretFile(urlFile, client.getAccountUrl());
   return client;
 }
 

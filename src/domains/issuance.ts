@@ -2,12 +2,13 @@ import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../app.js';
 import { Invalid } from '../errors.js';
-import { applySite, webrootOf } from '../frontend/index.js';
+import { webrootOf, writeSite } from '../frontend/index.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findDomain, updateDomain } from '../metabase/repositories/domains.js';
 import type { DomainRow, HostingServerRow } from '../metabase/schema.js';
 import { acme, acmeClient, isRateLimited } from './acme.js';
 import { checkDomainDns } from './dns-check.js';
+import { servedTlsDomains } from './served.js';
 import { certificateFiles, readIfExists, writeSecretFile } from './key-files.js';
 import { nextDnsAttempt, RATE_LIMIT_PAUSE_MS, renewalTime } from './retry-policy.js';
 import { domainSettings } from './settings.js';
@@ -165,7 +166,8 @@ export async function finalizeOrder(app: App, domain: string, data: IssuanceData
   }
   if (order.status !== 'valid') order = await client.waitForValidStatus(order);
   const chain = await client.getCertificate(order);
-  await writeSecretFile(files.pendingCertFile, chain);
+  // The chain is public (nginx, another user, reads it); its key stays 0600.
+  await writeSecretFile(files.pendingCertFile, chain, 0o644);
 }
 
 /**
@@ -184,8 +186,15 @@ export async function installCertificate(app: App, domain: string): Promise<void
   const chain = await readIfExists(files.certFile);
   if (!chain) throw new Error(`The certificate of ${domain} is missing: the order starts again.`);
   const info = acme.crypto.readCertificateInfo(chain);
+  // The site is written with this domain's TLS block before the row says it is served: a
+  // block nginx refuses never reaches the metabase, so it cannot break the server's later writes.
+  const db = await findDatabase(app.metabase, t.database);
+  const others = (await servedTlsDomains(app.metabase, app.config, t.server, t.database)).filter((d) => d.domain !== domain);
+  await writeSite(app, t.server, t.database, {
+    secure: db?.secure ?? false,
+    tlsDomains: [...others, { domain, certFile: files.certFile, keyFile: files.keyFile }].sort((a, b) => a.domain.localeCompare(b.domain)),
+  });
   await updateDomain(app.metabase, domain, { issued_at: info.notBefore, expires_at: info.notAfter });
-  await applySite(app, t.database);
 }
 
 /** Step 6: active, with its expiry and the renewal planned at two thirds of its life. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
@@ -15,6 +15,12 @@ export function acmeDir(config: Pick<Config, 'dataDir'>, server: Pick<HostingSer
 
 export function accountKeyFile(config: Pick<Config, 'dataDir'>, server: Pick<HostingServerRow, 'name'>): string {
   return path.join(acmeDir(config, server), 'account.key');
+}
+
+/** The account's URL at one CA (a directory URL): a new CA means a new account for the same key. */
+export function accountUrlFile(config: Pick<Config, 'dataDir'>, server: Pick<HostingServerRow, 'name'>, directoryUrl: string): string {
+  const tag = createHash('sha256').update(directoryUrl).digest('hex').slice(0, 16);
+  return path.join(acmeDir(config, server), `account-${tag}.url`);
 }
 
 export interface CertificateFiles {
@@ -41,13 +47,14 @@ async function ensureFolder(dir: string): Promise<void> {
 }
 
 /**
- * Writes a secret with mode 0600 from its creation (never briefly readable by others), fsynced
- * and renamed into place, so a crash leaves the old file or the whole new one.
+ * Writes a file with its mode from its creation (a secret, 0600 by default, is never briefly
+ * readable by others), fsynced and renamed into place, so a crash leaves the old file or the
+ * whole new one.
  */
-export async function writeSecretFile(file: string, content: string | Buffer): Promise<void> {
+export async function writeSecretFile(file: string, content: string | Buffer, mode = 0o600): Promise<void> {
   await ensureFolder(path.dirname(file));
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
+  const handle = await open(tmp, 'wx', mode);
   try {
     await handle.writeFile(content);
     await handle.sync();

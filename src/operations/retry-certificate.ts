@@ -12,7 +12,7 @@ export const retryCertificate = defineOperation({
   summary:
     'Checks the DNS again at once and, when it is right, orders the certificate: use it after the customer fixed the record, not to hurry the certificate authority.',
   input: z.object({ domain: z.string().max(300).describe('Domain') }),
-  async run({ app, tx, database, agent, input, now }) {
+  async run({ tx, database, agent, input, now }) {
     const domain = domainKey(input.domain);
     const row = await findDomain(tx, domain);
     if (!row || row.database_name !== database.name) throw new NotFound(`This database has no domain ${input.domain}.`);

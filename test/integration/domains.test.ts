@@ -1,0 +1,136 @@
+import { access, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { startDemoAcme, type DemoAcmeRunning } from '../../src/demo/acme.js';
+import { clearDemoRecords, setDemoRecord } from '../../src/domains/demo-dns.js';
+import { certificateFiles } from '../../src/domains/key-files.js';
+import { saveDemoAcme } from '../../src/domains/settings.js';
+import { databaseHost, frontEndOf, siteFile } from '../../src/frontend/index.js';
+import { findDomain } from '../../src/metabase/repositories/domains.js';
+import type { DatabaseRow, HostingServerRow } from '../../src/metabase/schema.js';
+import { pebbleIssuer, pebbleOrders, sClient, waitForDomain } from '../support/domains.js';
+import { AgentSession } from '../support/http.js';
+import { connectTestApp } from '../support/platform.js';
+import { createTestTenant, embeddedServer } from '../support/tenants.js';
+
+let app: App & { close(): Promise<void> };
+let functional: AgentSession;
+let acme: DemoAcmeRunning;
+let server: HostingServerRow;
+let db: DatabaseRow;
+let target: string;
+let uniq = 0;
+const name = (label: string) => `${label}-${process.pid}-${uniq++}.customer.test`;
+
+beforeAll(async () => {
+  app = await connectTestApp();
+  functional = await AgentSession.login('functional');
+  server = await embeddedServer(app);
+  acme = (await startDemoAcme(app, server))!;
+  expect(acme, 'pebble, pebble-challtestsrv and the front end run here').toBeTruthy();
+  db = await createTestTenant(app, { prefix: 'dom' });
+  target = databaseHost(db.name, app.config.platformZone);
+  const { publishPlatformHosts } = await import('../../src/domains/demo-dns.js');
+  await publishPlatformHosts(app);
+});
+
+afterAll(async () => {
+  await acme?.stop();
+  await saveDemoAcme(app, null);
+  await app.close();
+});
+
+describe('custom domains', () => {
+  it('a domain goes from DNS pending to an active certificate that the front end serves (openssl s_client shows pebble as issuer)', async () => {
+    const domain = name('shop');
+    const added = await functional.run(db.name, 'add-domain', { domain: domain.toUpperCase() });
+    expect(added.status).toBe(200);
+    expect(added.body.result).toEqual({ domain, record: { name: domain, type: 'CNAME', value: target } });
+
+    const pending = await waitForDomain(app, domain, (r) => r.checked_at !== null);
+    expect(pending).toMatchObject({ dns_status: 'pending', cert_status: 'pending', dns_seen: 'no record' });
+    const page = (await functional.get(`/api/databases/${db.name}`)).body.tools.custom_domain;
+    expect(page.expectedTarget).toBe(target);
+    expect(page.certificatesConfigured).toBe(true);
+    expect(page.domains).toEqual([
+      expect.objectContaining({ domain, dnsStatus: 'pending', certStatus: 'pending', record: { name: domain, type: 'CNAME', value: target } }),
+    ]);
+
+    await setDemoRecord(acme.settings.dnsManagementUrl, domain, 'CNAME', target);
+    expect((await functional.run(db.name, 'retry-certificate', { domain })).status).toBe(200);
+    const active = await waitForDomain(app, domain, (r) => r.cert_status === 'active' || r.cert_status === 'failed');
+    expect(active.reason).toBeNull();
+    expect(active).toMatchObject({ dns_status: 'ok', cert_status: 'active' });
+    expect(active.expires_at!.getTime()).toBeGreaterThan(Date.now());
+    const twoThirds = active.issued_at!.getTime() + ((active.expires_at!.getTime() - active.issued_at!.getTime()) * 2) / 3;
+    expect(Math.abs(active.renew_at!.getTime() - twoThirds)).toBeLessThan(2);
+
+    const files = certificateFiles(app.config, server, domain);
+    for (const f of [files.keyFile, (await import('../../src/domains/key-files.js')).accountKeyFile(app.config, server)]) {
+      const { stat } = await import('node:fs/promises');
+      expect(((await stat(f)).mode & 0o777).toString(8)).toBe('600');
+    }
+    const front = frontEndOf((await embeddedServer(app)))!;
+    const shown = await sClient(front.address, front.httpsPort, domain);
+    const issuer = await pebbleIssuer(acme.settings.acmeManagementUrl, acme.settings.acmeCaFile);
+    expect(shown).toMatch(new RegExp(`subject=CN\\s*=\\s*${domain.replace(/\./g, '\\.')}`));
+    expect(shown).toContain(`issuer=CN = ${issuer}`);
+
+    const report = await functional.run(db.name, 'diagnose-domain', { domain });
+    expect(report.status).toBe(200);
+    expect(report.body.result.checks.map((c: { ok: boolean }) => c.ok)).toEqual([true, true, true, true]);
+    expect(report.body.result.verdict).toMatch(/^Everything is in order/);
+
+    // Removal: nginx first (no TLS block for the name any more), then the files.
+    expect((await functional.run(db.name, 'remove-domain', { domain })).status).toBe(200);
+    expect(await findDomain(app.metabase, domain)).toBeUndefined();
+    expect(await readFile(siteFile(server, db.name), 'utf8')).not.toContain(domain);
+    for (const f of [files.certFile, files.keyFile]) await expect(access(f)).rejects.toThrow();
+    expect(await sClient(front.address, front.httpsPort, domain)).not.toContain(`CN = ${domain}`);
+    await clearDemoRecords(acme.settings.dnsManagementUrl, domain);
+  });
+
+  it('wrong target, AAAA conflict, CAA blocking and SERVFAIL each end in their status and diagnostic, and pebble sees no order', async () => {
+    const ordersBefore = await pebbleOrders(acme.pebbleLog);
+    const front = frontEndOf(await embeddedServer(app))!;
+    const cases = [
+      { domain: name('wrong'), records: [['CNAME', 'elsewhere.example.net']], status: 'wrong_target', verdict: /^Pointing elsewhere/ },
+      // At an apex (no CNAME possible), the A is ours but an AAAA sends IPv6 clients elsewhere.
+      { domain: name('aaaa'), records: [['A', front.address], ['AAAA', '2001:db8::1']], status: 'conflicting_records', verdict: /^Conflicting records: .*AAAA 2001:db8::1/ },
+      { domain: `www.${name('caa')}`, records: [['CNAME', target], ['CAA', 'issue "other-ca.example"']], status: 'caa_blocked', verdict: /^CAA forbids our certificate authority/ },
+      { domain: name('servfail'), records: [['SERVFAIL', '']], status: 'servfail', verdict: /SERVFAIL/ },
+    ] as const;
+    for (const c of cases) {
+      // The CAA case's record sits on the parent: found by walking up to the apex.
+      for (const [type, value] of c.records) {
+        const at = type === 'CAA' ? c.domain.split('.').slice(1).join('.') : c.domain;
+        await setDemoRecord(acme.settings.dnsManagementUrl, at, type, value);
+      }
+      expect((await functional.run(db.name, 'add-domain', { domain: c.domain })).status).toBe(200);
+    }
+    for (const c of cases) {
+      const row = await waitForDomain(app, c.domain, (r) => r.checked_at !== null);
+      expect(row.dns_status, c.domain).toBe(c.status);
+      expect(row.cert_status).toBe('pending');
+      expect(row.reason).toBeTruthy();
+      expect(row.next_attempt_at!.getTime()).toBeGreaterThan(row.checked_at!.getTime());
+      const report = await functional.run(db.name, 'diagnose-domain', { domain: c.domain });
+      expect(report.body.result.verdict, c.domain).toMatch(c.verdict);
+      expect(report.body.result.checks).toHaveLength(4);
+    }
+    expect(await pebbleOrders(acme.pebbleLog)).toBe(ordersBefore);
+  });
+
+  it('refuses wildcards, the platform zone and a domain another database holds (409 naming no database)', async () => {
+    const other = await createTestTenant(app, { prefix: 'dom2' });
+    const domain = name('taken');
+    expect((await functional.run(db.name, 'add-domain', { domain })).status).toBe(200);
+    const taken = await functional.run(other.name, 'add-domain', { domain });
+    expect(taken.status).toBe(409);
+    expect(JSON.stringify(taken.body)).not.toContain(db.name);
+    expect((await functional.run(other.name, 'add-domain', { domain: `*.${domain}` })).status).toBe(422);
+    expect((await functional.run(other.name, 'add-domain', { domain: `x.${app.config.platformZone}` })).status).toBe(422);
+    const viewer = await AgentSession.login('helpdesk');
+    expect((await viewer.run(db.name, 'add-domain', { domain: name('low') })).status).toBe(403);
+  });
+});
