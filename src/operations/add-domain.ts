@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { normalizeDomain } from '../domains/validate.js';
 import { Conflict } from '../errors.js';
 import { databaseHost } from '../frontend/index.js';
-import { queueCertificate } from '../jobs/certificate.js';
+import { queueCertificate } from '../domains/certificate-queue.js';
 import { findDomain, insertDomain } from '../metabase/repositories/domains.js';
 import { defineOperation } from './define.js';
 

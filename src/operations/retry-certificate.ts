@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { domainKey } from '../domains/validate.js';
 import { Conflict, NotFound } from '../errors.js';
-import { queueCertificate } from '../jobs/certificate.js';
+import { queueCertificate } from '../domains/certificate-queue.js';
 import { findDomain, updateDomain } from '../metabase/repositories/domains.js';
 import { defineOperation } from './define.js';
 

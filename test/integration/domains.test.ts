@@ -8,6 +8,11 @@ import { saveDemoAcme } from '../../src/domains/settings.js';
 import { databaseHost, frontEndOf, siteFile } from '../../src/frontend/index.js';
 import { findDomain } from '../../src/metabase/repositories/domains.js';
 import type { DatabaseRow, HostingServerRow } from '../../src/metabase/schema.js';
+import { runDomainSchedule } from '../../src/domains/certificate-queue.js';
+import { testEnv } from '../support/env.js';
+import { inject } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { pebbleIssuer, pebbleOrders, sClient, waitForDomain } from '../support/domains.js';
 import { AgentSession } from '../support/http.js';
 import { connectTestApp } from '../support/platform.js';
@@ -20,6 +25,15 @@ let server: HostingServerRow;
 let db: DatabaseRow;
 let target: string;
 let uniq = 0;
+
+/** The dbtools command, as an operator runs it on the machine of the embedded default. */
+async function dbtoolsCli(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['bin/dbtools.js', ...args], {
+    env: { ...process.env, ...testEnv(inject('dataDir')) },
+    timeout: 60_000,
+  });
+  return stdout;
+}
 const name = (label: string) => `${label}-${process.pid}-${uniq++}.customer.test`;
 
 beforeAll(async () => {
@@ -88,6 +102,45 @@ describe('custom domains', () => {
     for (const f of [files.certFile, files.keyFile]) await expect(access(f)).rejects.toThrow();
     expect(await sClient(front.address, front.httpsPort, domain)).not.toContain(`CN = ${domain}`);
     await clearDemoRecords(acme.settings.dnsManagementUrl, domain);
+  });
+
+  it('renews at two thirds of the life under a controlled clock, stays "renewing" while the DNS check cannot run, and is expired past its end', async () => {
+    const domain = name('renew');
+    expect((await functional.run(db.name, 'add-domain', { domain })).status).toBe(200);
+    await waitForDomain(app, domain, (r) => r.checked_at !== null);
+    // As an operator of the demo would: through the CLI, which finds the demo DNS in the metabase.
+    await dbtoolsCli(['demo', 'dns', 'set', domain, 'CNAME', target]);
+    expect((await functional.run(db.name, 'retry-certificate', { domain })).status).toBe(200);
+    const first = await waitForDomain(app, domain, (r) => r.cert_status === 'active');
+    const firstChain = await readFile(certificateFiles(app.config, server, domain).certFile, 'utf8');
+
+    // The DNS fails when the renewal is due: the certificate is not said active on a check that did not run.
+    await setDemoRecord(acme.settings.dnsManagementUrl, domain, 'SERVFAIL', '');
+    let clock = new Date(first.renew_at!.getTime() + 1_000);
+    const later = await connectTestApp({ now: () => clock });
+    try {
+      expect(await runDomainSchedule(later)).toContain(domain);
+      expect((await findDomain(app.metabase, domain))!.cert_status).toBe('renewing');
+      const stuck = await waitForDomain(app, domain, (r) => r.dns_status === 'servfail');
+      expect(stuck.cert_status).toBe('renewing');
+      expect(stuck.reason).toMatch(/does not answer/);
+
+      await clearDemoRecords(acme.settings.dnsManagementUrl, domain);
+      await setDemoRecord(acme.settings.dnsManagementUrl, domain, 'CNAME', target);
+      await later.metabase.updateTable('domain').set({ next_attempt_at: clock }).where('domain', '=', domain).execute();
+      await runDomainSchedule(later);
+      const renewed = await waitForDomain(app, domain, (r) => r.cert_status === 'active' && r.issued_at!.getTime() !== first.issued_at!.getTime());
+      expect(renewed.reason).toBeNull();
+      expect(await readFile(certificateFiles(app.config, server, domain).certFile, 'utf8')).not.toBe(firstChain);
+      expect(renewed.renew_at!.getTime()).toBeGreaterThan(first.renew_at!.getTime());
+
+      clock = new Date(renewed.expires_at!.getTime() + 1_000);
+      await runDomainSchedule(later);
+      expect(await findDomain(app.metabase, domain)).toMatchObject({ cert_status: 'expired' });
+    } finally {
+      await later.close();
+    }
+    await functional.run(db.name, 'remove-domain', { domain });
   });
 
   it('wrong target, AAAA conflict, CAA blocking and SERVFAIL each end in their status and diagnostic, and pebble sees no order', async () => {
