@@ -13,6 +13,7 @@ import { lockSection } from './lock.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
 import { restoreSection } from './restore.js';
+import { customDomainSection } from './custom_domain.js';
 import { securityFeaturesSection } from './security_features.js';
 import { supportLogsSection } from './support_logs.js';
 import { technicalLogsSection, techLogsSection } from './tech_logs.js';
@@ -39,6 +40,7 @@ export const toolSections: ToolSection[] = [
   dumpSection,
   restoreSection,
   // Later tools go here, before the history.
+  customDomainSection,
   duplicateSection,
   dropSection,
   lockSection,
