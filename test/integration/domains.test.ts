@@ -13,6 +13,10 @@ import { testEnv } from '../support/env.js';
 import { inject } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { demoAcme } from '../../src/domains/settings.js';
+import { publishPlatformHosts } from '../../src/domains/demo-dns.js';
+import { CrashPlatform } from '../support/crash-platform.js';
 import { pebbleIssuer, pebbleOrders, sClient, waitForDomain } from '../support/domains.js';
 import { AgentSession } from '../support/http.js';
 import { connectTestApp } from '../support/platform.js';
@@ -44,7 +48,6 @@ beforeAll(async () => {
   expect(acme, 'pebble, pebble-challtestsrv and the front end run here').toBeTruthy();
   db = await createTestTenant(app, { prefix: 'dom' });
   target = databaseHost(db.name, app.config.platformZone);
-  const { publishPlatformHosts } = await import('../../src/domains/demo-dns.js');
   await publishPlatformHosts(app);
 });
 
@@ -185,5 +188,46 @@ describe('custom domains', () => {
     expect((await functional.run(other.name, 'add-domain', { domain: `x.${app.config.platformZone}` })).status).toBe(422);
     const viewer = await AgentSession.login('helpdesk');
     expect((await viewer.run(db.name, 'add-domain', { domain: name('low') })).status).toBe(403);
+  });
+});
+
+describe('custom domains across a crash', () => {
+  let platform: CrashPlatform;
+  beforeAll(async () => {
+    platform = await CrashPlatform.create();
+  }, 300_000);
+  afterAll(async () => platform?.close(), 120_000);
+
+  it('an issuance killed before finalizing resumes after the restart with the same order and ends active', async () => {
+    const tenant = await createTestTenant(platform.app, { prefix: 'domcrash' });
+    await platform.start('certificate:finalize');
+    const demo = (await demoAcme(platform.app))!;
+    expect(demo, 'the server started the demo DNS and CA').toBeTruthy();
+    await publishPlatformHosts(platform.app);
+    const domain = name('crash');
+    await setDemoRecord(demo.dnsManagementUrl, domain, 'CNAME', databaseHost(tenant.name, platform.app.config.platformZone));
+    const agent = await platform.login();
+    await agent.run(tenant.name, 'add-domain', { domain }).catch(() => undefined);
+    await platform.waitForExit();
+    const job = await platform.app.metabase
+      .selectFrom('job')
+      .selectAll()
+      .where('kind', '=', 'certificate')
+      .where(sql<boolean>`payload->>'domain' = ${domain}`)
+      .executeTakeFirstOrThrow();
+    expect(job.done_steps).toEqual(['check-dns', 'order', 'challenge']);
+    const orderUrl = job.data.orderUrl;
+    expect(orderUrl).toBeTruthy();
+    expect((await findDomain(platform.app.metabase, domain))!.cert_status).toBe('issuing');
+
+    await platform.start();
+    const active = await waitForDomain(platform.app, domain, (r) => r.cert_status === 'active' || r.cert_status === 'failed', 120_000);
+    expect(active.reason).toBeNull();
+    const finished = await platform.app.metabase.selectFrom('job').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+    expect(finished.state).toBe('completed');
+    expect(finished.data.orderUrl).toBe(orderUrl);
+    const front = frontEndOf(await embeddedServer(platform.app))!;
+    expect(await sClient(front.address, front.httpsPort, domain)).toMatch(new RegExp(`subject=CN\\s*=\\s*${domain.replace(/\./g, '\\.')}`));
+    await platform.stop();
   });
 });
