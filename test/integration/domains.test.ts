@@ -105,7 +105,7 @@ describe('custom domains', () => {
     for (const f of [files.certFile, files.keyFile]) await expect(access(f)).rejects.toThrow();
     expect(await sClient(front.address, front.httpsPort, domain)).not.toContain(`CN = ${domain}`);
     await clearDemoRecords(acme.settings.dnsManagementUrl, domain);
-  });
+  }, 120_000);
 
   it('renews at two thirds of the life under a controlled clock, stays "renewing" while the DNS check cannot run, and is expired past its end', async () => {
     const domain = name('renew');
@@ -144,7 +144,7 @@ describe('custom domains', () => {
       await later.close();
     }
     await functional.run(db.name, 'remove-domain', { domain });
-  });
+  }, 180_000);
 
   it('wrong target, AAAA conflict, CAA blocking and SERVFAIL each end in their status and diagnostic, and pebble sees no order', async () => {
     const ordersBefore = await pebbleOrders(acme.pebbleLog);
@@ -229,5 +229,5 @@ describe('custom domains across a crash', () => {
     const front = frontEndOf(await embeddedServer(platform.app))!;
     expect(await sClient(front.address, front.httpsPort, domain)).toMatch(new RegExp(`subject=CN\\s*=\\s*${domain.replace(/\./g, '\\.')}`));
     await platform.stop();
-  });
+  }, 240_000);
 });
