@@ -26,13 +26,19 @@ export async function nginxInstalled(): Promise<boolean> {
   );
 }
 
+let user: { uid: number; gid: number } | undefined | null = null;
+
 /**
  * Who nginx runs as: never root. As root we hand it to the `postgres` OS user (the one that
  * already runs the platform's clusters); otherwise it runs as us.
  */
 export function nginxUser(): { uid: number; gid: number } | undefined {
-  const owner = clusterOwner();
-  return owner && { uid: owner.uid, gid: owner.gid };
+  // Asked on every change (folders, keys, nginx -t): look the user up once per process.
+  if (user === null) {
+    const owner = clusterOwner();
+    user = owner && { uid: owner.uid, gid: owner.gid };
+  }
+  return user;
 }
 
 function nginxArgs(paths: FrontEndPaths, conf: string): string[] {
