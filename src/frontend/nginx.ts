@@ -130,14 +130,14 @@ export async function startNginx(paths: FrontEndPaths): Promise<number> {
 
 /** Stops a master gracefully (SIGQUIT: requests in flight finish) and waits until it is gone. */
 export async function stopNginx(master: number): Promise<void> {
+  const isMaster = async () =>
+    (await readFile(`/proc/${master}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master');
+  // Gone already (stopped by another holder), its pid maybe reused: never signal anything else.
+  if (!(await isMaster())) return;
   try {
     process.kill(master, 'SIGQUIT');
   } catch {
-    return; // already gone
+    return;
   }
-  await waitFor(
-    'the master to exit',
-    async () =>
-      !(await readFile(`/proc/${master}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master'),
-  );
+  await waitFor('the master to exit', async () => !(await isMaster()));
 }
