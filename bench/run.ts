@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    await seedDemoPlatform(platform.app, platform.embeddedServer!);
+    await seedDemoPlatform(platform.app, platform.embeddedServers);
     await http.listen({ host: '127.0.0.1', port: 0 });
     const address = http.server.address();
     if (!address || typeof address === 'string') throw new Error('the bench server has no TCP address');
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     let worker: Promise<unknown> | undefined;
     const ctx: BenchContext = {
       app: platform.app,
-      server: platform.embeddedServer!,
+      server: platform.embeddedServers[0],
       baseUrl: `http://127.0.0.1:${address.port}`,
       demoPassword,
       dataDir,

@@ -17,12 +17,14 @@ async function main(): Promise<void> {
   const platform = await startPlatform(config, { log });
   const { app } = platform;
   let demo: { password: string } | undefined;
-  if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
+  const embedded = platform.embeddedServers;
+  if (embedded.length) demo = await seedDemoPlatform(app, embedded);
   // nginx per embedded hosting server, serving every database (warns and goes on without nginx).
-  const frontEnds = platform.embeddedServer ? await startFrontEnds(app, [platform.embeddedServer]) : undefined;
-  // The demo's DNS and ACME CA for custom domains (pebble), when installed; never fatal.
-  const demoAcme = platform.embeddedServer
-    ? await startDemoAcme(app, platform.embeddedServer).catch((err: Error) => {
+  const frontEnds = await startFrontEnds(app, embedded);
+  // The demo's DNS and ACME CA for custom domains (pebble), when installed; never fatal. Every
+  // front end listens on the same http port, so one CA reaches all the embedded servers.
+  const demoAcme = embedded.length
+    ? await startDemoAcme(app, embedded[0]).catch((err: Error) => {
         log.warn({ err: err.message }, 'the demo DNS and CA for custom domains did not start');
         return null;
       })
@@ -33,11 +35,11 @@ async function main(): Promise<void> {
   // Tenants learn the relay's (possibly new) port in the background: the console need not wait.
   const wired = wireActiveDatabases(app, relay).then((r) => log.info({ ...r, port: relay.address.port }, 'mail relay ready'));
   // The demo databases send real mail through the relay (DBTOOLS_DEMO_MAIL=0: off).
-  const demoMail = platform.embeddedServer ? runDemoMailTraffic(app, relay, wired) : undefined;
+  const demoMail = embedded.length ? runDemoMailTraffic(app, relay, wired) : undefined;
   // The first start backs up every database in the background (the demo has backups at once).
   await kickOffBackups(app);
-  // The demo's hosting server writes Odoo-like technical logs (DBTOOLS_LOG_WRITER=0: off).
-  const demoLogs = platform.embeddedServer && app.config.logs.writer ? await startDemoLogs(app, platform.embeddedServer) : undefined;
+  // The demo's hosting servers write Odoo-like technical logs (DBTOOLS_LOG_WRITER=0: off).
+  const demoLogs = app.config.logs.writer ? await Promise.all(embedded.map((s) => startDemoLogs(app, s))) : [];
   const server = await createServer(app, { plugins: [webConsole(app)] });
   await server.listen({ host: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
@@ -61,9 +63,9 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await server.close();
-    await demoLogs?.stop();
+    for (const writer of demoLogs) await writer.stop();
     await demoMail?.stop();
-    await frontEnds?.stop();
+    await frontEnds.stop();
     await demoAcme?.stop();
     await platform.close();
     process.exit(0);

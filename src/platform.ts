@@ -18,7 +18,13 @@ import { startWorker, type Worker } from './jobs/worker.js';
 import { startMailRelay, type MailRelay } from './mail/relay/start.js';
 
 export const METABASE_NAME = 'dbtools';
-export const EMBEDDED_SERVER = 'local';
+/**
+ * The embedded default's hosting servers, each its own PostgreSQL cluster. The first one also
+ * holds the metabase and keeps the name and folders of the single-server days, so an older
+ * data folder keeps working (the second one is created beside it on its next start).
+ */
+export const EMBEDDED_SERVERS = ['local', 'local2'] as const;
+export const EMBEDDED_SERVER = EMBEDDED_SERVERS[0];
 
 export interface Platform {
   app: App;
@@ -33,10 +39,17 @@ export interface Platform {
   watchCluster(everyMs?: number): void;
   /** Starts the outgoing mail relay and its bounce endpoint in this process (closed by close()). */
   startRelay(): Promise<MailRelay>;
+  /** The embedded cluster that holds the metabase (and the first hosting server's tenants). */
   cluster?: EmbeddedCluster;
-  /** The embedded hosting server, when running on the embedded default. */
-  embeddedServer?: HostingServerRow;
-  close(): Promise<void>;
+  /** Every embedded cluster, the metabase's first, in the order of EMBEDDED_SERVERS. */
+  clusters: EmbeddedCluster[];
+  /** The embedded hosting servers (EMBEDDED_SERVERS), when running on the embedded default; else empty. */
+  embeddedServers: HostingServerRow[];
+  /**
+   * Stops what this process started (relay, workers, pools) and the embedded clusters; with
+   * `keepClusters` the clusters stay up (a worker process leaves them to the server that shares them).
+   */
+  close(options?: { keepClusters?: boolean }): Promise<void>;
 }
 
 export interface PlatformOptions {
@@ -76,13 +89,18 @@ async function ensureSystemAgent(db: MetabaseDb): Promise<void> {
   });
 }
 
-/** The embedded hosting server's folder: its filestores, backups, logs, config and code checkouts. */
-export function embeddedServerRoot(dataDir: string): string {
-  return path.join(dataDir, 'hosting', EMBEDDED_SERVER);
+/** An embedded hosting server's folder: its filestores, backups, logs, config and code checkouts. */
+export function embeddedServerRoot(dataDir: string, server: string = EMBEDDED_SERVER): string {
+  return path.join(dataDir, 'hosting', server);
 }
 
-export function embeddedServerPaths(dataDir: string) {
-  const root = embeddedServerRoot(dataDir);
+/** The first server's cluster stays where the single-server embedded default put it. */
+export function embeddedClusterDir(dataDir: string, server: string = EMBEDDED_SERVER): string {
+  return server === EMBEDDED_SERVER ? path.join(dataDir, 'pg') : path.join(embeddedServerRoot(dataDir, server), 'pg');
+}
+
+export function embeddedServerPaths(dataDir: string, server: string = EMBEDDED_SERVER) {
+  const root = embeddedServerRoot(dataDir, server);
   return {
     filestore_root: path.join(root, 'filestore'),
     backup_root: path.join(root, 'backups'),
@@ -98,16 +116,29 @@ export function embeddedServerPaths(dataDir: string) {
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const log = options.log ?? pino({ level: config.logLevel });
   let cluster: EmbeddedCluster | undefined;
+  let clusters: EmbeddedCluster[] = [];
   let metabaseConfig: pg.PoolConfig;
   if (config.metabaseUrl) {
     metabaseConfig = { connectionString: config.metabaseUrl };
   } else {
-    cluster = await startCluster({
-      dir: path.join(config.dataDir, 'pg'),
-      pgBin: config.pgBin,
-      port: config.pgPort,
-      durable: options.durable,
-    });
+    // DBTOOLS_PG_PORT is the first cluster's (the metabase's); the others pick a free port once.
+    const started = await Promise.allSettled(
+      EMBEDDED_SERVERS.map((name, i) =>
+        startCluster({
+          dir: embeddedClusterDir(config.dataDir, name),
+          pgBin: config.pgBin,
+          port: i === 0 ? config.pgPort : undefined,
+          durable: options.durable,
+        }),
+      ),
+    );
+    clusters = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      for (const c of clusters) if (c.startedHere) await c.stop();
+      throw failed.reason;
+    }
+    cluster = clusters[0];
     metabaseConfig = {
       host: cluster.socketDir,
       port: cluster.port,
@@ -124,18 +155,21 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     if (reserved.length) {
       log.warn({ databases: reserved }, 'tenant databases named in the reserved scratch namespace; rename them (they are never dropped as scratch)');
     }
-    let embeddedServer: HostingServerRow | undefined;
-    if (cluster) {
-      const paths = embeddedServerPaths(config.dataDir);
+    const embeddedServers: HostingServerRow[] = [];
+    for (const [i, c] of clusters.entries()) {
+      const name = EMBEDDED_SERVERS[i];
+      const paths = embeddedServerPaths(config.dataDir, name);
       for (const dir of Object.values(paths)) await mkdir(dir, { recursive: true });
-      embeddedServer = await upsertServer(metabase, {
-        name: EMBEDDED_SERVER,
-        host: cluster.socketDir,
-        port: cluster.port,
-        superuser: cluster.superuser,
-        password: cluster.password,
-        ...paths,
-      });
+      embeddedServers.push(
+        await upsertServer(metabase, {
+          name,
+          host: c.socketDir,
+          port: c.port,
+          superuser: c.superuser,
+          password: c.password,
+          ...paths,
+        }),
+      );
     }
     for (const s of config.servers) {
       const url = new URL(s.url);
@@ -168,7 +202,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     return {
       app,
       cluster,
-      embeddedServer,
+      clusters,
+      embeddedServers,
       async startWorker(opts = {}) {
         // The queue's connections wait out an outage (see PatientPool). A connection dropped by the
         // server (restart, failover) must not crash the process; while closing, the cluster
@@ -193,26 +228,29 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         return relay;
       },
       watchCluster(everyMs = Number(process.env.DBTOOLS_CLUSTER_WATCHDOG_SECONDS ?? 5) * 1000) {
-        if (!cluster || watchdog || !(everyMs > 0)) return;
+        if (!clusters.length || watchdog || !(everyMs > 0)) return;
         let checking = false;
         const check = async () => {
           if (checking) return; // a start (crash recovery) can outlast the interval
           checking = true;
-          const started = Date.now();
-          try {
-            if (await cluster!.ensureRunning()) {
-              log.warn({ ms: Date.now() - started }, 'the embedded PostgreSQL cluster had stopped; started it again');
+          // One at a time: each restart is logged with its own duration, and one failing does not stop the next.
+          for (const [i, c] of clusters.entries()) {
+            const started = Date.now();
+            const server = EMBEDDED_SERVERS[i];
+            try {
+              if (await c.ensureRunning()) {
+                log.warn({ server, ms: Date.now() - started }, 'the embedded PostgreSQL cluster had stopped; started it again');
+              }
+            } catch (err) {
+              log.error({ server, err: (err as Error).message }, 'could not restart the embedded PostgreSQL cluster');
             }
-          } catch (err) {
-            log.error({ err: (err as Error).message }, 'could not restart the embedded PostgreSQL cluster');
-          } finally {
-            checking = false;
           }
+          checking = false;
         };
         watchdog = setInterval(() => void check(), everyMs);
         watchdog.unref();
       },
-      async close() {
+      async close({ keepClusters = false } = {}) {
         closing = true;
         clearInterval(watchdog);
         for (const relay of relays) await relay.close();
@@ -221,12 +259,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           await pool.end();
         }
         await metabase.destroy();
-        await cluster?.stop();
+        if (!keepClusters) await Promise.all(clusters.map((c) => c.stop()));
       },
     };
   } catch (e) {
     await metabase.destroy();
-    await cluster?.stop();
+    await Promise.all(clusters.map((c) => c.stop()));
     throw e;
   }
 }

@@ -16,8 +16,8 @@ export async function withMetabase<T>(fn: (p: Awaited<ReturnType<typeof startPla
     return await fn(platform);
   } finally {
     await platform.app.metabase.destroy();
-    // The embedded cluster may be the running server's: stop it only when we started it.
-    if (platform.cluster?.startedHere) await platform.cluster.stop();
+    // The embedded clusters may be the running server's: stop only those we started.
+    for (const c of platform.clusters) if (c.startedHere) await c.stop();
   }
 }
 

@@ -9,6 +9,7 @@ import { auditCommand } from './audit.js';
 import { tokensCommand } from './tokens.js';
 import { emailCommand } from './email.js';
 import { demoCommand } from './demo-dns.js';
+import { workerCommand } from './worker.js';
 
 const tokenFile = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'dbtools', 'token.json');
 
@@ -136,6 +137,7 @@ program.addCommand(auditCommand());
 program.addCommand(tokensCommand(client, { print, table }));
 program.addCommand(emailCommand());
 program.addCommand(demoCommand());
+program.addCommand(workerCommand());
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`dbtools: ${(e as Error).message}\n`);

@@ -13,6 +13,8 @@ export const DEFAULT_ACCESS_MAP: Record<string, number> = {
   support_logs: 1,
   company_users: 1,
   ping: 1,
+  /** The hosting servers' list with their load and health (GET /api/servers, the Servers page). */
+  servers: 1,
   expire_date: 2,
   toggle_free: 2,
   duplicate: 2,

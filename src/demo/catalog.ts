@@ -60,9 +60,15 @@ export interface DemoTenant {
   neutralized?: boolean;
 }
 
-export interface DemoDatabase {
+/** What a tenant database is made of, wherever it lives. */
+export interface DemoDatabaseSpec {
   metabase: DemoMetabaseRow;
   tenant: DemoTenant;
+}
+
+export interface DemoDatabase extends DemoDatabaseSpec {
+  /** Which of the embedded default's hosting servers holds it: 0 the first, 1 the second. */
+  server: number;
 }
 
 export const DEMO_ADMIN_PASSWORD = 'admin';
@@ -735,6 +741,7 @@ function buildDatabase(p: Profile, now: Date, prng: Prng): DemoDatabase {
       attachments: prng.int(2, 6),
       iapServices,
     },
+    server: ON_SECOND_SERVER.has(p.name) ? 1 : 0,
   };
 }
 
@@ -766,8 +773,31 @@ function buildDuplicate(
       duplicate_limit: 0,
     },
     tenant: { ...source.tenant, users: source.tenant.users.map((u) => ({ ...u })), neutralized: true },
+    server: source.server,
   };
 }
+
+/**
+ * The demo spreads its databases over the embedded default's two hosting servers: these live on
+ * the second one (a duplicate stays beside its source, as the duplicate operation keeps it).
+ */
+const ON_SECOND_SERVER = new Set([
+  'hope-for-water',
+  'brauhaus-alpenblick',
+  'studio-legale-rossi',
+  'kaffeehaus-leopold',
+  'greenleaf-reforestation',
+  'himalayan-trails-trust',
+  'pastelaria-belem-nova',
+  'cabinet-leclerc',
+  'nordisk-bageri',
+  'sunrise-relief',
+  'atelier-velo-lyon',
+  'ferreira-arquitetos',
+  'greenfield-dental',
+  'bodega-las-vinas',
+  'bytesmith-consulting',
+]);
 
 /** The demo platform's hosted databases: the same list for the same `now`. */
 export function demoDatabases(now: Date): DemoDatabase[] {

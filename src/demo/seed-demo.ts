@@ -10,7 +10,7 @@ import { deleteIapCreditsOf } from '../metabase/repositories/iap-credits.js';
 import { getSetting, setSetting } from '../metabase/repositories/settings.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { ensureTenantTemplates } from '../tenant/template.js';
-import { demoDatabases } from './catalog.js';
+import { demoDatabases, type DemoDatabase } from './catalog.js';
 import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
 import { seedTenantOpsDemo } from './seed-tenant-ops.js';
 import { seedDemoGitRepos } from './git-repos.js';
@@ -42,24 +42,63 @@ async function demoPassword(app: App): Promise<string> {
 
 /**
  * Seeds the demo platform once: real tenant databases built from their version's template, their
- * filestores, their metabase rows and the demo agents. A start killed half-way seeds again
- * from scratch: the marker is written last.
+ * filestores, their metabase rows and the demo agents. The databases are spread over `servers` as
+ * the catalogue says (a catalogue server beyond the list lands on the first). A start killed
+ * half-way seeds again from scratch: the marker is written last.
  */
 export async function seedDemoPlatform(
   app: App,
-  server: HostingServerRow,
+  servers: HostingServerRow[],
 ): Promise<{ password: string; seeded: boolean }> {
+  if (!servers.length) throw new Error('the demo needs a hosting server');
   const password = await demoPassword(app);
   // Every start (a data folder seeded before the checkouts existed gets them too), beside the
   // tenant seeding. The catch only keeps a failed seeding from leaving it unobserved: it is awaited.
-  const checkouts = seedDemoGitRepos(gitRepoPathsOf(app.config, server.name), app.now());
+  const checkouts = Promise.all(servers.map((s) => seedDemoGitRepos(gitRepoPathsOf(app.config, s.name), app.now())));
   checkouts.catch(() => undefined);
   if (await getSetting(app.metabase, 'demo_seeded')) {
     await checkouts;
     return { password, seeded: false };
   }
   const started = Date.now();
-  const specs = demoDatabases(app.now());
+  const all = demoDatabases(app.now());
+  const placed = servers
+    .map((server, i) => ({ server, specs: all.filter((s) => (s.server < servers.length ? s.server : 0) === i) }))
+    .filter((p) => p.specs.length);
+  await Promise.all(placed.map(({ server, specs }) => seedServer(app, server, specs)));
+  const hash = await hashPassword(password);
+  await app.metabase.transaction().execute(async (tx) => {
+    await deleteDatabaseRows(
+      tx,
+      all.map((s) => s.metabase.name),
+    );
+    for (const { server, specs } of placed) {
+      await insertDatabases(
+        tx,
+        specs.map((s) => ({ ...s.metabase, server_id: server.id })),
+      );
+    }
+    for (const agent of DEMO_AGENTS) await upsertAgent(tx, { ...agent, password_hash: hash });
+    await deleteIapCreditsOf(
+      tx,
+      all.map((s) => s.metabase.name),
+    );
+    for (const { server, specs } of placed) {
+      await seedTenantOpsDemo(app, tx, server, specs);
+      await linkDemoAdmins(app, tx, server, specs);
+    }
+    await setSetting(tx, 'demo_seeded', new Date().toISOString());
+  });
+  await checkouts;
+  app.log.info(
+    { databases: all.length, servers: placed.map((p) => `${p.server.name}: ${p.specs.length}`), ms: Date.now() - started },
+    'demo platform seeded',
+  );
+  return { password, seeded: true };
+}
+
+/** One hosting server's share of the demo: its templates, then its tenant databases afresh. */
+async function seedServer(app: App, server: HostingServerRow, specs: DemoDatabase[]): Promise<void> {
   await app.tenants.withCluster(server.id, (admin) =>
     ensureTenantTemplates(
       admin,
@@ -78,26 +117,4 @@ export async function seedDemoPlatform(
     specs,
     server.filestore_root,
   );
-  const hash = await hashPassword(password);
-  await app.metabase.transaction().execute(async (tx) => {
-    await deleteDatabaseRows(
-      tx,
-      specs.map((s) => s.metabase.name),
-    );
-    await insertDatabases(
-      tx,
-      specs.map((s) => ({ ...s.metabase, server_id: server.id })),
-    );
-    for (const agent of DEMO_AGENTS) await upsertAgent(tx, { ...agent, password_hash: hash });
-    await deleteIapCreditsOf(
-      tx,
-      specs.map((s) => s.metabase.name),
-    );
-    await seedTenantOpsDemo(app, tx, server, specs);
-    await linkDemoAdmins(app, tx, server, specs);
-    await setSetting(tx, 'demo_seeded', new Date().toISOString());
-  });
-  await checkouts;
-  app.log.info({ databases: specs.length, ms: Date.now() - started }, 'demo platform seeded');
-  return { password, seeded: true };
 }

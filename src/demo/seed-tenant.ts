@@ -10,7 +10,7 @@ import { DEMO_PASSWORD_ROUNDS, hashOdooPassword } from '../tenant/password.js';
 import { odooSeries } from '../tenant/odoo-version.js';
 import { tenantTemplateName } from '../tenant/template.js';
 import { demoAttachmentContents } from './attachments.js';
-import { DEMO_USER_PASSWORD, type DemoDatabase, type DemoUser } from './catalog.js';
+import { DEMO_USER_PASSWORD, type DemoDatabaseSpec, type DemoUser } from './catalog.js';
 import { DAY_MS } from '../dates.js';
 import { Prng } from './prng.js';
 
@@ -95,7 +95,7 @@ const BOUNCE_REASONS = [
  */
 export async function seedTenantDatabase(
   admin: pg.Client,
-  spec: DemoDatabase,
+  spec: DemoDatabaseSpec,
   filestoreRoot: string,
   template: string = tenantTemplateName(spec.metabase.version),
 ): Promise<void> {
@@ -132,7 +132,7 @@ export async function seedTenantDatabase(
   }
 }
 
-async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: string): Promise<void> {
+async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: string): Promise<void> {
   const { metabase: mb, tenant } = spec;
   const series = odooSeries(mb.version);
   const prng = new Prng(`dbtools-demo-data:${mb.name}`);
@@ -368,7 +368,7 @@ async function fillTenant(db: pg.Client, spec: DemoDatabase, filestoreRoot: stri
   if (tenant.neutralized) await neutralizeDatabase(db, mb.version);
 }
 
-async function seedMail(db: pg.Client, spec: DemoDatabase, ids: TemplateIds, prng: Prng): Promise<void> {
+async function seedMail(db: pg.Client, spec: DemoDatabaseSpec, ids: TemplateIds, prng: Prng): Promise<void> {
   const { metabase: mb, tenant } = spec;
   const span = Math.max(1, Math.min(60, Math.floor((Date.now() - mb.create_date.getTime()) / DAY_MS)));
   const sent = Math.max(tenant.mailsSent, tenant.bounces);
@@ -427,7 +427,7 @@ async function seedMail(db: pg.Client, spec: DemoDatabase, ids: TemplateIds, prn
 
 async function seedAttachments(
   db: pg.Client,
-  spec: DemoDatabase,
+  spec: DemoDatabaseSpec,
   filestoreRoot: string,
   companyId: number,
   uid: number,
@@ -491,7 +491,7 @@ export interface SeedReport {
  */
 export async function seedTenantDatabases(
   openAdmin: () => Promise<pg.Client>,
-  specs: DemoDatabase[],
+  specs: DemoDatabaseSpec[],
   filestoreRoot: string,
   template: string | undefined = undefined,
   concurrency = 3,

@@ -103,20 +103,25 @@ export async function startFrontEnd(app: App, given: HostingServerRow): Promise<
   }
 }
 
-/** Starts the front ends of `servers` (see startFrontEnd); stop() stops them all. */
+/**
+ * Starts the front ends of `servers` (see startFrontEnd); stop() stops them all. One that cannot
+ * start (its port taken meanwhile, say) is logged with nginx's reason: the platform runs on.
+ */
 export async function startFrontEnds(
   app: App,
   servers: HostingServerRow[],
 ): Promise<{ running: RunningFrontEnd[]; stop(): Promise<void> }> {
   const running: RunningFrontEnd[] = [];
-  try {
-    for (const s of servers) {
+  for (const s of servers) {
+    try {
       const fe = await startFrontEnd(app, s);
       if (fe) running.push(fe);
+    } catch (err) {
+      app.log.error(
+        { err: (err as Error).message, server: s.name },
+        'the front end of this hosting server did not start',
+      );
     }
-  } catch (e) {
-    for (const fe of running) await fe.stop();
-    throw e;
   }
   if (running.length) {
     app.log.info(

@@ -33,5 +33,13 @@ export { startFrontEnd, startFrontEnds, type RunningFrontEnd } from './front-end
 export { NGINX_BIN, NginxConfigError, NginxMissing, nginxInstalled, nginxUser } from './nginx.js';
 export { frontEndPaths, siteFile, webrootOf } from './paths.js';
 export { HSTS, PLATFORM_DOMAIN, renderServerBlock, type TlsDomain } from './server-block.js';
-export { applySite, removeSite, writeSite, writeSites, type Site, type SiteChange } from './sites.js';
+export {
+  applySite,
+  refreshSite,
+  removeSite,
+  writeSite,
+  writeSites,
+  type Site,
+  type SiteChange,
+} from './sites.js';
 export { activeTlsDomains } from './tls-domains.js';

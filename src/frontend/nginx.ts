@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { Conflict } from '../errors.js';
 import { clusterOwner } from '../hosting/cluster.js';
 import type { FrontEndPaths } from './paths.js';
 
@@ -10,7 +11,8 @@ const run = promisify(execFile);
 export const NGINX_BIN = '/usr/sbin/nginx';
 export const NGINX_INSTALL_HINT = 'apt-get install nginx-light (or run scripts/system-packages.sh as root)';
 
-export class NginxConfigError extends Error {}
+/** The front end cannot take a change (nginx -t refused it, or nginx is missing): a 409 saying why. */
+export class NginxConfigError extends Conflict {}
 export class NginxMissing extends NginxConfigError {
   constructor() {
     super(`nginx is not installed (${NGINX_BIN}): ${NGINX_INSTALL_HINT}`);
@@ -24,13 +26,19 @@ export async function nginxInstalled(): Promise<boolean> {
   );
 }
 
+let user: { uid: number; gid: number } | undefined | null = null;
+
 /**
  * Who nginx runs as: never root. As root we hand it to the `postgres` OS user (the one that
  * already runs the platform's clusters); otherwise it runs as us.
  */
 export function nginxUser(): { uid: number; gid: number } | undefined {
-  const owner = clusterOwner();
-  return owner && { uid: owner.uid, gid: owner.gid };
+  // Asked on every change (folders, keys, nginx -t): look the user up once per process.
+  if (user === null) {
+    const owner = clusterOwner();
+    user = owner && { uid: owner.uid, gid: owner.gid };
+  }
+  return user;
 }
 
 function nginxArgs(paths: FrontEndPaths, conf: string): string[] {
@@ -105,7 +113,15 @@ export async function startNginx(paths: FrontEndPaths): Promise<number> {
   let exited = false;
   child.once('exit', () => (exited = true));
   await waitFor('its workers', async () => {
-    if (exited) throw new Error(`nginx did not start: ${stderr.trim() || `exit ${child.exitCode}`}`);
+    if (exited) {
+      // With -e, nginx says why in its error log rather than on stderr (a port taken, a file unreadable).
+      const log = (await readFile(paths.errorLog, 'utf8').catch(() => '')).trim().split('\n');
+      const emerg = log
+        .filter((l) => l.includes('[emerg]'))
+        .slice(-2)
+        .join('; ');
+      throw new Error(`nginx did not start: ${emerg || stderr.trim() || `exit ${child.exitCode}`}`);
+    }
     const master = await masterPid(paths);
     return master === child.pid && (await workerPids(master)).length > 0;
   });
@@ -114,14 +130,14 @@ export async function startNginx(paths: FrontEndPaths): Promise<number> {
 
 /** Stops a master gracefully (SIGQUIT: requests in flight finish) and waits until it is gone. */
 export async function stopNginx(master: number): Promise<void> {
+  const isMaster = async () =>
+    (await readFile(`/proc/${master}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master');
+  // Gone already (stopped by another holder), its pid maybe reused: never signal anything else.
+  if (!(await isMaster())) return;
   try {
     process.kill(master, 'SIGQUIT');
   } catch {
-    return; // already gone
+    return;
   }
-  await waitFor(
-    'the master to exit',
-    async () =>
-      !(await readFile(`/proc/${master}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master'),
-  );
+  await waitFor('the master to exit', async () => !(await isMaster()));
 }

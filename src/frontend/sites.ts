@@ -6,7 +6,7 @@ import { findDatabase } from '../metabase/repositories/databases.js';
 import { frontEndOf, withFrontEndLock } from '../metabase/repositories/front-ends.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { listenOf, ODOO_DEFAULT_BACKEND, renderFrontEndConf, withSites } from './nginx-conf.js';
-import { checkConf, masterPid, nginxUser, reloadNginx } from './nginx.js';
+import { checkConf, masterPid, NginxMissing, nginxUser, reloadNginx } from './nginx.js';
 import { frontEndPaths, siteFile, type FrontEndPaths } from './paths.js';
 import { renderServerBlock, type TlsDomain } from './server-block.js';
 import { activeTlsDomains } from './tls-domains.js';
@@ -164,4 +164,21 @@ export async function applySite(app: App, database: string): Promise<void> {
     secure: row.secure,
     tlsDomains: await activeTlsDomains(app, database),
   });
+}
+
+/**
+ * applySite for the lifecycle (a database published, restored, removed): the metabase is the
+ * truth and every start of a front end re-syncs all its sites, so a front end that cannot take
+ * the change now (nginx not installed, a check refused) is logged rather than failing the job.
+ */
+export async function refreshSite(app: App, database: string): Promise<void> {
+  try {
+    await applySite(app, database);
+  } catch (err) {
+    const level = err instanceof NginxMissing ? 'debug' : 'warn';
+    app.log[level](
+      { err: (err as Error).message, database },
+      'the front end was not updated for this database',
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config, HostingServerConfig } from '../config/config.js';
-import { EMBEDDED_SERVER, embeddedServerRoot } from '../platform.js';
+import { EMBEDDED_SERVERS, embeddedServerRoot } from '../platform.js';
 
 export type GitRepo = keyof NonNullable<HostingServerConfig['gitRepos']>;
 
@@ -12,9 +12,9 @@ export const GIT_REPOS = Object.keys(LISTED) as GitRepo[];
 
 export type GitRepoPaths = Partial<Record<GitRepo, string>>;
 
-/** Where the embedded default keeps its checkouts: beside its filestores and logs. */
-export function embeddedGitRepoPaths(dataDir: string): Record<GitRepo, string> {
-  const root = path.join(embeddedServerRoot(dataDir), 'src');
+/** Where an embedded hosting server keeps its checkouts: beside its filestores and logs. */
+export function embeddedGitRepoPaths(dataDir: string, serverName?: string): Record<GitRepo, string> {
+  const root = path.join(embeddedServerRoot(dataDir, serverName), 'src');
   return Object.fromEntries(GIT_REPOS.map((repo) => [repo, path.join(root, repo)])) as Record<
     GitRepo,
     string
@@ -23,11 +23,12 @@ export function embeddedGitRepoPaths(dataDir: string): Record<GitRepo, string> {
 
 /**
  * The checkout folders of a hosting server: the `gitRepos` of its entry in the config file, or,
- * for the embedded server (no external metabase), the folders the demo creates.
+ * for an embedded server (no external metabase), the folders the demo creates.
  */
 export function gitRepoPathsOf(config: Config, serverName: string): GitRepoPaths {
   const configured = config.servers.find((s) => s.name === serverName);
   if (configured) return configured.gitRepos ?? {};
-  if (serverName === EMBEDDED_SERVER && !config.metabaseUrl) return embeddedGitRepoPaths(config.dataDir);
+  const embedded = (EMBEDDED_SERVERS as readonly string[]).includes(serverName);
+  if (embedded && !config.metabaseUrl) return embeddedGitRepoPaths(config.dataDir, serverName);
   return {};
 }

@@ -10,6 +10,7 @@ import {
 } from '../hosting/database-copy.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
+import { refreshSite } from '../frontend/index.js';
 import { findAgentById } from '../metabase/repositories/agents.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
@@ -149,6 +150,7 @@ export const duplicateJob = defineJob({
             request_id: null,
           });
         });
+        await refreshSite(ctx.app, target);
       },
     },
   ],

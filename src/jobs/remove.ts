@@ -1,6 +1,7 @@
 import { Conflict } from '../errors.js';
 import { dropDatabase } from '../hosting/database-copy.js';
 import { removeTree } from '../hosting/filestore-copy.js';
+import { refreshSite } from '../frontend/index.js';
 import { findAgentByLogin } from '../metabase/repositories/agents.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
@@ -88,6 +89,7 @@ export const removeJob = defineJob({
             request_id: null,
           });
         });
+        await refreshSite(ctx.app, ctx.job.database_name!);
       },
     },
   ],

@@ -15,6 +15,7 @@ import {
   verifyBackup,
 } from '../hosting/restore-backup.js';
 import { linkOrCopyTree } from '../hosting/filestore-copy.js';
+import { refreshSite } from '../frontend/index.js';
 import { findBackup } from '../metabase/repositories/backups.js';
 import { findDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
@@ -167,6 +168,7 @@ export const restoreBackupJob = defineJob({
             mode: 'drop',
             expire_date: expire,
           });
+          await refreshSite(ctx.app, f.source.name);
         }
       },
     },

@@ -4,6 +4,7 @@ import { Conflict } from '../errors.js';
 import { dropDatabaseIfExists, databaseExists, renameDatabase } from '../hosting/restore-cluster.js';
 import { moveFolder } from '../hosting/restore-backup.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
+import { refreshSite } from '../frontend/index.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 
 /**
@@ -31,6 +32,7 @@ export async function publishDatabase(
     if (!row || row.state !== 'creating') return;
     await updateDatabase(tx, db.name, { state: 'active', ...(db.expireDate ? { expire_date: db.expireDate } : {}) });
   });
+  await refreshSite(app, db.name);
 }
 
 /**

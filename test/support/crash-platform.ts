@@ -7,14 +7,74 @@ import pino from 'pino';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort, startCluster } from '../../src/hosting/cluster.js';
-import { startPlatform } from '../../src/platform.js';
+import { EMBEDDED_SERVER, embeddedClusterDir, startPlatform } from '../../src/platform.js';
 import { isTestCopyOf } from '../../src/provisioning/identity.js';
 import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
 import { testEnv } from './env.js';
 import { AgentSession } from './http.js';
-import { embeddedServer } from './tenants.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Spawns `node --import tsx <args>` in the repository (the process the crash hook kills is the one
+ * we watch: no tsx wrapper between) and resolves once its output shows `ready`.
+ */
+async function spawnReady(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: string,
+): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes(ready)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    if (process.env.CRASH_LOG) {
+      child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+      child.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
+    }
+    void exited.then(() => reject(new Error(`${args.join(' ')} exited before it was ready:\n${output.slice(-2000)}`)));
+  });
+  return { child, exited };
+}
+
+/** The signal that ended a process, or a failure when it is still alive after `ms`. */
+function exitWithin(exited: Promise<NodeJS.Signals | null>, ms: number, failure: string): Promise<NodeJS.Signals | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    exited,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(failure)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A `dbtools worker` process started by CrashPlatform.spawnWorker. */
+export class WorkerProcess {
+  constructor(
+    private readonly child: ChildProcess,
+    /** Resolves with the signal that ended it. */
+    readonly exited: Promise<NodeJS.Signals | null>,
+  ) {}
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the signal that ended the process once it is gone; fails if it does not die within `ms`. */
+  waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
+    return exitWithin(this.exited, ms, 'the worker did not exit');
+  }
+
+  /** SIGTERM: a clean stop (the worker leaves the clusters running); SIGKILL: a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.running) this.child.kill(signal);
+    await this.exited;
+  }
+}
 
 /**
  * A real dbtools server process (`node --import tsx src/main.ts`) on its own data dir and its
@@ -64,40 +124,35 @@ export class CrashPlatform {
    */
   async start(crashAt?: string, env: Record<string, string> = {}): Promise<void> {
     await this.stop(); // one server per data dir: a test that failed midway may have left one
+    const { child, exited } = await spawnReady(['src/main.ts'], this.childEnv(crashAt, { PORT: String(this.port), ...env }), 'dbtools console:');
+    this.child = child;
+    this.exited = exited;
+  }
+
+  /**
+   * Starts a `dbtools worker` process on this data dir (optionally armed to crash at
+   * `kind:step[:after]`) and waits until it runs; the caller stops it. Several may run at once,
+   * beside the server or without it.
+   */
+  async spawnWorker(crashAt?: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+    const { child, exited } = await spawnReady(['src/cli/main.ts', 'worker', '--concurrency', '1'], this.childEnv(crashAt, env), 'dbtools worker');
+    return new WorkerProcess(child, exited);
+  }
+
+  private childEnv(crashAt: string | undefined, env: Record<string, string>): NodeJS.ProcessEnv {
     const childEnv = {
       ...process.env,
-      ...testEnv(this.dataDir, { PORT: String(this.port), DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
+      ...testEnv(this.dataDir, { DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
       ...env,
       ...(crashAt ? { DBTOOLS_CRASH_AT: crashAt } : {}),
     };
     if (!crashAt) delete childEnv.DBTOOLS_CRASH_AT;
-    // node --import tsx: the process the crash hook kills is the one we watch (no tsx wrapper between).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if (output.includes('dbtools console:')) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-      if (process.env.CRASH_LOG) {
-        child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
-        child.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
-      }
-      void this.exited!.then(() => reject(new Error(`server exited before listening:\n${output.slice(-2000)}`)));
-    });
+    return childEnv;
   }
 
   /** Resolves with the signal that ended the process once it is gone; fails if it does not die within `ms`. */
-  async waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      this.exited!,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not crash')), ms))),
-    ]).finally(() => clearTimeout(timer));
+  waitForExit(ms = 60_000): Promise<NodeJS.Signals | null> {
+    return exitWithin(this.exited!, ms, 'the server did not crash');
   }
 
   /**
@@ -111,19 +166,19 @@ export class CrashPlatform {
     }
   }
 
-  /** Stops the platform's PostgreSQL cluster under the running server, as `pg_ctl stop -m fast` does. */
-  async stopCluster(): Promise<void> {
-    await (await this.cluster()).stop();
+  /** Stops a hosting server's PostgreSQL cluster (the metabase's by default) under the running server, as `pg_ctl stop -m fast` does. */
+  async stopCluster(server: string = EMBEDDED_SERVER): Promise<void> {
+    await (await this.cluster(server)).stop();
   }
 
-  /** Starts the platform's PostgreSQL cluster again (if it is not running already). */
-  async startCluster(): Promise<void> {
-    await this.cluster();
+  /** Starts a hosting server's PostgreSQL cluster again (if it is not running already). */
+  async startCluster(server: string = EMBEDDED_SERVER): Promise<void> {
+    await this.cluster(server);
   }
 
-  /** Attaches to the data dir's cluster, starting it when it is stopped. */
-  private cluster() {
-    return startCluster({ dir: path.join(this.dataDir, 'pg') });
+  /** Attaches to the data dir's cluster of `server`, starting it when it is stopped. */
+  private cluster(server: string) {
+    return startCluster({ dir: embeddedClusterDir(this.dataDir, server) });
   }
 
   /** GET on the server, without a session. */
@@ -153,32 +208,36 @@ export class CrashPlatform {
    * is not fully neutralized. Returns the violations (empty when all hold).
    */
   async violations(): Promise<string[]> {
-    const server = await embeddedServer(this.app);
     const rows = await this.app.metabase.selectFrom('database').selectAll().execute();
     const byName = new Map(rows.map((r) => [r.name, r]));
-    const databases = await this.app.tenants.withCluster(server.id, async (admin) => {
-      const r = await admin.query<{ datname: string }>(
-        `SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', 'dbtools', $1)`,
-        [DEFAULT_TENANT_TEMPLATE],
-      );
-      return new Set(r.rows.map((x) => x.datname));
-    });
+    const servers = await this.app.metabase.selectFrom('hosting_server').selectAll().orderBy('id').execute();
     const out: string[] = [];
-    for (const name of databases) {
-      const row = byName.get(name);
-      if (!row || row.state === 'removed') out.push(`database ${name} has no metabase row`);
-    }
-    for (const row of rows) {
-      if (row.state === 'active' && !databases.has(row.name)) out.push(`active row ${row.name} has no database`);
-    }
-    for (const folder of await readdir(server.filestore_root)) {
-      const name = folder.replace(/\.partial$/, '');
-      if (!databases.has(name)) out.push(`filestore ${folder} has no database`);
-    }
-    for (const row of rows) {
-      if (row.state !== 'active' || !row.duplicate_of || !databases.has(row.name)) continue;
-      if (!(await this.app.tenants.withTenant(row, (c) => isTestCopyOf(c, row.uuid)))) {
-        out.push(`active duplicate ${row.name} is not neutralized`);
+    // Each hosting server's databases and folders against the rows that place a database there.
+    for (const server of servers) {
+      const databases = await this.app.tenants.withCluster(server.id, async (admin) => {
+        const r = await admin.query<{ datname: string }>(
+          `SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', 'dbtools', $1)`,
+          [DEFAULT_TENANT_TEMPLATE],
+        );
+        return new Set(r.rows.map((x) => x.datname));
+      });
+      const here = rows.filter((r) => r.server_id === server.id);
+      for (const name of databases) {
+        const row = byName.get(name);
+        if (!row || row.state === 'removed' || row.server_id !== server.id) out.push(`database ${name} on ${server.name} has no metabase row`);
+      }
+      for (const row of here) {
+        if (row.state === 'active' && !databases.has(row.name)) out.push(`active row ${row.name} has no database on ${server.name}`);
+      }
+      for (const folder of await readdir(server.filestore_root)) {
+        const name = folder.replace(/\.partial$/, '');
+        if (!databases.has(name)) out.push(`filestore ${folder} on ${server.name} has no database`);
+      }
+      for (const row of here) {
+        if (row.state !== 'active' || !row.duplicate_of || !databases.has(row.name)) continue;
+        if (!(await this.app.tenants.withTenant(row, (c) => isTestCopyOf(c, row.uuid)))) {
+          out.push(`active duplicate ${row.name} is not neutralized`);
+        }
       }
     }
     return out;

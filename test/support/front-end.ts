@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import tls from 'node:tls';
 
 export interface FrontEndAnswer {
@@ -27,7 +28,7 @@ export function requestThrough(
   });
 }
 
-/** The certificate a front end serves for `servername` (SNI), and the body of a GET / over that connection. */
+/** The certificate a front end serves for `servername` (SNI), and the body it answers there to GET /. */
 export function tlsThrough(
   address: string,
   port: number,
@@ -35,21 +36,20 @@ export function tlsThrough(
   ca: string,
 ): Promise<{ subjectCN: string; issuerCN: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: address, port, servername, ca }, () => {
-      const cert = socket.getPeerCertificate();
-      socket.write(`GET / HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
-      let raw = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (c: string) => (raw += c));
-      socket.on('end', () =>
-        resolve({
-          subjectCN: String(cert.subject.CN),
-          issuerCN: String(cert.issuer.CN),
-          body: raw.split('\r\n\r\n').slice(1).join('\r\n\r\n'),
-        }),
-      );
-    });
-    socket.on('error', reject);
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no TLS answer within 10 s')));
+    const req = https.request(
+      { host: address, port, path: '/', servername, ca, headers: { host: servername }, agent: false },
+      (res) => {
+        const cert = (res.socket as tls.TLSSocket).getPeerCertificate();
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () =>
+          resolve({ subjectCN: String(cert.subject.CN), issuerCN: String(cert.issuer.CN), body }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('no TLS answer within 10 s')));
+    req.end();
   });
 }

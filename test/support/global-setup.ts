@@ -26,9 +26,9 @@ export default async function setup(project: TestProject) {
   const config = loadConfig(testEnv(dataDir));
   const log = pino({ level: 'warn' });
   const platform = await startPlatform(config, { durable: false, log });
-  await seedDemoPlatform(platform.app, platform.embeddedServer!);
-  // The hosting server's nginx, as `npm start` runs it: tests reach databases through it.
-  const frontEnds = await startFrontEnds(platform.app, [platform.embeddedServer!]);
+  await seedDemoPlatform(platform.app, platform.embeddedServers);
+  // The hosting servers' nginx, as `npm start` runs them: tests reach databases through them.
+  const frontEnds = await startFrontEnds(platform.app, platform.embeddedServers);
   await platform.startWorker();
   const server = await createServer(platform.app, { plugins: [webConsole(platform.app)] });
   await server.listen({ host: '127.0.0.1', port: 0 });

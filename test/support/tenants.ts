@@ -17,13 +17,15 @@ export interface TestTenantOptions {
   prefix?: string;
   /** An exact name instead of a generated one. */
   name?: string;
+  /** The hosting server that holds it (default: the first embedded one). */
+  server?: string;
 }
 
-export async function embeddedServer(app: App): Promise<HostingServerRow> {
+export async function embeddedServer(app: App, name: string = EMBEDDED_SERVER): Promise<HostingServerRow> {
   const server = await app.metabase
     .selectFrom('hosting_server')
     .selectAll()
-    .where('name', '=', EMBEDDED_SERVER)
+    .where('name', '=', name)
     .executeTakeFirstOrThrow();
   return server;
 }
@@ -40,7 +42,7 @@ export async function createTestTenant(app: App, options: TestTenantOptions = {}
     metabase: { ...base.metabase, duplicate_of: null, ...options.metabase, name, uuid: randomUUID() },
     tenant: { ...base.tenant, ...options.tenant },
   };
-  const server = await embeddedServer(app);
+  const server = await embeddedServer(app, options.server);
   await app.tenants.withCluster(server.id, (admin) =>
     seedTenantDatabase(admin, spec, server.filestore_root),
   );

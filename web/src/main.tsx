@@ -8,6 +8,7 @@ import { NotFoundPage } from './pages/NotFound.js';
 import { OutboxPage } from './pages/Outbox.js';
 import { PolicyPage } from './pages/Policy.js';
 import { SearchPage } from './pages/Search.js';
+import { ServersPage } from './pages/Servers.js';
 import { ToolsPage } from './pages/Tools.js';
 import { SessionProvider } from './session.js';
 import './styles.css';
@@ -24,6 +25,7 @@ createRoot(document.getElementById('root')!).render(
             <Route path="databases/:name/logs" element={<LogsPage />} />
             <Route path="policy" element={<PolicyPage />} />
             <Route path="outbox/:id?" element={<OutboxPage />} />
+            <Route path="servers" element={<ServersPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

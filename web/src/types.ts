@@ -134,3 +134,19 @@ export type RestoreModel = ToolModelJson<typeof restoreTool>;
 export type SecurityFeaturesModel = ToolModelJson<typeof securityTool>;
 export type TechLogsModel = ToolModelJson<typeof techLogsTool>;
 export type ToggleFreeModel = ToolModelJson<typeof toggleFreeTool>;
+
+/** GET /api/servers: one hosting server with its load and health (null: it could not be read). */
+export interface ServerItem {
+  name: string;
+  databases: number;
+  diskUsedBytes: number | null;
+  diskFreeBytes: number | null;
+  connections: number | null;
+  pgVersion: string | null;
+  healthy: boolean;
+  frontEnd: { address: string; httpPort: number; httpsPort: number } | null;
+}
+
+export interface ServersAnswer {
+  items: ServerItem[];
+}

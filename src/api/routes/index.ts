@@ -5,6 +5,7 @@ import { impersonationRoutes } from './impersonation.js';
 import { jobRoutes } from './jobs.js';
 import { logRoutes } from './logs.js';
 import { operationRoutes } from './operations.js';
+import { serverRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
 import { supportLogRoutes } from './support-logs.js';
 import { systemRoutes } from './system.js';
@@ -20,5 +21,6 @@ export const routes: AnyRoute[] = [
   ...dumpRoutes,
   ...supportLogRoutes,
   ...logRoutes,
+  ...serverRoutes,
   ...systemRoutes,
 ] as AnyRoute[];

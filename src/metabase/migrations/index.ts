@@ -7,6 +7,7 @@ import * as backups from './005-backups.js';
 import * as pingSchedule from './006-ping-schedule.js';
 import * as apiSecurity from './007-api-security.js';
 import * as supportLogChain from './008-support-log-chain.js';
+import * as servers from './009-servers.js';
 import * as domains from './012-domains.js';
 import * as frontEnd from './014-front-end.js';
 import * as emailRelay from './015-email-relay.js';
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '006-ping-schedule': pingSchedule,
   '007-api-security': apiSecurity,
   '008-support-log-chain': supportLogChain,
+  '009-servers': servers,
   '012-domains': domains,
   '014-front-end': frontEnd,
   '015-email-relay': emailRelay,

@@ -25,3 +25,14 @@ export async function upsertServer(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** Each hosting server's number of active databases (servers without any are absent). */
+export async function countActiveDatabasesByServer(db: Db): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('database')
+    .select(['server_id', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('state', '=', 'active')
+    .groupBy('server_id')
+    .execute();
+  return new Map(rows.map((r) => [r.server_id, Number(r.count)]));
+}

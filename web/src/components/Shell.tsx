@@ -10,6 +10,14 @@ function OutboxLink({ level }: { level: number }) {
   return <NavLink to="/outbox">Outbox</NavLink>;
 }
 
+/** The Servers page is for the levels the access map allows `servers`. */
+function ServersLink({ level }: { level: number }) {
+  const policy = usePolicy();
+  const needed = policy?.accessMap.servers;
+  if (needed === undefined || level < needed) return null;
+  return <NavLink to="/servers">Servers</NavLink>;
+}
+
 /** The frame of every page behind the login: skip link, header with navigation, main landmark. */
 export function Shell() {
   const { agent, expired, logout } = useSession();
@@ -38,6 +46,7 @@ export function Shell() {
           <NavLink to="/" end>
             Search
           </NavLink>
+          <ServersLink level={agent.level} />
           <NavLink to="/policy">My level</NavLink>
           <OutboxLink level={agent.level} />
         </nav>

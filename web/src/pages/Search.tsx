@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { errorMessage, get } from '../api.js';
 import { ModeBadge } from '../components/ModeBadge.js';
 import { formatDateTime } from '../format.js';
-import type { DatabaseListItem, SearchAnswer } from '../types.js';
+import type { DatabaseListItem, SearchAnswer, ServersAnswer } from '../types.js';
 import { TenantText } from '../components/TenantText.js';
 
 const PAGE = 50;
@@ -22,6 +22,25 @@ function searchPath(params: URLSearchParams, cursor?: string): string {
 
 const toolsUrl = (name: string) => '/databases/' + encodeURIComponent(name);
 
+/**
+ * The server filter's choices: the hosting servers (GET /api/servers), plus the one the address
+ * asks for if the list lacks it (a level without the servers key filters by the address alone).
+ */
+function useServerNames(current: string | null): string[] {
+  const [names, setNames] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    get<ServersAnswer>('/api/servers').then(
+      (a) => live && setNames(a.items.map((s) => s.name)),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return current && !names.includes(current) ? [...names, current] : names;
+}
+
 export function SearchPage() {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
@@ -34,6 +53,7 @@ export function SearchPage() {
   const [loading, setLoading] = useState(true);
   const request = useRef(0);
   const key = searchPath(params);
+  const serverNames = useServerNames(params.get('server'));
 
   useEffect(() => {
     document.title = 'Search · dbtools';
@@ -176,14 +196,14 @@ export function SearchPage() {
         </div>
         <div className="field">
           <label htmlFor="server">Server</label>
-          <input
-            id="server"
-            defaultValue={params.get('server') ?? ''}
-            placeholder="any"
-            size={10}
-            onBlur={(e) => setFilter('server', e.target.value.trim())}
-            onKeyDown={(e) => e.key === 'Enter' && setFilter('server', e.currentTarget.value.trim())}
-          />
+          <select id="server" value={params.get('server') ?? ''} onChange={(e) => setFilter('server', e.target.value)}>
+            <option value="">Any</option>
+            {serverNames.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
         </div>
       </form>
 

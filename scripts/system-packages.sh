@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The system packages dbtools needs, checked (and installed when it can) before a command runs.
+#
+#   scripts/system-packages.sh test|start|ci [--check]
+#
+# test, ci: PostgreSQL (server and client), Chromium, nginx, pebble and openssl are required.
+# start:    PostgreSQL is required (the embedded cluster); nginx (the hosting servers' front
+#           ends) and pebble (the demo's ACME CA and DNS) are optional: the platform starts
+#           without them and says what it lacks.
+# Quiet when everything is there. As root with apt-get (and without --check) it installs what is
+# missing (one `apt-get update` first, only then); otherwise it prints exactly what to install
+# and exits non-zero only when something the command requires is missing.
+# DBTOOLS_SYSTEM_ROOT prefixes every path looked at (the tests point it at a folder of their own).
+set -euo pipefail
+
+command=${1:-}
+mode=${2:-}
+case "$command" in test | start | ci) ;; *)
+  echo "usage: $0 test|start|ci [--check]" >&2
+  exit 2
+  ;;
+esac
+root=${DBTOOLS_SYSTEM_ROOT:-}
+if [ "$command" = ci ]; then label="the CI run"; else label="\`npm $command\`"; fi
+
+# package name, then whether the command needs it, then the test that says it is there.
+have_postgresql() {
+  local bin
+  for bin in "$root"/usr/lib/postgresql/*/bin; do
+    [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] && [ -x "$bin/pg_dump" ] && [ -x "$bin/pg_restore" ] && [ -x "$bin/psql" ] && return 0
+  done
+  return 1
+}
+have_chromium() { [ -x "$root/usr/bin/chromium" ]; }
+have_nginx() { [ -x "$root/usr/sbin/nginx" ]; }
+have_pebble() { [ -x "$root/usr/bin/pebble" ] && [ -x "$root/usr/bin/pebble-challtestsrv" ]; }
+have_openssl() { [ -x "$root/usr/bin/openssl" ]; }
+
+# What each package is for, said when it is missing.
+declare -A why=(
+  [postgresql]="PostgreSQL server and client (the embedded cluster, dumps and restores)"
+  [chromium]="Chromium (the end-to-end tests' browser, /usr/bin/chromium)"
+  [nginx-light]="nginx (each hosting server's front end, /usr/sbin/nginx)"
+  [pebble]="pebble and pebble-challtestsrv (the demo's ACME CA and DNS)"
+  [openssl]="openssl (certificates in the tests)"
+)
+declare -A check=([postgresql]=have_postgresql [chromium]=have_chromium [nginx-light]=have_nginx [pebble]=have_pebble [openssl]=have_openssl)
+
+case "$command" in
+  start) required=(postgresql) optional=(nginx-light pebble) ;;
+  *) required=(postgresql chromium nginx-light pebble openssl) optional=() ;;
+esac
+
+missing_of() {
+  local p
+  for p in "$@"; do "${check[$p]}" || echo "$p"; done
+}
+
+mapfile -t missing_required < <(missing_of "${required[@]}")
+mapfile -t missing_optional < <(missing_of "${optional[@]+"${optional[@]}"}")
+
+# Root with apt installs what the command requires; `start` leaves optional packages to the operator.
+if [ ${#missing_required[@]} -gt 0 ] && [ "$mode" != "--check" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "dbtools: installing ${missing_required[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_required[@]}" >/dev/null
+  mapfile -t missing_required < <(missing_of "${required[@]}")
+fi
+
+status=0
+if [ ${#missing_required[@]} -gt 0 ]; then
+  echo "dbtools: $label needs these system packages:" >&2
+  for p in "${missing_required[@]}"; do echo "  - $p: ${why[$p]}" >&2; done
+  echo "Install them with: sudo apt-get install -y ${missing_required[*]}" >&2
+  status=1
+fi
+if [ ${#missing_optional[@]} -gt 0 ]; then
+  echo "dbtools: optional system packages are missing; it runs without them:" >&2
+  for p in "${missing_optional[@]}"; do echo "  - $p: ${why[$p]}" >&2; done
+  echo "Install them with: sudo apt-get install -y ${missing_optional[*]}" >&2
+fi
+# PostgreSQL refuses to run as root: as root, the clusters run as the postgres user its package creates.
+if [ $status = 0 ] && [ "$(id -u)" = 0 ] && [ -z "$root" ] && ! id postgres >/dev/null 2>&1; then
+  echo "dbtools: there is no postgres system user (the postgresql package creates it); the clusters cannot run as root" >&2
+  status=1
+fi
+exit $status

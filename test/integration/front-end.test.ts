@@ -1,0 +1,365 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { demoDatabases } from '../../src/demo/catalog.js';
+import {
+  databaseHost,
+  frontEndOf,
+  NginxConfigError,
+  nginxUser,
+  applySite,
+  removeSite,
+  siteFile,
+  startFrontEnd,
+  startFrontEnds,
+  webrootOf,
+  writeSite,
+  type RunningFrontEnd,
+} from '../../src/frontend/index.js';
+import { workerPids } from '../../src/frontend/nginx.js';
+import { insertDatabases, updateDatabase } from '../../src/metabase/repositories/databases.js';
+import { listServers, upsertServer } from '../../src/metabase/repositories/servers.js';
+import type { HostingServerRow } from '../../src/metabase/schema.js';
+import { startPlatform, type Platform } from '../../src/platform.js';
+import { testEnv } from '../support/env.js';
+import { requestThrough, tlsThrough } from '../support/front-end.js';
+import { AgentSession } from '../support/http.js';
+import { waitForJob } from '../support/jobs.js';
+import { connectTestApp } from '../support/platform.js';
+import { createTestTenant, embeddedServer } from '../support/tenants.js';
+
+const run = promisify(execFile);
+
+/*
+ * Two hosting servers of their own, registered in a metabase of their own (a database on the
+ * run's cluster), so their front ends, addresses and port pair never meet the shared platform's.
+ */
+let shared: App & { close(): Promise<void> };
+let platform: Platform;
+let app: App;
+let dir: string;
+let metabaseName: string;
+let adminUrl: string;
+let frontEnds: { running: RunningFrontEnd[]; stop(): Promise<void> };
+let serverA: HostingServerRow;
+let serverB: HostingServerRow;
+
+async function uidOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
+}
+
+async function addDatabase(name: string, server: HostingServerRow, secure = false): Promise<void> {
+  const base = demoDatabases(app.now()).find((d) => d.metabase.name === 'acme-bakery')!;
+  await insertDatabases(app.metabase, [
+    { ...base.metabase, duplicate_of: null, name, uuid: randomUUID(), secure, server_id: server.id },
+  ]);
+}
+
+/** A self-signed certificate for `domain` made by openssl, as a CA would hand one over. */
+async function selfSigned(domain: string): Promise<{ certFile: string; keyFile: string; cert: string }> {
+  const certs = path.join(dir, 'certs');
+  await mkdir(certs, { recursive: true });
+  const certFile = path.join(certs, `${domain}.crt`);
+  const keyFile = path.join(certs, `${domain}.key`);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${domain}`,
+    '-addext',
+    `subjectAltName=DNS:${domain}`,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
+  return { certFile, keyFile, cert: await readFile(certFile, 'utf8') };
+}
+
+/** `openssl s_client -servername`, its stdin at end of file so it leaves after the handshake. */
+function sClient(address: string, port: number, servername: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'openssl',
+      ['s_client', '-connect', `${address}:${port}`, '-servername', servername],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 10_000,
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+  });
+}
+
+function hostOf(database: string): string {
+  return databaseHost(database, app.config.platformZone);
+}
+
+function through(server: HostingServerRow, host: string, urlPath = '/') {
+  const fe = frontEndOf(server)!;
+  return requestThrough(fe.address, fe.httpPort, host, urlPath);
+}
+
+beforeAll(async () => {
+  shared = await connectTestApp();
+  const local = await embeddedServer(shared);
+  metabaseName = `dbtools_fe_${process.pid}_${Date.now().toString(36)}`;
+  await shared.tenants.withCluster(local.id, (admin) => admin.query(`CREATE DATABASE ${metabaseName}`));
+  adminUrl = `postgres://${encodeURIComponent(local.superuser)}:${encodeURIComponent(local.password ?? '')}@127.0.0.1:${local.port}`;
+  dir = await mkdtemp(path.join(tmpdir(), 'dbtools-front-end-'));
+  await chmod(dir, 0o755);
+  const servers = ['fe-a', 'fe-b'].map((name) => ({
+    name,
+    url: `${adminUrl}/postgres`,
+    filestoreRoot: path.join(dir, name, 'filestore'),
+    backupRoot: path.join(dir, name, 'backups'),
+    logDir: path.join(dir, name, 'logs'),
+    configDir: path.join(dir, name, 'config'),
+  }));
+  const configFile = path.join(dir, 'servers.json');
+  await writeFile(configFile, JSON.stringify({ servers }));
+  const config = loadConfig(
+    testEnv(dir, { DBTOOLS_METABASE_URL: `${adminUrl}/${metabaseName}`, DBTOOLS_CONFIG: configFile }),
+  );
+  platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
+  app = platform.app;
+  const rows = await listServers(app.metabase);
+  await addDatabase(
+    'shop',
+    rows.find((s) => s.name === 'fe-a')!,
+    false,
+  );
+  await addDatabase(
+    'atelier',
+    rows.find((s) => s.name === 'fe-b')!,
+    true,
+  );
+  frontEnds = await startFrontEnds(app, rows);
+  [serverA, serverB] = ['fe-a', 'fe-b'].map(
+    (n) => frontEnds.running.find((f) => f.server.name === n)!.server,
+  );
+});
+
+afterAll(async () => {
+  await frontEnds?.stop();
+  await platform?.close();
+  await shared.tenants.withCluster((await embeddedServer(shared)).id, (admin) =>
+    admin.query(`DROP DATABASE IF EXISTS ${metabaseName} WITH (FORCE)`),
+  );
+  await shared.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the front end of each hosting server', () => {
+  it('gives each hosting server its own loopback address and one shared port pair, kept in the metabase', async () => {
+    const stored = await listServers(app.metabase);
+    const a = frontEndOf(stored.find((s) => s.name === 'fe-a')!)!;
+    const b = frontEndOf(stored.find((s) => s.name === 'fe-b')!)!;
+    expect([a.address, b.address]).toEqual(['127.0.0.1', '127.0.0.2']);
+    expect(b.httpPort).toBe(a.httpPort);
+    expect(b.httpsPort).toBe(a.httpsPort);
+    expect(a.httpsPort).not.toBe(a.httpPort);
+    const conf = await readFile(frontEnds.running[1].paths.conf, 'utf8');
+    expect(conf).toContain(`listen 127.0.0.2:${b.httpPort} default_server;`);
+  });
+
+  it('runs nginx as a non-root user: the master and its workers', async () => {
+    for (const fe of frontEnds.running) {
+      const workers = await workerPids(fe.master);
+      expect(workers.length).toBeGreaterThan(0);
+      for (const pid of [fe.master, ...workers]) {
+        const uid = await uidOf(pid);
+        expect(uid).not.toBe(0);
+        if (process.getuid?.() === 0) expect(uid).toBe(nginxUser()!.uid);
+        else expect(uid).toBe(process.getuid?.());
+      }
+    }
+  });
+
+  it("answers a database's host with that database's name, and an unknown host with 404", async () => {
+    const shop = await through(serverA, hostOf('shop'));
+    expect(shop.status).toBe(200);
+    expect(shop.body).toBe('shop\n');
+    expect((await through(serverA, 'nobody.example.test')).status).toBe(404);
+  });
+
+  it("serves each server's databases on that server's address only", async () => {
+    expect((await through(serverB, hostOf('atelier'))).body).toBe('atelier\n');
+    expect((await through(serverB, hostOf('shop'))).status).toBe(404);
+    expect((await through(serverA, hostOf('atelier'))).status).toBe(404);
+  });
+
+  it('sends HSTS and Secure, SameSite=Lax session cookies for a secure database only', async () => {
+    const atelier = await through(serverB, hostOf('atelier'));
+    expect(atelier.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(atelier.headers['set-cookie']![0]).toMatch(/; Secure/i);
+    await writeSite(app, serverA, 'shop', { secure: true });
+    const shop = await through(serverA, hostOf('shop'));
+    expect(shop.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(shop.headers['set-cookie']![0]).toMatch(/SameSite=Lax/i);
+    await writeSite(app, serverA, 'shop', { secure: false });
+    expect((await through(serverA, hostOf('shop'))).headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('answers http-01 challenges from the webroot for any name, before the name has a site', async () => {
+    const challenges = path.join(webrootOf(serverA), '.well-known', 'acme-challenge');
+    await mkdir(challenges, { recursive: true });
+    await writeFile(path.join(challenges, 'tok-123'), 'tok-123.thumbprint');
+    const res = await through(serverA, 'new-domain.example.test', '/.well-known/acme-challenge/tok-123');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('tok-123.thumbprint');
+    // The same path on a database's own host is answered from the webroot too, not by Odoo.
+    expect((await through(serverA, hostOf('shop'), '/.well-known/acme-challenge/tok-123')).body).toBe(
+      'tok-123.thumbprint',
+    );
+  });
+
+  it('serves a custom domain with an active certificate over TLS for its name, with a key only nginx can read', async () => {
+    const { certFile, keyFile, cert } = await selfSigned('shop.example.test');
+    await writeSite(app, serverA, 'shop', {
+      secure: true,
+      tlsDomains: [{ domain: 'shop.example.test', certFile, keyFile }],
+    });
+    const key = await stat(keyFile);
+    expect(key.mode & 0o777).toBe(0o600);
+    expect(key.uid).toBe(nginxUser()?.uid ?? process.getuid?.());
+    const fe = frontEndOf(serverA)!;
+    const served = await tlsThrough(fe.address, fe.httpsPort, 'shop.example.test', cert);
+    expect(served.subjectCN).toBe('shop.example.test');
+    expect(served.body).toBe('shop\n');
+    const stdout = await sClient(fe.address, fe.httpsPort, 'shop.example.test');
+    expect(stdout).toContain('subject=CN = shop.example.test');
+    // An unknown name gets no certificate at all.
+    await expect(tlsThrough(fe.address, fe.httpsPort, 'other.example.test', cert)).rejects.toThrow();
+    // The custom domain answers on plain HTTP too (http-01 renewals, redirects of the application).
+    expect((await through(serverA, 'shop.example.test')).body).toBe('shop\n');
+  });
+
+  it('refuses a site that nginx -t rejects, writes nothing and keeps serving the previous configuration', async () => {
+    const file = siteFile(serverA, 'shop');
+    const before = await readFile(file, 'utf8');
+    const broken = path.join(dir, 'certs', 'broken.crt');
+    await writeFile(broken, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
+    const { keyFile } = await selfSigned('broken.example.test');
+    await expect(
+      writeSite(app, serverA, 'shop', {
+        secure: false,
+        tlsDomains: [{ domain: 'broken.example.test', certFile: broken, keyFile }],
+      }),
+    ).rejects.toBeInstanceOf(NginxConfigError);
+    expect(await readFile(file, 'utf8')).toBe(before);
+    expect((await readdir(path.dirname(file))).filter((f) => !f.endsWith('.conf'))).toEqual([]);
+    const still = await through(serverA, hostOf('shop'));
+    expect(still.body).toBe('shop\n');
+    expect(still.headers['strict-transport-security']).toBe('max-age=31536000');
+  });
+
+  it('lets concurrent writers of one server through one at a time, every change landing', async () => {
+    const names = ['c-1', 'c-2', 'c-3', 'c-4'];
+    for (const n of names) await addDatabase(n, serverB);
+    await Promise.all(names.map((n, i) => writeSite(app, serverB, n, { secure: i % 2 === 0 })));
+    for (const [i, n] of names.entries()) {
+      const res = await through(serverB, hostOf(n));
+      expect(res.body).toBe(`${n}\n`);
+      expect(res.headers['strict-transport-security']).toBe(i % 2 === 0 ? 'max-age=31536000' : undefined);
+    }
+  });
+
+  it("removeSite takes the database's file away and its names stop answering", async () => {
+    await removeSite(app, serverA, 'shop');
+    await expect(stat(siteFile(serverA, 'shop'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await through(serverA, hostOf('shop'))).status).toBe(404);
+    expect((await through(serverA, 'shop.example.test')).status).toBe(404);
+    expect((await through(serverB, hostOf('atelier'))).body).toBe('atelier\n');
+  });
+
+  it('applySite takes away the site of a database that was removed', async () => {
+    await addDatabase('gone', serverB);
+    await applySite(app, 'gone');
+    expect((await through(serverB, hostOf('gone'))).body).toBe('gone\n');
+    await updateDatabase(app.metabase, 'gone', { state: 'removed' });
+    await applySite(app, 'gone');
+    await expect(stat(siteFile(serverB, 'gone'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await through(serverB, hostOf('gone'))).status).toBe(404);
+  });
+});
+
+describe('starting a front end', () => {
+  it('takes over the nginx a previous process left running, with this process as its backend', async () => {
+    const first = frontEnds.running.find((f) => f.server.name === 'fe-b')!;
+    const again = (await startFrontEnd(app, serverB))!;
+    try {
+      expect(again.master).toBe(first.master);
+      expect((await through(serverB, hostOf('atelier'))).body).toBe('atelier\n');
+    } finally {
+      frontEnds.running.push(again); // stopped with the others
+    }
+  });
+
+  it("refuses to start when the server's address and port are taken, saying so, and startFrontEnds goes on", async () => {
+    const c = await upsertServer(app.metabase, {
+      name: 'fe-c',
+      host: serverA.host,
+      port: serverA.port,
+      superuser: serverA.superuser,
+      password: serverA.password,
+      filestore_root: path.join(dir, 'fe-c', 'filestore'),
+      backup_root: path.join(dir, 'fe-c', 'backups'),
+      log_dir: path.join(dir, 'fe-c', 'logs'),
+      config_dir: path.join(dir, 'fe-c', 'config'),
+    });
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) =>
+      squatter.listen(frontEndOf(serverA)!.httpPort, '127.0.0.3', resolve),
+    );
+    try {
+      await expect(startFrontEnd(app, c)).rejects.toThrow(/Address already in use/);
+      expect((await startFrontEnds(app, [c])).running).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+});
+
+describe("the platform's own front end", () => {
+  it('serves every database of the embedded server, and a new duplicate as soon as its job completes', async () => {
+    const local = await embeddedServer(shared);
+    const source = await createTestTenant(shared, { prefix: 'fe-dup' });
+    const functional = await AgentSession.login('functional');
+    const res = await functional.run(source.name, 'duplicate', {});
+    expect(res.status).toBe(200);
+    expect((await waitForJob(functional, res.body.job.id)).state).toBe('completed');
+    const fe = frontEndOf(local)!;
+    const copy = await requestThrough(
+      fe.address,
+      fe.httpPort,
+      databaseHost(res.body.name, shared.config.platformZone),
+    );
+    expect(copy.body).toBe(`${res.body.name}\n`);
+    const demo = await requestThrough(
+      fe.address,
+      fe.httpPort,
+      databaseHost('acme-bakery', shared.config.platformZone),
+    );
+    expect(demo.body).toBe('acme-bakery\n');
+  });
+});
