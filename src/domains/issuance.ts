@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../app.js';
@@ -180,6 +181,13 @@ export async function installCertificate(app: App, domain: string): Promise<void
   const files = certificateFiles(app.config, t.server, domain);
   const pendingCert = await readIfExists(files.pendingCertFile);
   if (pendingCert) {
+    const pendingKey = (await readIfExists(files.pendingKeyFile)) ?? (await readIfExists(files.keyFile));
+    // A chain that does not match its key would make nginx refuse the whole server's
+    // configuration: checked before it replaces anything that is served.
+    if (!pendingKey || !new X509Certificate(pendingCert).checkPrivateKey(createPrivateKey(pendingKey))) {
+      await rm(files.pendingCertFile, { force: true });
+      throw new Invalid(`The certificate received for ${domain} does not match its key; nothing served was changed. Retry to order a new one.`);
+    }
     if (await readIfExists(files.pendingKeyFile)) await rename(files.pendingKeyFile, files.keyFile);
     await rename(files.pendingCertFile, files.certFile);
   }
