@@ -20,8 +20,10 @@ export const PEBBLE_INSTALL_HINT =
 
 /** What `npm start` prints about custom domains' certificates. */
 export function demoAcmeLine(running: DemoAcmeRunning | null, config: App['config']): string {
-  if (running) return `Custom domains: demo CA (pebble) at ${running.settings.acmeDirectory}, demo DNS at ${running.settings.dnsServer}; set records with \`npx dbtools demo dns set <name> CNAME <target>\``;
-  if (config.domains.acmeDirectory) return `Custom domains: certificates from ${config.domains.acmeDirectory}`;
+  if (running)
+    return `Custom domains: demo CA (pebble) at ${running.settings.acmeDirectory}, demo DNS at ${running.settings.dnsServer}; set records with \`npx dbtools demo dns set <name> CNAME <target>\``;
+  if (config.domains.acmeDirectory)
+    return `Custom domains: certificates from ${config.domains.acmeDirectory}`;
   return PEBBLE_INSTALL_HINT;
 }
 
@@ -36,7 +38,11 @@ interface State extends DemoAcme {
   pids: number[];
 }
 
-const installed = (file: string) => access(file, constants.X_OK).then(() => true, () => false);
+const installed = (file: string) =>
+  access(file, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
 function alive(pid: number): boolean {
   try {
@@ -59,12 +65,35 @@ async function endLeftover(pid: number): Promise<void> {
 async function listenerCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = path.join(dir, 'listener.crt');
   const key = path.join(dir, 'listener.key');
-  if (!(await access(cert).then(() => true, () => false))) {
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '3650',
-      '-subj', '/CN=dbtools demo ACME listener', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', key, '-out', cert,
-    ], { timeout: 30_000 });
+  if (
+    !(await access(cert).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=dbtools demo ACME listener',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { timeout: 30_000 },
+    );
   }
   return { cert, key };
 }
@@ -81,7 +110,11 @@ async function answers(url: string, ca?: string): Promise<boolean> {
 }
 
 async function managementAnswers(url: string): Promise<boolean> {
-  return fetch(new URL('/clear-a', url), { method: 'POST', body: '{"host":"probe.invalid."}', signal: AbortSignal.timeout(1_000) }).then(
+  return fetch(new URL('/clear-a', url), {
+    method: 'POST',
+    body: '{"host":"probe.invalid."}',
+    signal: AbortSignal.timeout(1_000),
+  }).then(
     (r) => r.ok,
     () => false,
   );
@@ -122,7 +155,10 @@ export async function startDemoAcme(app: App, server: HostingServerRow): Promise
   await mkdir(dir, { recursive: true });
   const stateFile = path.join(dir, 'state.json');
   const pebbleLog = path.join(dir, 'pebble.log');
-  const previous = await readFile(stateFile, 'utf8').then((t) => JSON.parse(t) as State, () => undefined);
+  const previous = await readFile(stateFile, 'utf8').then(
+    (t) => JSON.parse(t) as State,
+    () => undefined,
+  );
   const listener = await listenerCertificate(dir);
   if (
     previous &&
@@ -137,10 +173,30 @@ export async function startDemoAcme(app: App, server: HostingServerRow): Promise
   }
   for (const pid of previous?.pids ?? []) await endLeftover(pid);
 
-  const [dnsPort, dnsManagementPort, acmePort, acmeManagementPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [dnsPort, dnsManagementPort, acmePort, acmeManagementPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dns = spawn(
     CHALLTESTSRV_BIN,
-    ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${dnsManagementPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-defaultIPv4', '', '-defaultIPv6', ''],
+    [
+      '-dns01',
+      `127.0.0.1:${dnsPort}`,
+      '-management',
+      `127.0.0.1:${dnsManagementPort}`,
+      '-http01',
+      '',
+      '-https01',
+      '',
+      '-tlsalpn01',
+      '',
+      '-defaultIPv4',
+      '',
+      '-defaultIPv6',
+      '',
+    ],
     { stdio: 'ignore', detached: true },
   );
   const config = path.join(dir, 'pebble-config.json');

@@ -17,7 +17,10 @@ let trusted: string | undefined;
 async function trustAcmeCa(caFile: string | undefined): Promise<void> {
   const pem = caFile ? await readFile(caFile, 'utf8') : '';
   if (trusted === pem) return;
-  acme.axios.defaults.httpsAgent = new https.Agent({ ca: pem ? [...tls.rootCertificates, pem] : undefined, keepAlive: false });
+  acme.axios.defaults.httpsAgent = new https.Agent({
+    ca: pem ? [...tls.rootCertificates, pem] : undefined,
+    keepAlive: false,
+  });
   // acme-client waits out a 429 by itself; a few tries, then our own schedule takes over.
   // acmeSettings is acme-client's own addition to its axios defaults (src/axios.js), untyped there.
   const defaults = acme.axios.defaults as unknown as { acmeSettings: Record<string, number> };
@@ -27,7 +30,9 @@ async function trustAcmeCa(caFile: string | undefined): Promise<void> {
 
 export class CertificatesNotConfigured extends Error {
   constructor() {
-    super('Certificates are not configured: set DBTOOLS_ACME_DIRECTORY (and DBTOOLS_DNS_SERVER) or install pebble for the demo.');
+    super(
+      'Certificates are not configured: set DBTOOLS_ACME_DIRECTORY (and DBTOOLS_DNS_SERVER) or install pebble for the demo.',
+    );
   }
 }
 
@@ -52,7 +57,13 @@ export async function acmeClient(
   // CA again (an empty account update is refused by some CAs, pebble included).
   const urlFile = accountUrlFile(config, server, settings.acmeDirectory);
   const accountUrl = (await readIfExists(urlFile))?.toString().trim() || undefined;
-  const options = { directoryUrl: settings.acmeDirectory, accountKey: key, backoffMin: 1_000, backoffMax: 10_000, backoffAttempts: 12 };
+  const options = {
+    directoryUrl: settings.acmeDirectory,
+    accountKey: key,
+    backoffMin: 1_000,
+    backoffMax: 10_000,
+    backoffAttempts: 12,
+  };
   if (accountUrl) return new acme.Client({ ...options, accountUrl });
   const client = new acme.Client(options);
   await client.createAccount({

@@ -35,7 +35,12 @@ export async function checkCaa(
     if ('failure' in answer) {
       // NXDOMAIN on a parent just means no set there; a failing DNS forbids issuing (RFC 8659 §3).
       if (answer.failure === 'nxdomain') continue;
-      return { allowed: false, failure: answer.failure, at, seen: `the CAA lookup of ${at} failed (${answer.failure})` };
+      return {
+        allowed: false,
+        failure: answer.failure,
+        at,
+        seen: `the CAA lookup of ${at} failed (${answer.failure})`,
+      };
     }
     if (!answer.records.length) continue;
     const issue = answer.records.filter((r) => r.issue !== undefined).map((r) => issuer(r.issue!));

@@ -62,13 +62,14 @@ const CDN_NAMES: [string, string][] = [
   ['.incapdns.net', 'Imperva'],
 ];
 
-const ranges = [...CDN_V4.map((r) => [...r, 'ipv4'] as const), ...CDN_V6.map((r) => [...r, 'ipv6'] as const)].map(
-  ([net, prefix, name, family]) => {
-    const list = new BlockList();
-    list.addSubnet(net, prefix, family);
-    return { list, name, family };
-  },
-);
+const ranges = [
+  ...CDN_V4.map((r) => [...r, 'ipv4'] as const),
+  ...CDN_V6.map((r) => [...r, 'ipv6'] as const),
+].map(([net, prefix, name, family]) => {
+  const list = new BlockList();
+  list.addSubnet(net, prefix, family);
+  return { list, name, family };
+});
 
 /** The CDN an address belongs to, if it is one of the known edges. */
 export function cdnOfAddress(address: string): string | undefined {

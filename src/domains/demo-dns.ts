@@ -8,8 +8,13 @@ export const DEMO_RECORD_TYPES: DemoRecordType[] = ['A', 'AAAA', 'CNAME', 'CAA',
 
 /** One call to pebble-challtestsrv's management API (JSON in, 200 out). */
 async function manage(managementUrl: string, endpoint: string, body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(new URL(endpoint, managementUrl), { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
-  if (!res.ok) throw new Error(`The demo DNS refused ${endpoint} (HTTP ${res.status}): ${(await res.text()).trim()}`);
+  const res = await fetch(new URL(endpoint, managementUrl), {
+    method: 'POST',
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!res.ok)
+    throw new Error(`The demo DNS refused ${endpoint} (HTTP ${res.status}): ${(await res.text()).trim()}`);
 }
 
 /** `0 issue "letsencrypt.org"`, `issue letsencrypt.org` → challtestsrv's policy. */
@@ -23,7 +28,12 @@ function caaPolicy(value: string): { tag: string; value: string } {
  * Sets a record of the demo DNS. A and AAAA add to the name's addresses, CAA to its policies,
  * CNAME replaces the alias; SERVFAIL makes every query of the name fail.
  */
-export async function setDemoRecord(managementUrl: string, name: string, type: DemoRecordType, value: string): Promise<void> {
+export async function setDemoRecord(
+  managementUrl: string,
+  name: string,
+  type: DemoRecordType,
+  value: string,
+): Promise<void> {
   const host = name.toLowerCase().replace(/\.?$/, '.');
   switch (type) {
     case 'A':
@@ -56,7 +66,11 @@ export async function publishPlatformHosts(app: App): Promise<void> {
   const { demo } = await domainSettings(app);
   if (!demo) return;
   const servers = new Map((await listServers(app.metabase)).map((s) => [s.id, s]));
-  const rows = await app.metabase.selectFrom('database').select(['name', 'server_id']).where('state', '=', 'active').execute();
+  const rows = await app.metabase
+    .selectFrom('database')
+    .select(['name', 'server_id'])
+    .where('state', '=', 'active')
+    .execute();
   for (const row of rows) {
     const front = frontEndOf(servers.get(row.server_id)!);
     if (!front) continue;

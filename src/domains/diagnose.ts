@@ -18,23 +18,40 @@ export interface Diagnosis {
 }
 
 /** GET through the front end with the domain as Host, as the CA's validation request arrives. */
-function getThroughFrontEnd(front: FrontEnd, domain: string, urlPath: string): Promise<{ status: number; body: string }> {
+function getThroughFrontEnd(
+  front: FrontEnd,
+  domain: string,
+  urlPath: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: front.address, port: front.httpPort, path: urlPath, headers: { host: domain }, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body = (body + d).slice(0, 4096)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.get(
+      { host: front.address, port: front.httpPort, path: urlPath, headers: { host: domain }, timeout: 5_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body = (body + d).slice(0, 4096)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
     req.on('error', reject);
   });
 }
 
-async function httpChallengeCheck(server: HostingServerRow, front: FrontEnd | null, domain: string): Promise<DiagnosticCheck> {
+async function httpChallengeCheck(
+  server: HostingServerRow,
+  front: FrontEnd | null,
+  domain: string,
+): Promise<DiagnosticCheck> {
   const expected = 'HTTP 200 with the probe file written in the front end’s challenge folder';
   const name = 'HTTP challenge path';
-  if (!front) return { name, ok: false, seen: 'this hosting server’s front end is not run by the platform: not checked', expected };
+  if (!front)
+    return {
+      name,
+      ok: false,
+      seen: 'this hosting server’s front end is not run by the platform: not checked',
+      expected,
+    };
   const token = `dbtools-probe-${randomBytes(12).toString('hex')}`;
   const content = randomBytes(16).toString('hex');
   const file = path.join(webrootOf(server), '.well-known', 'acme-challenge', token);
@@ -44,8 +61,15 @@ async function httpChallengeCheck(server: HostingServerRow, front: FrontEnd | nu
     await chmod(file, 0o644);
     const res = await getThroughFrontEnd(front, domain, `/.well-known/acme-challenge/${token}`);
     const ok = res.status === 200 && res.body.trim() === content;
-    const seen = ok ? 'HTTP 200 with the probe file' : `HTTP ${res.status}${res.status === 200 ? ' but another content (not our front end’s webroot)' : ''}`;
-    return { name, ok, seen: `${seen} (http://${front.address}:${front.httpPort}, Host: ${domain})`, expected };
+    const seen = ok
+      ? 'HTTP 200 with the probe file'
+      : `HTTP ${res.status}${res.status === 200 ? ' but another content (not our front end’s webroot)' : ''}`;
+    return {
+      name,
+      ok,
+      seen: `${seen} (http://${front.address}:${front.httpPort}, Host: ${domain})`,
+      expected,
+    };
   } catch (e) {
     return { name, ok: false, seen: `no answer from the front end: ${(e as Error).message}`, expected };
   } finally {
@@ -71,26 +95,52 @@ function commonName(dn: tls.Certificate | undefined): string {
  */
 function servedCertificate(front: FrontEnd, domain: string): Promise<Served> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: front.address, port: front.httpsPort, servername: domain, rejectUnauthorized: false, timeout: 5_000 }, () => {
-      const cert = socket.getPeerCertificate();
-      socket.end();
-      if (!cert || !cert.subject) return reject(new Error('no certificate presented'));
-      const names = (cert.subjectaltname ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.startsWith('DNS:'))
-        .map((s) => s.slice(4).toLowerCase());
-      resolve({ subject: commonName(cert.subject), issuer: commonName(cert.issuer), validTo: new Date(cert.valid_to), names });
-    });
+    const socket = tls.connect(
+      {
+        host: front.address,
+        port: front.httpsPort,
+        servername: domain,
+        rejectUnauthorized: false,
+        timeout: 5_000,
+      },
+      () => {
+        const cert = socket.getPeerCertificate();
+        socket.end();
+        if (!cert || !cert.subject) return reject(new Error('no certificate presented'));
+        const names = (cert.subjectaltname ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.startsWith('DNS:'))
+          .map((s) => s.slice(4).toLowerCase());
+        resolve({
+          subject: commonName(cert.subject),
+          issuer: commonName(cert.issuer),
+          validTo: new Date(cert.valid_to),
+          names,
+        });
+      },
+    );
     socket.on('timeout', () => socket.destroy(new Error('no TLS handshake within 5 s')));
     socket.on('error', reject);
   });
 }
 
-async function tlsCheck(front: FrontEnd | null, domain: string, now: Date): Promise<{ check: DiagnosticCheck; served?: Served }> {
+async function tlsCheck(
+  front: FrontEnd | null,
+  domain: string,
+  now: Date,
+): Promise<{ check: DiagnosticCheck; served?: Served }> {
   const expected = `a certificate for ${domain}, from our certificate authority, not expired`;
   const name = 'TLS handshake';
-  if (!front) return { check: { name, ok: false, seen: 'this hosting server’s front end is not run by the platform: not checked', expected } };
+  if (!front)
+    return {
+      check: {
+        name,
+        ok: false,
+        seen: 'this hosting server’s front end is not run by the platform: not checked',
+        expected,
+      },
+    };
   try {
     const served = await servedCertificate(front, domain);
     const covers = served.names.includes(domain) || served.subject.toLowerCase() === domain;
@@ -107,17 +157,37 @@ async function tlsCheck(front: FrontEnd | null, domain: string, now: Date): Prom
  * issue, whether the front end serves the challenge path for the name, what certificate it
  * presents; and the most likely cause in words. Changes nothing but a probe file it removes.
  */
-export async function diagnoseDomain(app: App, row: DomainRow, database: string, server: HostingServerRow): Promise<Diagnosis> {
+export async function diagnoseDomain(
+  app: App,
+  row: DomainRow,
+  database: string,
+  server: HostingServerRow,
+): Promise<Diagnosis> {
   const settings = await domainSettings(app);
   const now = app.now();
   const dns = await checkDomainDns(settings, row.domain, database, app.config.platformZone);
-  const caa = dns.caa ?? (await checkCaa(row.domain, (n) => lookUpCaa(domainResolver(settings), n), settings.caaIdentities));
+  const caa =
+    dns.caa ??
+    (await checkCaa(row.domain, (n) => lookUpCaa(domainResolver(settings), n), settings.caaIdentities));
   const front = frontEndOf(server);
-  const [http01, tlsResult] = await Promise.all([httpChallengeCheck(server, front, row.domain), tlsCheck(front, row.domain, now)]);
+  const [http01, tlsResult] = await Promise.all([
+    httpChallengeCheck(server, front, row.domain),
+    tlsCheck(front, row.domain, now),
+  ]);
   const recordsOk = dns.status === 'ok' || dns.status === 'caa_blocked';
   const checks: DiagnosticCheck[] = [
-    { name: 'DNS records (CNAME/A/AAAA)', ok: recordsOk, seen: describeRecords(dns.records), expected: `CNAME ${dns.target} (${describeRecords(dns.targetRecords)})` },
-    { name: 'CAA', ok: caa.allowed, seen: caa.seen, expected: `no CAA record, or one with issue "${settings.caaIdentities.join('" or "')}"` },
+    {
+      name: 'DNS records (CNAME/A/AAAA)',
+      ok: recordsOk,
+      seen: describeRecords(dns.records),
+      expected: `CNAME ${dns.target} (${describeRecords(dns.targetRecords)})`,
+    },
+    {
+      name: 'CAA',
+      ok: caa.allowed,
+      seen: caa.seen,
+      expected: `no CAA record, or one with issue "${settings.caaIdentities.join('" or "')}"`,
+    },
     http01,
     tlsResult.check,
   ];

@@ -43,7 +43,13 @@ export async function lookUpName(resolver: dns.Resolver, name: string): Promise<
     answers.find((x) => x === 'servfail' || x === 'unreachable') ??
     (answers.every((x) => x === 'nxdomain') ? 'nxdomain' : undefined);
   const list = (x: string[] | LookupFailure) => (Array.isArray(x) ? x.map((s) => s.toLowerCase()) : []);
-  return { name, cname: list(cname), a: list(a), aaaa: list(aaaa), ...(failure && { failure: failure as LookupFailure }) };
+  return {
+    name,
+    cname: list(cname),
+    a: list(a),
+    aaaa: list(aaaa),
+    ...(failure && { failure: failure as LookupFailure }),
+  };
 }
 
 export async function lookUpCaa(resolver: dns.Resolver, name: string): Promise<CaaAnswer> {
@@ -76,14 +82,22 @@ export async function checkDomainDns(
 ): Promise<DnsCheck> {
   const resolver = domainResolver(settings);
   const target = databaseHost(database, zone);
-  const [records, targetRecords] = await Promise.all([lookUpName(resolver, domain), lookUpName(resolver, target)]);
+  const [records, targetRecords] = await Promise.all([
+    lookUpName(resolver, domain),
+    lookUpName(resolver, target),
+  ]);
   const finding = classifyDns(records, targetRecords);
   const check: DnsCheck = { ...finding, target, records, targetRecords };
   if (finding.status !== 'ok') return check;
   const caa = await checkCaa(domain, (n) => lookUpCaa(resolver, n), settings.caaIdentities);
   check.caa = caa;
   if (caa.failure) {
-    return { ...check, status: 'servfail', seen: `${finding.seen}; ${caa.seen}`, reason: `The CAA lookup failed (${caa.seen}): no CA may issue until the customer's DNS answers it.` };
+    return {
+      ...check,
+      status: 'servfail',
+      seen: `${finding.seen}; ${caa.seen}`,
+      reason: `The CAA lookup failed (${caa.seen}): no CA may issue until the customer's DNS answers it.`,
+    };
   }
   if (!caa.allowed) {
     return {

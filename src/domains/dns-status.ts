@@ -33,7 +33,8 @@ export function describeRecords(r: NameRecords): string {
   return parts.length ? parts.join('; ') : 'no record';
 }
 
-const same = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '');
+const same = (a: string, b: string) =>
+  a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '');
 
 /**
  * Classifies a customer's records against the expected CNAME to the database's platform host
@@ -44,29 +45,61 @@ const same = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') === b.
 export function classifyDns(domain: NameRecords, target: NameRecords): DnsFinding {
   const seen = describeRecords(domain);
   if (domain.failure === 'servfail' || domain.failure === 'unreachable') {
-    return { status: 'servfail', seen, reason: `The DNS of ${domain.name} does not answer (${seen}); the customer's DNS provider must fix it.` };
+    return {
+      status: 'servfail',
+      seen,
+      reason: `The DNS of ${domain.name} does not answer (${seen}); the customer's DNS provider must fix it.`,
+    };
   }
   if (domain.failure === 'nxdomain') {
-    return { status: 'nxdomain', seen, reason: `${domain.name} does not exist in the DNS yet: the customer must create it as a CNAME to ${target.name}.` };
+    return {
+      status: 'nxdomain',
+      seen,
+      reason: `${domain.name} does not exist in the DNS yet: the customer must create it as a CNAME to ${target.name}.`,
+    };
   }
   const cname = domain.cname[0];
   if (cname) {
     const cdn = cdnOfName(cname);
-    if (cdn) return { status: 'cdn_proxy', seen, reason: `${domain.name} goes through ${cdn} (${cname}): the CDN answers instead of our front end. Point it straight at ${target.name} (proxy off).` };
-    if (!same(cname, target.name)) return { status: 'wrong_target', seen, reason: `${domain.name} is a CNAME to ${cname}, not to ${target.name}.` };
+    if (cdn)
+      return {
+        status: 'cdn_proxy',
+        seen,
+        reason: `${domain.name} goes through ${cdn} (${cname}): the CDN answers instead of our front end. Point it straight at ${target.name} (proxy off).`,
+      };
+    if (!same(cname, target.name))
+      return {
+        status: 'wrong_target',
+        seen,
+        reason: `${domain.name} is a CNAME to ${cname}, not to ${target.name}.`,
+      };
   }
   const cdn = [...domain.a, ...domain.aaaa].map(cdnOfAddress).find(Boolean);
-  if (cdn) return { status: 'cdn_proxy', seen, reason: `${domain.name} resolves to ${cdn} addresses: the CDN answers instead of our front end. Point it straight at ${target.name} (proxy off).` };
+  if (cdn)
+    return {
+      status: 'cdn_proxy',
+      seen,
+      reason: `${domain.name} resolves to ${cdn} addresses: the CDN answers instead of our front end. Point it straight at ${target.name} (proxy off).`,
+    };
   if (!cname && !domain.a.length && !domain.aaaa.length) {
-    return { status: 'pending', seen, reason: `No record yet: the customer must add a CNAME from ${domain.name} to ${target.name}.` };
+    return {
+      status: 'pending',
+      seen,
+      reason: `No record yet: the customer must add a CNAME from ${domain.name} to ${target.name}.`,
+    };
   }
   const ours = (list: string[], expected: string[]) => list.filter((x) => expected.includes(x));
   const foreign = (list: string[], expected: string[]) => list.filter((x) => !expected.includes(x));
   const foreignA = foreign(domain.a, target.a);
   const foreignAaaa = foreign(domain.aaaa, target.aaaa);
-  const reachesUs = !!cname || ours(domain.a, target.a).length > 0 || ours(domain.aaaa, target.aaaa).length > 0;
+  const reachesUs =
+    !!cname || ours(domain.a, target.a).length > 0 || ours(domain.aaaa, target.aaaa).length > 0;
   if (!reachesUs) {
-    return { status: 'wrong_target', seen, reason: `${domain.name} points elsewhere (${seen}); it must be a CNAME to ${target.name}.` };
+    return {
+      status: 'wrong_target',
+      seen,
+      reason: `${domain.name} points elsewhere (${seen}); it must be a CNAME to ${target.name}.`,
+    };
   }
   if (foreignA.length || foreignAaaa.length) {
     const extra = [...foreignA.map((x) => `A ${x}`), ...foreignAaaa.map((x) => `AAAA ${x}`)].join(', ');

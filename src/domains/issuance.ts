@@ -55,7 +55,8 @@ export async function checkBeforeOrdering(app: App, domain: string): Promise<Iss
   if (!settings.acmeDirectory) {
     await updateDomain(app.metabase, domain, {
       ...base,
-      reason: 'Certificates are not configured on this platform (no ACME directory): the domain cannot get one yet.',
+      reason:
+        'Certificates are not configured on this platform (no ACME directory): the domain cannot get one yet.',
       next_attempt_at: null,
     });
     return { stop: 'not-configured' };
@@ -132,7 +133,8 @@ export async function answerChallenges(app: App, domain: string, data: IssuanceD
     for (const authz of await client.getAuthorizations(order)) {
       if (authz.status === 'valid') continue;
       const challenge = authz.challenges.find((c) => c.type === 'http-01');
-      if (!challenge) throw new Invalid(`The certificate authority offers no http-01 challenge for ${domain}.`);
+      if (!challenge)
+        throw new Invalid(`The certificate authority offers no http-01 challenge for ${domain}.`);
       const file = tokenFile(t.server, challenge.token);
       await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
       await writeFile(file, await client.getChallengeKeyAuthorization(challenge));
@@ -186,7 +188,9 @@ export async function installCertificate(app: App, domain: string): Promise<void
     // configuration: checked before it replaces anything that is served.
     if (!pendingKey || !new X509Certificate(pendingCert).checkPrivateKey(createPrivateKey(pendingKey))) {
       await rm(files.pendingCertFile, { force: true });
-      throw new Invalid(`The certificate received for ${domain} does not match its key; nothing served was changed. Retry to order a new one.`);
+      throw new Invalid(
+        `The certificate received for ${domain} does not match its key; nothing served was changed. Retry to order a new one.`,
+      );
     }
     if (await readIfExists(files.pendingKeyFile)) await rename(files.pendingKeyFile, files.keyFile);
     await rename(files.pendingCertFile, files.certFile);
@@ -197,10 +201,14 @@ export async function installCertificate(app: App, domain: string): Promise<void
   // The site is written with this domain's TLS block before the row says it is served: a
   // block nginx refuses never reaches the metabase, so it cannot break the server's later writes.
   const db = await findDatabase(app.metabase, t.database);
-  const others = (await servedTlsDomains(app.metabase, app.config, t.server, t.database)).filter((d) => d.domain !== domain);
+  const others = (await servedTlsDomains(app.metabase, app.config, t.server, t.database)).filter(
+    (d) => d.domain !== domain,
+  );
   await writeSite(app, t.server, t.database, {
     secure: db?.secure ?? false,
-    tlsDomains: [...others, { domain, certFile: files.certFile, keyFile: files.keyFile }].sort((a, b) => a.domain.localeCompare(b.domain)),
+    tlsDomains: [...others, { domain, certFile: files.certFile, keyFile: files.keyFile }].sort((a, b) =>
+      a.domain.localeCompare(b.domain),
+    ),
   });
   await updateDomain(app.metabase, domain, { issued_at: info.notBefore, expires_at: info.notAfter });
 }
@@ -225,7 +233,10 @@ export async function recordFailure(app: App, domain: string, error: unknown): P
   const row = await findDomain(app.metabase, domain);
   if (!row) return;
   const message = error instanceof Error ? error.message : String(error);
-  const served = row.expires_at && row.expires_at > app.now() ? ` The current certificate is served until ${row.expires_at.toISOString().slice(0, 10)}.` : '';
+  const served =
+    row.expires_at && row.expires_at > app.now()
+      ? ` The current certificate is served until ${row.expires_at.toISOString().slice(0, 10)}.`
+      : '';
   await updateDomain(app.metabase, domain, {
     cert_status: 'failed',
     reason: `${message}${served} Investigate (Diagnostics) before retrying.`,

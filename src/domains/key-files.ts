@@ -13,12 +13,19 @@ export function acmeDir(config: Pick<Config, 'dataDir'>, server: Pick<HostingSer
   return path.join(config.dataDir, 'acme', server.name);
 }
 
-export function accountKeyFile(config: Pick<Config, 'dataDir'>, server: Pick<HostingServerRow, 'name'>): string {
+export function accountKeyFile(
+  config: Pick<Config, 'dataDir'>,
+  server: Pick<HostingServerRow, 'name'>,
+): string {
   return path.join(acmeDir(config, server), 'account.key');
 }
 
 /** The account's URL at one CA (a directory URL): a new CA means a new account for the same key. */
-export function accountUrlFile(config: Pick<Config, 'dataDir'>, server: Pick<HostingServerRow, 'name'>, directoryUrl: string): string {
+export function accountUrlFile(
+  config: Pick<Config, 'dataDir'>,
+  server: Pick<HostingServerRow, 'name'>,
+  directoryUrl: string,
+): string {
   const tag = createHash('sha256').update(directoryUrl).digest('hex').slice(0, 16);
   return path.join(acmeDir(config, server), `account-${tag}.url`);
 }
@@ -31,7 +38,11 @@ export interface CertificateFiles {
   pendingKeyFile: string;
 }
 
-export function certificateFiles(config: Pick<Config, 'dataDir'>, server: Pick<HostingServerRow, 'name'>, domain: string): CertificateFiles {
+export function certificateFiles(
+  config: Pick<Config, 'dataDir'>,
+  server: Pick<HostingServerRow, 'name'>,
+  domain: string,
+): CertificateFiles {
   const dir = path.join(acmeDir(config, server), 'certs');
   return {
     certFile: path.join(dir, `${domain}.crt`),
@@ -73,5 +84,6 @@ export function readIfExists(file: string): Promise<Buffer | undefined> {
 
 /** Takes a domain's certificate and key away (served and pending ones). */
 export async function removeCertificateFiles(files: CertificateFiles): Promise<void> {
-  for (const f of [files.certFile, files.keyFile, files.pendingCertFile, files.pendingKeyFile]) await rm(f, { force: true });
+  for (const f of [files.certFile, files.keyFile, files.pendingCertFile, files.pendingKeyFile])
+    await rm(f, { force: true });
 }

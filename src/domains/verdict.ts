@@ -49,8 +49,10 @@ export function verdict(v: VerdictInput): string {
     case 'ok':
       break;
   }
-  if (v.caaFailed) return `The customer's DNS does not answer CAA queries for ${v.domain}: no CA may issue until it does; their DNS provider must fix it.`;
-  if (!v.caaOk) return `CAA forbids our certificate authority for ${v.domain}: the customer must allow it in their CAA record, or remove the record.`;
+  if (v.caaFailed)
+    return `The customer's DNS does not answer CAA queries for ${v.domain}: no CA may issue until it does; their DNS provider must fix it.`;
+  if (!v.caaOk)
+    return `CAA forbids our certificate authority for ${v.domain}: the customer must allow it in their CAA record, or remove the record.`;
   if (!v.httpOk) {
     return `The DNS is right, but the front end does not serve the challenge path for ${v.domain}: the certificate authority cannot validate it. The hosting server's front end needs technical support.`;
   }

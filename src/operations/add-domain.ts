@@ -23,13 +23,16 @@ export const addDomain = defineOperation({
   async run({ app, tx, database, agent, input, now }) {
     const domain = normalizeDomain(input.domain, app.config.platformZone);
     const existing = await findDomain(tx, domain);
-    if (existing?.database_name === database.name) throw new Conflict(`${domain} is already a domain of this database.`);
+    if (existing?.database_name === database.name)
+      throw new Conflict(`${domain} is already a domain of this database.`);
     if (existing) throw domainTaken(domain);
-    const row = await insertDomain(tx, { domain, database_name: database.name, next_attempt_at: now }).catch((e: { code?: string }) => {
-      // Another database took it between our check and the insert.
-      if (e.code === '23505') throw domainTaken(domain);
-      throw e;
-    });
+    const row = await insertDomain(tx, { domain, database_name: database.name, next_attempt_at: now }).catch(
+      (e: { code?: string }) => {
+        // Another database took it between our check and the insert.
+        if (e.code === '23505') throw domainTaken(domain);
+        throw e;
+      },
+    );
     // The first DNS check runs at once; the section shows its result a moment later.
     await queueCertificate(tx, domain, agent.id);
     const target = databaseHost(database.name, app.config.platformZone);

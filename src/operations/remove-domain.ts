@@ -17,7 +17,8 @@ export const removeDomain = defineOperation({
   async run({ app, tx, database, input }) {
     const domain = domainKey(input.domain);
     const row = await findDomain(tx, domain);
-    if (!row || row.database_name !== database.name) throw new NotFound(`This database has no domain ${input.domain}.`);
+    if (!row || row.database_name !== database.name)
+      throw new NotFound(`This database has no domain ${input.domain}.`);
     await deleteDomain(tx, domain);
     const server = await app.tenants.server(database.server_id);
     // nginx first: once it serves the site without the domain, the files can go. A refused

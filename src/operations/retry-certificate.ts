@@ -15,12 +15,16 @@ export const retryCertificate = defineOperation({
   async run({ tx, database, agent, input, now }) {
     const domain = domainKey(input.domain);
     const row = await findDomain(tx, domain);
-    if (!row || row.database_name !== database.name) throw new NotFound(`This database has no domain ${input.domain}.`);
+    if (!row || row.database_name !== database.name)
+      throw new NotFound(`This database has no domain ${input.domain}.`);
     await updateDomain(tx, domain, {
       attempts: 0,
       first_attempt_at: null,
       next_attempt_at: now,
-      ...(row.cert_status === 'failed' && { cert_status: row.issued_at ? 'renewing' : 'pending', reason: null }),
+      ...(row.cert_status === 'failed' && {
+        cert_status: row.issued_at ? 'renewing' : 'pending',
+        reason: null,
+      }),
     });
     if (!(await queueCertificate(tx, domain, agent.id))) {
       throw new Conflict(`A certificate attempt for ${domain} is already running; wait for it to finish.`);

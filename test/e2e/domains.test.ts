@@ -41,10 +41,14 @@ describe('custom domains in the browser', () => {
     // The customer adds the record (the demo DNS); the agent checks again.
     await setDemoRecord(acme.settings.dnsManagementUrl, domain, 'CNAME', target);
     await detail.getByRole('button', { name: 'Check and retry now' }).click();
-    await expect.poll(() => tool.locator('tbody').innerText(), { timeout: 90_000, interval: 1_000 }).toMatch(/\bok\b[\s\S]*\bactive\b/);
+    await expect
+      .poll(() => tool.locator('tbody').innerText(), { timeout: 90_000, interval: 1_000 })
+      .toMatch(/\bok\b[\s\S]*\bactive\b/);
 
     await detail.getByRole('button', { name: 'Diagnostics' }).click();
-    await expect.poll(() => detail.innerText(), { timeout: 30_000 }).toContain('Verdict: Everything is in order');
+    await expect
+      .poll(() => detail.innerText(), { timeout: 30_000 })
+      .toContain('Verdict: Everything is in order');
     expect(await detail.innerText()).toContain('for information only');
     expect(await detail.locator('table tbody tr').count()).toBe(4);
     expect(await seriousViolations(page)).toEqual([]);

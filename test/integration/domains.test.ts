@@ -71,24 +71,37 @@ describe('custom domains', () => {
     expect(page.expectedTarget).toBe(target);
     expect(page.certificatesConfigured).toBe(true);
     expect(page.domains).toEqual([
-      expect.objectContaining({ domain, dnsStatus: 'pending', certStatus: 'pending', record: { name: domain, type: 'CNAME', value: target } }),
+      expect.objectContaining({
+        domain,
+        dnsStatus: 'pending',
+        certStatus: 'pending',
+        record: { name: domain, type: 'CNAME', value: target },
+      }),
     ]);
 
     await setDemoRecord(acme.settings.dnsManagementUrl, domain, 'CNAME', target);
     expect((await functional.run(db.name, 'retry-certificate', { domain })).status).toBe(200);
-    const active = await waitForDomain(app, domain, (r) => r.cert_status === 'active' || r.cert_status === 'failed');
+    const active = await waitForDomain(
+      app,
+      domain,
+      (r) => r.cert_status === 'active' || r.cert_status === 'failed',
+    );
     expect(active.reason).toBeNull();
     expect(active).toMatchObject({ dns_status: 'ok', cert_status: 'active' });
     expect(active.expires_at!.getTime()).toBeGreaterThan(Date.now());
-    const twoThirds = active.issued_at!.getTime() + ((active.expires_at!.getTime() - active.issued_at!.getTime()) * 2) / 3;
+    const twoThirds =
+      active.issued_at!.getTime() + ((active.expires_at!.getTime() - active.issued_at!.getTime()) * 2) / 3;
     expect(Math.abs(active.renew_at!.getTime() - twoThirds)).toBeLessThan(2);
 
     const files = certificateFiles(app.config, server, domain);
-    for (const f of [files.keyFile, (await import('../../src/domains/key-files.js')).accountKeyFile(app.config, server)]) {
+    for (const f of [
+      files.keyFile,
+      (await import('../../src/domains/key-files.js')).accountKeyFile(app.config, server),
+    ]) {
       const { stat } = await import('node:fs/promises');
       expect(((await stat(f)).mode & 0o777).toString(8)).toBe('600');
     }
-    const front = frontEndOf((await embeddedServer(app)))!;
+    const front = frontEndOf(await embeddedServer(app))!;
     const shown = await sClient(front.address, front.httpsPort, domain);
     const issuer = await pebbleIssuer(acme.settings.acmeManagementUrl, acme.settings.acmeCaFile);
     expect(shown).toMatch(new RegExp(`subject=CN\\s*=\\s*${domain.replace(/\./g, '\\.')}`));
@@ -131,11 +144,21 @@ describe('custom domains', () => {
 
       await clearDemoRecords(acme.settings.dnsManagementUrl, domain);
       await setDemoRecord(acme.settings.dnsManagementUrl, domain, 'CNAME', target);
-      await later.metabase.updateTable('domain').set({ next_attempt_at: clock }).where('domain', '=', domain).execute();
+      await later.metabase
+        .updateTable('domain')
+        .set({ next_attempt_at: clock })
+        .where('domain', '=', domain)
+        .execute();
       await runDomainSchedule(later);
-      const renewed = await waitForDomain(app, domain, (r) => r.cert_status === 'active' && r.issued_at!.getTime() !== first.issued_at!.getTime());
+      const renewed = await waitForDomain(
+        app,
+        domain,
+        (r) => r.cert_status === 'active' && r.issued_at!.getTime() !== first.issued_at!.getTime(),
+      );
       expect(renewed.reason).toBeNull();
-      expect(await readFile(certificateFiles(app.config, server, domain).certFile, 'utf8')).not.toBe(firstChain);
+      expect(await readFile(certificateFiles(app.config, server, domain).certFile, 'utf8')).not.toBe(
+        firstChain,
+      );
       expect(renewed.renew_at!.getTime()).toBeGreaterThan(first.renew_at!.getTime());
 
       clock = new Date(renewed.expires_at!.getTime() + 1_000);
@@ -151,10 +174,31 @@ describe('custom domains', () => {
     const ordersBefore = await pebbleOrders(acme.pebbleLog);
     const front = frontEndOf(await embeddedServer(app))!;
     const cases = [
-      { domain: name('wrong'), records: [['CNAME', 'elsewhere.example.net']], status: 'wrong_target', verdict: /^Pointing elsewhere/ },
+      {
+        domain: name('wrong'),
+        records: [['CNAME', 'elsewhere.example.net']],
+        status: 'wrong_target',
+        verdict: /^Pointing elsewhere/,
+      },
       // At an apex (no CNAME possible), the A is ours but an AAAA sends IPv6 clients elsewhere.
-      { domain: name('aaaa'), records: [['A', front.address], ['AAAA', '2001:db8::1']], status: 'conflicting_records', verdict: /^Conflicting records: .*AAAA 2001:db8::1/ },
-      { domain: `www.${name('caa')}`, records: [['CNAME', target], ['CAA', 'issue "other-ca.example"']], status: 'caa_blocked', verdict: /^CAA forbids our certificate authority/ },
+      {
+        domain: name('aaaa'),
+        records: [
+          ['A', front.address],
+          ['AAAA', '2001:db8::1'],
+        ],
+        status: 'conflicting_records',
+        verdict: /^Conflicting records: .*AAAA 2001:db8::1/,
+      },
+      {
+        domain: `www.${name('caa')}`,
+        records: [
+          ['CNAME', target],
+          ['CAA', 'issue "other-ca.example"'],
+        ],
+        status: 'caa_blocked',
+        verdict: /^CAA forbids our certificate authority/,
+      },
       { domain: name('servfail'), records: [['SERVFAIL', '']], status: 'servfail', verdict: /SERVFAIL/ },
     ] as const;
     for (const c of cases) {
@@ -186,7 +230,9 @@ describe('custom domains', () => {
     expect(taken.status).toBe(409);
     expect(JSON.stringify(taken.body)).not.toContain(db.name);
     expect((await functional.run(other.name, 'add-domain', { domain: `*.${domain}` })).status).toBe(422);
-    expect((await functional.run(other.name, 'add-domain', { domain: `x.${app.config.platformZone}` })).status).toBe(422);
+    expect(
+      (await functional.run(other.name, 'add-domain', { domain: `x.${app.config.platformZone}` })).status,
+    ).toBe(422);
     const viewer = await AgentSession.login('helpdesk');
     expect((await viewer.run(db.name, 'add-domain', { domain: name('low') })).status).toBe(403);
   });
@@ -200,7 +246,10 @@ describe('custom domains across a crash', () => {
   afterAll(async () => {
     if (!platform) return;
     // The demo CA outlives a killed server on purpose; whatever happened to this test, end ours.
-    const state = await readFile(path.join(platform.dataDir, 'demo-acme', 'state.json'), 'utf8').then((t) => JSON.parse(t) as { pids: number[] }, () => ({ pids: [] }));
+    const state = await readFile(path.join(platform.dataDir, 'demo-acme', 'state.json'), 'utf8').then(
+      (t) => JSON.parse(t) as { pids: number[] },
+      () => ({ pids: [] }),
+    );
     await platform.close();
     for (const pid of state.pids) {
       const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -215,7 +264,12 @@ describe('custom domains across a crash', () => {
     expect(demo, 'the server started the demo DNS and CA').toBeTruthy();
     await publishPlatformHosts(platform.app);
     const domain = name('crash');
-    await setDemoRecord(demo.dnsManagementUrl, domain, 'CNAME', databaseHost(tenant.name, platform.app.config.platformZone));
+    await setDemoRecord(
+      demo.dnsManagementUrl,
+      domain,
+      'CNAME',
+      databaseHost(tenant.name, platform.app.config.platformZone),
+    );
     const agent = await platform.login();
     await agent.run(tenant.name, 'add-domain', { domain }).catch(() => undefined);
     await platform.waitForExit();
@@ -231,13 +285,24 @@ describe('custom domains across a crash', () => {
     expect((await findDomain(platform.app.metabase, domain))!.cert_status).toBe('issuing');
 
     await platform.start();
-    const active = await waitForDomain(platform.app, domain, (r) => r.cert_status === 'active' || r.cert_status === 'failed', 120_000);
+    const active = await waitForDomain(
+      platform.app,
+      domain,
+      (r) => r.cert_status === 'active' || r.cert_status === 'failed',
+      120_000,
+    );
     expect(active.reason).toBeNull();
-    const finished = await platform.app.metabase.selectFrom('job').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+    const finished = await platform.app.metabase
+      .selectFrom('job')
+      .selectAll()
+      .where('id', '=', job.id)
+      .executeTakeFirstOrThrow();
     expect(finished.state).toBe('completed');
     expect(finished.data.orderUrl).toBe(orderUrl);
     const front = frontEndOf(await embeddedServer(platform.app))!;
-    expect(await sClient(front.address, front.httpsPort, domain)).toMatch(new RegExp(`subject=CN\\s*=\\s*${domain.replace(/\./g, '\\.')}`));
+    expect(await sClient(front.address, front.httpsPort, domain)).toMatch(
+      new RegExp(`subject=CN\\s*=\\s*${domain.replace(/\./g, '\\.')}`),
+    );
     await platform.stop();
   }, 240_000);
 });

@@ -7,7 +7,12 @@ import { findDomain } from '../../src/metabase/repositories/domains.js';
 import type { DomainRow } from '../../src/metabase/schema.js';
 
 /** Waits until the domain's row satisfies `done` (the worker does the work), or fails with its last state. */
-export async function waitForDomain(app: App, domain: string, done: (r: DomainRow) => boolean, ms = 90_000): Promise<DomainRow> {
+export async function waitForDomain(
+  app: App,
+  domain: string,
+  done: (r: DomainRow) => boolean,
+  ms = 90_000,
+): Promise<DomainRow> {
   const until = Date.now() + ms;
   let row: DomainRow | undefined;
   while (Date.now() < until) {
@@ -42,7 +47,11 @@ export async function pebbleIssuer(managementUrl: string, caFile: string): Promi
 
 /** What `openssl s_client -servername` sees on the front end: the served certificate's subject and issuer lines. */
 export async function sClient(address: string, port: number, servername: string): Promise<string> {
-  const child = execFile('openssl', ['s_client', '-connect', `${address}:${port}`, '-servername', servername, '-showcerts'], { timeout: 15_000 });
+  const child = execFile(
+    'openssl',
+    ['s_client', '-connect', `${address}:${port}`, '-servername', servername, '-showcerts'],
+    { timeout: 15_000 },
+  );
   child.stdin!.end();
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -30,11 +30,19 @@ describe('domain validation', () => {
 });
 
 const target: NameRecords = { name: 'acme-bakery.dbtools.test', cname: [], a: ['127.0.0.1'], aaaa: [] };
-const rec = (r: Partial<NameRecords>): NameRecords => ({ name: 'www.example.com', cname: [], a: [], aaaa: [], ...r });
+const rec = (r: Partial<NameRecords>): NameRecords => ({
+  name: 'www.example.com',
+  cname: [],
+  a: [],
+  aaaa: [],
+  ...r,
+});
 
 describe('DNS status of a customer domain', () => {
   it('is ok for a CNAME to the database host, and for an apex A to its address', () => {
-    expect(classifyDns(rec({ cname: ['acme-bakery.dbtools.test'], a: ['127.0.0.1'] }), target).status).toBe('ok');
+    expect(classifyDns(rec({ cname: ['acme-bakery.dbtools.test'], a: ['127.0.0.1'] }), target).status).toBe(
+      'ok',
+    );
     expect(classifyDns(rec({ a: ['127.0.0.1'] }), target).status).toBe('ok');
   });
   it('is pending without any record, nxdomain when the name does not exist, servfail when the DNS fails or does not answer', () => {
@@ -44,7 +52,9 @@ describe('DNS status of a customer domain', () => {
     expect(classifyDns(rec({ failure: 'unreachable' }), target).status).toBe('servfail');
   });
   it('is wrong_target for a CNAME or addresses elsewhere', () => {
-    expect(classifyDns(rec({ cname: ['shops.wix.example'], a: ['203.0.113.9'] }), target).status).toBe('wrong_target');
+    expect(classifyDns(rec({ cname: ['shops.wix.example'], a: ['203.0.113.9'] }), target).status).toBe(
+      'wrong_target',
+    );
     expect(classifyDns(rec({ a: ['203.0.113.9'] }), target).status).toBe('wrong_target');
   });
   it('is conflicting_records when an extra A or AAAA sends part of the traffic elsewhere', () => {
@@ -54,30 +64,52 @@ describe('DNS status of a customer domain', () => {
     expect(classifyDns(rec({ a: ['127.0.0.1', '198.51.100.4'] }), target).status).toBe('conflicting_records');
   });
   it('is cdn_proxy behind a CDN name or a CDN address', () => {
-    expect(classifyDns(rec({ cname: ['www.example.com.cdn.cloudflare.net'] }), target).status).toBe('cdn_proxy');
+    expect(classifyDns(rec({ cname: ['www.example.com.cdn.cloudflare.net'] }), target).status).toBe(
+      'cdn_proxy',
+    );
     expect(classifyDns(rec({ a: ['104.21.3.4'] }), target).status).toBe('cdn_proxy');
     expect(classifyDns(rec({ aaaa: ['2606:4700::6810:1'] }), target).status).toBe('cdn_proxy');
   });
 });
 
 describe('CAA, walking up to the apex', () => {
-  const zone = (records: Record<string, CaaAnswer>) => async (name: string) => records[name] ?? { records: [] };
+  const zone = (records: Record<string, CaaAnswer>) => async (name: string) =>
+    records[name] ?? { records: [] };
   it('allows any CA without a CAA record, and ours when the closest set names it', async () => {
     expect((await checkCaa('www.shop.example.com', zone({}), ['letsencrypt.org'])).allowed).toBe(true);
-    const f = await checkCaa('www.shop.example.com', zone({ 'example.com': { records: [{ critical: 0, issue: 'letsencrypt.org; validationmethods=http-01' }] } }), ['letsencrypt.org']);
+    const f = await checkCaa(
+      'www.shop.example.com',
+      zone({
+        'example.com': { records: [{ critical: 0, issue: 'letsencrypt.org; validationmethods=http-01' }] },
+      }),
+      ['letsencrypt.org'],
+    );
     expect(f).toMatchObject({ allowed: true, at: 'example.com' });
   });
   it('blocks when the closest set names only other CAs, even if a parent allows ours', async () => {
     const f = await checkCaa(
       'www.shop.example.com',
-      zone({ 'shop.example.com': { records: [{ critical: 0, issue: 'other-ca.example' }] }, 'example.com': { records: [{ critical: 0, issue: 'letsencrypt.org' }] } }),
+      zone({
+        'shop.example.com': { records: [{ critical: 0, issue: 'other-ca.example' }] },
+        'example.com': { records: [{ critical: 0, issue: 'letsencrypt.org' }] },
+      }),
       ['letsencrypt.org'],
     );
     expect(f).toMatchObject({ allowed: false, at: 'shop.example.com' });
   });
   it('lets a set without an issue property restrict nothing, and refuses when the lookup fails', async () => {
-    expect((await checkCaa('example.com', zone({ 'example.com': { records: [{ critical: 0, iodef: 'mailto:x@example.com' }] } }), ['letsencrypt.org'])).allowed).toBe(true);
-    expect(await checkCaa('example.com', zone({ 'example.com': { failure: 'servfail' } }), ['letsencrypt.org'])).toMatchObject({ allowed: false, failure: 'servfail' });
+    expect(
+      (
+        await checkCaa(
+          'example.com',
+          zone({ 'example.com': { records: [{ critical: 0, iodef: 'mailto:x@example.com' }] } }),
+          ['letsencrypt.org'],
+        )
+      ).allowed,
+    ).toBe(true);
+    expect(
+      await checkCaa('example.com', zone({ 'example.com': { failure: 'servfail' } }), ['letsencrypt.org']),
+    ).toMatchObject({ allowed: false, failure: 'servfail' });
   });
 });
 
@@ -91,7 +123,9 @@ describe('retries and renewal', () => {
     expect(nextDnsAttempt(40, t0, new Date(t0.getTime() + 5 * 24 * 3_600_000))).toEqual({ giveUp: true });
   });
   it('renews at two thirds of the life: day 60 of a 90-day certificate', () => {
-    expect(renewalTime(t0, new Date(t0.getTime() + 90 * 86_400_000))).toEqual(new Date(t0.getTime() + 60 * 86_400_000));
+    expect(renewalTime(t0, new Date(t0.getTime() + 90 * 86_400_000))).toEqual(
+      new Date(t0.getTime() + 60 * 86_400_000),
+    );
   });
 });
 
@@ -107,21 +141,37 @@ describe('diagnostics verdict', () => {
     expiresAt: new Date('2027-01-01T00:00:00Z'),
   };
   it('says everything is in order when every check passes', () => {
-    expect(verdict(ok)).toBe('Everything is in order: www.example.com points to the database and its certificate is served (valid until 2027-01-01).');
+    expect(verdict(ok)).toBe(
+      'Everything is in order: www.example.com points to the database and its certificate is served (valid until 2027-01-01).',
+    );
   });
   it.each<[string, Partial<VerdictInput>, RegExp]>([
-    ['record missing', { dnsStatus: 'pending', httpOk: false, tlsOk: false }, /^Record missing: .*CNAME www.example.com → acme-bakery.dbtools.test/],
+    [
+      'record missing',
+      { dnsStatus: 'pending', httpOk: false, tlsOk: false },
+      /^Record missing: .*CNAME www.example.com → acme-bakery.dbtools.test/,
+    ],
     ['pointing elsewhere', { dnsStatus: 'wrong_target', tlsOk: false }, /^Pointing elsewhere/],
     ['CDN proxy in the way', { dnsStatus: 'cdn_proxy' }, /^A CDN proxy is in the way/],
     ['CAA forbids', { caaOk: false, tlsOk: false }, /^CAA forbids our certificate authority/],
     ['DNS failing', { dnsStatus: 'servfail' }, /SERVFAIL/],
-    ['challenge path not served', { httpOk: false, tlsOk: false }, /front end does not serve the challenge path/],
+    [
+      'challenge path not served',
+      { httpOk: false, tlsOk: false },
+      /front end does not serve the challenge path/,
+    ],
     ['certificate not deployed yet', { tlsOk: false, certStatus: 'issuing' }, /not deployed yet \(issuing\)/],
-    ['issuance failed', { tlsOk: false, certStatus: 'failed', certReason: 'the CA could not connect' }, /last issuance failed: the CA could not connect\. Investigate before trying again/],
+    [
+      'issuance failed',
+      { tlsOk: false, certStatus: 'failed', certReason: 'the CA could not connect' },
+      /last issuance failed: the CA could not connect\. Investigate before trying again/,
+    ],
   ])('names the most likely cause: %s', (_, change, expected) => {
     expect(verdict({ ...ok, ...change })).toMatch(expected);
   });
   it('puts the DNS before everything else: a missing record explains a failing challenge and TLS', () => {
-    expect(verdict({ ...ok, dnsStatus: 'nxdomain', caaOk: false, httpOk: false, tlsOk: false })).toMatch(/^Record missing/);
+    expect(verdict({ ...ok, dnsStatus: 'nxdomain', caaOk: false, httpOk: false, tlsOk: false })).toMatch(
+      /^Record missing/,
+    );
   });
 });

@@ -12,11 +12,18 @@ export function domainsOf(db: Db, database: string): Promise<DomainRow[]> {
   return db.selectFrom('domain').selectAll().where('database_name', '=', database).orderBy('id').execute();
 }
 
-export function insertDomain(db: Db, row: { domain: string; database_name: string; next_attempt_at: Date }): Promise<DomainRow> {
+export function insertDomain(
+  db: Db,
+  row: { domain: string; database_name: string; next_attempt_at: Date },
+): Promise<DomainRow> {
   return db.insertInto('domain').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function updateDomain(db: Db, domain: string, changes: Updateable<DomainTable>): Promise<DomainRow | undefined> {
+export function updateDomain(
+  db: Db,
+  domain: string,
+  changes: Updateable<DomainTable>,
+): Promise<DomainRow | undefined> {
   return db.updateTable('domain').set(changes).where('domain', '=', domain).returningAll().executeTakeFirst();
 }
 

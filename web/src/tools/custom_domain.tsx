@@ -47,7 +47,10 @@ function Diagnostics({ database, domain }: { database: string; domain: string })
     setBusy(true);
     setError(undefined);
     try {
-      const answer = await post<{ result: Diagnosis }>(`${databasePath(database)}/operations/diagnose-domain`, { domain });
+      const answer = await post<{ result: Diagnosis }>(
+        `${databasePath(database)}/operations/diagnose-domain`,
+        { domain },
+      );
       setReport(answer.result);
     } catch (e) {
       setError(errorMessage(e));
@@ -117,23 +120,28 @@ export const customDomainSection = defineToolSection<Model>({
       const timer = setInterval(refresh, 5_000);
       return () => clearInterval(timer);
     }, [moving, refresh]);
-    const troubled = model.domains.some((d) => d.certStatus === 'failed' || d.certStatus === 'expired' || !['ok', 'pending'].includes(d.dnsStatus));
+    const troubled = model.domains.some(
+      (d) =>
+        d.certStatus === 'failed' || d.certStatus === 'expired' || !['ok', 'pending'].includes(d.dnsStatus),
+    );
     return (
       <>
         <p className="explain">
-          The database also answers at the customer’s own domains. For each one, the customer adds a CNAME record to{' '}
-          <span className="mono">{model.expectedTarget}</span>; we check it, then get a certificate for the domain and
-          deploy it on the front end. Two statuses: the DNS (what the name resolves to) and the certificate.
+          The database also answers at the customer’s own domains. For each one, the customer adds a CNAME
+          record to <span className="mono">{model.expectedTarget}</span>; we check it, then get a certificate
+          for the domain and deploy it on the front end. Two statuses: the DNS (what the name resolves to) and
+          the certificate.
         </p>
         {!model.certificatesConfigured && (
           <p className="notice">
-            Certificates are not configured on this platform: domains are checked, but none gets a certificate yet.
+            Certificates are not configured on this platform: domains are checked, but none gets a certificate
+            yet.
           </p>
         )}
         {troubled && (
           <p className="notice" role="status">
-            Investigate before trying again, it takes some time for the certificate to be generated and then deployed.
-            Use Diagnostics to see what the DNS and the front end answer.
+            Investigate before trying again, it takes some time for the certificate to be generated and then
+            deployed. Use Diagnostics to see what the DNS and the front end answer.
           </p>
         )}
         <div className="table-wrap">
@@ -152,15 +160,24 @@ export const customDomainSection = defineToolSection<Model>({
                 <tr key={d.domain}>
                   <td className="mono">{d.domain}</td>
                   <td>
-                    <span className={badge(d.dnsStatus === 'ok', d.dnsStatus === 'pending')}>{DNS_LABEL[d.dnsStatus]}</span>
+                    <span className={badge(d.dnsStatus === 'ok', d.dnsStatus === 'pending')}>
+                      {DNS_LABEL[d.dnsStatus]}
+                    </span>
                   </td>
                   <td>
-                    <span className={badge(d.certStatus === 'active', ['pending', 'issuing', 'renewing'].includes(d.certStatus))}>
+                    <span
+                      className={badge(
+                        d.certStatus === 'active',
+                        ['pending', 'issuing', 'renewing'].includes(d.certStatus),
+                      )}
+                    >
                       {CERT_LABEL[d.certStatus]}
                     </span>
                     {d.expiresAt && <span className="muted small"> until {formatDateTime(d.expiresAt)}</span>}
                   </td>
-                  <td className="small">{d.checkedAt ? `${formatDateTime(d.checkedAt)} · ${relative(d.checkedAt)}` : 'not yet'}</td>
+                  <td className="small">
+                    {d.checkedAt ? `${formatDateTime(d.checkedAt)} · ${relative(d.checkedAt)}` : 'not yet'}
+                  </td>
                 </tr>
               ))}
               {model.domains.length === 0 && (
@@ -197,11 +214,26 @@ export const customDomainSection = defineToolSection<Model>({
               )}
             </dl>
             <Diagnostics database={page.database.name} domain={d.domain} />
-            <OperationForm operation="retry-certificate" fixed={{ domain: d.domain }} compact submitLabel="Check and retry now" legend={`Check ${d.domain} again`} />
-            <OperationForm operation="remove-domain" fixed={{ domain: d.domain }} compact submitLabel="Remove" legend={`Remove ${d.domain}`} />
+            <OperationForm
+              operation="retry-certificate"
+              fixed={{ domain: d.domain }}
+              compact
+              submitLabel="Check and retry now"
+              legend={`Check ${d.domain} again`}
+            />
+            <OperationForm
+              operation="remove-domain"
+              fixed={{ domain: d.domain }}
+              compact
+              submitLabel="Remove"
+              legend={`Remove ${d.domain}`}
+            />
           </section>
         ))}
-        <OperationForm operation="add-domain" fields={{ domain: { label: 'Domain', hint: 'www.example.com — no wildcard' } }} />
+        <OperationForm
+          operation="add-domain"
+          fields={{ domain: { label: 'Domain', hint: 'www.example.com — no wildcard' } }}
+        />
       </>
     );
   },
