@@ -11,6 +11,7 @@ import { wireActiveDatabases } from './mail/relay/start.js';
 import { runDemoMailTraffic } from './demo/mail-traffic.js';
 import { startFrontEnds } from './frontend/index.js';
 import { spawnUpgradePlatform } from './upgrade-platform/spawn.js';
+import { demoAcmeLine, startDemoAcme } from './demo/acme.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,7 +27,15 @@ async function main(): Promise<void> {
   const embedded = platform.embeddedServers;
   if (embedded.length) demo = await seedDemoPlatform(app, embedded);
   // nginx per embedded hosting server, serving every database (warns and goes on without nginx).
-  const frontEnds = embedded.length ? await startFrontEnds(app, embedded) : undefined;
+  const frontEnds = await startFrontEnds(app, embedded);
+  // The demo's DNS and ACME CA for custom domains (pebble), when installed; never fatal. Every
+  // front end listens on the same http port, so one CA reaches all the embedded servers.
+  const demoAcme = embedded.length
+    ? await startDemoAcme(app, embedded[0]).catch((err: Error) => {
+        log.warn({ err: err.message }, 'the demo DNS and CA for custom domains did not start');
+        return null;
+      })
+    : null;
   if (upgradePlatform) config.upgradeUrl = (await upgradePlatform).url;
   await platform.startWorker();
   platform.watchCluster();
@@ -47,6 +56,7 @@ async function main(): Promise<void> {
     `dbtools console: ${url}`,
     `API: ${url}/api (OpenAPI at ${url}/api/openapi.json)`,
     `Upgrade platform: ${config.upgradeUrl}`,
+    demoAcmeLine(demoAcme, config),
   ];
   if (demo) {
     lines.push(
@@ -64,7 +74,8 @@ async function main(): Promise<void> {
     await server.close();
     for (const writer of demoLogs) await writer.stop();
     await demoMail?.stop();
-    await frontEnds?.stop();
+    await frontEnds.stop();
+    await demoAcme?.stop();
     await platform.close();
     await (await upgradePlatform)?.stop();
     process.exit(0);

@@ -8,6 +8,7 @@ import { agentsCommand } from './agents.js';
 import { auditCommand } from './audit.js';
 import { tokensCommand } from './tokens.js';
 import { emailCommand } from './email.js';
+import { demoCommand } from './demo-dns.js';
 import { workerCommand } from './worker.js';
 import { upgradePlatformCommand } from './upgrade-platform.js';
 
@@ -136,6 +137,7 @@ program.addCommand(agentsCommand());
 program.addCommand(auditCommand());
 program.addCommand(tokensCommand(client, { print, table }));
 program.addCommand(emailCommand());
+program.addCommand(demoCommand());
 program.addCommand(workerCommand());
 program.addCommand(upgradePlatformCommand());
 

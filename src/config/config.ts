@@ -131,6 +131,48 @@ export interface Config {
   emailAutoRaise: EmailAutoRaisePolicy;
   /** The upgrade platform's base URL (DBTOOLS_UPGRADE_URL); unset, the embedded default starts its own. */
   upgradeUrl?: string;
+  domains: DomainsConfig;
+}
+
+/**
+ * Custom domains: the resolver we check records with and the ACME CA we order certificates
+ * from. Unset, the embedded default uses its demo DNS and CA (pebble) when they run.
+ */
+export interface DomainsConfig {
+  /** DBTOOLS_DNS_SERVER (host:port): the resolver asked for customers' records; unset, the system's. */
+  dnsServer?: string;
+  /** DBTOOLS_ACME_DIRECTORY: the CA's ACME directory URL (https://acme-v02.api.letsencrypt.org/directory). */
+  acmeDirectory?: string;
+  /** DBTOOLS_ACME_CA_FILE: extra CA certificates (PEM) trusted for the ACME directory's HTTPS only. */
+  acmeCaFile?: string;
+  /** DBTOOLS_ACME_EMAIL: the account's contact, told about expiring certificates by some CAs. */
+  acmeEmail?: string;
+  /** DBTOOLS_ACME_CAA (comma-separated): the CA's CAA identifiers; a CAA `issue` for none of them blocks issuance. */
+  caaIdentities: string[];
+  /** DBTOOLS_DEMO_ACME=0: the embedded default does not start its demo DNS and CA. */
+  demo: boolean;
+}
+
+function domainsConfig(env: NodeJS.ProcessEnv): DomainsConfig {
+  const dnsServer = env.DBTOOLS_DNS_SERVER || undefined;
+  if (dnsServer && !/^(\[[0-9a-f:]+\]|[0-9.]+)(:\d{1,5})?$/i.test(dnsServer)) {
+    throw new ConfigError(`DBTOOLS_DNS_SERVER must be an address with an optional port (127.0.0.1:53), got "${dnsServer}"`);
+  }
+  const acmeDirectory = env.DBTOOLS_ACME_DIRECTORY || undefined;
+  if (acmeDirectory && !/^https?:\/\//.test(acmeDirectory)) {
+    throw new ConfigError(`DBTOOLS_ACME_DIRECTORY must be the CA's directory URL, got "${acmeDirectory}"`);
+  }
+  return {
+    dnsServer,
+    acmeDirectory,
+    acmeCaFile: env.DBTOOLS_ACME_CA_FILE || undefined,
+    acmeEmail: env.DBTOOLS_ACME_EMAIL || undefined,
+    caaIdentities: (env.DBTOOLS_ACME_CAA || 'letsencrypt.org')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+    demo: env.DBTOOLS_DEMO_ACME !== '0',
+  };
 }
 
 /** The platform's outgoing SMTP relay and its bounce endpoint (src/mail/relay, src/mail/bounces). */
@@ -294,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...file.emailAutoRaise,
       caps: { ...DEFAULT_EMAIL_AUTO_RAISE.caps, ...file.emailAutoRaise?.caps },
       },
+    domains: domainsConfig(env),
     logs: {
       writer: env.DBTOOLS_LOG_WRITER ? env.DBTOOLS_LOG_WRITER !== '0' : (file.logs?.writer ?? true),
       linesPerMinute: intEnv(env, 'DBTOOLS_LOG_LINES_PER_MINUTE') ?? file.logs?.linesPerMinute ?? 30,

@@ -26,13 +26,19 @@ export async function nginxInstalled(): Promise<boolean> {
   );
 }
 
+let user: { uid: number; gid: number } | undefined | null = null;
+
 /**
  * Who nginx runs as: never root. As root we hand it to the `postgres` OS user (the one that
  * already runs the platform's clusters); otherwise it runs as us.
  */
 export function nginxUser(): { uid: number; gid: number } | undefined {
-  const owner = clusterOwner();
-  return owner && { uid: owner.uid, gid: owner.gid };
+  // Asked on every change (folders, keys, nginx -t): look the user up once per process.
+  if (user === null) {
+    const owner = clusterOwner();
+    user = owner && { uid: owner.uid, gid: owner.gid };
+  }
+  return user;
 }
 
 function nginxArgs(paths: FrontEndPaths, conf: string): string[] {
@@ -124,14 +130,14 @@ export async function startNginx(paths: FrontEndPaths): Promise<number> {
 
 /** Stops a master gracefully (SIGQUIT: requests in flight finish) and waits until it is gone. */
 export async function stopNginx(master: number): Promise<void> {
+  const isMaster = async () =>
+    (await readFile(`/proc/${master}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master');
+  // Gone already (stopped by another holder), its pid maybe reused: never signal anything else.
+  if (!(await isMaster())) return;
   try {
     process.kill(master, 'SIGQUIT');
   } catch {
-    return; // already gone
+    return;
   }
-  await waitFor(
-    'the master to exit',
-    async () =>
-      !(await readFile(`/proc/${master}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master'),
-  );
+  await waitFor('the master to exit', async () => !(await isMaster()));
 }

@@ -1,11 +1,15 @@
 import type { App } from '../app.js';
+import { servedTlsDomains } from '../domains/served.js';
+import { findDatabase } from '../metabase/repositories/databases.js';
 import type { TlsDomain } from './server-block.js';
 
 /**
- * The custom domains of a database that have an active certificate, with their files: what
- * `applySite` renders as TLS blocks. The custom-domains side (src/domains, issue 16) answers
- * this from its domain table; until a database has such a domain, there is none.
+ * The custom domains of a database that have an installed certificate, with their files: what
+ * `applySite` renders as TLS blocks. The custom-domains side (src/domains/served.ts) answers it
+ * from its domain table.
  */
-export async function activeTlsDomains(_app: App, _database: string): Promise<TlsDomain[]> {
-  return [];
+export async function activeTlsDomains(app: App, database: string): Promise<TlsDomain[]> {
+  const row = await findDatabase(app.metabase, database);
+  if (!row) return [];
+  return servedTlsDomains(app.metabase, app.config, await app.tenants.server(row.server_id), database);
 }

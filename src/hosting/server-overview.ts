@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
-import { countActiveDatabasesByServer, listServers } from '../metabase/repositories/servers.js';
 import { frontEndOf, type FrontEnd } from '../metabase/repositories/front-ends.js';
+import { countActiveDatabasesByServer, listServers } from '../metabase/repositories/servers.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { diskFreeAt, diskUsedUnder, readClusterFigures } from './server-status.js';
 
@@ -20,7 +20,7 @@ export interface ServerOverview {
   pgVersion: string | null;
   /** Its cluster answered within SERVER_ANSWER_MS. */
   healthy: boolean;
-  /** Where its nginx listens (its loopback address and the shared port pair); null without one. */
+  /** Where its nginx front end listens (see src/frontend); null when the platform does not run it. */
   frontEnd: FrontEnd | null;
 }
 

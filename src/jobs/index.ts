@@ -7,6 +7,7 @@ import { automaticBackups, backupHousekeeping } from './backup-schedules.js';
 import { prepareDumpJob } from './dump-job.js';
 import { importDumpJob } from './import-job.js';
 import { restoreBackupJob } from './restore-job.js';
+import { certificateJob, domainSchedule } from './certificate.js';
 
 import { dropJob } from './drop.js';
 import { duplicateJob } from './duplicate.js';
@@ -24,6 +25,7 @@ export const jobDefinitions: AnyJobDefinition[] = [
   prepareDumpJob,
   importDumpJob,
   moveDatabaseJob,
+  certificateJob,
 ];
 
 /** Recurring tasks. */
@@ -34,4 +36,5 @@ export const schedules: Schedule[] = [
   backupHousekeeping,
   logRotationSchedule,
   emailAutoRaiseSchedule,
+  domainSchedule,
 ];

@@ -267,6 +267,39 @@ export interface MoveRollbackCopyTable {
   removed_at: Timestamp | null;
 }
 
+export type DnsStatus =
+  | 'pending'
+  | 'ok'
+  | 'wrong_target'
+  | 'conflicting_records'
+  | 'caa_blocked'
+  | 'servfail'
+  | 'nxdomain'
+  | 'cdn_proxy';
+export type CertStatus = 'pending' | 'issuing' | 'active' | 'renewing' | 'failed' | 'expired';
+
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+type NullableTime = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface DomainTable {
+  id: Generated<number>;
+  /** ASCII (IDNA) form, lower case. */
+  domain: string;
+  database_name: string;
+  dns_status: ColumnType<DnsStatus, DnsStatus | undefined, DnsStatus>;
+  dns_seen: Nullable<string>;
+  cert_status: ColumnType<CertStatus, CertStatus | undefined, CertStatus>;
+  reason: Nullable<string>;
+  issued_at: NullableTime;
+  expires_at: NullableTime;
+  renew_at: NullableTime;
+  checked_at: NullableTime;
+  attempts: ColumnType<number, number | undefined, number>;
+  first_attempt_at: NullableTime;
+  next_attempt_at: NullableTime;
+  created_at: CreatedAt;
+}
+
 export interface Metabase {
   hosting_server: HostingServerTable;
   database: DatabaseTable;
@@ -286,6 +319,7 @@ export interface Metabase {
   backup: BackupTable;
   dump: DumpTable;
   move_rollback_copy: MoveRollbackCopyTable;
+  domain: DomainTable;
 }
 
 export type DatabaseRow = Selectable<DatabaseTable>;
@@ -301,3 +335,4 @@ export type DatabasePingRow = Selectable<DatabasePingTable>;
 export type BackupRow = Selectable<BackupTable>;
 export type DumpRow = Selectable<DumpTable>;
 export type MoveRollbackCopyRow = Selectable<MoveRollbackCopyTable>;
+export type DomainRow = Selectable<DomainTable>;

@@ -21,6 +21,10 @@ import { prepareDump } from './prepare-dump.js';
 import { undrop } from './undrop.js';
 import { rotateLogPasswordOperation } from './rotate-log-password.js';
 import { moveDatabase } from './move-database.js';
+import { addDomain } from './add-domain.js';
+import { removeDomain } from './remove-domain.js';
+import { retryCertificate } from './retry-certificate.js';
+import { diagnoseDomainOperation } from './diagnose-domain.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -48,4 +52,8 @@ export const operations = [
   unlock,
   rotateLogPasswordOperation,
   moveDatabase,
+  addDomain,
+  removeDomain,
+  retryCertificate,
+  diagnoseDomainOperation,
 ];

@@ -6,6 +6,7 @@ import { dropTool, duplicateTool, lockTool } from './lifecycle.js';
 import { expireDateTool, toggleFreeTool } from './trial.js';
 import { adminRightsTool, impersonationTool } from './impersonation.js';
 import { restoreTool } from './restore.js';
+import { customDomainTool } from './custom-domain.js';
 import { dumpTool } from './dump.js';
 import { moveTool } from './move.js';
 import { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from './tenant-ops.js';
@@ -29,6 +30,7 @@ export const tools: Tool[] = [
   restoreTool,
   dumpTool,
   moveTool,
+  customDomainTool,
   supportLogsTool,
   techLogsTool,
 ];

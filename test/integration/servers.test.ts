@@ -10,6 +10,7 @@ import { demoDatabases } from '../../src/demo/catalog.js';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { SERVER_ANSWER_MS, type ServerOverview } from '../../src/hosting/server-overview.js';
 import { diskUsedUnder } from '../../src/hosting/server-status.js';
+import { frontEndOf } from '../../src/metabase/repositories/front-ends.js';
 import { upsertServer } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { EMBEDDED_SERVERS } from '../../src/platform.js';
@@ -118,8 +119,9 @@ describe('GET /api/servers', () => {
         ['connections', 'databases', 'diskFreeBytes', 'diskUsedBytes', 'frontEnd', 'healthy', 'name', 'pgVersion'].sort(),
       );
       expect(item.healthy).toBe(true);
-      // The test setup runs each embedded server's nginx, as npm start does.
-      expect(item.frontEnd).toEqual({ address: expect.stringMatching(/^127\./), httpPort: expect.any(Number), httpsPort: expect.any(Number) });
+      // Each embedded server's nginx: its own loopback address, the port pair every server shares.
+      expect(item.frontEnd).toEqual(frontEndOf(await embeddedServer(app, server.name)));
+      expect(item.frontEnd).toMatchObject({ httpPort: expect.any(Number), httpsPort: expect.any(Number) });
 
       const { count } = await app.metabase
         .selectFrom('database')

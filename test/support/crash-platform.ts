@@ -193,7 +193,9 @@ export class CrashPlatform {
     // The cluster outlives a killed server: stop it through a last clean start/stop.
     await this.start();
     await this.stop('SIGTERM');
-    await rm(this.dataDir, { recursive: true, force: true });
+    // The cluster may still be writing its shutdown files (pg_stat) a moment after the server
+    // exited: retry instead of failing the suite on ENOTEMPTY.
+    await rm(this.dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 
   login(login = 'functional'): Promise<AgentSession> {

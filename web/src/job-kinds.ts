@@ -33,6 +33,17 @@ export const JOB_KINDS: Record<string, { label: string; steps: Record<string, st
     label: 'Backup',
     steps: { backup: 'Backing up the database and its files' },
   },
+  certificate: {
+    label: 'Certificate',
+    steps: {
+      'check-dns': 'Checking the domain’s DNS and CAA',
+      order: 'Ordering the certificate',
+      challenge: 'Proving the domain to the certificate authority',
+      finalize: 'Getting the signed certificate',
+      install: 'Deploying it on the front end',
+      activate: 'Scheduling its renewal',
+    },
+  },
   'backup-all': {
     label: 'Automatic backups',
     steps: { backups: 'Backing up every database due' },

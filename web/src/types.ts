@@ -22,6 +22,7 @@ import type { dropTool, duplicateTool, lockTool } from '../../src/tools/lifecycl
 import type { duplicateLimitTool, emailLimitTool } from '../../src/tools/limits.js';
 import type { restoreTool } from '../../src/tools/restore.js';
 import type { moveTool } from '../../src/tools/move.js';
+import type { customDomainTool } from '../../src/tools/custom-domain.js';
 import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
 import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';
 
@@ -119,6 +120,7 @@ export type OutboxMessage = Jsonified<ServerOutboxMessage>;
 export type OauthAdminModel = ToolModelJson<typeof oauthAdminTool>;
 export type AdminRightsModel = ToolModelJson<typeof adminRightsTool>;
 export type CompanyUsersModel = ToolModelJson<typeof companiesTool>;
+export type CustomDomainModel = ToolModelJson<typeof customDomainTool>;
 export type DropModel = ToolModelJson<typeof dropTool>;
 export type DumpModel = ToolModelJson<typeof dumpTool>;
 export type DuplicateLimitModel = ToolModelJson<typeof duplicateLimitTool>;

@@ -14,6 +14,7 @@ import { moveSection } from './move.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
 import { restoreSection } from './restore.js';
+import { customDomainSection } from './custom_domain.js';
 import { securityFeaturesSection } from './security_features.js';
 import { supportLogsSection } from './support_logs.js';
 import { technicalLogsSection, techLogsSection } from './tech_logs.js';
@@ -40,6 +41,7 @@ export const toolSections: ToolSection[] = [
   dumpSection,
   restoreSection,
   // Later tools go here, before the history.
+  customDomainSection,
   duplicateSection,
   dropSection,
   lockSection,
