@@ -123,7 +123,10 @@ async function main(): Promise<void> {
     DBTOOLS_CONFIG: '',
     LOG_LEVEL: 'warn',
   });
-  const platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
+  // Production settings: PostgreSQL's durability defaults (fsync, full_page_writes,
+  // synchronous_commit on), as no platform runs without them. Every raw baseline runs on this
+  // same cluster, so ratios compare like with like.
+  const platform = await startPlatform(config, { durable: true, log: pino({ level: 'warn' }) });
   const http = await createServer(platform.app);
   // Interrupted, the bench still stops its cluster and removes its folder.
   let interrupted = false;
