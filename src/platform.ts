@@ -156,7 +156,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       config,
       metabase,
       policy: new Policy(config, secret),
-      tenants: new TenantAccess(metabase),
+      tenants: new TenantAccess(metabase, config.tenantConnections),
       log,
       secret,
       now: options.now ?? (() => new Date()),
@@ -220,6 +220,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           await worker.stop();
           await pool.end();
         }
+        app.tenants.close();
         await metabase.destroy();
         await cluster?.stop();
       },

@@ -17,7 +17,12 @@ import { tools } from './index.js';
  * the agent's level allows and whose condition holds. A tool that fails (tenant unreachable)
  * gets `{error}` instead of breaking the page.
  */
-export async function toolsPage(app: App, agent: AgentRow, name: string) {
+export function toolsPage(app: App, agent: AgentRow, name: string) {
+  // The sections read the tenant concurrently over one shared connection (one round trip).
+  return app.tenants.shareReads(() => pageModel(app, agent, name));
+}
+
+async function pageModel(app: App, agent: AgentRow, name: string) {
   const database = isValidDatabaseName(name) ? await findDatabase(app.metabase, name) : undefined;
   if (!database) throw new NotFound(`There is no database named "${name}".`);
   const now = app.now();
