@@ -9,6 +9,7 @@ import { METABASE_NAME, startPlatform } from '../src/platform.js';
 import duplicate from './cases/duplicate.js';
 import dump from './cases/dump.js';
 import fuzz from './cases/fuzz.js';
+import load from './cases/load.js';
 import logs from './cases/logs.js';
 import ping from './cases/ping.js';
 import relay from './cases/relay.js';
@@ -25,10 +26,10 @@ import {
 } from './context.js';
 
 /**
- * The benchmarks: adding one is adding its file under cases/ and one line here. Ping and fuzz run
- * before search, whose million generated metabase rows have no tenant database behind them.
+ * The benchmarks: adding one is adding its file under cases/ and one line here. Load, ping and fuzz
+ * run before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, fuzz, search, logs];
+const cases: BenchCase[] = [toolsPage, load, ping, relay, duplicate, dump, fuzz, search, logs];
 
 type Named<T> = T & { case: string };
 
