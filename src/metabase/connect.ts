@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Metabase } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -7,9 +7,14 @@ import { isDatabaseUnreachable } from '../errors.js';
 
 export type MetabaseDb = Kysely<Metabase>;
 
+/** The pool behind each metabase handle, for withOneMetabaseConnection. */
+const pools = new WeakMap<MetabaseDb, pg.Pool>();
+
 export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
-  // A stopped server must fail a request fast (503), not hold it until a TCP timeout.
-  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5_000, ...config });
+  // A stopped server must fail a request fast (503), not hold it until a TCP timeout. Pipeline
+  // mode: queries queued on one connection leave without waiting for each other's answers (the
+  // same order and results as queueing; nothing here uses cursors, which it refuses).
+  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5_000, ...config, pipeline: true });
   // pool.end() resolves before its idle connections are closed: a cluster stopped right after
   // (platform.close) terminates them, and an 'error' without a listener would kill the process.
   // A dropped idle connection is simply replaced on the next query.
@@ -18,7 +23,38 @@ export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
   // work) whose server goes away emits 'error' with nobody listening, which ends the process.
   // The pending or next query on it fails instead, and the API maps that to 503.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Metabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Metabase>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * Runs `fn` with a metabase handle whose queries all go to one connection, pipelined: the
+ * queries a page's sections issue together leave together, instead of each taking a connection
+ * of the pool in turn (50 pages at once queued for the pool's 10). Reads only: a transaction on
+ * it would take in the other queries. A handle not from connectMetabase is used as it is.
+ */
+export async function withOneMetabaseConnection<T>(db: MetabaseDb, fn: (db: MetabaseDb) => Promise<T>): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) return fn(db);
+  const client = await pool.connect();
+  const shared = {
+    query: client.query.bind(client) as PostgresPoolClient['query'],
+    // The page's handle gives nothing back: the connection goes back once, below.
+    release: () => undefined,
+  };
+  const single = new Kysely<Metabase>({
+    dialect: new PostgresDialect({ pool: { connect: () => Promise.resolve(shared), end: () => Promise.resolve() } }),
+  });
+  let lost = false;
+  try {
+    return await fn(single);
+  } catch (e) {
+    lost = isDatabaseUnreachable(e);
+    throw e;
+  } finally {
+    client.release(lost);
+  }
 }
 
 /** True when the metabase answers a query now (health checks, waiting out an outage). */
