@@ -14,6 +14,7 @@ import logs from './cases/logs.js';
 import ping from './cases/ping.js';
 import relay from './cases/relay.js';
 import search from './cases/search.js';
+import soak from './cases/soak.js';
 import toolsPage from './cases/tools-page.js';
 import {
   isSingle,
@@ -26,10 +27,10 @@ import {
 } from './context.js';
 
 /**
- * The benchmarks: adding one is adding its file under cases/ and one line here. Load, ping and fuzz
- * run before search, whose million generated metabase rows have no tenant database behind them.
+ * The benchmarks: adding one is adding its file under cases/ and one line here. Load, soak, ping
+ * and fuzz run before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, load, ping, relay, duplicate, dump, fuzz, search, logs];
+const cases: BenchCase[] = [toolsPage, load, soak, ping, relay, duplicate, dump, fuzz, search, logs];
 
 type Named<T> = T & { case: string };
 
