@@ -184,7 +184,10 @@ async function main(): Promise<void> {
     if (!interrupted) {
       await http.close();
       await platform.close();
-      await rm(dataDir, { recursive: true, force: true });
+      // A failure to clean up must not hide the run's own error.
+      await rm(dataDir, { recursive: true, force: true }).catch((e: unknown) =>
+        process.stderr.write(`bench: could not remove ${dataDir}: ${(e as Error).message}\n`),
+      );
     }
   }
 }

@@ -23,16 +23,11 @@ export class TenantUnreachable extends DomainError {
   }
 }
 
-/** One connection shared by the reads of a `shareReads` scope on one database. */
+/** One connection shared by the concurrent reads of `shareReads` scopes on one database. */
 interface SharedLease {
   lease: Promise<Lease>;
   users: number;
   unusable: boolean;
-}
-
-interface SharedScope {
-  leases: Map<string, SharedLease>;
-  ended: boolean;
 }
 
 /**
@@ -49,7 +44,9 @@ export class TenantAccess {
   private readonly pools = new Map<number, ServerConnections>();
   /** The newest row of each server: a pool opens its next connections with it. */
   private readonly rows = new Map<number, HostingServerRow>();
-  private readonly scope = new AsyncLocalStorage<SharedScope>();
+  /** Whether the caller runs inside `shareReads`. */
+  private readonly scope = new AsyncLocalStorage<true>();
+  private readonly readLeases = new Map<string, SharedLease>();
 
   constructor(
     private readonly metabase: MetabaseDb,
@@ -78,8 +75,7 @@ export class TenantAccess {
   /** Runs `fn` with a connection to the tenant database itself. */
   async withTenant<T>(db: { name: string; server_id: number }, fn: (client: pg.Client) => Promise<T>): Promise<T> {
     if (!isValidDatabaseName(db.name)) throw new InvalidDatabaseName(db.name);
-    const scope = this.scope.getStore();
-    if (scope && !scope.ended) return this.shared(scope, db, fn);
+    if (this.scope.getStore()) return this.shared(db, fn);
     return this.leased(db.server_id, db.name, fn);
   }
 
@@ -95,19 +91,14 @@ export class TenantAccess {
   }
 
   /**
-   * Runs `fn` with every `withTenant` inside it (not the transactions) sharing one connection
-   * per database, held until `fn` and those reads end: the Tools page's sections read their
-   * tenant concurrently, and their queries leave together on that connection (pipeline mode),
-   * one round trip instead of one connection and one round trip per section.
+   * Runs `fn` with every `withTenant` inside it (not the transactions) sharing one connection per
+   * database with the other reads in flight, of this scope and of the others: the Tools page's
+   * sections read their tenant concurrently, and their queries, with those of the pages loading at
+   * the same time, leave together on that connection (pipeline mode). Reads only: a shared
+   * connection never carries a transaction (withTenantTransaction leaves the scope).
    */
-  async shareReads<T>(fn: () => Promise<T>): Promise<T> {
-    const scope: SharedScope = { leases: new Map(), ended: false };
-    try {
-      return await this.scope.run(scope, fn);
-    } finally {
-      scope.ended = true;
-      for (const [key, shared] of scope.leases) if (shared.users === 0) this.releaseShared(scope, key, shared);
-    }
+  shareReads<T>(fn: () => Promise<T>): Promise<T> {
+    return this.scope.run(true, fn);
   }
 
   /** Closes the pooled connections to a database that was dropped or renamed (busy ones when they come back). */
@@ -173,20 +164,19 @@ export class TenantAccess {
     }
   }
 
-  private async shared<T>(
-    scope: SharedScope,
-    db: { name: string; server_id: number },
-    fn: (client: pg.Client) => Promise<T>,
-  ): Promise<T> {
+  private async shared<T>(db: { name: string; server_id: number }, fn: (client: pg.Client) => Promise<T>): Promise<T> {
     const key = `${db.server_id}/${db.name}`;
     for (let attempt = 1; ; attempt++) {
-      let shared = scope.leases.get(key);
+      let shared = this.readLeases.get(key);
       if (!shared) {
         const lease = this.server(db.server_id).then((server) => this.pool(server).acquire(db.name));
-        // Callers see the failure; the scope must not report it as unhandled.
-        lease.catch(() => undefined);
-        shared = { lease, users: 0, unusable: false };
-        scope.leases.set(key, shared);
+        const entry: SharedLease = { lease, users: 0, unusable: false };
+        // Callers see the failure; the next reads try again.
+        lease.catch(() => {
+          if (this.readLeases.get(key) === entry) this.readLeases.delete(key);
+        });
+        shared = entry;
+        this.readLeases.set(key, shared);
       }
       shared.users++;
       let lease: Lease | undefined;
@@ -194,27 +184,25 @@ export class TenantAccess {
         lease = await shared.lease;
         return await fn(lease.client);
       } catch (e) {
-        const lost = isDatabaseUnreachable(e) && !(e instanceof DomainError);
-        if (lost) {
+        if (isDatabaseUnreachable(e) && !(e instanceof DomainError)) {
           shared.unusable = true;
-          // The next reads of the scope open another connection.
-          if (scope.leases.get(key) === shared) scope.leases.delete(key);
+          // The next reads open another connection.
+          if (this.readLeases.get(key) === shared) this.readLeases.delete(key);
           if (attempt === 1 && lease && ranNothing(lease)) continue;
         }
         throw e;
       } finally {
-        shared.users--;
-        if (shared.users === 0 && (scope.ended || shared.unusable)) this.releaseShared(scope, key, shared);
+        // The last reader gives the connection back to the pool (where the next reads find it idle).
+        if (--shared.users === 0) {
+          if (this.readLeases.get(key) === shared) this.readLeases.delete(key);
+          const unusable = shared.unusable;
+          shared.lease.then(
+            (l) => l.release(unusable),
+            () => undefined,
+          );
+        }
       }
     }
-  }
-
-  private releaseShared(scope: SharedScope, key: string, shared: SharedLease): void {
-    if (scope.leases.get(key) === shared) scope.leases.delete(key);
-    shared.lease.then(
-      (lease) => lease.release(shared.unusable),
-      () => undefined,
-    );
   }
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 /** Bounds of the per-server connection budget (`tenantConnections`): a hosting cluster runs with max_connections=200. */
-export const DEFAULT_CONNECTIONS_PER_SERVER = 16;
+export const DEFAULT_CONNECTIONS_PER_SERVER = 32;
 export const MAX_CONNECTIONS_PER_SERVER = 100;
 /** One database never holds more than this, so one busy tenant cannot take a server's whole budget. */
 const PER_DATABASE = 4;

@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import { withOneMetabaseConnection } from '../metabase/connect.js';
+import { metabaseReads } from '../metabase/connect.js';
 import { DomainError, NotFound } from '../errors.js';
 import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
@@ -19,11 +19,9 @@ import { tools } from './index.js';
  * gets `{error}` instead of breaking the page.
  */
 export function toolsPage(app: App, agent: AgentRow, name: string) {
-  // The sections load in parallel; their metabase reads share one connection, their tenant
-  // reads another per database, each pipelined: one round trip per step, not one per query.
-  return withOneMetabaseConnection(app.metabase, (metabase) =>
-    app.tenants.shareReads(() => pageModel({ ...app, metabase }, agent, name)),
-  );
+  // The sections load in parallel; their metabase reads and their tenant reads go to connections
+  // shared with the other pages loading, pipelined: one round trip per step, not one per query.
+  return app.tenants.shareReads(() => pageModel({ ...app, metabase: metabaseReads(app.metabase) }, agent, name));
 }
 
 async function pageModel(app: App, agent: AgentRow, name: string) {
