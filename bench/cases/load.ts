@@ -24,6 +24,12 @@ interface Figures {
   n: number;
 }
 
+/** A section that could not load is `{error}` alone in the page's `tools`. */
+function sectionInError(body: string): boolean {
+  const page = JSON.parse(body) as { tools: Record<string, object> };
+  return Object.values(page.tools).some((t) => Object.keys(t).length === 1 && 'error' in t);
+}
+
 /** `AGENTS` connections cycling over `paths` for SECONDS; every answer must be a 200. */
 async function drive(baseUrl: string, cookie: string, paths: string[]): Promise<Figures> {
   // A page whose section could not load still answers 200: count those as failures too.
@@ -36,8 +42,8 @@ async function drive(baseUrl: string, cookie: string, paths: string[]): Promise<
     requests: paths.map((path) => ({
       method: 'GET' as const,
       path,
-      onResponse: (_status: number, body: string) => {
-        if (body.includes('"error":"')) brokenSections++;
+      onResponse: (status: number, body: string) => {
+        if (status === 200 && path.startsWith('/api/databases/') && sectionInError(body)) brokenSections++;
       },
     })),
   });
