@@ -44,3 +44,23 @@ export function rssSampler() {
     },
   };
 }
+
+/** Milliseconds of each of `n` calls made by `agents` callers at once (each starts its next call when one ends). */
+export async function concurrentTimings(
+  n: number,
+  agents: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<number[]> {
+  const out: number[] = [];
+  let next = 0;
+  const agent = async () => {
+    while (next < n) {
+      const i = next++;
+      const start = process.hrtime.bigint();
+      await fn(i);
+      out.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  };
+  await Promise.all(Array.from({ length: agents }, agent));
+  return out;
+}

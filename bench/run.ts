@@ -9,11 +9,13 @@ import { METABASE_NAME, startPlatform } from '../src/platform.js';
 import duplicate from './cases/duplicate.js';
 import dump from './cases/dump.js';
 import fuzz from './cases/fuzz.js';
+import load from './cases/load.js';
 import logs from './cases/logs.js';
 import move from './cases/move.js';
 import ping from './cases/ping.js';
 import relay from './cases/relay.js';
 import search from './cases/search.js';
+import soak from './cases/soak.js';
 import toolsPage from './cases/tools-page.js';
 import {
   isSingle,
@@ -26,10 +28,10 @@ import {
 } from './context.js';
 
 /**
- * The benchmarks: adding one is adding its file under cases/ and one line here. Ping and fuzz run
- * before search, whose million generated metabase rows have no tenant database behind them.
+ * The benchmarks: adding one is adding its file under cases/ and one line here. Load, soak, ping
+ * and fuzz run before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, fuzz, search, logs, move];
+const cases: BenchCase[] = [toolsPage, load, soak, ping, relay, duplicate, dump, fuzz, search, logs, move];
 
 type Named<T> = T & { case: string };
 
@@ -124,6 +126,9 @@ async function main(): Promise<void> {
     DBTOOLS_CONFIG: '',
     LOG_LEVEL: 'warn',
   });
+  // Production settings: PostgreSQL's durability defaults (fsync, full_page_writes,
+  // synchronous_commit on), as no platform runs without them. Every raw baseline runs on this
+  // same cluster, so ratios compare like with like.
   const platform = await startPlatform(config, { durable: true, log: pino({ level: 'warn' }) });
   const http = await createServer(platform.app);
   // Interrupted, the bench still stops its cluster and removes its folder.
@@ -180,7 +185,10 @@ async function main(): Promise<void> {
     if (!interrupted) {
       await http.close();
       await platform.close();
-      await rm(dataDir, { recursive: true, force: true });
+      // A failure to clean up must not hide the run's own error.
+      await rm(dataDir, { recursive: true, force: true }).catch((e: unknown) =>
+        process.stderr.write(`bench: could not remove ${dataDir}: ${(e as Error).message}\n`),
+      );
     }
   }
 }

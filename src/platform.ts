@@ -190,7 +190,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       config,
       metabase,
       policy: new Policy(config, secret),
-      tenants: new TenantAccess(metabase),
+      tenants: new TenantAccess(metabase, config.tenantConnections),
       log,
       secret,
       now: options.now ?? (() => new Date()),
@@ -258,6 +258,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           await worker.stop();
           await pool.end();
         }
+        app.tenants.close();
         await metabase.destroy();
         if (!keepClusters) await Promise.all(clusters.map((c) => c.stop()));
       },

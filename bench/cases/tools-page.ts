@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { findAgentByLogin } from '../../src/metabase/repositories/agents.js';
 import { toolsPage } from '../../src/tools/page.js';
+import { loginOverHttp } from '../agent-session.js';
 import { defineBenchCase } from '../context.js';
 import { summary, timings } from '../measure.js';
 
@@ -17,13 +18,7 @@ export default defineBenchCase({
     );
     const inProcess = summary(await timings(N, () => toolsPage(app, agent, DATABASE)));
 
-    const login = await fetch(`${baseUrl}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'infra', password: demoPassword }),
-    });
-    if (!login.ok) throw new Error(`bench login failed: ${login.status}`);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    const { cookie } = await loginOverHttp(baseUrl, 'infra', demoPassword);
     const overHttp = summary(
       await timings(N, async () => {
         const res = await fetch(`${baseUrl}/api/databases/${DATABASE}`, { headers: { cookie } });

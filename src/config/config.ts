@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { isHostName } from '../frontend/host-name.js';
+import { DEFAULT_CONNECTIONS_PER_SERVER, MAX_CONNECTIONS_PER_SERVER } from '../tenant/server-connections.js';
 import { DEFAULT_ACCESS_MAP, DEFAULT_LEVELS, DEFAULT_LIMITS, type LevelLimits } from './defaults.js';
 import { DEFAULT_EMAIL_AUTO_RAISE, emailAutoRaiseFileSchema, type EmailAutoRaisePolicy } from '../policy/email-auto-raise.js';
 import { DEFAULT_EMAIL_BADGE, emailBadgeFileSchema, type EmailBadgePolicy } from '../policy/email-badge.js';
@@ -66,6 +67,7 @@ const fileSchema = z
     importMaxMegabytes: z.number().int().positive().optional(),
     duplicateTemplateMaxMB: z.number().min(0).optional(),
     moveKeepSourceHours: z.number().min(0).optional(),
+    tenantConnections: z.number().int().min(1).max(MAX_CONNECTIONS_PER_SERVER).optional(),
     logs: z
       .object({
         writer: z.boolean().optional(),
@@ -123,6 +125,11 @@ export interface Config {
    * removes it (DBTOOLS_MOVE_KEEP_SOURCE_HOURS).
    */
   moveKeepSourceHours: number;
+  /**
+   * Most connections the console keeps open to one hosting server, idle ones included, shared
+   * by all its databases (least recently used ones give way): 1 to MAX_CONNECTIONS_PER_SERVER.
+   */
+  tenantConnections: number;
   logs: LogsConfig;
   relay: RelayConfig;
   /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
@@ -246,6 +253,14 @@ function readConfigFile(file: string): z.infer<typeof fileSchema> {
   return parsed.data;
 }
 
+function tenantConnections(env: NodeJS.ProcessEnv, fromFile: number | undefined): number {
+  const n = intEnv(env, 'DBTOOLS_TENANT_CONNECTIONS') ?? fromFile ?? DEFAULT_CONNECTIONS_PER_SERVER;
+  if (n < 1 || n > MAX_CONNECTIONS_PER_SERVER) {
+    throw new ConfigError(`DBTOOLS_TENANT_CONNECTIONS must be between 1 and ${MAX_CONNECTIONS_PER_SERVER}, got ${n}`);
+  }
+  return n;
+}
+
 function intEnv(env: NodeJS.ProcessEnv, key: string): number | undefined {
   const v = env[key];
   if (v === undefined || v === '') return undefined;
@@ -324,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
     moveKeepSourceHours: intEnv(env, 'DBTOOLS_MOVE_KEEP_SOURCE_HOURS') ?? file.moveKeepSourceHours ?? 72,
+    tenantConnections: tenantConnections(env, file.tenantConnections),
     relay: relayConfig(env),
     upgradeUrl: env.DBTOOLS_UPGRADE_URL || undefined,
     emailBadge: {

@@ -62,6 +62,8 @@ export const removeJob = defineJob({
       async run(ctx) {
         const db = await row(ctx);
         if (!db || db.state !== 'removing') return;
+        // Our pooled connections to it go first (DROP … WITH (FORCE) would end them anyway).
+        ctx.app.tenants.forget(db);
         await ctx.app.tenants.withCluster(db.server_id, (admin) => dropDatabase(admin, db.name));
       },
     },

@@ -16,7 +16,8 @@ export const duplicateTool = defineTool({
   key: 'duplicate',
   async model({ app, database, limits, now }) {
     const allowance = await duplicateAllowance(app, app.metabase, database);
-    const sizeBytes = await app.tenants.withCluster(database.server_id, (admin) => databaseSize(admin, database.name));
+    // pg_database_size answers from any database of the cluster: the page's tenant connection will do.
+    const sizeBytes = await app.tenants.withTenant(database, (client) => databaseSize(client, database.name));
     const method = chooseCopyMethod(sizeBytes, app.config.duplicateTemplateMaxBytes);
     const seconds = Math.max(1, Math.ceil(sizeBytes / TEMPLATE_BYTES_PER_SECOND));
     return {

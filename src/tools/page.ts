@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import { metabaseReads } from '../metabase/connect.js';
 import { DomainError, NotFound } from '../errors.js';
 import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
@@ -17,7 +18,13 @@ import { tools } from './index.js';
  * the agent's level allows and whose condition holds. A tool that fails (tenant unreachable)
  * gets `{error}` instead of breaking the page.
  */
-export async function toolsPage(app: App, agent: AgentRow, name: string) {
+export function toolsPage(app: App, agent: AgentRow, name: string) {
+  // The sections load in parallel; their metabase reads and their tenant reads go to connections
+  // shared with the other pages loading, pipelined: one round trip per step, not one per query.
+  return app.tenants.shareReads(() => pageModel({ ...app, metabase: metabaseReads(app.metabase) }, agent, name));
+}
+
+async function pageModel(app: App, agent: AgentRow, name: string) {
   const database = isValidDatabaseName(name) ? await findDatabase(app.metabase, name) : undefined;
   if (!database) throw new NotFound(`There is no database named "${name}".`);
   const now = app.now();

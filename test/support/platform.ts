@@ -18,7 +18,12 @@ export async function connectTestApp(
     log: pino({ level: 'warn' }),
     now: options.now,
   });
-  return Object.assign(platform.app, { close: () => platform.app.metabase.destroy() });
+  return Object.assign(platform.app, {
+    close: async () => {
+      platform.app.tenants.close();
+      await platform.app.metabase.destroy();
+    },
+  });
 }
 
 export function baseUrl(): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NotFound } from '../../errors.js';
 import { isValidDatabaseName } from '../../hosting/database-name.js';
+import { metabaseReads } from '../../metabase/connect.js';
 import { findDatabase, searchDatabases } from '../../metabase/repositories/databases.js';
 import { pageSupportLogs } from '../../metabase/repositories/support-logs.js';
 import { toolsPage } from '../../tools/page.js';
@@ -19,12 +20,20 @@ export const databaseRoutes = [
       q: z.string().max(100).optional(),
       mode: z.enum(['trial', 'paid', 'drop']).optional(),
       status: z.string().max(100).optional(),
-      server: z.string().max(100).optional(),
+      // One server or several: `server=a&server=b` or `server=a,b`.
+      server: z.union([z.string().max(1000), z.array(z.string().max(100)).max(50)]).optional(),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: z.string().max(200).optional(),
     }),
     async handler({ app, query }) {
-      const items = await searchDatabases(app.metabase, { ...query, q: query.q?.trim() || undefined, after: query.cursor });
+      const servers = [query.server ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+      // Reads on the shared pipelined connections: fifty agents typing do not queue for the pool.
+      const items = await searchDatabases(metabaseReads(app.metabase), {
+        ...query,
+        q: query.q?.trim() || undefined,
+        server: servers,
+        after: query.cursor,
+      });
       return { items, nextCursor: items.length === query.limit ? items[items.length - 1].name : null };
     },
   }),

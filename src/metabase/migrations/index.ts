@@ -10,6 +10,7 @@ import * as supportLogChain from './008-support-log-chain.js';
 import * as servers from './009-servers.js';
 import * as moveRollbackCopies from './010-move-rollback-copies.js';
 import * as domains from './012-domains.js';
+import * as searchSpeed from './013-search-speed.js';
 import * as frontEnd from './014-front-end.js';
 import * as emailRelay from './015-email-relay.js';
 
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '009-servers': servers,
   '010-move-rollback-copies': moveRollbackCopies,
   '012-domains': domains,
+  '013-search-speed': searchSpeed,
   '014-front-end': frontEnd,
   '015-email-relay': emailRelay,
 };

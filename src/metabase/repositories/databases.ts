@@ -29,11 +29,12 @@ export interface DatabaseSearch {
   q?: string;
   mode?: string;
   status?: string;
-  server?: string;
+  /** One hosting server's name or several (any of them). */
+  server?: string | string[];
   limit: number;
   /** Keyset pagination: the last name of the previous page. */
   after?: string;
-  /** Names read in order before a text search turns to the trigram index (default 5000; tests use a few). */
+  /** Names read in order before an infix search turns to the trigram index (default 5000; tests use a few). */
   orderedWindow?: number;
 }
 
@@ -51,25 +52,60 @@ export type DatabaseListItem = Pick<
   | 'state'
 > & { server: string };
 
-// How many names, in order, the first step of a text search reads before it switches to the
+// How many names, in order, the infix step of a text search reads before it switches to the
 // trigram index (see searchDatabases).
 const ORDERED_WINDOW = 5000;
 
+/** A uuid prefix worth looking up: hex digits and dashes, three characters at least. */
+const UUID_PREFIX = /^[0-9a-f-]{3,36}$/;
+
 /**
- * One query for every filter. `q` matches a name substring (pg_trgm index), a uuid prefix
- * (text_pattern_ops index) or an exact subscription code; pages are keyset on the name.
+ * Databases in name order, a page of `limit` after `after`, filtered by mode, status and
+ * servers, and by `q`: a name substring, a uuid prefix or a subscription code (any case). A term of
+ * one or two characters matches the start of names only (a substring that short matches nearly
+ * every name and no index helps; a prefix is a range of the name's btree).
  *
- * A substring search with ORDER BY name LIMIT n has two plans and PostgreSQL cannot tell which
- * one is fast: walking the name index is fast when matches are dense early in the order and
- * takes seconds at a million rows when they cluster late (every `nordic-...` sorts after
- * `acme-...`); the trigram bitmap is fast when matches are few and slow when they are many.
- * So the search walks a bounded window of the name order first, and only when that window
- * does not fill the page does it ask the trigram index for the rest, sorted.
+ * Each way of matching is its own query, on its own index, each in name order with the page's
+ * limit; the page is their merge. A name substring is two of them that never overlap: at the start
+ * of the name (a range of the name btree, read in order: instant however many names start so) and
+ * further in (the trigram index on the name without its first character). For the second, a
+ * ORDER BY name LIMIT n has two plans and PostgreSQL cannot tell which one is fast: walking the
+ * name index (fast when matches are dense early in the order) or the trigram bitmap (fast when
+ * matches are few). So it walks a bounded window of the name order first, and asks the trigram
+ * index only for the rest. No total is counted: a page and its cursor are all the console shows.
  */
 export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<DatabaseListItem[]> {
-  const q = s.q ? s.q.toLowerCase() : undefined;
-  // Under three characters pg_trgm has no trigram to look up: only the name order helps.
-  if (!q || q.length < 3) return searchQuery(db, s).orderBy('d.name').limit(s.limit).execute();
+  const q = s.q?.toLowerCase();
+  if (!q) return searchQuery(db, s).orderBy('d.name').limit(s.limit).execute();
+  const like = escapeLike(q);
+  const prefix = searchQuery(db, s).where('d.name', 'like', `${like}%`).orderBy('d.name').limit(s.limit).execute();
+  if (q.length < 3) return prefix;
+  const branches = [prefix, infixMatches(db, s, like)];
+  if (UUID_PREFIX.test(q)) {
+    branches.push(
+      searchQuery(db, s)
+        .where(sql<string>`d.uuid::text`, 'like', `${like}%`)
+        .orderBy('d.name')
+        .limit(s.limit)
+        .execute(),
+    );
+  }
+  branches.push(searchQuery(db, s).where('d.subcode', '=', s.q!.toUpperCase()).orderBy('d.name').limit(s.limit).execute());
+  const byName = new Map((await Promise.all(branches)).flat().map((row) => [row.name, row]));
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, s.limit);
+}
+
+/** `q` taken literally by LIKE: its wildcards and the escape character escaped. */
+function escapeLike(q: string): string {
+  return q.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/**
+ * Names with `q` after their first character, in name order: the matches in a window of the
+ * name order, then, when they do not fill the page, the trigram index past the window.
+ */
+async function infixMatches(db: Db, s: DatabaseSearch, like: string): Promise<DatabaseListItem[]> {
+  const infix = (query: ReturnType<typeof searchQuery>) => query.where(sql<string>`substr(d.name, 2)`, 'like', `%${like}%`);
   let windowEnd = db
     .selectFrom('database')
     .select('name')
@@ -78,14 +114,18 @@ export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<Databa
     .limit(1);
   if (s.after) windowEnd = windowEnd.where('name', '>', s.after);
   const bound = (await windowEnd.executeTakeFirst())?.name;
-  if (bound === undefined) return searchQuery(db, s).orderBy('d.name').limit(s.limit).execute();
+  // Fewer names than the window: the walk is the whole search.
+  if (bound === undefined) return infix(searchQuery(db, s)).orderBy('d.name').limit(s.limit).execute();
+  // The window holds the prefix matches too (the merge drops the twins); LIKE on the whole name
+  // has no trigram index, so this is a walk of the name btree, bounded.
   const first = await searchQuery(db, s)
+    .where('d.name', 'like', `%${like}%`)
     .where('d.name', '<=', bound)
     .orderBy('d.name')
     .limit(s.limit)
     .execute();
   if (first.length === s.limit) return first;
-  const rest = await searchQuery(db, { ...s, after: bound })
+  const rest = await infix(searchQuery(db, { ...s, after: bound }))
     // An expression, not the column: keeps the planner off the name index, on the trigram bitmap.
     .orderBy(sql`d.name || ''`)
     .limit(s.limit - first.length)
@@ -110,20 +150,10 @@ function searchQuery(db: Db, s: DatabaseSearch) {
       'd.state',
       'h.name as server',
     ]);
-  if (s.q) {
-    const q = s.q.toLowerCase();
-    const escaped = q.replace(/[\\%_]/g, (c) => '\\' + c);
-    query = query.where((eb) =>
-      eb.or([
-        eb('d.name', 'like', `%${escaped}%`),
-        eb(sql<string>`d.uuid::text`, 'like', `${escaped}%`),
-        eb('d.subcode', '=', s.q!.toUpperCase()),
-      ]),
-    );
-  }
   if (s.mode) query = query.where('d.mode', '=', s.mode as DatabaseRow['mode']);
   if (s.status) query = query.where('d.status', '=', s.status);
-  if (s.server) query = query.where('h.name', '=', s.server);
+  const servers = typeof s.server === 'string' ? [s.server] : (s.server ?? []);
+  if (servers.length) query = query.where('h.name', 'in', servers);
   if (s.after) query = query.where('d.name', '>', s.after);
   return query;
 }
@@ -156,8 +186,7 @@ export function liveDuplicatesOf(db: Db, source: string): Promise<DatabaseRow[]>
 
 /** Every name ever given, removed rows included: a name is never reused (its history stays). */
 export async function databaseNamesLike(db: Db, prefix: string): Promise<string[]> {
-  const escaped = prefix.replace(/[\\%_]/g, (c) => '\\' + c);
-  const rows = await db.selectFrom('database').select('name').where('name', 'like', `${escaped}%`).execute();
+  const rows = await db.selectFrom('database').select('name').where('name', 'like', `${escapeLike(prefix)}%`).execute();
   return rows.map((r) => r.name);
 }
 
