@@ -9,6 +9,7 @@ const run = promisify(execFile);
 
 /** Debian's nginx. */
 export const NGINX_BIN = '/usr/sbin/nginx';
+const SETPRIV = '/usr/bin/setpriv';
 export const NGINX_INSTALL_HINT = 'apt-get install nginx-light (or run scripts/system-packages.sh as root)';
 
 /** The front end cannot take a change (nginx -t refused it, or nginx is missing): a 409 saying why. */
@@ -104,10 +105,21 @@ export async function reloadNginx(master: number): Promise<void> {
  * and resolves once its workers run. The pid file lets any process of the platform reload it.
  */
 export async function startNginx(paths: FrontEndPaths): Promise<number> {
-  const child = spawn(NGINX_BIN, [...nginxArgs(paths, paths.conf), '-g', 'daemon off;'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    ...nginxUser(),
-  });
+  const args = [...nginxArgs(paths, paths.conf), '-g', 'daemon off;'];
+  // util-linux's setpriv gives nginx a parent-death signal before it execs it: a platform process
+  // killed outright (SIGKILL, OOM) takes its front end along instead of leaving it orphaned.
+  const pdeath = await access(SETPRIV).then(
+    () => true,
+    () => false,
+  );
+  const child = spawn(
+    pdeath ? SETPRIV : NGINX_BIN,
+    pdeath ? ['--pdeathsig', 'QUIT', NGINX_BIN, ...args] : args,
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...nginxUser(),
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited = false;
