@@ -7,6 +7,7 @@ import * as backups from './005-backups.js';
 import * as pingSchedule from './006-ping-schedule.js';
 import * as apiSecurity from './007-api-security.js';
 import * as supportLogChain from './008-support-log-chain.js';
+import * as upgrades from './011-upgrades.js';
 import * as emailRelay from './015-email-relay.js';
 
 /**
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '006-ping-schedule': pingSchedule,
   '007-api-security': apiSecurity,
   '008-support-log-chain': supportLogChain,
+  '011-upgrades': upgrades,
   '015-email-relay': emailRelay,
 };
 
