@@ -7,6 +7,7 @@ import { automaticBackups, backupHousekeeping } from './backup-schedules.js';
 import { prepareDumpJob } from './dump-job.js';
 import { importDumpJob } from './import-job.js';
 import { restoreBackupJob } from './restore-job.js';
+import { upgradeJob } from '../upgrades/pipeline.js';
 
 import { dropJob } from './drop.js';
 import { duplicateJob } from './duplicate.js';
@@ -22,6 +23,7 @@ export const jobDefinitions: AnyJobDefinition[] = [
   restoreBackupJob,
   prepareDumpJob,
   importDumpJob,
+  upgradeJob,
 ];
 
 /** Recurring tasks. */
