@@ -20,6 +20,9 @@ import { restoreBackup } from './restore-backup.js';
 import { prepareDump } from './prepare-dump.js';
 import { undrop } from './undrop.js';
 import { rotateLogPasswordOperation } from './rotate-log-password.js';
+import { requestUpgrade } from './request-upgrade.js';
+import { cancelUpgrade } from './cancel-upgrade.js';
+import { clearRollingReleaseLock, setRollingReleaseLock } from './rolling-release-lock.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -46,4 +49,8 @@ export const operations = [
   lock,
   unlock,
   rotateLogPasswordOperation,
+  requestUpgrade,
+  cancelUpgrade,
+  setRollingReleaseLock,
+  clearRollingReleaseLock,
 ];

@@ -7,6 +7,7 @@ import { expireDateTool, toggleFreeTool } from './trial.js';
 import { adminRightsTool, impersonationTool } from './impersonation.js';
 import { restoreTool } from './restore.js';
 import { dumpTool } from './dump.js';
+import { migrationTool } from './migration.js';
 import { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from './tenant-ops.js';
 
 /** The Tools page's sections, in the order agents know them. */
@@ -27,6 +28,7 @@ export const tools: Tool[] = [
   iapAccountsTool,
   restoreTool,
   dumpTool,
+  migrationTool,
   supportLogsTool,
   techLogsTool,
 ];
