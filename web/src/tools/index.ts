@@ -10,6 +10,7 @@ import { expireDateSection } from './expire_date.js';
 import { iapAccountsSection } from './iap_accounts.js';
 import { impersonationSection } from './impersonation.js';
 import { lockSection } from './lock.js';
+import { rollingReleaseSection, upgradeHistorySection, upgradeRequestSection } from './migration.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
 import { restoreSection } from './restore.js';
@@ -39,6 +40,9 @@ export const toolSections: ToolSection[] = [
   dumpSection,
   restoreSection,
   // Later tools go here, before the history.
+  upgradeRequestSection,
+  rollingReleaseSection,
+  upgradeHistorySection,
   duplicateSection,
   dropSection,
   lockSection,
