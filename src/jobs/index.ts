@@ -8,6 +8,7 @@ import { prepareDumpJob } from './dump-job.js';
 import { importDumpJob } from './import-job.js';
 import { restoreBackupJob } from './restore-job.js';
 import { upgradeJob } from '../upgrades/pipeline.js';
+import { rollingReleaseSchedule } from '../upgrades/rolling-release.js';
 
 import { dropJob } from './drop.js';
 import { duplicateJob } from './duplicate.js';
@@ -34,4 +35,5 @@ export const schedules: Schedule[] = [
   backupHousekeeping,
   logRotationSchedule,
   emailAutoRaiseSchedule,
+  rollingReleaseSchedule,
 ];

@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
-import type { Metabase, UpgradeRequestRow, UpgradeRequestTable, UpgradeState } from '../schema.js';
+import type { DatabaseRow, Metabase, UpgradeRequestRow, UpgradeRequestTable, UpgradeState } from '../schema.js';
 
 type Db = Kysely<Metabase>;
 
@@ -93,4 +93,30 @@ export async function runningRollingReleasesByServer(db: Db): Promise<Map<number
     .groupBy('database.server_id')
     .execute();
   return new Map(rows.map((r) => [r.server_id, Number(r.n)]));
+}
+
+/**
+ * Active databases on a `saas~` version that a rolling release may take tonight: not locked by
+ * an agent, no open upgrade request, and no rolling release requested since `since` (a failed
+ * one is tried again the next night, not every run).
+ */
+export function rollingReleaseCandidates(db: Db, now: Date, since: Date): Promise<DatabaseRow[]> {
+  return db
+    .selectFrom('database as d')
+    .selectAll('d')
+    .where('d.state', '=', 'active')
+    .where('d.version', 'like', 'saas~%')
+    .where((eb) => eb.or([eb('d.rolling_release_locked_until', 'is', null), eb('d.rolling_release_locked_until', '<=', now)]))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('upgrade_request as r')
+            .select('r.id')
+            .whereRef('r.database_name', '=', 'd.name')
+            .where((eb) => eb.or([eb('r.state', 'in', OPEN_UPGRADE_STATES), eb.and([eb('r.mode', '=', 'rolling'), eb('r.requested_at', '>=', since)])])),
+        ),
+      ),
+    )
+    .orderBy('d.name')
+    .execute();
 }
