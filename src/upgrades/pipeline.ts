@@ -71,7 +71,7 @@ async function facts(ctx: Ctx): Promise<Facts> {
     sourceServer: await ctx.app.tenants.server(source.server_id),
     inPlace: request.mode === 'production' || request.mode === 'rolling',
     work: upgradeWorkDir(ctx.app, request.id),
-    scratch: scratchName('upgrade', ctx.job.id),
+    scratch: scratchName('upgraded', ctx.job.id),
     replaced: scratchName('replaced', ctx.job.id),
   };
 }
