@@ -184,7 +184,8 @@ export const upgradeJob = defineJob({
       name: 'upload',
       weight: 6,
       async run(ctx) {
-        if (cancelled(ctx)) return;
+        // Saved before the dump folder goes: a rerun after that finds the upload done.
+        if (cancelled(ctx) || ctx.data.uploaded) return;
         const f = await facts(ctx);
         const client = upgradePlatform(ctx.app);
         const req = await platformRequest(f);
