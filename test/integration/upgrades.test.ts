@@ -18,7 +18,7 @@ let app: App & { close(): Promise<void> };
 let clock = new Date();
 beforeAll(async () => {
   app = await connectTestApp({ now: () => clock });
-  app.config.upgradeUrl = inject('upgradeUrl');
+  app.config.upgradeUrl = (inject as (k: string) => string | undefined)('upgradeUrl');
 });
 afterAll(() => app.close());
 

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { OperationForm } from '../components/OperationForm.js';
 import { TenantText } from '../components/TenantText.js';
 import { formatDateTime } from '../format.js';
+import { tenantPlainText } from '../tenant-text.js';
 import { defineToolSection } from './define.js';
 import type { MigrationModel } from '../types.js';
 
@@ -95,7 +96,8 @@ function Details({ r }: { r: Request }) {
       {r.state === 'Sent to Upgrade Platform' && (
         <div className="upgrade-platform-status">
           Platform status: <TenantText value={r.platformStatus} />
-          {r.logTail && <pre className="log-tail">{r.logTail}</pre>}
+          {/* The platform's log as text: bidi controls shown as markers, never acting on the page. */}
+          {r.logTail && <pre className="log-tail">{tenantPlainText(r.logTail)}</pre>}
         </div>
       )}
       {r.reason && (
