@@ -46,7 +46,7 @@ export interface PlatformOptions {
   now?: () => Date;
 }
 
-async function ensureDatabase(config: pg.ClientConfig, name: string): Promise<void> {
+export async function ensureDatabase(config: pg.ClientConfig, name: string): Promise<void> {
   const client = new pg.Client({ ...config, database: 'postgres' });
   await client.connect();
   try {

@@ -8,6 +8,7 @@ import { agentsCommand } from './agents.js';
 import { auditCommand } from './audit.js';
 import { tokensCommand } from './tokens.js';
 import { emailCommand } from './email.js';
+import { upgradePlatformCommand } from './upgrade-platform.js';
 
 const tokenFile = path.join(process.env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'dbtools', 'token.json');
 
@@ -134,6 +135,7 @@ program.addCommand(agentsCommand());
 program.addCommand(auditCommand());
 program.addCommand(tokensCommand(client, { print, table }));
 program.addCommand(emailCommand());
+program.addCommand(upgradePlatformCommand());
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`dbtools: ${(e as Error).message}\n`);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { installedModules } from '../tenant/modules.js';
 
 /** Odoo's `version_info` for a series: `17.0` → [17, 0, 0, 'final', 0, ''], `saas~17.4` → ['saas~17', 4, 0, 'final', 0, '']. */
 export function versionInfo(version: string): (string | number)[] {
@@ -34,9 +35,7 @@ export async function odooManifest(
   database: string,
   version: string,
 ): Promise<OdooManifest> {
-  const modules = await client.query<{ name: string; latest_version: string | null }>(
-    `SELECT name, latest_version FROM ir_module_module WHERE state = 'installed' ORDER BY name`,
-  );
+  const modules = await installedModules(client);
   const pgv = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
   const m = /^(saas~)?\d+\.\d+/.exec(version);
   return {
@@ -46,6 +45,6 @@ export async function odooManifest(
     version_info: versionInfo(version),
     major_version: m ? m[0] : version,
     pg_version: odooPgVersion(Number(pgv.rows[0].v)),
-    modules: Object.fromEntries(modules.rows.map((r) => [r.name, r.latest_version ?? ''])),
+    modules: Object.fromEntries(modules.map((r) => [r.name, r.latest_version ?? ''])),
   };
 }

@@ -90,6 +90,9 @@ export function runPgTool(
   return runTool(tool, args, { env: serverEnv(server) }, io);
 }
 
+/** Where a client tool connects: a host name or a unix socket folder, and a port. */
+export type PgAddress = Pick<HostingServerRow, 'host' | 'port'>;
+
 /** A login that owns one database only: the only identity customer SQL ever runs as. */
 export interface LoaderLogin {
   role: string;
@@ -103,9 +106,9 @@ export interface LoaderLogin {
  * unprivileged OS user when we are root (the cluster's own user), from the filesystem root.
  */
 export function runPgToolAsLoader(
-  server: HostingServerRow,
+  server: PgAddress,
   login: LoaderLogin,
-  tool: 'pg_restore' | 'psql',
+  tool: 'pg_restore' | 'psql' | 'pg_dump',
   args: string[],
   io: { stdin?: Readable } = {},
 ): Promise<void> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import pg from 'pg';
 import type { App } from '../app.js';
-import { runPgToolAsLoader, type LoaderLogin } from '../hosting/backup-pg.js';
+import { runPgToolAsLoader, type LoaderLogin, type PgAddress } from '../hosting/backup-pg.js';
 import {
   createEmptyDatabaseOwnedBy,
   createLoaderRole,
@@ -39,29 +39,58 @@ export async function prepareLoad(
 }
 
 /**
+ * A cluster a load runs on, reached as its superuser: a hosting server, or the upgrade
+ * platform's own cluster (src/upgrade-platform), which loads its customers' dumps the same way.
+ */
+export interface LoadCluster {
+  address: PgAddress;
+  /** The superuser's connection to `database` (the loader's is the same, with its own login). */
+  connectionConfig(database: string): pg.ClientConfig;
+  withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T>;
+}
+
+export function hostingLoadCluster(app: App, server: HostingServerRow): LoadCluster {
+  return {
+    address: server,
+    connectionConfig: (database) => app.tenants.connectionConfig(server, database),
+    withAdmin: (fn) => app.tenants.withCluster(server.id, (admin) => fn(admin)),
+  };
+}
+
+/**
  * A fresh loader role of this job and an empty `database` it owns (the caller made sure the
  * name is free and its own). With `odooExtensions`, pg_trgm and unaccent are created first.
  */
-export async function createLoadTarget(
+export function createLoadTarget(
   app: App,
   server: HostingServerRow,
   database: string,
   jobId: number,
   opts: { odooExtensions: boolean },
 ): Promise<LoaderLogin> {
+  return createLoadTargetOn(hostingLoadCluster(app, server), database, loaderRole(jobId), opts);
+}
+
+/** `createLoadTarget` on any cluster, for a role named by the caller (dropped first if a crash left it). */
+export async function createLoadTargetOn(
+  cluster: LoadCluster,
+  database: string,
+  role: string,
+  opts: { odooExtensions: boolean },
+): Promise<LoaderLogin> {
   const login: LoaderLogin = {
-    role: loaderRole(jobId),
+    role,
     password: randomBytes(24).toString('base64url'),
     database,
   };
-  await app.tenants.withCluster(server.id, async (admin) => {
+  await cluster.withAdmin(async (admin) => {
     await dropRoleIfExists(admin, login.role);
     await createLoaderRole(admin, login.role, login.password);
     await createEmptyDatabaseOwnedBy(admin, database, login.role);
   });
   if (!opts.odooExtensions) return login;
   const client = new pg.Client({
-    ...app.tenants.connectionConfig(server, database),
+    ...cluster.connectionConfig(database),
     user: login.role,
     password: login.password,
   });
@@ -83,7 +112,7 @@ export function loadPlainDump(server: HostingServerRow, login: LoaderLogin, sql:
 }
 
 /** Restores a custom-format archive with pg_restore as the loader (its objects become the loader's). */
-export function loadArchive(server: HostingServerRow, login: LoaderLogin, file: string): Promise<void> {
+export function loadArchive(server: PgAddress, login: LoaderLogin, file: string): Promise<void> {
   return runPgToolAsLoader(server, login, 'pg_restore', [
     '--no-owner',
     '--jobs=2',
@@ -127,14 +156,23 @@ export async function dropLoaderRole(app: App, serverId: number, jobId: number):
  * here, before the handover: a trigger, rule or view the dump planted then fires with the
  * customer's privilege, not the superuser's.
  */
-export async function asLoader<T>(
+export function asLoader<T>(
   app: App,
   server: HostingServerRow,
   login: LoaderLogin,
   fn: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
+  return asLoaderOn(hostingLoadCluster(app, server), login, fn);
+}
+
+/** `asLoader` on any cluster. */
+export async function asLoaderOn<T>(
+  cluster: LoadCluster,
+  login: LoaderLogin,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({
-    ...app.tenants.connectionConfig(server, login.database),
+    ...cluster.connectionConfig(login.database),
     user: login.role,
     password: login.password,
   });

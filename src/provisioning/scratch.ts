@@ -6,7 +6,7 @@ import { databaseNamesLike, findDatabase } from '../metabase/repositories/databa
 import type { MetabaseDb } from '../metabase/connect.js';
 
 /** What a scratch name is for: a database restored beside its final name, one being replaced, a loader role. */
-export type ScratchPurpose = 'import' | 'restore' | 'replaced' | 'loader' | 'upgraded';
+export type ScratchPurpose = 'import' | 'restore' | 'replaced' | 'loader' | 'upgrade' | 'upgrader' | 'upgraded';
 
 /**
  * The one way to name something the platform creates for a while and drops after: inside the

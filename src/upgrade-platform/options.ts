@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { ConfigError } from '../config/config.js';
+
+/** Everything the upgrade platform is configured with (from its environment, or by a test). */
+export interface UpgradePlatformOptions {
+  /** Where it listens (UPGRADE_PLATFORM_HOST, default 127.0.0.1; UPGRADE_PLATFORM_PORT, 0 picks one). */
+  host: string;
+  port: number;
+  /** Its own folder: the embedded cluster (pg/), the requests' files (requests/). */
+  dataDir: string;
+  /** UPGRADE_PLATFORM_PG_URL: an existing cluster (a superuser URL, the path names the platform's database); else its own cluster. */
+  pgUrl?: string;
+  pgBin?: string;
+  /** UPGRADE_PLATFORM_REVOKED_CONTRACTS: subscription codes refused with a ContractError. */
+  revokedContracts: ReadonlySet<string>;
+  /** UPGRADE_PLATFORM_NO_UPGRADE_PATH: modules whose installation makes an upgrade fail. */
+  noUpgradePath: ReadonlySet<string>;
+  /** UPGRADE_PLATFORM_ARCHIVE_HOURS: finished requests lose their files after this long (default 24 × 7). */
+  archiveHours: number;
+  /** UPGRADE_PLATFORM_MS_PER_MB: how long the migration takes per MB of dump (a real upgrade's pace, scaled down). */
+  msPerMb: number;
+  /** UPGRADE_PLATFORM_MAX_UPLOAD_MB: the largest dump tar accepted (default 4096). */
+  maxUploadBytes: number;
+  /** UPGRADE_PLATFORM_CONCURRENCY: upgrades processed at once (default 1). */
+  concurrency: number;
+  /** Tests trade the cluster's durability for speed. */
+  durable: boolean;
+  logLevel: string;
+}
+
+export const DEFAULT_NO_UPGRADE_PATH = ['legacy_pos_restaurant_iot'];
+
+function list(v: string | undefined, fallback: string[] = []): Set<string> {
+  if (v === undefined) return new Set(fallback);
+  return new Set(v.split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+function numberEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, opts: { integer?: boolean } = {}): number {
+  const v = env[key];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (opts.integer && !Number.isInteger(n))) {
+    throw new ConfigError(`${key} must be a ${opts.integer ? 'whole ' : ''}number ≥ 0, got "${v}"`);
+  }
+  return n;
+}
+
+export function upgradePlatformOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): UpgradePlatformOptions {
+  const port = numberEnv(env, 'UPGRADE_PLATFORM_PORT', 0, { integer: true });
+  if (port > 65535) throw new ConfigError(`UPGRADE_PLATFORM_PORT must be 0 to 65535, got ${port}`);
+  const archiveHours = numberEnv(env, 'UPGRADE_PLATFORM_ARCHIVE_HOURS', 24 * 7);
+  if (archiveHours <= 0) throw new ConfigError('UPGRADE_PLATFORM_ARCHIVE_HOURS must be above 0');
+  return {
+    host: env.UPGRADE_PLATFORM_HOST || '127.0.0.1',
+    port,
+    dataDir: path.resolve(env.UPGRADE_PLATFORM_DATA_DIR || './var/upgrade-platform'),
+    pgUrl: env.UPGRADE_PLATFORM_PG_URL || undefined,
+    pgBin: env.DBTOOLS_PG_BIN || undefined,
+    revokedContracts: list(env.UPGRADE_PLATFORM_REVOKED_CONTRACTS),
+    noUpgradePath: list(env.UPGRADE_PLATFORM_NO_UPGRADE_PATH, DEFAULT_NO_UPGRADE_PATH),
+    archiveHours,
+    msPerMb: numberEnv(env, 'UPGRADE_PLATFORM_MS_PER_MB', 100),
+    maxUploadBytes: numberEnv(env, 'UPGRADE_PLATFORM_MAX_UPLOAD_MB', 4096) * 1024 * 1024,
+    concurrency: Math.max(1, numberEnv(env, 'UPGRADE_PLATFORM_CONCURRENCY', 1, { integer: true })),
+    durable: env.UPGRADE_PLATFORM_DURABLE !== '0',
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}
