@@ -18,7 +18,7 @@ let app: App & { close(): Promise<void> };
 let clock = new Date();
 beforeAll(async () => {
   app = await connectTestApp({ now: () => clock });
-  app.config.upgradeUrl = (inject as (k: string) => string | undefined)('upgradeUrl');
+  app.config.upgradeUrl = inject('upgradeUrl');
 });
 afterAll(() => app.close());
 
@@ -277,6 +277,8 @@ describe('rolling release', () => {
   });
 });
 
+let firstCopy: { database: string; request: number } | undefined;
+
 describe('filestore', () => {
   it('the upgraded copy’s filestore holds the source’s files and the platform’s additions', async () => {
     const db = await tenant();
@@ -290,9 +292,25 @@ describe('filestore', () => {
       for (const d of await readdir(root).catch(() => [])) for (const f of await readdir(`${root}/${d}`)) out.push(`${d}/${f}`);
       return out.sort();
     };
+    firstCopy = { database: db.name, request: request.id };
     const source = await list(db.name);
     const copy = await list(request.result_database!);
     expect(copy.length).toBeGreaterThan(source.length);
     expect(copy).toEqual(expect.arrayContaining(source));
+  });
+});
+
+describe('archived requests', () => {
+  it('once the platform archived a request, the history shows No Link for it (link: null)', { timeout: 180_000 }, async () => {
+    expect(firstCopy).toBeDefined();
+    const functional = await AgentSession.login('functional');
+    // The run's platform archives a finished request after 72 s (checked every 18 s).
+    await expect
+      .poll(
+        async () => (await migration(functional, firstCopy!.database)).history.find((r: { id: number }) => r.id === firstCopy!.request)?.link,
+        { timeout: 150_000, interval: 3000 },
+      )
+      .toBeNull();
+    expect((await findUpgradeRequest(app.metabase, firstCopy!.request))!.platform_archived).toBe(true);
   });
 });
