@@ -18,6 +18,7 @@ const JOB_ACCESS: Record<string, string> = {
   'restore-backup': 'restore',
   'prepare-dump': 'dump',
   'import-dump': 'import_dump',
+  upgrade: 'migration',
 };
 
 export function jobAccessKey(kind: string): string {
