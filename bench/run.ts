@@ -14,6 +14,7 @@ import ping from './cases/ping.js';
 import relay from './cases/relay.js';
 import search from './cases/search.js';
 import toolsPage from './cases/tools-page.js';
+import upgrade from './cases/upgrade.js';
 import {
   isSingle,
   type BenchCase,
@@ -28,7 +29,8 @@ import {
  * The benchmarks: adding one is adding its file under cases/ and one line here. Ping and fuzz run
  * before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, fuzz, search, logs];
+// upgrade last among the generated-tenant cases: its Production run moves that tenant to 18.0.
+const cases: BenchCase[] = [toolsPage, ping, relay, duplicate, dump, upgrade, fuzz, search, logs];
 
 type Named<T> = T & { case: string };
 

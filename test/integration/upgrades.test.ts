@@ -237,6 +237,14 @@ describe('rolling release', () => {
         .set({ rolling_release_locked_until: new Date(day.getTime() + 7 * 86_400_000) })
         .where('name', '=', locked.name)
         .execute();
+      // Other saas~ databases of the shared run (other files' tenants) are locked: this test counts its own.
+      await app.metabase
+        .updateTable('database')
+        .set({ rolling_release_locked_until: new Date(day.getTime() + 7 * 86_400_000) })
+        .where('version', 'like', 'saas~%')
+        .where('name', 'not in', [a.name, b.name])
+        .where('rolling_release_locked_until', 'is', null)
+        .execute();
       // Noon: outside the night window, nothing happens.
       expect(await runRollingRelease(app)).toEqual({ queued: [], started: [] });
       const night = new Date(day);

@@ -96,7 +96,7 @@ export async function runningRollingReleasesByServer(db: Db): Promise<Map<number
 }
 
 /**
- * Active databases on a `saas~` version that a rolling release may take tonight: not locked by
+ * Active databases on a `saas~` version that a rolling release may take tonight: not a test copy, not locked by
  * an agent, no open upgrade request, and no rolling release requested since `since` (a failed
  * one is tried again the next night, not every run).
  */
@@ -106,6 +106,8 @@ export function rollingReleaseCandidates(db: Db, now: Date, since: Date): Promis
     .selectAll('d')
     .where('d.state', '=', 'active')
     .where('d.version', 'like', 'saas~%')
+    // Test copies (duplicates, upgraded copies) live hours and hold no subscription: never rolled.
+    .where('d.duplicate_of', 'is', null)
     .where((eb) => eb.or([eb('d.rolling_release_locked_until', 'is', null), eb('d.rolling_release_locked_until', '<=', now)]))
     .where(({ not, exists, selectFrom }) =>
       not(
