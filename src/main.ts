@@ -1,3 +1,4 @@
+import path from 'node:path';
 import pino from 'pino';
 import { createServer } from './api/server.js';
 import { loadConfig, ConfigError } from './config/config.js';
@@ -8,14 +9,21 @@ import { kickOffBackups } from './jobs/backup-schedules.js';
 import { startDemoLogs } from './logs/demo-start.js';
 import { wireActiveDatabases } from './mail/relay/start.js';
 import { runDemoMailTraffic } from './demo/mail-traffic.js';
+import { spawnUpgradePlatform } from './upgrade-platform/spawn.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel });
+  // The embedded default runs its own upgrade platform, as its own process (unless DBTOOLS_UPGRADE_URL names one).
+  const upgradePlatform = config.upgradeUrl
+    ? undefined
+    : spawnUpgradePlatform({ UPGRADE_PLATFORM_DATA_DIR: path.join(config.dataDir, 'upgrade-platform') });
+  upgradePlatform?.catch(() => undefined); // awaited below
   const platform = await startPlatform(config, { log });
   const { app } = platform;
   let demo: { password: string } | undefined;
   if (platform.embeddedServer) demo = await seedDemoPlatform(app, platform.embeddedServer);
+  if (upgradePlatform) config.upgradeUrl = (await upgradePlatform).url;
   await platform.startWorker();
   platform.watchCluster();
   const relay = await platform.startRelay();
@@ -31,7 +39,11 @@ async function main(): Promise<void> {
   await server.listen({ host: config.host, port: config.port });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
 
-  const lines = [`dbtools console: ${url}`, `API: ${url}/api (OpenAPI at ${url}/api/openapi.json)`];
+  const lines = [
+    `dbtools console: ${url}`,
+    `API: ${url}/api (OpenAPI at ${url}/api/openapi.json)`,
+    `Upgrade platform: ${config.upgradeUrl}`,
+  ];
   if (demo) {
     lines.push(
       `Demo logins (password "${demo.password}"): ${DEMO_AGENTS.map((a) => `${a.login} (${a.level})`).join(', ')}`,
@@ -49,6 +61,7 @@ async function main(): Promise<void> {
     await demoLogs?.stop();
     await demoMail?.stop();
     await platform.close();
+    await (await upgradePlatform)?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

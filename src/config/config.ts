@@ -119,6 +119,11 @@ export interface Config {
   duplicateTemplateMaxBytes: number;
   logs: LogsConfig;
   relay: RelayConfig;
+  /**
+   * DBTOOLS_UPGRADE_URL: the upgrade platform dbtools sends upgrade requests to (its base URL).
+   * Unset, `npm start` runs one of its own on loopback (`dbtools upgrade-platform`) and sets it.
+   */
+  upgradeUrl?: string;
   /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
   emailBadge: EmailBadgePolicy;
   /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
@@ -300,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     smtpUrl: env.DBTOOLS_SMTP_URL || undefined,
     publicUrl: env.DBTOOLS_PUBLIC_URL || undefined,
+    upgradeUrl: env.DBTOOLS_UPGRADE_URL?.replace(/\/+$/, '') || undefined,
     trustProxy: trustProxyEnv(env.DBTOOLS_TRUST_PROXY),
     platformZone: zoneEnv(env.DBTOOLS_PLATFORM_ZONE),
     tokenDays: intEnv(env, 'DBTOOLS_TOKEN_DAYS') ?? 90,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, chmod, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, chmod, writeFile, mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,11 +9,14 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { runPgTool } from '../../src/hosting/backup-pg.js';
+import { clusterOwner, startCluster } from '../../src/hosting/cluster.js';
+import { spawnUpgradePlatform, type SpawnedUpgradePlatform } from '../../src/upgrade-platform/spawn.js';
 import { upgradePlatformOptionsFromEnv } from '../../src/upgrade-platform/options.js';
 import { startUpgradePlatform, type RunningUpgradePlatform } from '../../src/upgrade-platform/start.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
-import { download, rpcOk, tenantDumpTar, upload, waitForState } from '../support/upgrade-platform.js';
+import { download, rpc, rpcOk, tarOf, tenantDumpTar, upload, waitForState } from '../support/upgrade-platform.js';
+import { callAt } from '../support/http-call.js';
 
 const run = promisify(execFile);
 
@@ -171,3 +175,217 @@ describe('the upgrade platform', () => {
     }
   });
 });
+
+/** The scratch databases and roles left on an upgrade platform's own cluster (under `dir`/pg). */
+async function scratchLeftOn(dir: string): Promise<string[]> {
+  const state = JSON.parse(await readFile(path.join(dir, 'pg', 'cluster.json'), 'utf8')) as { port: number };
+  const client = new pg.Client({
+    host: path.join(dir, 'pg', 'socket'),
+    port: state.port,
+    user: clusterOwner()?.name ?? userInfo().username,
+    database: 'postgres',
+  });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT datname AS name FROM pg_database WHERE starts_with(datname, 'dbtools_scratch_')
+       UNION ALL SELECT rolname FROM pg_roles WHERE starts_with(rolname, 'dbtools_scratch_')`,
+    );
+    return rows.map((r) => r.name);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A request created for `tenant` with its own code, its dump uploaded. */
+async function uploadedRequest(baseUrl: string, tenant: Awaited<ReturnType<typeof createTestTenant>>, version: string, target: string) {
+  const { tar, enterpriseCode } = await tenantDumpTar(app, tenant);
+  const { request } = await rpcOk(baseUrl, 'create', { contract: enterpriseCode, aim: 'test', target, version, dbuuid: tenant.uuid });
+  const up = await upload(baseUrl, request.id, request.key, tar);
+  expect(up.body.error?.data.message).toBeUndefined();
+  return { id: request.id as number, key: request.key as string, size: tar.length };
+}
+
+describe('what the upgrade platform refuses', () => {
+  const params = { aim: 'test', target: '18.0', version: '17.0', dbuuid: 'b1f5a3f0-0000-4000-8000-000000000001' };
+
+  it('answers a ContractError, as a JSON-RPC error over HTTP 200, for a missing, malformed or revoked contract', async () => {
+    for (const [contract, words] of [
+      [undefined, 'This database has no enterprise subscription code: upgrades need an Odoo Enterprise contract.'],
+      ['', 'This database has no enterprise subscription code'],
+      ['not-a-code', 'The contract "not-a-code" is not valid'],
+      ['MREVOKED123', 'The contract MREVOKED123 is not valid: it was revoked.'],
+    ] as const) {
+      const res = await callAt(base, 'POST', '/database/v1/create', { body: { jsonrpc: '2.0', method: 'call', params: { ...params, contract }, id: 7 } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: 200, message: 'Odoo Server Error', data: { name: 'ContractError' } } });
+      expect(res.body.error.data.message).toContain(words);
+    }
+  });
+
+  it('answers a ValidationError for a target that is not higher than the version, and 400 for a body that is not JSON', async () => {
+    const lower = await rpc(base, 'create', { ...params, contract: 'M2411011234567', target: '16.0' });
+    expect(lower.error.data).toMatchObject({ name: 'ValidationError' });
+    expect(lower.error.data.message).toContain('must be higher');
+    const bad = await callAt(base, 'POST', '/database/v1/create', { rawBody: '{"jsonrpc":' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('answers AccessDenied to a wrong key (and to an unknown request) on every call, the download and the page', async () => {
+    const { request } = await rpcOk(base, 'create', { ...params, contract: 'M2411011234567' });
+    for (const method of ['status', 'log', 'process', 'cancel']) {
+      const wrong = await rpc(base, method, { request: request.id, key: request.key + 'x', offset: 0 });
+      expect(wrong.error.data.name).toBe('AccessDenied');
+      const unknown = await rpc(base, method, { request: 999999, key: request.key, offset: 0 });
+      expect(unknown.error.data.name).toBe('AccessDenied');
+    }
+    const dl = await download(base, request.id, 'wrong', 'dump');
+    expect(dl.status).toBe(403);
+    expect(dl.json.error.data.name).toBe('AccessDenied');
+    expect((await upload(base, request.id, 'wrong', Buffer.from('x'))).body.error.data.name).toBe('AccessDenied');
+    expect((await fetch(`${base}/request/${request.id}?key=wrong`)).status).toBe(403);
+  });
+
+  it('refuses an upload that is not only the files of a directory-format dump: paths, links, absolute names, other files', async () => {
+    const { request } = await rpcOk(base, 'create', { ...params, contract: 'M2411011234567' });
+    const dir = await mkdtemp(path.join(tmpdir(), 'upgrade-hostile-'));
+    await writeFile(path.join(dir, 'toc.dat'), 'PGDMP');
+    const hostile: Record<string, string[]> = {
+      'a member leaving the folder': ['--transform', 's,^,../,', 'toc.dat'],
+      'a member in a sub-folder': ['--transform', 's,^,sub/,', 'toc.dat'],
+      'an absolute name': ['--absolute-names', path.join(dir, 'toc.dat')],
+    };
+    await run('ln', ['-s', '/etc/passwd', path.join(dir, '3001.dat')]);
+    hostile['a symbolic link'] = ['toc.dat', '3001.dat'];
+    for (const [what, args] of Object.entries(hostile)) {
+      await run('tar', ['-cf', path.join(dir, 'x.tar'), '-C', dir, ...args]);
+      const res = await upload(base, request.id, request.key, await readFile(path.join(dir, 'x.tar')));
+      expect(res.body.error?.data.name, what).toBe('ValidationError');
+    }
+    const notDump = await upload(base, request.id, request.key, await tarOf({ 'dump.sql': 'DROP TABLE res_users;' }));
+    expect(notDump.body.error.data.name).toBe('ValidationError');
+    const notTar = await upload(base, request.id, request.key, Buffer.from('not a tar at all, just text'.repeat(40)));
+    expect(notTar.body.error.data.name).toBe('ValidationError');
+    await rm(dir, { recursive: true, force: true });
+    // Nothing was kept: there is still no dump to process.
+    const processed = await rpc(base, 'process', { request: request.id, key: request.key });
+    expect(processed.error.data).toMatchObject({ name: 'StateError', message: 'Upload the dump before asking to process the request.' });
+  });
+
+  it('cancels a new request once; a cancelled request cannot be processed, uploaded to or cancelled again', async () => {
+    const { request } = await rpcOk(base, 'create', { ...params, contract: 'M2411011234567' });
+    expect((await rpcOk(base, 'cancel', { request: request.id, key: request.key })).request).toEqual({ id: request.id, state: 'cancelled' });
+    const status = await rpcOk(base, 'status', { request: request.id, key: request.key });
+    expect(status.request).toMatchObject({ state: 'cancelled', archived: false });
+    expect((await rpc(base, 'cancel', { request: request.id, key: request.key })).error.data.name).toBe('StateError');
+    expect((await rpc(base, 'process', { request: request.id, key: request.key })).error.data.name).toBe('StateError');
+    expect((await upload(base, request.id, request.key, Buffer.from('x'))).body.error.data.name).toBe('StateError');
+    expect((await download(base, request.id, request.key, 'dump')).status).toBe(409);
+  });
+
+  it('fails a database with a module that has no upgrade path, with the reason, and leaves no scratch database', async () => {
+    const tenant = await createTestTenant(app, {
+      base: 'dupont-avocats',
+      prefix: 'upgiot',
+      tenant: { apps: ['account_accountant', 'point_of_sale', 'legacy_pos_restaurant_iot'] },
+    });
+    const r = await uploadedRequest(base, tenant, '17.0', '18.0');
+    await rpcOk(base, 'process', { request: r.id, key: r.key });
+    const failed = await waitForState(base, r.id, r.key, ['done', 'failed']);
+    expect(failed).toMatchObject({ state: 'failed', reason: 'Module legacy_pos_restaurant_iot has no upgrade path to 18.0' });
+    expect((await rpcOk(base, 'log', { request: r.id, key: r.key, offset: 0 })).data).toContain(
+      'ERROR Module legacy_pos_restaurant_iot has no upgrade path to 18.0',
+    );
+    expect((await download(base, r.id, r.key, 'dump')).status).toBe(409);
+    expect(await scratchLeftOn(dataDir)).toEqual([]);
+  });
+
+  it('fails a dump whose version is not the one requested, and shows the customer-made text escaped on the request page', async () => {
+    const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgver' });
+    const planted = '<img src=x onerror=alert(1)>';
+    await app.tenants.withTenant(tenant, (c) => c.query(`UPDATE ir_module_module SET latest_version = $1 WHERE name = 'base'`, [planted]));
+    const r = await uploadedRequest(base, tenant, '17.0', '18.0');
+    await rpcOk(base, 'process', { request: r.id, key: r.key });
+    const failed = await waitForState(base, r.id, r.key, ['done', 'failed']);
+    expect(failed.state).toBe('failed');
+    expect(failed.reason).toBe(`The dump is a database of version ${planted}, not of 17.0 as the request says.`);
+    const page = await fetch(`${base}/request/${r.id}?key=${encodeURIComponent(r.key)}`);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain(planted);
+    expect(await scratchLeftOn(dataDir)).toEqual([]);
+  });
+});
+
+describe('the upgrade platform as its own process', () => {
+  let dir: string;
+  let running: SpawnedUpgradePlatform | undefined;
+  const env = (extra: Record<string, string>) => ({ UPGRADE_PLATFORM_DATA_DIR: dir, UPGRADE_PLATFORM_DURABLE: '0', LOG_LEVEL: 'warn', ...extra });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'upgrade-platform-process-'));
+    await chmod(dir, 0o755);
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    // A failed run may leave the cluster of a killed process: stop it whatever happened.
+    await startCluster({ dir: path.join(dir, 'pg') }).then((c) => c.stop(), () => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('killed in the middle of an upgrade, it finishes the request after its restart and leaves no scratch database; a pending request cancels', async () => {
+    // Slow enough to be killed while migrating the modules.
+    running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '120000', UPGRADE_PLATFORM_ARCHIVE_HOURS: '0.003' }));
+    const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgkill' });
+    const r = await uploadedRequest(running.url, tenant, '17.0', '18.0');
+    await rpcOk(running.url, 'process', { request: r.id, key: r.key });
+    await waitForState(running.url, r.id, r.key, ['progress']);
+    const until = Date.now() + 60_000;
+    while (!(await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data.includes('Module ')) {
+      if (Date.now() > until) throw new Error('the upgrade never reached its modules');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    // One upgrade at a time: a second request waits, and can still be cancelled.
+    const second = await uploadedRequest(running.url, tenant, '17.0', '18.0');
+    await rpcOk(running.url, 'process', { request: second.id, key: second.key });
+    expect((await rpcOk(running.url, 'status', { request: second.id, key: second.key })).request.state).toBe('pending');
+    expect((await rpcOk(running.url, 'cancel', { request: second.id, key: second.key })).request.state).toBe('cancelled');
+
+    running.child.kill('SIGKILL');
+    await new Promise((res) => running!.child.once('exit', res));
+    expect(await scratchLeftOn(dir)).toContain(`dbtools_scratch_upgrade_${r.id}`);
+
+    running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '1', UPGRADE_PLATFORM_ARCHIVE_HOURS: '0.003' }));
+    const finished = await waitForState(running.url, r.id, r.key, ['done', 'failed', 'archived']);
+    expect(finished.state).toBe('done');
+    expect(await scratchLeftOn(dir)).toEqual([]);
+    const log = (await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data;
+    expect(log).toContain('The platform stopped during this upgrade; it starts again');
+    expect(log).toContain('attempt 2');
+    expect((await download(running.url, r.id, r.key, 'dump')).status).toBe(200);
+    expect((await rpcOk(running.url, 'status', { request: second.id, key: second.key })).request.state).not.toBe('progress');
+  });
+
+  it('archives a finished request after the archive delay: status says so, the download is a 404, the page says archived', async () => {
+    expect(running).toBeDefined();
+    const url = running!.url;
+    const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgarch' });
+    const r = await uploadedRequest(url, tenant, '17.0', 'saas~17.4');
+    await rpcOk(url, 'process', { request: r.id, key: r.key });
+    expect((await waitForState(url, r.id, r.key, ['done', 'failed', 'archived'])).state).toBe('done');
+    const archived = await waitForState(url, r.id, r.key, ['archived'], 60_000);
+    expect(archived).toMatchObject({ state: 'archived', archived: true, target: 'saas~17.4' });
+    expect(archived.log_size).toBeGreaterThan(0);
+    const dl = await download(url, r.id, r.key, 'dump');
+    expect(dl.status).toBe(404);
+    expect(dl.json.error.data).toMatchObject({ name: 'NotFound' });
+    const html = await (await fetch(`${url}/request/${r.id}?key=${encodeURIComponent(r.key)}`)).text();
+    expect(html).toContain('This request is archived');
+    expect(html).toContain('(it was done)');
+    const files = (await readdir(path.join(dir, 'requests', String(r.id)))).sort();
+    expect(files).toEqual(['upgrade.log']);
+  });
+});
+

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app.js';
@@ -59,7 +59,9 @@ export async function tenantDumpTar(app: App, tenant: DatabaseRow): Promise<{ ta
   const out = path.join(dir, 'dump.tar');
   await createTar(dumpDir, (await readdir(dumpDir)).sort(), out);
   const enterpriseCode = await app.tenants.withTenant(tenant, (c) => getConfigParameter(c, 'database.enterprise_code'));
-  return { tar: await readFile(out), enterpriseCode };
+  const tar = await readFile(out);
+  await rm(dir, { recursive: true, force: true });
+  return { tar, enterpriseCode };
 }
 
 /** A tar holding the given members (name → content), written by GNU tar from real files. */
@@ -73,5 +75,7 @@ export async function tarOf(members: Record<string, string>): Promise<Buffer> {
   }
   const out = path.join(dir, 'x.tar');
   await createTar(root, Object.keys(members), out);
-  return readFile(out);
+  const tar = await readFile(out);
+  await rm(dir, { recursive: true, force: true });
+  return tar;
 }

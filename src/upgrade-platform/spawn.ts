@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.ts');
+
+export interface SpawnedUpgradePlatform {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `dbtools upgrade-platform` as a child process (the embedded default's upgrade platform):
+ * its own process as in production, on loopback, answering at the URL it prints. It exits with
+ * its parent: on `stop()`, and when the parent dies (its stdin closes).
+ */
+export function spawnUpgradePlatform(env: Record<string, string>, timeoutMs = 120_000): Promise<SpawnedUpgradePlatform> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'upgrade-platform'], {
+    env: { ...process.env, UPGRADE_PLATFORM_HOST: '127.0.0.1', UPGRADE_PLATFORM_PORT: '0', ...env, UPGRADE_PLATFORM_EXIT_WITH_PARENT: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the upgrade platform did not start within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the upgrade platform exited before it started (${signal ?? `exit ${code}`})`));
+    });
+    // Its log lines (pino JSON) go on to our stdout; the URL line is ours to read.
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /^Upgrade platform: (http:\/\/\S+)$/.exec(line);
+      if (!m) {
+        process.stdout.write(line + '\n');
+        return;
+      }
+      clearTimeout(timer);
+      resolve({ url: m[1], child, stop });
+    });
+  });
+}
