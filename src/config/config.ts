@@ -128,8 +128,6 @@ export interface Config {
   emailBadge: EmailBadgePolicy;
   /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
   emailAutoRaise: EmailAutoRaisePolicy;
-  /** The upgrade platform's base URL (DBTOOLS_UPGRADE_URL); unset, the embedded default starts its own. */
-  upgradeUrl?: string;
   upgrades: UpgradesConfig;
 }
 
@@ -325,7 +323,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
     relay: relayConfig(env),
-    upgradeUrl: env.DBTOOLS_UPGRADE_URL || undefined,
     upgrades: upgradesConfig(env),
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,
