@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,8 @@ let upgradesDir: string;
 beforeAll(async () => {
   platform = await CrashPlatform.create();
   upgradesDir = await mkdtemp(path.join(tmpdir(), 'upgrade-platform-crash-'));
+  // mkdtemp makes it private; the platform's cluster runs as the postgres user, who must traverse it.
+  await chmod(upgradesDir, 0o755);
   upgrades = await startUpgradePlatform({
     ...upgradePlatformOptionsFromEnv({}),
     dataDir: upgradesDir,
@@ -121,7 +123,12 @@ describe('upgrade crash safety', () => {
         const res = await api.run(db.name, 'request-upgrade', { target: '18.0', mode: 'copy', validation });
         expect(res.status, point).toBe(200);
         expect(await platform.waitForExit(180_000), point).toBe('SIGKILL');
-        expect(await platform.violations(), point).toEqual([]);
+        // Dead process: no half copy is offered (the claimed row is still `creating`, or the copy is whole).
+        const mid = await findUpgradeRequest(platform.app.metabase, res.body.request);
+        const claimed = mid?.result_database ? await findDatabase(platform.app.metabase, mid.result_database) : undefined;
+        if (claimed?.state === 'active') {
+          expect(await platform.app.tenants.withTenant(claimed, (c) => getConfigParameter(c, 'database.is_neutralized')), point).toBe('true');
+        }
         await platform.start(undefined, env());
         api = await platform.login('functional');
         const job = await waitForJob(api, res.body.job.id, 240_000);
