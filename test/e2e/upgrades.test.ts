@@ -6,7 +6,7 @@ import { e2eSetup, logIn, newPage, noPageErrors, openTools, section, seriousViol
 const e2e = e2eSetup();
 
 describe('upgrades in the browser', () => {
-  test('a Copy upgrade requested with the validation number moves through the history to Done; the copy opens and its mail is in the Outbox', async () => {
+  test('a Copy upgrade requested with the validation number moves through the history to Done; the copy opens and its mail is in the Outbox', { timeout: 360_000 }, async () => {
     const db = await createTestTenant(e2e.app, { prefix: 'e2e-upg', metabase: { subcode: `M${randomBytes(5).toString('hex')}` } });
     const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'saas-office');
