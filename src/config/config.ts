@@ -119,15 +119,15 @@ export interface Config {
   duplicateTemplateMaxBytes: number;
   logs: LogsConfig;
   relay: RelayConfig;
+  /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
+  emailBadge: EmailBadgePolicy;
+  /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
+  emailAutoRaise: EmailAutoRaisePolicy;
   /**
    * DBTOOLS_UPGRADE_URL: the upgrade platform dbtools sends upgrade requests to (its base URL).
    * Unset, `npm start` runs one of its own on loopback (`dbtools upgrade-platform`) and sets it.
    */
   upgradeUrl?: string;
-  /** The e-mail trust badge's thresholds and weights (policy file `emailBadge`). */
-  emailBadge: EmailBadgePolicy;
-  /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
-  emailAutoRaise: EmailAutoRaisePolicy;
   upgrades: UpgradesConfig;
 }
 
@@ -303,7 +303,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     smtpUrl: env.DBTOOLS_SMTP_URL || undefined,
     publicUrl: env.DBTOOLS_PUBLIC_URL || undefined,
-    upgradeUrl: env.DBTOOLS_UPGRADE_URL?.replace(/\/+$/, '') || undefined,
     trustProxy: trustProxyEnv(env.DBTOOLS_TRUST_PROXY),
     platformZone: zoneEnv(env.DBTOOLS_PLATFORM_ZONE),
     tokenDays: intEnv(env, 'DBTOOLS_TOKEN_DAYS') ?? 90,
@@ -323,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     duplicateTemplateMaxBytes:
       (intEnv(env, 'DBTOOLS_DUPLICATE_TEMPLATE_MAX_MB') ?? file.duplicateTemplateMaxMB ?? 2048) * 1024 * 1024,
     relay: relayConfig(env),
+    upgradeUrl: env.DBTOOLS_UPGRADE_URL?.replace(/\/+$/, '') || undefined,
     upgrades: upgradesConfig(env),
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -75,11 +75,13 @@ export class UpgradeService {
     try {
       let size = 0;
       const limit = this.options.maxUploadBytes;
-      body.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) body.destroy(new UploadTooLarge(limit));
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          size += chunk.length;
+          done(size > limit ? new UploadTooLarge(limit) : null, chunk);
+        },
       });
-      await pipeline(body, createWriteStream(partial, { mode: 0o600 }));
+      await pipeline(body, counted, createWriteStream(partial, { mode: 0o600 }));
       await checkDumpTar(partial, limit);
       const placed = await withNewRequestLocked(this.db, row.id, async (_row, record) => {
         await rename(partial, files.upload);

@@ -103,6 +103,8 @@ interface MigrateInput {
 
 /** The migration proper, in one transaction as the loader role: all of it, or the request fails with nothing half-done. */
 async function migrate(client: pg.ClientBase, { ctx, row, files, filestoreDir, paceMs }: MigrateInput): Promise<void> {
+  // A trigger the dump planted (it fires as the loader role) may loop: no statement runs forever.
+  await client.query(`SET LOCAL statement_timeout = '15min'`);
   const modules = await installedModules(client);
   const base = modules.find((m) => m.name === 'base');
   if (!base) throw new UpgradeRefused('The dump is not an Odoo database: the base module is not installed.');

@@ -229,6 +229,8 @@ describe('what the upgrade platform refuses', () => {
     expect(lower.error.data.message).toContain('must be higher');
     const bad = await callAt(base, 'POST', '/database/v1/create', { rawBody: '{"jsonrpc":' });
     expect(bad.status).toBe(400);
+    const huge = await callAt(base, 'POST', '/database/v1/create', { rawBody: JSON.stringify({ params: { pad: 'x'.repeat(2 * 1048576) } }) });
+    expect(huge.status).toBe(413);
   });
 
   it('answers AccessDenied to a wrong key (and to an unknown request) on every call, the download and the page', async () => {
@@ -386,6 +388,29 @@ describe('the upgrade platform as its own process', () => {
     expect(html).toContain('(it was done)');
     const files = (await readdir(path.join(dir, 'requests', String(r.id)))).sort();
     expect(files).toEqual(['upgrade.log']);
+  });
+
+  it('stopped (SIGTERM) in the middle of an upgrade, it stops at once and hands the request back; the next start finishes it', async () => {
+    await running!.stop();
+    running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '120000' }));
+    const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgstop' });
+    const r = await uploadedRequest(running.url, tenant, '17.0', '18.0');
+    await rpcOk(running.url, 'process', { request: r.id, key: r.key });
+    const until = Date.now() + 60_000;
+    while (!(await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data.includes('Module ')) {
+      if (Date.now() > until) throw new Error('the upgrade never reached its modules');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const stopping = Date.now();
+    await running.stop();
+    // The paced migration had about 20 s left: the stop does not wait for it.
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '1' }));
+    expect((await waitForState(running.url, r.id, r.key, ['done', 'failed'])).state).toBe('done');
+    expect((await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data).toContain(
+      'The platform stopped during the upgrade: it will start again',
+    );
+    expect(await scratchLeftOn(dir)).toEqual([]);
   });
 });
 
