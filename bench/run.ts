@@ -17,6 +17,7 @@ import relay from './cases/relay.js';
 import search from './cases/search.js';
 import soak from './cases/soak.js';
 import toolsPage from './cases/tools-page.js';
+import upgrade from './cases/upgrade.js';
 import {
   isSingle,
   type BenchCase,
@@ -31,7 +32,8 @@ import {
  * The benchmarks: adding one is adding its file under cases/ and one line here. Load, soak, ping
  * and fuzz run before search, whose million generated metabase rows have no tenant database behind them.
  */
-const cases: BenchCase[] = [toolsPage, load, soak, ping, relay, duplicate, dump, fuzz, search, logs, move];
+// upgrade last among the generated-tenant cases: its Production run moves that tenant to 18.0.
+const cases: BenchCase[] = [toolsPage, load, soak, ping, relay, duplicate, dump, move, upgrade, fuzz, search, logs];
 
 type Named<T> = T & { case: string };
 

@@ -42,6 +42,12 @@ export class Invalid extends DomainError {
     super('invalid', 422, message);
   }
 }
+/** An outside service the platform depends on (the upgrade platform) failed or could not be reached. */
+export class UpstreamFailed extends DomainError {
+  constructor(message: string) {
+    super('upstream_failed', 502, message);
+  }
+}
 export class UnsupportedMediaType extends DomainError {
   constructor(message = 'This request needs a JSON body (Content-Type: application/json).') {
     super('unsupported_media_type', 415, message);

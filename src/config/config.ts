@@ -136,9 +136,55 @@ export interface Config {
   emailBadge: EmailBadgePolicy;
   /** The nightly automatic raise/lower of e-mail limits (policy file `emailAutoRaise`). */
   emailAutoRaise: EmailAutoRaisePolicy;
-  /** The upgrade platform's base URL (DBTOOLS_UPGRADE_URL); unset, the embedded default starts its own. */
+  /**
+   * DBTOOLS_UPGRADE_URL: the upgrade platform dbtools sends upgrade requests to (its base URL).
+   * Unset, `npm start` runs one of its own on loopback (`dbtools upgrade-platform`) and sets it.
+   */
   upgradeUrl?: string;
   domains: DomainsConfig;
+  upgrades: UpgradesConfig;
+}
+
+/** Upgrade requests and the rolling release (src/upgrades). */
+export interface UpgradesConfig {
+  /**
+   * The Odoo versions a database can be upgraded to, majors and `saas~` releases
+   * (DBTOOLS_UPGRADE_CATALOG, comma-separated); targets are those above the database's.
+   */
+  catalog: string[];
+  /** Above this filestore size, Production upgrades need level 4 (DBTOOLS_UPGRADE_FILESTORE_WARNING_MB). */
+  filestoreWarningBytes: number;
+  /** How often the pipeline asks the platform how a request is doing (DBTOOLS_UPGRADE_POLL_MS, default 5 s). */
+  pollMs: number;
+  /** Crontab fields (UTC) of the nightly schedule that queues and starts rolling releases. */
+  rollingReleaseCron: string;
+  /** The night window (UTC hours, start inclusive, end exclusive) in which rolling releases run. */
+  nightWindow: { startHour: number; endHour: number };
+  /** Rolling releases running at once per hosting server. */
+  rollingPerServer: number;
+}
+
+/** The Odoo versions the platform hosts, oldest first, as upgrade targets. */
+export const DEFAULT_UPGRADE_CATALOG = ['16.0', '17.0', 'saas~17.1', 'saas~17.2', 'saas~17.3', 'saas~17.4', '18.0'];
+
+function upgradesConfig(env: NodeJS.ProcessEnv): UpgradesConfig {
+  const catalog = env.DBTOOLS_UPGRADE_CATALOG
+    ? env.DBTOOLS_UPGRADE_CATALOG.split(',').map((v) => v.trim()).filter(Boolean)
+    : DEFAULT_UPGRADE_CATALOG;
+  const bad = catalog.find((v) => !/^(saas~)?\d+\.\d+$/.test(v));
+  if (bad) throw new ConfigError(`DBTOOLS_UPGRADE_CATALOG: "${bad}" is not an Odoo version like 17.0 or saas~17.2`);
+  const startHour = intEnv(env, 'DBTOOLS_UPGRADE_NIGHT_START_HOUR') ?? 1;
+  const endHour = intEnv(env, 'DBTOOLS_UPGRADE_NIGHT_END_HOUR') ?? 5;
+  if (startHour > 23 || endHour > 24) throw new ConfigError('The upgrade night window hours must be 0 to 24');
+  return {
+    catalog,
+    filestoreWarningBytes: (intEnv(env, 'DBTOOLS_UPGRADE_FILESTORE_WARNING_MB') ?? 20_480) * 1024 * 1024,
+    pollMs: intEnv(env, 'DBTOOLS_UPGRADE_POLL_MS') ?? 5000,
+    // Every 10 minutes: the run inside the window queues (once a night) and starts what fits.
+    rollingReleaseCron: env.DBTOOLS_ROLLING_RELEASE_CRON || '*/10 * * * *',
+    nightWindow: { startHour, endHour },
+    rollingPerServer: Math.max(1, intEnv(env, 'DBTOOLS_ROLLING_RELEASE_PER_SERVER') ?? 2),
+  };
 }
 
 /**
@@ -341,7 +387,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     moveKeepSourceHours: intEnv(env, 'DBTOOLS_MOVE_KEEP_SOURCE_HOURS') ?? file.moveKeepSourceHours ?? 72,
     tenantConnections: tenantConnections(env, file.tenantConnections),
     relay: relayConfig(env),
-    upgradeUrl: env.DBTOOLS_UPGRADE_URL || undefined,
+    upgradeUrl: env.DBTOOLS_UPGRADE_URL?.replace(/\/+$/, '') || undefined,
+    upgrades: upgradesConfig(env),
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,
       ...file.emailBadge,

@@ -1,4 +1,5 @@
-import { chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { runPgToolAsClusterUser } from './backup-pg.js';
 import { clusterOwner } from './cluster.js';
@@ -35,4 +36,15 @@ export async function dumpDirectory(
     '--dbname',
     database,
   ]);
+}
+
+/**
+ * Opens a directory dump that did not come from pg_dump as the cluster's OS user (one extracted
+ * from the upgrade platform's tar, private to us) to that user: the loader's pg_restore runs as it.
+ */
+export async function shareDirectoryDump(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isFile()) await chmod(path.join(dir, entry.name), 0o644);
+  }
 }

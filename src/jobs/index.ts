@@ -8,6 +8,8 @@ import { prepareDumpJob } from './dump-job.js';
 import { importDumpJob } from './import-job.js';
 import { restoreBackupJob } from './restore-job.js';
 import { certificateJob, domainSchedule } from './certificate.js';
+import { upgradeJob } from '../upgrades/pipeline.js';
+import { rollingReleaseSchedule } from '../upgrades/rolling-release.js';
 
 import { dropJob } from './drop.js';
 import { duplicateJob } from './duplicate.js';
@@ -26,6 +28,7 @@ export const jobDefinitions: AnyJobDefinition[] = [
   importDumpJob,
   moveDatabaseJob,
   certificateJob,
+  upgradeJob,
 ];
 
 /** Recurring tasks. */
@@ -37,4 +40,5 @@ export const schedules: Schedule[] = [
   logRotationSchedule,
   emailAutoRaiseSchedule,
   domainSchedule,
+  rollingReleaseSchedule,
 ];

@@ -19,6 +19,7 @@ const JOB_ACCESS: Record<string, string> = {
   'prepare-dump': 'dump',
   'import-dump': 'import_dump',
   'move-database': 'move',
+  upgrade: 'migration',
 };
 
 export function jobAccessKey(kind: string): string {

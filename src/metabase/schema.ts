@@ -55,6 +55,8 @@ export interface DatabaseTable {
   last_ping_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   email_limit_pinned_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   email_limit_pin_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** No rolling release is processed for the database until then (an agent's lock on a trial). */
+  rolling_release_locked_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AgentTable {
@@ -300,6 +302,45 @@ export interface DomainTable {
   created_at: CreatedAt;
 }
 
+export type UpgradeMode = 'internal' | 'copy' | 'production' | 'rolling';
+/** The upgrade agent's states, as agents read them in the history. */
+export const UPGRADE_STATES = [
+  'Queued',
+  'Running',
+  'Sent to Upgrade Platform',
+  'To Restore on Cloud',
+  'Done',
+  'Failed',
+  'cancelled (meta)',
+] as const;
+export type UpgradeState = (typeof UPGRADE_STATES)[number];
+
+export interface UpgradeRequestTable {
+  id: Generated<number>;
+  database_name: string;
+  mode: UpgradeMode;
+  source_version: string;
+  target: string;
+  /** Receives every e-mail of this upgrade; null: the customer. */
+  email: string | null;
+  state: ColumnType<UpgradeState, UpgradeState | undefined, UpgradeState>;
+  platform_request_id: number | null;
+  /** The platform's token for this request (a secret: never on the page, only in links we build). */
+  platform_key: string | null;
+  platform_state: string | null;
+  platform_archived: ColumnType<boolean, boolean | undefined, boolean>;
+  log_tail: string | null;
+  log_offset: ColumnType<number, number | undefined, number>;
+  reason: string | null;
+  result_database: string | null;
+  job_id: number | null;
+  agent_id: number | null;
+  requested_at: Timestamp;
+  sent_at: Timestamp | null;
+  done_at: Timestamp | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Metabase {
   hosting_server: HostingServerTable;
   database: DatabaseTable;
@@ -320,6 +361,7 @@ export interface Metabase {
   dump: DumpTable;
   move_rollback_copy: MoveRollbackCopyTable;
   domain: DomainTable;
+  upgrade_request: UpgradeRequestTable;
 }
 
 export type DatabaseRow = Selectable<DatabaseTable>;
@@ -336,3 +378,4 @@ export type BackupRow = Selectable<BackupTable>;
 export type DumpRow = Selectable<DumpTable>;
 export type MoveRollbackCopyRow = Selectable<MoveRollbackCopyTable>;
 export type DomainRow = Selectable<DomainTable>;
+export type UpgradeRequestRow = Selectable<UpgradeRequestTable>;

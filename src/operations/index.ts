@@ -25,6 +25,9 @@ import { addDomain } from './add-domain.js';
 import { removeDomain } from './remove-domain.js';
 import { retryCertificate } from './retry-certificate.js';
 import { diagnoseDomainOperation } from './diagnose-domain.js';
+import { requestUpgrade } from './request-upgrade.js';
+import { cancelUpgrade } from './cancel-upgrade.js';
+import { clearRollingReleaseLock, setRollingReleaseLock } from './rolling-release-lock.js';
 
 /** The registry list: adding a tool is adding its file and one line here. */
 export const operations = [
@@ -56,4 +59,8 @@ export const operations = [
   removeDomain,
   retryCertificate,
   diagnoseDomainOperation,
+  requestUpgrade,
+  cancelUpgrade,
+  setRollingReleaseLock,
+  clearRollingReleaseLock,
 ];

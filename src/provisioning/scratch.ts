@@ -9,9 +9,9 @@ import type { MetabaseDb } from '../metabase/connect.js';
  * What a scratch name is for: a database restored beside its final name, one being replaced, a
  * loader role; a move's copy being built on the target (`move`, also its dump folder) and the
  * source it keeps as a rollback (`moved`); the upgrade platform's database and role (`upgrade`,
- * `upgrader`).
+ * `upgrader`); an upgraded copy being restored (`upgraded`).
  */
-export type ScratchPurpose = 'import' | 'restore' | 'replaced' | 'loader' | 'move' | 'moved' | 'upgrade' | 'upgrader';
+export type ScratchPurpose = 'import' | 'restore' | 'replaced' | 'loader' | 'move' | 'moved' | 'upgrade' | 'upgrader' | 'upgraded';
 
 /**
  * The one way to name something the platform creates for a while and drops after: inside the

@@ -9,6 +9,7 @@ import { restoreTool } from './restore.js';
 import { customDomainTool } from './custom-domain.js';
 import { dumpTool } from './dump.js';
 import { moveTool } from './move.js';
+import { migrationTool } from './migration.js';
 import { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from './tenant-ops.js';
 
 /** The Tools page's sections, in the order agents know them. */
@@ -31,6 +32,7 @@ export const tools: Tool[] = [
   dumpTool,
   moveTool,
   customDomainTool,
+  migrationTool,
   supportLogsTool,
   techLogsTool,
 ];

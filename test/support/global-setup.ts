@@ -8,6 +8,8 @@ import { loadConfig } from '../../src/config/config.js';
 import { seedDemoPlatform } from '../../src/demo/seed-demo.js';
 import { startFrontEnds } from '../../src/frontend/index.js';
 import { startPlatform } from '../../src/platform.js';
+import { upgradePlatformOptionsFromEnv } from '../../src/upgrade-platform/options.js';
+import { startUpgradePlatform } from '../../src/upgrade-platform/start.js';
 import { webConsole } from '../../src/web/serve.js';
 import { testEnv } from './env.js';
 
@@ -15,6 +17,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     dataDir: string;
+    /** The run's upgrade platform (its own cluster), which the platform's DBTOOLS_UPGRADE_URL names. */
+    upgradeUrl: string;
   }
 }
 
@@ -25,6 +29,19 @@ export default async function setup(project: TestProject) {
   await chmod(dataDir, 0o755);
   const config = loadConfig(testEnv(dataDir));
   const log = pino({ level: 'warn' });
+  // The upgrade platform, as its own service with its own cluster; archiving after 72 s (checked
+  // every 18 s) lets a test see an archived request's "No Link".
+  const upgrades = await startUpgradePlatform(
+    {
+      ...upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_ARCHIVE_HOURS: '0.02', UPGRADE_PLATFORM_MS_PER_MB: '20' }),
+      dataDir: path.join(dataDir, 'upgrade-platform'),
+      durable: false,
+      logLevel: 'warn',
+    },
+    { log },
+  );
+  config.upgradeUrl = upgrades.url;
+  config.upgrades.pollMs = 300;
   const platform = await startPlatform(config, { durable: false, log });
   await seedDemoPlatform(platform.app, platform.embeddedServers);
   // The hosting servers' nginx, as `npm start` runs them: tests reach databases through them.
@@ -36,10 +53,12 @@ export default async function setup(project: TestProject) {
   if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
   project.provide('baseUrl', `http://127.0.0.1:${address.port}`);
   project.provide('dataDir', dataDir);
+  project.provide('upgradeUrl', upgrades.url);
   return async () => {
     await server.close();
     await frontEnds.stop();
     await platform.close();
+    await upgrades.close();
     await rm(dataDir, { recursive: true, force: true });
   };
 }

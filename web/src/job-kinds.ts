@@ -48,6 +48,21 @@ export const JOB_KINDS: Record<string, { label: string; steps: Record<string, st
     label: 'Automatic backups',
     steps: { backups: 'Backing up every database due' },
   },
+  upgrade: {
+    label: 'Upgrade',
+    steps: {
+      start: 'Starting (locking the database for a production upgrade)',
+      dump: 'Dumping the database',
+      create: 'Creating the request on the upgrade platform',
+      upload: 'Uploading the dump',
+      process: 'Asking the platform to upgrade it',
+      upgrade: 'Being upgraded by the upgrade platform',
+      download: 'Downloading the upgraded database',
+      restore: 'Restoring it on a hosting server',
+      publish: 'Publishing it (or swapping it in place)',
+      finish: 'Finishing (unlock, e-mail)',
+    },
+  },
   'restore-backup': {
     label: 'Restore',
     steps: {

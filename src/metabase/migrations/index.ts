@@ -9,6 +9,7 @@ import * as apiSecurity from './007-api-security.js';
 import * as supportLogChain from './008-support-log-chain.js';
 import * as servers from './009-servers.js';
 import * as moveRollbackCopies from './010-move-rollback-copies.js';
+import * as upgrades from './011-upgrades.js';
 import * as domains from './012-domains.js';
 import * as searchSpeed from './013-search-speed.js';
 import * as frontEnd from './014-front-end.js';
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '008-support-log-chain': supportLogChain,
   '009-servers': servers,
   '010-move-rollback-copies': moveRollbackCopies,
+  '011-upgrades': upgrades,
   '012-domains': domains,
   '013-search-speed': searchSpeed,
   '014-front-end': frontEnd,

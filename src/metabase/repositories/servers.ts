@@ -40,3 +40,20 @@ export async function countActiveDatabasesByServer(db: Db): Promise<Map<number, 
 export function findServerByName(db: Db, name: string): Promise<HostingServerRow | undefined> {
   return db.selectFrom('hosting_server').selectAll().where('name', '=', name).executeTakeFirst();
 }
+
+/** The hosting server with the fewest live databases (ties: the oldest): where a new database goes. */
+export async function leastLoadedServer(db: Db): Promise<HostingServerRow> {
+  return db
+    .selectFrom('hosting_server as s')
+    .selectAll('s')
+    .orderBy((eb) =>
+      eb
+        .selectFrom('database as d')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('d.server_id', '=', 's.id')
+        .where('d.state', 'in', ['creating', 'active']),
+    )
+    .orderBy('s.id')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+}

@@ -20,11 +20,16 @@ END $$;
 DO $$
 DECLARE t record;
 BEGIN
+    -- MATERIALIZED: the planner may otherwise call pg_get_serial_sequence on catalog tables
+    -- (pg_statistic has no id column) before the schema filter applies.
     FOR t IN
-        SELECT c.table_name, pg_get_serial_sequence(c.table_name, 'id') AS seq
-          FROM information_schema.columns c
-         WHERE c.table_schema = 'public' AND c.column_name = 'id'
-           AND pg_get_serial_sequence(c.table_name, 'id') IS NOT NULL
+        WITH cols AS MATERIALIZED (
+            SELECT c.table_name FROM information_schema.columns c
+             WHERE c.table_schema = 'public' AND c.column_name = 'id'
+        )
+        SELECT s.table_name, s.seq
+          FROM (SELECT table_name, pg_get_serial_sequence(format('public.%I', table_name), 'id') AS seq FROM cols) s
+         WHERE s.seq IS NOT NULL
     LOOP
         EXECUTE format('SELECT setval(%L, greatest(coalesce((SELECT max(id) FROM %I), 0) + 1, nextval(%L)), false)',
                        t.seq, t.table_name, t.seq);

@@ -11,6 +11,7 @@ import { iapAccountsSection } from './iap_accounts.js';
 import { impersonationSection } from './impersonation.js';
 import { lockSection } from './lock.js';
 import { moveSection } from './move.js';
+import { rollingReleaseSection, upgradeHistorySection, upgradeRequestSection } from './migration.js';
 import { oauthAdminSection } from './oauth_admin.js';
 import { pingSection } from './ping.js';
 import { restoreSection } from './restore.js';
@@ -42,6 +43,9 @@ export const toolSections: ToolSection[] = [
   restoreSection,
   // Later tools go here, before the history.
   customDomainSection,
+  upgradeRequestSection,
+  rollingReleaseSection,
+  upgradeHistorySection,
   duplicateSection,
   dropSection,
   lockSection,
