@@ -48,7 +48,8 @@ beforeAll(async () => {
   const history = path.join(work, 'history');
   await writeDemoHistory(history, new Date('2000-01-01T15:00:00Z'), ['acme-bakery', 'northwind-coffee', 'law-firm'], 12_000);
   sample = path.join(history, dayFileName(PLAIN_DAY));
-  const { id: _id, created_at: _created, ...local } = server;
+  // Its own server row: the local one's cluster and folders, without its front end (one per address).
+  const { id: _id, created_at: _created, front_address: _a, front_http_port: _h, front_https_port: _s, ...local } = server;
   own = await upsertServer(app.metabase, { ...local, name: OWN, log_dir: path.join(work, 'own-logs') });
   await mkdir(own.log_dir);
   await copyFile(sample, path.join(own.log_dir, dayFileName(PLAIN_DAY)));
