@@ -293,10 +293,11 @@ describe('filestore', () => {
     const functional = await AgentSession.login('functional');
     const { request } = await upgrade(functional, db.name, { target: '18.0', mode: 'copy' });
     expect(request.state).toBe('Done');
-    const server = await embeddedServer(app);
+    // The copy goes to the least loaded hosting server, which need not be the source's.
     const list = async (name: string) => {
       const out: string[] = [];
-      const root = databaseFilestore(server.filestore_root, name);
+      const row = (await app.metabase.selectFrom('database').select('server_id').where('name', '=', name).executeTakeFirstOrThrow());
+      const root = databaseFilestore((await app.tenants.server(row.server_id)).filestore_root, name);
       for (const d of await readdir(root).catch(() => [])) for (const f of await readdir(`${root}/${d}`)) out.push(`${d}/${f}`);
       return out.sort();
     };
