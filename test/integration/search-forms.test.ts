@@ -118,8 +118,8 @@ describe('search forms', () => {
   });
 
   it('pages with a keyset cursor: disjoint pages, in order, together every match, whatever the window', async () => {
-    // Small windows send the infix part past the window: further along the name order when the
-    // window's matches promise to fill the page, else to the trigram index.
+    // Small windows hand the infix part to the trigram index after the walk's last match (or the
+    // cursor); the default walk's length comes from the planner's estimate.
     for (const orderedWindow of [undefined, 1, 2, 3, 5]) {
       const seen: string[] = [];
       let after: string | undefined;

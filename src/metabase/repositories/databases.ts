@@ -34,7 +34,7 @@ export interface DatabaseSearch {
   limit: number;
   /** Keyset pagination: the last name of the previous page. */
   after?: string;
-  /** Names read in order before an infix search turns to the trigram index (default 5000; tests use a few). */
+  /** Names read in order before an infix search turns to the trigram index (default: by the planner's estimate; tests use a few). */
   orderedWindow?: number;
 }
 
@@ -52,15 +52,12 @@ export type DatabaseListItem = Pick<
   | 'state'
 > & { server: string };
 
-// How many names, in order, the infix step of a text search reads before it switches to the
-// trigram index (see searchDatabases).
-const ORDERED_WINDOW = 5000;
-
-// How many windows further the infix step keeps walking the name order when the window held
-// matches but too few for the page: at the density the window showed, a walk of that many index
-// tuples (no table row read) is cheaper than the trigram index, which reads every match's row to
-// recheck and sort it (a word in 1 name of 40 is 25,000 rows of a million, ~100 ms).
-const EXTENSION = 10;
+// The walk of the name order before the trigram index (see walkLength): names per row the trigram
+// index is expected to read, and the bounds of the walk (a term the planner thinks absent still
+// gets a short walk; the longest walk stays under the cost of the densest term's trigram read).
+const WALK_PER_TRIGRAM_ROW = 10;
+const MIN_WALK = 1000;
+const MAX_WALK = 500_000;
 
 /** A uuid prefix worth looking up: hex digits and dashes, three characters at least. */
 const UUID_PREFIX = /^[0-9a-f-]{3,36}$/;
@@ -81,9 +78,9 @@ const UUID_PREFIX = /^[0-9a-f-]{3,36}$/;
  * name btree, read in order: instant however many names start so) and further in (the trigram
  * index on the name without its first character). For the second, a ORDER BY name LIMIT n has two
  * plans and PostgreSQL cannot tell which one is fast: walking the name index (fast when matches
- * are dense early in the order) or the trigram bitmap (fast when matches are few). So it walks a
- * bounded window of the name order first, further when what it found there says the page fills
- * soon, and asks the trigram index only for the rest. No total is counted: a page and its cursor
+ * are dense early in the order) or the trigram bitmap (fast when matches are few). So it walks the
+ * name order first, as far as the planner's count of trigram candidates says the walk stays
+ * cheaper, and asks the trigram index only for the rest. No total is counted: a page and its cursor
  * are all the console shows.
  */
 export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<DatabaseListItem[]> {
@@ -105,44 +102,41 @@ function escapeLike(q: string): string {
 }
 
 /**
- * Names with `q` after their first character, in name order: the matches in a window of the
- * name order (a longer one when the first is dense enough), then, when they do not fill the page,
- * the trigram index past the window.
+ * Names with `q` after their first character, in name order: the matches in a walk of the name
+ * order, then, when they do not fill the page, the trigram index past the walk.
  */
 async function infixMatches(db: Db, s: DatabaseSearch, like: string): Promise<string[]> {
-  const window = s.orderedWindow ?? ORDERED_WINDOW;
-  // The window holds the prefix matches too (the merge drops the twins); LIKE on the whole name
-  // has no trigram index, so this is a walk of the name btree, bounded.
-  const inWindow = (after: string | undefined, size: number, limit: number) =>
-    namesOf(
-      db
-        .selectFrom(windowOf(db, after, size).as('w'))
-        .select('name')
-        .where('name', 'like', `%${like}%`)
-        .where(filters(s))
-        .orderBy('name')
-        .limit(limit),
-    );
-  const found = await inWindow(s.after, window, s.limit);
+  const pattern = `%${like}%`;
+  const window = s.orderedWindow ?? (await walkLength(db, pattern));
+  // The walk holds the prefix matches too (the merge drops the twins); LIKE on the whole name has
+  // no trigram index. Every name of the walk is read from the index alone.
+  const found = await namesOf(
+    db
+      .selectFrom(
+        db
+          .selectFrom('database')
+          .select(['name', 'mode', 'status', 'server_id'])
+          .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
+          .orderBy('name')
+          .limit(window)
+          .as('w'),
+      )
+      .select('name')
+      .where('name', 'like', pattern)
+      .where(filters(s))
+      .orderBy('name')
+      .limit(s.limit),
+  );
   if (found.length === s.limit) return found;
-  let bound = await windowEnd(db, s.after, window);
-  // Fewer names than the window: the walk was the whole search.
-  if (bound === undefined) return found;
-  const missing = s.limit - found.length;
-  const extended = window * EXTENSION;
-  // At the density the window showed, the page fills within the extended walk: take it.
-  if (found.length && (missing * window) / found.length <= extended) {
-    found.push(...(await inWindow(bound, extended, missing)));
-    if (found.length === s.limit) return found;
-    bound = await windowEnd(db, bound, extended);
-    if (bound === undefined) return found;
-  }
+  // The walk read its whole window without filling the page: no match lies between its last match
+  // and the window's end, so the trigram index takes over after that match (or the cursor).
+  const from = found.at(-1) ?? s.after;
   const rest = await namesOf(
     db
       .selectFrom('database')
       .select('name')
-      .where(sql<string>`substr(name, 2)`, 'like', `%${like}%`)
-      .where('name', '>', bound)
+      .where(sql<string>`substr(name, 2)`, 'like', pattern)
+      .$if(from !== undefined, (query) => query.where('name', '>', from!))
       .where(filters(s))
       // An expression, not the column: keeps the planner off the name index, on the trigram bitmap.
       .orderBy(sql`name || ''`)
@@ -151,27 +145,18 @@ async function infixMatches(db: Db, s: DatabaseSearch, like: string): Promise<st
   return [...found, ...rest];
 }
 
-/** The next `size` names after `after` in name order, with the filtered columns (index only). */
-function windowOf(db: Db, after: string | undefined, size: number) {
-  return db
-    .selectFrom('database')
-    .select(['name', 'mode', 'status', 'server_id'])
-    .$if(after !== undefined, (query) => query.where('name', '>', after!))
-    .orderBy('name')
-    .limit(size);
-}
-
-/** The last name of that window, or undefined when fewer names follow `after`. */
-async function windowEnd(db: Db, after: string | undefined, size: number): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('database')
-    .select('name')
-    .$if(after !== undefined, (query) => query.where('name', '>', after!))
-    .orderBy('name')
-    .offset(size - 1)
-    .limit(1)
-    .executeTakeFirst();
-  return row?.name;
+/**
+ * How many names to walk in order before the trigram index is cheaper: the trigram index reads
+ * every candidate's table row to recheck it and sort it (~4 µs each, measured at a million rows on
+ * a loaded machine), the walk reads index tuples (~0.4 µs), so it pays to walk ~10 names per row
+ * the planner expects the trigram index to read. A common word (20,000 rows) walks up to 200,000
+ * names, a term the planner thinks rare a thousand.
+ */
+async function walkLength(db: Db, pattern: string): Promise<number> {
+  const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`
+    EXPLAIN (FORMAT JSON) SELECT 1 FROM database WHERE substr(name, 2) LIKE ${pattern}`.execute(db);
+  const expected = rows[0]['QUERY PLAN'][0].Plan['Plan Rows'];
+  return Math.min(Math.max(Math.round(expected * WALK_PER_TRIGRAM_ROW), MIN_WALK), MAX_WALK);
 }
 
 /**
