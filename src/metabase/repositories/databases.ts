@@ -93,7 +93,7 @@ export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<Databa
   if (UUID_PREFIX.test(q)) branches.push(namesOf(firstNames(db, s).where(sql<string>`uuid::text`, 'like', `${like}%`)));
   branches.push(namesOf(firstNames(db, s).where('subcode', '=', s.q!.toUpperCase())));
   const merged = [...new Set((await Promise.all(branches)).flat())].sort().slice(0, s.limit);
-  return merged.length ? rowsNamed(db, merged) : [];
+  return merged.length ? pageRows(db, merged) : [];
 }
 
 /** `q` taken literally by LIKE: its wildcards and the escape character escaped. */
@@ -188,6 +188,7 @@ async function namesOf(query: { execute(): Promise<{ name: string }[]> }): Promi
   return (await query.execute()).map((row) => row.name);
 }
 
+/** The columns a search answers (the server by its name), in name order. */
 function listed(db: Db) {
   return db
     .selectFrom('database as d')
@@ -208,12 +209,8 @@ function listed(db: Db) {
     .orderBy('d.name');
 }
 
-/** The page's rows, in one statement with the query that names them. */
-function pageRows(db: Db, names: ReturnType<typeof firstNames>): Promise<DatabaseListItem[]> {
-  return listed(db).where('d.name', 'in', names).execute();
-}
-
-function rowsNamed(db: Db, names: string[]): Promise<DatabaseListItem[]> {
+/** The page's rows, read by name: names listed, or the query naming them (then one statement). */
+function pageRows(db: Db, names: string[] | ReturnType<typeof firstNames>): Promise<DatabaseListItem[]> {
   return listed(db).where('d.name', 'in', names).execute();
 }
 
