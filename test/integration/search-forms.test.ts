@@ -107,10 +107,20 @@ describe('search forms', () => {
     expect(names(await search({ q: tag, status: 'close' }))).toEqual([`aaa-${tag}-middle`]);
     expect(names(await search({ q: tag, server: [server.name, 'no-such-server'] }))).toHaveLength(4);
     expect(await search({ q: tag, server: ['no-such-server'] })).toEqual([]);
+    for (const orderedWindow of [1, 2, 3, 5]) {
+      expect(names(await search({ q: tag, mode: 'paid', limit: 1, orderedWindow }))).toEqual(
+        [`${tag}-first`, `aaa-${tag}-middle`].sort().slice(0, 1),
+      );
+      expect(names(await search({ q: tag, status: 'open', server: server.name, orderedWindow }))).toEqual(
+        [`${tag}-first`, `${tag}-second`, `zzz-end-${tag}`].sort(),
+      );
+    }
   });
 
-  it('pages with a keyset cursor: disjoint pages, in order, together every match', async () => {
-    for (const orderedWindow of [undefined, 1]) {
+  it('pages with a keyset cursor: disjoint pages, in order, together every match, whatever the window', async () => {
+    // Small windows hand the infix part to the trigram index after the walk's last match (or the
+    // cursor); the default walk's length comes from the planner's estimate.
+    for (const orderedWindow of [undefined, 1, 2, 3, 5]) {
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
@@ -142,12 +152,13 @@ describe('search forms', () => {
     expect(page.body.nextCursor).toBe(page.body.items[2].name);
   });
 
-  it('has the indexes the forms are written for: the name btree (C collation: LIKE prefixes are ranges) and the infix trigram index', async () => {
+  it('has the indexes the forms are written for: the name btree (C collation: LIKE prefixes are ranges) the infix trigram index and the name order carrying the filtered columns', async () => {
     const { rows: indexes } = await sql<{ indexname: string; indexdef: string }>`
       SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'database'`.execute(app.metabase);
     const def = (name: string) => indexes.find((i) => i.indexname === name)?.indexdef;
     expect(def('database_name_infix_trgm')).toContain('USING gin (substr(name, 2) gin_trgm_ops)');
     expect(def('database_name_key')).toContain('btree (name)');
+    expect(def('database_name_filters')).toContain('btree (name) INCLUDE (mode, status, server_id)');
     expect(def('database_uuid_prefix')).toContain('text_pattern_ops');
     // The whole-name trigram index is gone: nothing reads it any more.
     expect(def('database_name_trgm')).toBeUndefined();
