@@ -189,7 +189,17 @@ describe('tenant connection pool', () => {
     expect(new Set(reads).size).toBe(1);
     expect(tx).not.toBe(reads[0]);
     // Outside a scope, concurrent calls each take a connection of their own.
-    const apart = await Promise.all(Array.from({ length: 3 }, () => access.withTenant(db, backend)));
+    // Each holds its connection until all three hold one, so none can hand its own to another.
+    let arrived = 0;
+    let allHere!: () => void;
+    const barrier = new Promise<void>((resolve) => (allHere = resolve));
+    const holding = async (c: pg.Client) => {
+      const pid = await backend(c);
+      if (++arrived === 3) allHere();
+      await barrier;
+      return pid;
+    };
+    const apart = await Promise.all(Array.from({ length: 3 }, () => access.withTenant(db, holding)));
     expect(new Set(apart).size).toBe(3);
     access.close();
   });
