@@ -8,7 +8,7 @@ import { crc32, inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { crc32Combine } from '../../src/dumps/crc32-combine.js';
-import { DeflatePool, deflateInParallel, storeInParallel, type DeflatedBody } from '../../src/dumps/parallel-deflate.js';
+import { DeflatePool, deflateInParallel, type DeflatedBody } from '../../src/dumps/parallel-deflate.js';
 import { writeDumpZip } from '../../src/dumps/build-zip.js';
 import type { OdooManifest } from '../../src/dumps/manifest.js';
 
@@ -130,27 +130,6 @@ describe('the parallel deflate', () => {
     const { deflateRawSync } = await import('node:zlib');
     expect(parallel.length).toBeLessThan(deflateRawSync(text, { level: 1 }).length * 1.02);
   });
-
-  for (const [name, size] of [
-    ['an empty file', 0],
-    ['a one-byte file', 1],
-    ['a file of exactly one chunk', 64 * 1024],
-    ['a file of several chunks and a bit', 3 * 64 * 1024 + 5],
-  ] as const) {
-    it(`stores ${name} unchanged, its CRC-32 computed by the threads`, async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'store-'));
-      try {
-        const content = randomBytes(size);
-        const file = path.join(dir, 'f');
-        await writeFile(file, content);
-        const body = storeInParallel(pool, file, 64 * 1024);
-        expect((await collect(body)).equals(content)).toBe(true);
-        expect(body.digest()).toEqual({ crc32: crc32(content), size });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
-  }
 
   it('refuses to tell the CRC of an entry not read to its end', async () => {
     const body = deflateInParallel(pool, pieces(randomBytes(10_000), 1000), { level: 1, chunkBytes: 4096 });
