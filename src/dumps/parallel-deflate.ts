@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { constants, deflateRawSync } from 'node:zlib';
@@ -160,7 +159,7 @@ export interface DeflateOptions {
 
 /**
  * Chunks through the pool, in order: at most two per thread in flight, so memory stays a few
- * MB whatever the entry's size. Level 0 stores (the threads only compute the CRC).
+ * MB whatever the entry's size.
  */
 function throughPool(pool: DeflatePool, chunks: AsyncIterable<Buffer>, level: number): DeflatedBody {
   let crc = 0;
@@ -211,30 +210,4 @@ export function deflateInParallel(
 ): DeflatedBody {
   if (!(options.level >= 1 && options.level <= 9)) throw new RangeError(`deflate level ${options.level}`);
   return throughPool(pool, rechunk(pool, source, options.chunkBytes ?? DEFLATE_CHUNK_BYTES), options.level);
-}
-
-/**
- * A file stored as it is, its CRC computed by the pool's threads while the next chunk is read:
- * on the main thread, zlib's crc32 (under 1 GB/s here) was the filestore's bottleneck. The
- * chunks are read into memory of their own, so they move to the threads and back uncopied.
- */
-export function storeInParallel(pool: DeflatePool, file: string, chunkBytes = DEFLATE_CHUNK_BYTES): DeflatedBody {
-  async function* chunks(): AsyncGenerator<Buffer> {
-    const fh = await open(file, 'r');
-    try {
-      let left = (await fh.stat()).size;
-      for (;;) {
-        // Sized to what is left, so a small file costs a small buffer; one byte more shows the end.
-        const want = Math.max(1, Math.min(chunkBytes, left));
-        const buf = Buffer.allocUnsafeSlow(want);
-        const { bytesRead } = await fh.read(buf, 0, want, null);
-        if (!bytesRead) return;
-        left -= bytesRead;
-        yield bytesRead === want ? buf : ownedCopy(buf, 0, bytesRead);
-      }
-    } finally {
-      await fh.close();
-    }
-  }
-  return throughPool(pool, chunks(), 0);
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,8 +8,9 @@ import { crc32, inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { crc32Combine } from '../../src/dumps/crc32-combine.js';
-import { DeflatePool, deflateInParallel, storeInParallel } from '../../src/dumps/parallel-deflate.js';
-import { ZipWriter, type ZipBody } from '../../src/dumps/zip-writer.js';
+import { DeflatePool, deflateInParallel, type DeflatedBody } from '../../src/dumps/parallel-deflate.js';
+import { writeDumpZip } from '../../src/dumps/build-zip.js';
+import type { OdooManifest } from '../../src/dumps/manifest.js';
 
 const run = promisify(execFile);
 
@@ -18,7 +19,7 @@ async function* pieces(data: Buffer, piece: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < data.length; at += piece) yield Buffer.from(data.subarray(at, at + piece));
 }
 
-async function collect(body: ZipBody): Promise<Buffer> {
+async function collect(body: DeflatedBody): Promise<Buffer> {
   const out: Buffer[] = [];
   for await (const b of body.data) out.push(b);
   return Buffer.concat(out);
@@ -130,27 +131,6 @@ describe('the parallel deflate', () => {
     expect(parallel.length).toBeLessThan(deflateRawSync(text, { level: 1 }).length * 1.02);
   });
 
-  for (const [name, size] of [
-    ['an empty file', 0],
-    ['a one-byte file', 1],
-    ['a file of exactly one chunk', 64 * 1024],
-    ['a file of several chunks and a bit', 3 * 64 * 1024 + 5],
-  ] as const) {
-    it(`stores ${name} unchanged, its CRC-32 computed by the threads`, async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'store-'));
-      try {
-        const content = randomBytes(size);
-        const file = path.join(dir, 'f');
-        await writeFile(file, content);
-        const body = storeInParallel(pool, file, 64 * 1024);
-        expect((await collect(body)).equals(content)).toBe(true);
-        expect(body.digest()).toEqual({ crc32: crc32(content), size });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
-  }
-
   it('refuses to tell the CRC of an entry not read to its end', async () => {
     const body = deflateInParallel(pool, pieces(randomBytes(10_000), 1000), { level: 1, chunkBytes: 4096 });
     expect(() => body.digest()).toThrow(/not read to its end/);
@@ -186,15 +166,29 @@ function readWithYauzl(file: string, wanted?: (name: string) => boolean): Promis
   });
 }
 
-function stored(buf: Buffer): ZipBody {
-  return { data: [buf], digest: () => ({ crc32: crc32(buf), size: buf.length }) };
+const manifest: OdooManifest = {
+  odoo_dump: '1',
+  db_name: 'unit',
+  version: '17.0',
+  version_info: [17, 0, 0, 'final', 0, ''],
+  major_version: '17.0',
+  pg_version: '16.0',
+  modules: { base: '17.0.1.3' },
+};
+
+/** A filestore folder laid out as Odoo's (`<2 hex>/<sha1>`) from name → content. */
+async function filestoreOf(root: string, files: [string, Buffer][]): Promise<void> {
+  for (const [rel, content] of files) {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), content);
+  }
 }
 
-describe('the dump zip writer', () => {
+describe('the dump zip (written by zip.js, dump.sql passed through from the parallel deflate)', () => {
   let dir: string;
   let pool: DeflatePool;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'zip-writer-'));
+    dir = await mkdtemp(path.join(tmpdir(), 'dump-zip-'));
     pool = new DeflatePool(2);
   });
   afterAll(async () => {
@@ -202,57 +196,82 @@ describe('the dump zip writer', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes an archive that unzip -t, yauzl and Python (Odoo restore) read back byte for byte', async () => {
+  it('is read back byte for byte by unzip -t, yauzl and Python (Odoo restore), in Odoo’s order, leaving no temporary file', async () => {
     const sql = sqlText(3 * 1024 * 1024 + 5);
     const picture = randomBytes(200_000);
-    const file = path.join(dir, 'dump.zip');
-    const fh = await open(file, 'w');
-    const zip = new ZipWriter(fh);
-    await zip.add('dump.sql', deflateInParallel(pool, pieces(sql, 65_536), { level: 1, chunkBytes: 512 * 1024 }), {
-      method: 'deflated',
-      mtime: new Date(),
-    });
-    await zip.add('manifest.json', stored(Buffer.from('{"odoo_dump": "1"}')), { method: 'stored', mtime: new Date(), size: 18 });
-    await zip.add('filestore/ab/abcdef', stored(picture), { method: 'stored', mtime: new Date(), size: picture.length });
-    await zip.add('filestore/0e/empty', deflateInParallel(pool, pieces(Buffer.alloc(0), 1), { level: 6 }), {
-      method: 'deflated',
-      mtime: new Date(),
-      size: 0,
-    });
-    const size = await zip.finish();
-    await fh.close();
+    const text = sqlText(50_000);
+    const filestore = path.join(dir, 'fs1');
+    await filestoreOf(filestore, [
+      ['0e/empty', Buffer.alloc(0)],
+      ['ab/abcdef', picture],
+      ['cd/cdef01', text],
+    ]);
+    const out = path.join(dir, 'out1');
+    await mkdir(out);
+    const file = path.join(out, 'dump.zip');
+    const size = await writeDumpZip(pool, { sql: pieces(sql, 65_536), manifest, filestore }, file);
 
+    expect(size).toBe((await stat(file)).size);
+    expect(await readdir(out)).toEqual(['dump.zip']);
     const tested = await run('unzip', ['-t', file]);
     expect(tested.stdout).toContain('No errors detected');
     const entries = await readWithYauzl(file);
-    expect([...entries.keys()]).toEqual(['dump.sql', 'manifest.json', 'filestore/ab/abcdef', 'filestore/0e/empty']);
+    expect([...entries.keys()]).toEqual([
+      'dump.sql',
+      'manifest.json',
+      'filestore/0e/empty',
+      'filestore/ab/abcdef',
+      'filestore/cd/cdef01',
+    ]);
     expect(entries.get('dump.sql')!.equals(sql)).toBe(true);
+    expect(JSON.parse(entries.get('manifest.json')!.toString())).toEqual(manifest);
     expect(entries.get('filestore/ab/abcdef')!.equals(picture)).toBe(true);
+    expect(entries.get('filestore/cd/cdef01')!.equals(text)).toBe(true);
     expect(entries.get('filestore/0e/empty')!.length).toBe(0);
     const py = await run('python3', [
       '-c',
-      'import sys, zipfile, hashlib; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(hashlib.sha256(z.read("dump.sql")).hexdigest())',
+      'import sys, zipfile, hashlib; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; ' +
+        'print(hashlib.sha256(z.read("dump.sql")).hexdigest()); ' +
+        'print(" ".join("%s:%d" % (i.filename, i.compress_type) for i in z.infolist()))',
       file,
     ]);
-    const { createHash } = await import('node:crypto');
-    expect(py.stdout.trim()).toBe(createHash('sha256').update(sql).digest('hex'));
-    expect(size).toBeGreaterThan(picture.length);
+    const [digest, methods] = py.stdout.trim().split('\n');
+    expect(digest).toBe(createHash('sha256').update(sql).digest('hex'));
+    // Deflated: the SQL, the manifest and text; stored: the incompressible attachment.
+    expect(methods).toContain('dump.sql:8');
+    expect(methods).toContain('filestore/ab/abcdef:0');
+    expect(methods).toContain('filestore/cd/cdef01:8');
   });
 
-  it('switches to ZIP64 end records past 65,535 entries and every entry is still listed', async () => {
-    const file = path.join(dir, 'many.zip');
-    const fh = await open(file, 'w');
-    const zip = new ZipWriter(fh);
+  it('leaves neither the zip nor a temporary file when dump.sql is cut short (pg_dump failing)', async () => {
+    const out = path.join(dir, 'out2');
+    await mkdir(out);
+    const file = path.join(out, 'dump.zip');
+    const sqlDone = Promise.reject(new Error('pg_dump exited with 1'));
+    sqlDone.catch(() => undefined);
+    await expect(
+      writeDumpZip(pool, { sql: pieces(sqlText(100_000), 10_000), sqlDone, manifest, filestore: path.join(dir, 'none') }, file),
+    ).rejects.toThrow(/pg_dump exited/);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('lists every entry past 65,535 of them (ZIP64 end records)', { timeout: 300_000 }, async () => {
+    const filestore = path.join(dir, 'fs3');
     const n = 65_540;
-    for (let i = 0; i < n; i++) {
-      const b = Buffer.from(String(i));
-      await zip.add(`filestore/${i % 100}/${i}`, stored(b), { method: 'stored', mtime: new Date(), size: b.length });
+    for (let d = 0; d < 100; d++) await mkdir(path.join(filestore, String(d).padStart(2, '0')), { recursive: true });
+    for (let i = 0; i < n; i += 1000) {
+      await Promise.all(
+        Array.from({ length: Math.min(1000, n - i) }, (_, k) =>
+          writeFile(path.join(filestore, String((i + k) % 100).padStart(2, '0'), String(i + k)), String(i + k)),
+        ),
+      );
     }
-    await zip.finish();
-    await fh.close();
+    const file = path.join(dir, 'many.zip');
+    await writeDumpZip(pool, { sql: pieces(Buffer.from('SELECT 1;\n'), 100), manifest, filestore }, file);
     expect((await run('unzip', ['-tq', file])).stdout).toContain('No errors detected');
-    const entries = await readWithYauzl(file, (name) => name.endsWith('/65539'));
-    expect(entries.size).toBe(n);
+    const entries = await readWithYauzl(file, (name) => name.endsWith('/65539') || name === 'dump.sql');
+    expect(entries.size).toBe(n + 2);
     expect(entries.get('filestore/39/65539')!.toString()).toBe('65539');
+    expect(entries.get('dump.sql')!.toString()).toBe('SELECT 1;\n');
   });
 });
