@@ -23,6 +23,7 @@ import type { dropTool, duplicateTool, lockTool } from '../../src/tools/lifecycl
 import type { duplicateLimitTool, emailLimitTool } from '../../src/tools/limits.js';
 import type { restoreTool } from '../../src/tools/restore.js';
 import type { moveTool } from '../../src/tools/move.js';
+import type { ServerOverview } from '../../src/hosting/server-overview.js';
 import type { customDomainTool } from '../../src/tools/custom-domain.js';
 import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
 import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';
@@ -140,16 +141,7 @@ export type TechLogsModel = ToolModelJson<typeof techLogsTool>;
 export type ToggleFreeModel = ToolModelJson<typeof toggleFreeTool>;
 
 /** GET /api/servers: one hosting server with its load and health (null: it could not be read). */
-export interface ServerItem {
-  name: string;
-  databases: number;
-  diskUsedBytes: number | null;
-  diskFreeBytes: number | null;
-  connections: number | null;
-  pgVersion: string | null;
-  healthy: boolean;
-  frontEnd: { address: string; httpPort: number; httpsPort: number } | null;
-}
+export type ServerItem = ServerOverview;
 
 export interface ServersAnswer {
   items: ServerItem[];
