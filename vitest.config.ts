@@ -9,5 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // Pages and jobs answer within a second on an idle machine, not on a loaded 2-core one: a poll
+    // waits up to 10 s for what must happen (it still fails when it never does).
+    expect: { poll: { timeout: 10_000 } },
   },
 });
