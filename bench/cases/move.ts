@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { embeddedServerPaths } from '../../src/platform.js';
 import { promisify } from 'node:util';
 import { runPgToolAsClusterUser } from '../../src/hosting/backup-pg.js';
 import { startCluster } from '../../src/hosting/cluster.js';
@@ -33,15 +34,9 @@ export default defineBenchCase({
     const name = source.database.name;
     await ctx.startWorker();
 
-    const root = path.join(ctx.dataDir, 'hosting', 'bench-move-target');
     const cluster = await startCluster({ dir: path.join(ctx.dataDir, 'pg-move-target') });
     try {
-      const folders = {
-        filestore_root: path.join(root, 'filestore'),
-        backup_root: path.join(root, 'backups'),
-        log_dir: path.join(root, 'logs'),
-        config_dir: path.join(root, 'config'),
-      };
+      const folders = embeddedServerPaths(ctx.dataDir, 'bench-move-target');
       for (const dir of Object.values(folders)) await mkdir(dir, { recursive: true });
       const target = await upsertServer(app.metabase, {
         name: 'bench-move-target',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { embeddedServerPaths } from '../../src/platform.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -28,14 +29,8 @@ let second: HostingServerRow;
 
 beforeAll(async () => {
   platform = await CrashPlatform.create();
-  const root = path.join(platform.dataDir, 'hosting', 'second');
   secondCluster = await startCluster({ dir: path.join(platform.dataDir, 'pg-second'), durable: false });
-  const folders = {
-    filestore_root: path.join(root, 'filestore'),
-    backup_root: path.join(root, 'backups'),
-    log_dir: path.join(root, 'logs'),
-    config_dir: path.join(root, 'config'),
-  };
+  const folders = embeddedServerPaths(platform.dataDir, 'second');
   for (const dir of Object.values(folders)) await mkdir(dir, { recursive: true });
   second = await upsertServer(platform.app.metabase, {
     name: 'second',
