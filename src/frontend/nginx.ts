@@ -3,13 +3,13 @@ import { access, readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Conflict } from '../errors.js';
 import { clusterOwner } from '../hosting/cluster.js';
+import { withParentDeathSignal } from '../hosting/parent-death.js';
 import type { FrontEndPaths } from './paths.js';
 
 const run = promisify(execFile);
 
 /** Debian's nginx. */
 export const NGINX_BIN = '/usr/sbin/nginx';
-const SETPRIV = '/usr/bin/setpriv';
 export const NGINX_INSTALL_HINT = 'apt-get install nginx-light (or run scripts/system-packages.sh as root)';
 
 /** The front end cannot take a change (nginx -t refused it, or nginx is missing): a 409 saying why. */
@@ -106,20 +106,8 @@ export async function reloadNginx(master: number): Promise<void> {
  */
 export async function startNginx(paths: FrontEndPaths): Promise<number> {
   const args = [...nginxArgs(paths, paths.conf), '-g', 'daemon off;'];
-  // util-linux's setpriv gives nginx a parent-death signal before it execs it: a platform process
-  // killed outright (SIGKILL, OOM) takes its front end along instead of leaving it orphaned.
-  const pdeath = await access(SETPRIV).then(
-    () => true,
-    () => false,
-  );
-  const child = spawn(
-    pdeath ? SETPRIV : NGINX_BIN,
-    pdeath ? ['--pdeathsig', 'QUIT', NGINX_BIN, ...args] : args,
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      ...nginxUser(),
-    },
-  );
+  const { command, args: argv } = await withParentDeathSignal('QUIT', NGINX_BIN, args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], ...nginxUser() });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited = false;

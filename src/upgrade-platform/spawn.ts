@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { withParentDeathSignal } from '../hosting/parent-death.js';
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.ts');
 
@@ -14,10 +15,13 @@ export interface SpawnedUpgradePlatform {
 /**
  * Runs `dbtools upgrade-platform` as a child process (the embedded default's upgrade platform):
  * its own process as in production, on loopback, answering at the URL it prints. It exits with
- * its parent: on `stop()`, and when the parent dies (its stdin closes).
+ * its parent: on `stop()`, and when the parent dies (a parent-death signal, or else its stdin closes).
  */
-export function spawnUpgradePlatform(env: Record<string, string>, timeoutMs = 120_000): Promise<SpawnedUpgradePlatform> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'upgrade-platform'], {
+export async function spawnUpgradePlatform(env: Record<string, string>, timeoutMs = 120_000): Promise<SpawnedUpgradePlatform> {
+  // Killed with its parent at once: one still closing down would stop its cluster under the
+  // upgrade platform of the parent's next start (its requests table makes a kill safe).
+  const { command, args } = await withParentDeathSignal('KILL', process.execPath, ['--import', 'tsx', CLI, 'upgrade-platform']);
+  const child = spawn(command, args, {
     env: { ...process.env, UPGRADE_PLATFORM_HOST: '127.0.0.1', UPGRADE_PLATFORM_PORT: '0', ...env, UPGRADE_PLATFORM_EXIT_WITH_PARENT: '1' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
