@@ -74,7 +74,14 @@ export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
   // work) whose server goes away emits 'error' with nobody listening, which ends the process.
   // The pending or next query on it fails instead, and the API maps that to 503.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const reads = new SharedReadConnections({ connectionTimeoutMillis: 5_000, ...config });
+  // The shared reads are short page and search queries, many at once: a parallel plan's workers
+  // (started when a search's estimate is large) cost a search ~9 ms and take cores the other
+  // agents' reads wait for.
+  const reads = new SharedReadConnections({
+    connectionTimeoutMillis: 5_000,
+    options: '-c max_parallel_workers_per_gather=0',
+    ...config,
+  });
   // Destroying the handle closes the shared read connections as well.
   const closing = { connect: () => pool.connect(), end: () => reads.end().then(() => pool.end()) };
   const db = new Kysely<Metabase>({ dialect: new PostgresDialect({ pool: closing }) });

@@ -131,19 +131,28 @@ describe('system routes', () => {
 });
 
 describe('search plans', () => {
-  it('the windowed text search answers exactly what one ordered query answers, page after page', async () => {
+  it('the windowed text search answers exactly what one ordered query answers, page after page, through either index', async () => {
     const { searchDatabases } = await import('../../src/metabase/repositories/databases.js');
     const terms = ['bak', 'bakery', 'law', 'dup', 'zzz', 'ery', 'acme', 'M2', 'de-', '-dup-'];
     for (const q of terms) {
       for (const limit of [1, 3, 7]) {
-        for (const orderedWindow of [1, 2, 5, 20]) {
+        for (const [orderedWindow, infixIndex] of [1, 2, 5, 20].flatMap((w) =>
+          (['trigram', 'grams'] as const).map((i) => [w, i] as const),
+        )) {
           let after: string | undefined;
           for (let page = 0; page < 4; page++) {
             const plain = await searchDatabases(app.metabase, { q, limit, after, orderedWindow: 1_000_000 });
-            const windowed = await searchDatabases(app.metabase, { q, limit, after, orderedWindow });
-            expect(names(windowed), `${q} limit ${limit} window ${orderedWindow} after ${after}`).toEqual(
-              names(plain),
-            );
+            const windowed = await searchDatabases(app.metabase, {
+              q,
+              limit,
+              after,
+              orderedWindow,
+              infixIndex,
+            });
+            expect(
+              names(windowed),
+              `${q} limit ${limit} window ${orderedWindow} ${infixIndex} after ${after}`,
+            ).toEqual(names(plain));
             if (plain.length < limit) break;
             after = plain[plain.length - 1].name;
           }

@@ -87,8 +87,10 @@ describe('search forms', () => {
     expect(names(await search({ q: tag }))).toEqual(expected);
     expect(names(await search({ q: tag, orderedWindow: 1 }))).toEqual(expected);
     const holding = (term: string) => names(rows.filter((r) => r.name.includes(term))).sort();
+    expect(names(await search({ q: tag, orderedWindow: 1, infixIndex: 'grams' }))).toEqual(expected);
     for (const term of [`${tag}-`, `-${tag}`, `end-${tag}`]) {
       expect(names(await search({ q: term, orderedWindow: 1 }))).toEqual(holding(term));
+      expect(names(await search({ q: term, orderedWindow: 1, infixIndex: 'grams' }))).toEqual(holding(term));
       expect(names(await search({ q: term }))).toEqual(holding(term));
     }
     expect(await search({ q: `${tag}zz` })).toEqual([]);
@@ -120,11 +122,13 @@ describe('search forms', () => {
   it('pages with a keyset cursor: disjoint pages, in order, together every match, whatever the window', async () => {
     // Small windows hand the infix part to the trigram index after the walk's last match (or the
     // cursor); the default walk's length comes from the planner's estimate.
-    for (const orderedWindow of [undefined, 1, 2, 3, 5]) {
+    for (const [orderedWindow, infixIndex] of [undefined, 1, 2, 3, 5].flatMap((w) =>
+      (['trigram', 'grams'] as const).map((i) => [w, i] as const),
+    )) {
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await search({ q: tag, limit: 2, after, orderedWindow });
+        const page = await search({ q: tag, limit: 2, after, orderedWindow, infixIndex });
         seen.push(...names(page));
         if (page.length < 2) break;
         after = page[page.length - 1].name;

@@ -14,6 +14,7 @@ import * as domains from './012-domains.js';
 import * as searchSpeed from './013-search-speed.js';
 import * as frontEnd from './014-front-end.js';
 import * as emailRelay from './015-email-relay.js';
+import * as searchGrams from './016-search-grams.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '013-search-speed': searchSpeed,
   '014-front-end': frontEnd,
   '015-email-relay': emailRelay,
+  '016-search-grams': searchGrams,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -34,8 +34,10 @@ export interface DatabaseSearch {
   limit: number;
   /** Keyset pagination: the last name of the previous page. */
   after?: string;
-  /** Names read in order before an infix search turns to the trigram index (default: by the planner's estimate; tests use a few). */
+  /** Names read in order before an infix search turns to an index (tests use a few). */
   orderedWindow?: number;
+  /** The index an infix search turns to after its walk (default: by the planner's estimate; tests choose). */
+  infixIndex?: 'trigram' | 'grams';
 }
 
 export type DatabaseListItem = Pick<
@@ -52,12 +54,13 @@ export type DatabaseListItem = Pick<
   | 'state'
 > & { server: string };
 
-// The walk of the name order before the trigram index (see walkLength): names per row the trigram
-// index is expected to read, and the bounds of the walk (a term the planner thinks absent still
-// gets a short walk; the longest walk stays under the cost of the densest term's trigram read).
-const WALK_PER_TRIGRAM_ROW = 10;
-const MIN_WALK = 1000;
-const MAX_WALK = 500_000;
+/**
+ * Names read in name order before an infix search turns to an index: a term in one name of 60
+ * fills a page of 50 within it, at ~0.2 µs a name (index tuples, no table row).
+ */
+const WALK = 3000;
+/** Candidates (planner's estimate) the trigram index reads and sorts at once; above, the first-character groups. */
+const TRIGRAM_MAX_CANDIDATES = 2000;
 
 /** A uuid prefix worth looking up: hex digits and dashes, three characters at least. */
 const UUID_PREFIX = /^[0-9a-f-]{3,36}$/;
@@ -69,19 +72,19 @@ const UUID_PREFIX = /^[0-9a-f-]{3,36}$/;
  * every name and no index helps; a prefix is a range of the name's btree).
  *
  * Each way of matching is its own query, on its own index, each in name order with the page's
- * limit, answering names only; the page is their merge, whose rows one last query reads by name
- * (a page's rows, never the rows a filter rejected). The name order is read from an index that
- * carries the filtered columns (name INCLUDE mode, status, server_id): a walk tests the filters
- * and the LIKE on index tuples without visiting the table.
+ * limit, answering names only, all sent at once; the page is their merge, whose rows one last
+ * query reads by name (a page's rows, never the rows a filter rejected). The name order is read
+ * from an index that carries the filtered columns (name INCLUDE mode, status, server_id): a walk
+ * tests the filters and the LIKE on index tuples without visiting the table.
  *
  * A name substring is two branches that never overlap: at the start of the name (a range of the
- * name btree, read in order: instant however many names start so) and further in (the trigram
- * index on the name without its first character). For the second, a ORDER BY name LIMIT n has two
- * plans and PostgreSQL cannot tell which one is fast: walking the name index (fast when matches
- * are dense early in the order) or the trigram bitmap (fast when matches are few). So it walks the
- * name order first, as far as the planner's count of trigram candidates says the walk stays
- * cheaper, and asks the trigram index only for the rest. No total is counted: a page and its cursor
- * are all the console shows.
+ * name btree, read in order) and further in. For the second, a short walk of the name order finds
+ * the page of a term common in names (one in 60). A term rarer there goes to an index: the
+ * trigram index on the name without its first character when the planner expects few candidates
+ * (read and sorted at once), else the index of name pieces keyed by the name's first character,
+ * read one group of first characters after another in name order until the page is full (a term
+ * common on the platform but rare past the cursor or under a filter). No total is counted: a
+ * page and its cursor are all the console shows.
  */
 export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<DatabaseListItem[]> {
   const q = s.q?.toLowerCase();
@@ -89,8 +92,9 @@ export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<Databa
   const like = escapeLike(q);
   const prefix = firstNames(db, s).where('name', 'like', `${like}%`);
   if (q.length < 3) return pageRows(db, prefix);
-  const branches: Promise<string[]>[] = [namesOf(prefix), infixMatches(db, s, like)];
-  if (UUID_PREFIX.test(q)) branches.push(namesOf(firstNames(db, s).where(sql<string>`uuid::text`, 'like', `${like}%`)));
+  const branches: Promise<string[]>[] = [namesOf(prefix), infixMatches(db, s, q)];
+  if (UUID_PREFIX.test(q))
+    branches.push(namesOf(firstNames(db, s).where(sql<string>`uuid::text`, 'like', `${like}%`)));
   branches.push(namesOf(firstNames(db, s).where('subcode', '=', s.q!.toUpperCase())));
   const merged = [...new Set((await Promise.all(branches)).flat())].sort().slice(0, s.limit);
   return merged.length ? pageRows(db, merged) : [];
@@ -102,14 +106,14 @@ function escapeLike(q: string): string {
 }
 
 /**
- * Names with `q` after their first character, in name order: the matches in a walk of the name
- * order, then, when they do not fill the page, the trigram index past the walk.
+ * Names holding `q` after their first character, in name order: the matches in a walk of the name
+ * order, then, when they do not fill the page, an index past the walk's last match.
  */
-async function infixMatches(db: Db, s: DatabaseSearch, like: string): Promise<string[]> {
-  const pattern = `%${like}%`;
-  const window = s.orderedWindow ?? (await walkLength(db, pattern));
-  // The walk holds the prefix matches too (the merge drops the twins); LIKE on the whole name has
-  // no trigram index. Every name of the walk is read from the index alone.
+async function infixMatches(db: Db, s: DatabaseSearch, q: string): Promise<string[]> {
+  // At least one character before the term: the start of names is the prefix branch's.
+  const pattern = `_%${escapeLike(q)}%`;
+  // The walk holds the prefix matches too (the merge drops the twins). Every name of the walk is
+  // read from the index alone.
   const found = await namesOf(
     db
       .selectFrom(
@@ -118,7 +122,7 @@ async function infixMatches(db: Db, s: DatabaseSearch, like: string): Promise<st
           .select(['name', 'mode', 'status', 'server_id'])
           .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
           .orderBy('name')
-          .limit(window)
+          .limit(s.orderedWindow ?? WALK)
           .as('w'),
       )
       .select('name')
@@ -129,34 +133,71 @@ async function infixMatches(db: Db, s: DatabaseSearch, like: string): Promise<st
   );
   if (found.length === s.limit) return found;
   // The walk read its whole window without filling the page: no match lies between its last match
-  // and the window's end, so the trigram index takes over after that match (or the cursor).
-  const from = found.at(-1) ?? s.after;
-  const rest = await namesOf(
+  // and the window's end, so an index takes over after that match (or the cursor).
+  const rest = { ...s, after: found.at(-1) ?? s.after, limit: s.limit - found.length };
+  const useGrams = s.infixIndex
+    ? s.infixIndex === 'grams'
+    : (await trigramCandidates(db, q)) > TRIGRAM_MAX_CANDIDATES;
+  return [...found, ...(await (useGrams ? gramMatches(db, rest, q, pattern) : trigramMatches(db, rest, q)))];
+}
+
+/** The planner's count of the trigram index's candidates for `q` after the first character. */
+async function trigramCandidates(db: Db, q: string): Promise<number> {
+  const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`
+    EXPLAIN (FORMAT JSON) SELECT 1 FROM database WHERE substr(name, 2) LIKE ${`%${escapeLike(q)}%`}`.execute(
+    db,
+  );
+  return rows[0]['QUERY PLAN'][0].Plan['Plan Rows'];
+}
+
+/** Every candidate of the trigram index, rechecked and sorted: the way for a term few names hold. */
+function trigramMatches(db: Db, s: DatabaseSearch, q: string): Promise<string[]> {
+  return namesOf(
     db
       .selectFrom('database')
       .select('name')
-      .where(sql<string>`substr(name, 2)`, 'like', pattern)
-      .$if(from !== undefined, (query) => query.where('name', '>', from!))
+      .where(sql<string>`substr(name, 2)`, 'like', `%${escapeLike(q)}%`)
+      .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
       .where(filters(s))
       // An expression, not the column: keeps the planner off the name index, on the trigram bitmap.
       .orderBy(sql`name || ''`)
-      .limit(s.limit - found.length),
+      .limit(s.limit),
   );
-  return [...found, ...rest];
 }
 
 /**
- * How many names to walk in order before the trigram index is cheaper: the trigram index reads
- * every candidate's table row to recheck it and sort it (~4 µs each, measured at a million rows on
- * a loaded machine), the walk reads index tuples (~0.4 µs), so it pays to walk ~10 names per row
- * the planner expects the trigram index to read. A common word (20,000 rows) walks up to 200,000
- * names, a term the planner thinks rare a thousand.
+ * The index of name pieces (migration 016), one first character at a time from the cursor's (the
+ * ten digits, rare first characters, as one group): a group's candidates are read and sorted, and
+ * a full page ends the search before the later groups are read.
  */
-async function walkLength(db: Db, pattern: string): Promise<number> {
-  const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`
-    EXPLAIN (FORMAT JSON) SELECT 1 FROM database WHERE substr(name, 2) LIKE ${pattern}`.execute(db);
-  const expected = rows[0]['QUERY PLAN'][0].Plan['Plan Rows'];
-  return Math.min(Math.max(Math.round(expected * WALK_PER_TRIGRAM_ROW), MIN_WALK), MAX_WALK);
+async function gramMatches(db: Db, s: DatabaseSearch, q: string, pattern: string): Promise<string[]> {
+  const pieces = [...new Set(Array.from({ length: q.length - 2 }, (_, i) => q.slice(i, i + 3)))];
+  const groups = ['0123456789', ...'abcdefghijklmnopqrstuvwxyz'];
+  const first = s.after?.[0] ?? '';
+  const found: string[] = [];
+  // Groups wholly before the cursor hold no name after it.
+  for (const group of groups.filter((g) => g.at(-1)! >= first)) {
+    const keyed = [...group].map(
+      (c) => sql<boolean>`database_name_grams(name) @> ${pieces.map((p) => c + p)}::text[]`,
+    );
+    found.push(
+      ...(await namesOf(
+        db
+          .selectFrom('database')
+          .select('name')
+          .where(sql<boolean>`(${sql.join(keyed, sql` OR `)})`)
+          // LIKE on the column itself: no trigram index matches it, so no lossy bitmap brings the
+          // recheck (and a call of database_name_grams per row) back.
+          .where('name', 'like', pattern)
+          .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
+          .where(filters(s))
+          .orderBy(sql`name || ''`)
+          .limit(s.limit - found.length),
+      )),
+    );
+    if (found.length === s.limit) break;
+  }
+  return found;
 }
 
 /**
@@ -169,7 +210,9 @@ function filters(s: DatabaseSearch): RawBuilder<boolean> {
   if (s.mode) conditions.push(sql`mode = ${s.mode}`);
   if (s.status) conditions.push(sql`status = ${s.status}`);
   if (servers.length)
-    conditions.push(sql`server_id = ANY (ARRAY(SELECT id FROM hosting_server WHERE name = ANY (${servers}::text[])))`);
+    conditions.push(
+      sql`server_id = ANY (ARRAY(SELECT id FROM hosting_server WHERE name = ANY (${servers}::text[])))`,
+    );
   return sql<boolean>`${sql.join(conditions, sql` AND `)}`;
 }
 
@@ -242,7 +285,11 @@ export function liveDuplicatesOf(db: Db, source: string): Promise<DatabaseRow[]>
 
 /** Every name ever given, removed rows included: a name is never reused (its history stays). */
 export async function databaseNamesLike(db: Db, prefix: string): Promise<string[]> {
-  const rows = await db.selectFrom('database').select('name').where('name', 'like', `${escapeLike(prefix)}%`).execute();
+  const rows = await db
+    .selectFrom('database')
+    .select('name')
+    .where('name', 'like', `${escapeLike(prefix)}%`)
+    .execute();
   return rows.map((r) => r.name);
 }
 
