@@ -3,6 +3,7 @@ import argon2 from 'argon2';
 import type { App } from '../app.js';
 import { hashPassword } from '../agents/password.js';
 import { NotFound, TooManyRequests, Unauthenticated } from '../errors.js';
+import { metabaseReads } from '../metabase/connect.js';
 import { findAgentByLogin } from '../metabase/repositories/agents.js';
 import {
   deleteApiToken,
@@ -76,7 +77,12 @@ export async function login(
 }
 
 export function sessionAgent(app: App, cookie: string) {
-  return touchSession(app.metabase, sha256(cookie), app.config.sessionIdleMinutes);
+  return touchSession(
+    app.metabase,
+    metabaseReads(app.metabase),
+    sha256(cookie),
+    app.config.sessionIdleMinutes,
+  );
 }
 
 export function logout(app: App, cookie: string): Promise<void> {

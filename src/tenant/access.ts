@@ -44,8 +44,8 @@ export class TenantAccess {
   private readonly pools = new Map<number, ServerConnections>();
   /** The newest row of each server: a pool opens its next connections with it. */
   private readonly rows = new Map<number, HostingServerRow>();
-  /** Whether the caller runs inside `shareReads`. */
-  private readonly scope = new AsyncLocalStorage<true>();
+  /** Set inside `shareReads`: the reads made once per scope (see readOnce). */
+  private readonly scope = new AsyncLocalStorage<Map<string, Promise<unknown>>>();
   private readonly readLeases = new Map<string, SharedLease>();
 
   constructor(
@@ -54,7 +54,7 @@ export class TenantAccess {
   ) {}
 
   async server(serverId: number): Promise<HostingServerRow> {
-    const server = await findServerById(this.metabase, serverId);
+    const server = await this.readOnce(`server ${serverId}`, () => findServerById(this.metabase, serverId));
     if (!server) throw new Error(`Hosting server ${serverId} is not registered`);
     this.rows.set(serverId, server);
     return server;
@@ -73,20 +73,29 @@ export class TenantAccess {
   }
 
   /** Runs `fn` with a connection to the tenant database itself. */
-  async withTenant<T>(db: { name: string; server_id: number }, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  async withTenant<T>(
+    db: { name: string; server_id: number },
+    fn: (client: pg.Client) => Promise<T>,
+  ): Promise<T> {
     if (!isValidDatabaseName(db.name)) throw new InvalidDatabaseName(db.name);
     if (this.scope.getStore()) return this.shared(db, fn);
     return this.leased(db.server_id, db.name, fn);
   }
 
   /** Runs `fn` inside one tenant transaction: all of it or nothing. */
-  withTenantTransaction<T>(db: { name: string; server_id: number }, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  withTenantTransaction<T>(
+    db: { name: string; server_id: number },
+    fn: (client: pg.Client) => Promise<T>,
+  ): Promise<T> {
     // A transaction never shares its connection with a scope's pipelined reads.
     return this.scope.exit(() => this.withTenant(db, (client) => inTransaction(client, () => fn(client))));
   }
 
   /** Runs `fn` connected to the hosting cluster's maintenance database (CREATE/DROP DATABASE...). */
-  async withCluster<T>(serverId: number, fn: (client: pg.Client, server: HostingServerRow) => Promise<T>): Promise<T> {
+  async withCluster<T>(
+    serverId: number,
+    fn: (client: pg.Client, server: HostingServerRow) => Promise<T>,
+  ): Promise<T> {
     return this.leased(serverId, MAINTENANCE_DATABASE, fn);
   }
 
@@ -98,7 +107,23 @@ export class TenantAccess {
    * connection never carries a transaction (withTenantTransaction leaves the scope).
    */
   shareReads<T>(fn: () => Promise<T>): Promise<T> {
-    return this.scope.run(true, fn);
+    return this.scope.run(new Map(), fn);
+  }
+
+  /**
+   * Inside a `shareReads` scope, the read under `key` runs once and every caller of the scope gets
+   * its answer (a page's sections that need the same server row or the same users list); outside,
+   * it simply runs. A scope is one page load: the next one reads afresh.
+   */
+  readOnce<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const reads = this.scope.getStore();
+    if (!reads) return read();
+    let answer = reads.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = read();
+      reads.set(key, answer);
+    }
+    return answer;
   }
 
   /** Closes the pooled connections to a database that was dropped or renamed (busy ones when they come back). */
@@ -137,7 +162,10 @@ export class TenantAccess {
       await client.connect();
     } catch (e) {
       await client.end().catch(() => undefined);
-      throw new TenantUnreachable(database === MAINTENANCE_DATABASE ? server.name : database, (e as Error).message);
+      throw new TenantUnreachable(
+        database === MAINTENANCE_DATABASE ? server.name : database,
+        (e as Error).message,
+      );
     }
     return client;
   }
@@ -164,7 +192,10 @@ export class TenantAccess {
     }
   }
 
-  private async shared<T>(db: { name: string; server_id: number }, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  private async shared<T>(
+    db: { name: string; server_id: number },
+    fn: (client: pg.Client) => Promise<T>,
+  ): Promise<T> {
     const key = `${db.server_id}/${db.name}`;
     for (let attempt = 1; ; attempt++) {
       let shared = this.readLeases.get(key);

@@ -13,9 +13,10 @@ export interface TenantIapAccount {
  * the related iap_service.technical_name through service_id.
  */
 export async function listIapAccounts(client: pg.ClientBase, id?: number): Promise<TenantIapAccount[]> {
+  // The catalog itself, not information_schema's views (a page reads this on every load).
   const { rows: cols } = await client.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = 'iap_account' AND column_name IN ('service_name', 'service_id')`,
+    `SELECT attname AS column_name FROM pg_attribute
+      WHERE attrelid = to_regclass('iap_account') AND attname IN ('service_name', 'service_id') AND NOT attisdropped`,
   );
   const names = new Set(cols.map((c) => c.column_name));
   const service = names.has('service_name')

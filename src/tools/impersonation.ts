@@ -1,6 +1,7 @@
 import { IMPERSONATION_ADMIN_ACCESS } from '../impersonation/sessions.js';
 import { activeImpersonations } from '../metabase/repositories/impersonations.js';
-import { findDefaultAdmin, listInternalUsers } from '../tenant/users.js';
+import { findDefaultAdmin } from '../tenant/users.js';
+import { pageInternalUsers } from './internal-users.js';
 import { defineTool } from './define.js';
 
 /**
@@ -11,7 +12,7 @@ export const impersonationTool = defineTool({
   key: 'impersonation',
   async model({ app, database, agent, now }) {
     const [session] = await activeImpersonations(app.metabase, database.name, agent.id, now);
-    const users = await app.tenants.withTenant(database, listInternalUsers);
+    const users = await pageInternalUsers(app, database);
     const mayImpersonateAdmins = app.policy.allows(agent.level, IMPERSONATION_ADMIN_ACCESS);
     const adminLevel = app.policy.minimumLevel(IMPERSONATION_ADMIN_ACCESS);
     return {
@@ -47,17 +48,17 @@ export const impersonationTool = defineTool({
 export const adminRightsTool = defineTool({
   key: 'admin_rights',
   async model({ app, database }) {
-    return app.tenants.withTenant(database, async (client) => {
-      const admin = await findDefaultAdmin(client);
-      const users = await listInternalUsers(client);
-      return {
-        administrator: admin
-          ? { id: admin.id, login: admin.login, name: admin.name, isAdmin: admin.isAdmin }
-          : null,
-        users: users
-          .filter((u) => u.active)
-          .map((u) => ({ id: u.id, login: u.login, name: u.name, isAdmin: u.isAdmin })),
-      };
-    });
+    const [admin, users] = await Promise.all([
+      app.tenants.withTenant(database, findDefaultAdmin),
+      pageInternalUsers(app, database),
+    ]);
+    return {
+      administrator: admin
+        ? { id: admin.id, login: admin.login, name: admin.name, isAdmin: admin.isAdmin }
+        : null,
+      users: users
+        .filter((u) => u.active)
+        .map((u) => ({ id: u.id, login: u.login, name: u.name, isAdmin: u.isAdmin })),
+    };
   },
 });

@@ -49,7 +49,11 @@ export const dropTool = defineTool({
     const refusal = dropped ? undropRefusal(database) : 'Only a database in drop mode can be undropped.';
     return {
       mode: database.mode,
-      drop: { possible: dropRefusal === null, reason: dropRefusal, validationNumber: validationNumber('drop') },
+      drop: {
+        possible: dropRefusal === null,
+        reason: dropRefusal,
+        validationNumber: validationNumber('drop'),
+      },
       /** The drop-mode banner: when the reaper removes the database. */
       removalDate: dropped ? database.expire_date : null,
       undrop: { possible: refusal === null, reason: refusal },

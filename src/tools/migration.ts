@@ -45,18 +45,26 @@ async function refreshArchived(app: App, rows: UpgradeRequestRow[]): Promise<Upg
       const status = await client.status(platformRequestOf(r)!).catch(() => undefined);
       if (status?.archived || status?.state === 'archived') {
         archived.add(r.id);
-        await updateUpgradeRequest(app.metabase, r.id, { platform_archived: true, platform_state: 'archived' });
+        await updateUpgradeRequest(app.metabase, r.id, {
+          platform_archived: true,
+          platform_state: 'archived',
+        });
       }
     }),
   );
-  return rows.map((r) => (archived.has(r.id) ? { ...r, platform_archived: true, platform_state: 'archived' } : r));
+  return rows.map((r) =>
+    archived.has(r.id) ? { ...r, platform_archived: true, platform_state: 'archived' } : r,
+  );
 }
 
 export const migrationTool = defineTool({
   key: 'migration',
   applies: (database) => database.state === 'active',
   async model({ app, database, agent, now, validationNumber }) {
-    const [rows, tooBig] = await Promise.all([upgradeRequestsOf(app.metabase, database.name), filestoreTooBig(app, database)]);
+    const [rows, tooBig] = await Promise.all([
+      upgradeRequestsOf(app.metabase, database.name),
+      filestoreTooBig(app, database),
+    ]);
     const history = (await refreshArchived(app, rows)).map((r) => {
       const platform = platformRequestOf(r);
       return {
@@ -68,7 +76,10 @@ export const migrationTool = defineTool({
         requestDate: r.requested_at,
         /** null: the customer receives the e-mails. */
         email: r.email,
-        link: platform && app.config.upgradeUrl && !r.platform_archived ? upgradePlatform(app).requestLink(platform) : null,
+        link:
+          platform && app.config.upgradeUrl && !r.platform_archived
+            ? upgradePlatform(app).requestLink(platform)
+            : null,
         platformStatus: r.state === 'Sent to Upgrade Platform' ? r.platform_state : null,
         logTail: r.state === 'Sent to Upgrade Platform' || r.state === 'Failed' ? r.log_tail : null,
         reason: r.reason,

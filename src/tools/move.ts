@@ -16,7 +16,11 @@ export const moveTool = defineTool({
       lastCompletedJobOf(app.metabase, database.name, 'move-database'),
       keptMoveRollbackCopy(app.metabase, database.name),
     ]);
-    const result = (last?.result ?? null) as { from?: string; to?: string; downtimeMs?: number | null } | null;
+    const result = (last?.result ?? null) as {
+      from?: string;
+      to?: string;
+      downtimeMs?: number | null;
+    } | null;
     return {
       server: servers.find((s) => s.id === database.server_id)?.name ?? null,
       targets: servers.filter((s) => s.id !== database.server_id).map((s) => s.name),

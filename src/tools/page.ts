@@ -3,7 +3,6 @@ import { metabaseReads } from '../metabase/connect.js';
 import { DomainError, NotFound } from '../errors.js';
 import { isValidDatabaseName } from '../hosting/database-name.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
-import { findServerById } from '../metabase/repositories/servers.js';
 import { activeJobOf } from '../metabase/repositories/jobs.js';
 import { jobSeenBy } from '../jobs/job-access.js';
 import type { AgentRow } from '../metabase/schema.js';
@@ -21,7 +20,9 @@ import { tools } from './index.js';
 export function toolsPage(app: App, agent: AgentRow, name: string) {
   // The sections load in parallel; their metabase reads and their tenant reads go to connections
   // shared with the other pages loading, pipelined: one round trip per step, not one per query.
-  return app.tenants.shareReads(() => pageModel({ ...app, metabase: metabaseReads(app.metabase) }, agent, name));
+  return app.tenants.shareReads(() =>
+    pageModel({ ...app, metabase: metabaseReads(app.metabase) }, agent, name),
+  );
 }
 
 async function pageModel(app: App, agent: AgentRow, name: string) {
@@ -29,7 +30,7 @@ async function pageModel(app: App, agent: AgentRow, name: string) {
   if (!database) throw new NotFound(`There is no database named "${name}".`);
   const now = app.now();
   const [server, job, email] = await Promise.all([
-    findServerById(app.metabase, database.server_id),
+    app.tenants.server(database.server_id),
     activeJobOf(app.metabase, database.name),
     emailUsage(app, database, now),
   ]);
@@ -41,17 +42,25 @@ async function pageModel(app: App, agent: AgentRow, name: string) {
     now,
     validationNumber: (operation) => app.policy.validationNumber(agent.id, database.name, operation, now),
   };
-  const visible = tools.filter((t) => app.policy.allows(agent.level, t.key) && (t.applies?.(database) ?? true));
+  const visible = tools.filter(
+    (t) => app.policy.allows(agent.level, t.key) && (t.applies?.(database) ?? true),
+  );
   // The deployed code's git status is technical information: it goes with the technical logs.
   const git =
-    server && app.policy.allows(agent.level, 'tech_logs') ? serverGitStatus.of(app.config, server.name) : undefined;
+    server && app.policy.allows(agent.level, 'tech_logs')
+      ? serverGitStatus.of(app.config, server.name)
+      : undefined;
   const models = await Promise.all(
     visible.map(async (t) => {
       try {
         return [t.key, await t.model(ctx)] as const;
       } catch (e) {
-        if (!(e instanceof DomainError)) app.log.error({ err: e, tool: t.key, database: name }, 'tool model failed');
-        return [t.key, { error: e instanceof DomainError ? e.message : 'This section could not be loaded.' }] as const;
+        if (!(e instanceof DomainError))
+          app.log.error({ err: e, tool: t.key, database: name }, 'tool model failed');
+        return [
+          t.key,
+          { error: e instanceof DomainError ? e.message : 'This section could not be loaded.' },
+        ] as const;
       }
     }),
   );

@@ -1,6 +1,5 @@
 import { listLogFiles } from '../logs/layout.js';
 import { readableLogPassword } from '../logs/password.js';
-import { findServerById } from '../metabase/repositories/servers.js';
 import { defineTool } from './define.js';
 
 /**
@@ -12,15 +11,22 @@ import { defineTool } from './define.js';
 export const techLogsTool = defineTool({
   key: 'tech_logs',
   async model({ app, database, agent }) {
-    const server = await findServerById(app.metabase, database.server_id);
+    const server = await app.tenants.server(database.server_id);
     const base = `/logs/${encodeURIComponent(server?.name ?? '')}`;
     const files = server ? await listLogFiles(server.log_dir) : [];
     const password =
-      server && app.policy.allows(agent.level, 'tech_logs_password') ? await readableLogPassword(app, server.name) : null;
+      server && app.policy.allows(agent.level, 'tech_logs_password')
+        ? await readableLogPassword(app, server.name)
+        : null;
     return {
       metabase: { ...database },
       server: server?.name ?? null,
-      files: files.map((f) => ({ name: f.name, size: f.size, compressed: f.compressed, url: `${base}/${f.name}` })),
+      files: files.map((f) => ({
+        name: f.name,
+        size: f.size,
+        compressed: f.compressed,
+        url: `${base}/${f.name}`,
+      })),
       viewerUrl: `/databases/${encodeURIComponent(database.name)}/logs`,
       user: 'logs',
       canRotatePassword: app.policy.allows(agent.level, 'tech_logs_password'),

@@ -9,18 +9,20 @@ import { listCompanies } from '../tenant/companies.js';
 import { listIapAccounts } from '../tenant/iap.js';
 import { ledgerToken, maskToken } from '../tenant/iap-token.js';
 import { listOauthProviders, platformProviderId } from '../tenant/oauth.js';
-import { listInternalUsers } from '../tenant/users.js';
 import { defineTool } from './define.js';
+import { pageInternalUsers } from './internal-users.js';
 
 /** oauth_admin: every active internal user and how they stand towards the central accounts. */
 export const oauthAdminTool = defineTool({
   key: 'oauth_admin',
   async model({ app, database }) {
-    const { users, providerId, providers } = await app.tenants.withTenant(database, async (client) => ({
-      users: await listInternalUsers(client),
-      providerId: await platformProviderId(client),
-      providers: await listOauthProviders(client),
-    }));
+    const [users, { providerId, providers }] = await Promise.all([
+      pageInternalUsers(app, database),
+      app.tenants.withTenant(database, async (client) => ({
+        providerId: await platformProviderId(client),
+        providers: await listOauthProviders(client),
+      })),
+    ]);
     const accounts = await findAccountsByLogins(app.metabase, [...new Set(users.map((u) => u.login))]);
     return { admins: adminLinks(users, providerId, providers, accounts) };
   },

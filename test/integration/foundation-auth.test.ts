@@ -5,7 +5,7 @@ import { hashPassword } from '../../src/agents/password.js';
 import { updateAgent, upsertAgent } from '../../src/metabase/repositories/agents.js';
 import { AgentSession, call } from '../support/http.js';
 import { connectTestApp } from '../support/platform.js';
-import { idleSession } from '../support/sessions.js';
+import { idleSession, sessionIdleSeconds } from '../support/sessions.js';
 import { createTestTenant } from '../support/tenants.js';
 
 let app: App & { close(): Promise<void> };
@@ -71,6 +71,8 @@ describe('sessions', () => {
     const s = await AgentSession.login('helpdesk');
     await idleSession(app, s.cookie, app.config.sessionIdleMinutes - 1);
     expect((await s.get('/api/me')).status).toBe(200);
+    // The request moved last_seen_at to now (it is written at most every half minute).
+    expect(await sessionIdleSeconds(app, s.cookie)).toBeLessThan(5);
     await idleSession(app, s.cookie, app.config.sessionIdleMinutes + 1);
     const me = await s.get('/api/me');
     expect(me.status).toBe(401);

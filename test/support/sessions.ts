@@ -16,3 +16,13 @@ export async function idleSession(app: App, cookie: string, minutes: number): Pr
     .where('id', '=', sessionId(cookie))
     .executeTakeFirstOrThrow();
 }
+
+/** Seconds since the session was last seen (its last_seen_at). */
+export async function sessionIdleSeconds(app: App, cookie: string): Promise<number> {
+  const row = await app.metabase
+    .selectFrom('agent_session')
+    .select(sql<number>`extract(epoch FROM now() - last_seen_at)::float8`.as('idle'))
+    .where('id', '=', sessionId(cookie))
+    .executeTakeFirstOrThrow();
+  return row.idle;
+}
