@@ -156,7 +156,9 @@ describe('backups, restore and dumps in the browser', () => {
     await page.reload();
     await bar.waitFor();
     await recordJobStep(e2e.app.metabase, job.id, { progress: 75 });
-    await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('75');
+    // After the reload the page first reopens its job stream: on a loaded machine (the whole suite
+    // on 2 cores) that took over 10 s once.
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 30_000 }).toBe('75');
 
     // Something the page shows changes meanwhile: it appears once the job's end reloads the model.
     await e2e.app.metabase.updateTable('database').set({ email_total_count: 4242 }).where('name', '=', db.name).execute();
