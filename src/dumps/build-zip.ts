@@ -43,7 +43,7 @@ const LOOKAHEAD_FILES = 8;
  * What zip.js may hand to the zip file before waiting for the disk: with node's 16 KB default,
  * every 1 MB piece waited for its write to finish, and the next entry with it.
  */
-const WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** An entry as zip.js takes it through (`passThrough`): data ready, CRC and sizes known. */
 interface ReadyEntry {
