@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -91,25 +91,29 @@ async function bufferEntry(name: string, content: Buffer, lastModDate: Date): Pr
   };
 }
 
-/** What one dump writes beside its zip, so that a failure removes all of it. */
+/**
+ * What one dump writes beside its zip (the deflated dump.sql, large deflated attachments), in a
+ * folder of its own: a rerun after a crash empties it first, whatever the killed run left.
+ */
 class TemporaryFiles {
-  private readonly files = new Set<string>();
   private next = 0;
-  constructor(private readonly base: string) {}
+  constructor(private readonly dir: string) {}
 
-  name(suffix: string): string {
-    const file = `${this.base}.${suffix}-${this.next++}`;
-    this.files.add(file);
-    return file;
+  async start(): Promise<void> {
+    await this.removeAll();
+    await mkdir(this.dir);
+  }
+
+  name(kind: string): string {
+    return path.join(this.dir, `${kind}-${this.next++}`);
   }
 
   async remove(file: string): Promise<void> {
     await rm(file, { force: true });
-    this.files.delete(file);
   }
 
   async removeAll(): Promise<void> {
-    await Promise.all([...this.files].map((f) => this.remove(f)));
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -219,14 +223,15 @@ export interface DumpZipContent {
  * Writes a zip in Odoo's database manager format: dump.sql, manifest.json, then filestore/.
  * The container is zip.js's. dump.sql's CRC and size, which its header needs, are only known
  * once it is all deflated, so the parallel deflate first writes it to a temporary file beside
- * the zip (in the job's folder; compressed, never the SQL unzipped) and zip.js then copies it
+ * the zip (in `<file>.parts/`; compressed, never the SQL unzipped) and zip.js then copies it
  * in as it is. The zip is written to `<file>.partial` and renamed when whole, so a half zip
  * never carries the final name; a rerun starts afresh, and a failure removes what it wrote.
  */
 export async function writeDumpZip(pool: DeflatePool, content: DumpZipContent, file: string): Promise<number> {
   const partial = `${file}.partial`;
-  const temporary = new TemporaryFiles(file);
+  const temporary = new TemporaryFiles(`${file}.parts`);
   await rm(partial, { force: true });
+  await temporary.start();
   const out = createWriteStream(partial, { highWaterMark: WRITE_BUFFER_BYTES });
   const closed = once(out, 'close');
   closed.catch(() => undefined);

@@ -292,6 +292,19 @@ describe('the dump zip (written by zip.js, dump.sql passed through from the para
     expect([...listed.values()].every((e) => e.descriptor === 0)).toBe(true);
   });
 
+  it('starts afresh over what a killed run left beside the zip (half zip, temporary files)', async () => {
+    const out = path.join(dir, 'out5');
+    const file = path.join(out, 'dump.zip');
+    await mkdir(`${file}.parts`, { recursive: true });
+    await writeFile(`${file}.parts/sql-0`, 'left by a killed run');
+    await writeFile(`${file}.parts/deflated-7`, 'left by a killed run');
+    await writeFile(`${file}.partial`, 'left by a killed run');
+    const sql = sqlText(200_000);
+    await writeDumpZip(pool, { sql: pieces(sql, 10_000), manifest, filestore: path.join(dir, 'none') }, file);
+    expect(await readdir(out)).toEqual(['dump.zip']);
+    expect((await readWithYauzl(file)).get('dump.sql')!.equals(sql)).toBe(true);
+  });
+
   it('refuses to copy a file whose size changed since its CRC was computed', async () => {
     const changed = path.join(dir, 'changed');
     await writeFile(changed, randomBytes(1000));
