@@ -10,6 +10,7 @@ import yauzl from 'yauzl';
 import { crc32Combine } from '../../src/dumps/crc32-combine.js';
 import { DeflatePool, deflateInParallel, type DeflatedBody } from '../../src/dumps/parallel-deflate.js';
 import { writeDumpZip } from '../../src/dumps/build-zip.js';
+import { FileReader } from '../../src/dumps/zip-entries.js';
 import type { OdooManifest } from '../../src/dumps/manifest.js';
 
 const run = promisify(execFile);
@@ -241,6 +242,73 @@ describe('the dump zip (written by zip.js, dump.sql passed through from the para
     expect(methods).toContain('dump.sql:8');
     expect(methods).toContain('filestore/ab/abcdef:0');
     expect(methods).toContain('filestore/cd/cdef01:8');
+  });
+
+  it('stores incompressible files and deflates compressible ones, small (read whole) or large (streamed), every header complete', async () => {
+    const files: [string, Buffer][] = [
+      ['aa/large-picture', randomBytes(5 * 1024 * 1024 + 3)],
+      ['bb/large-text', sqlText(6 * 1024 * 1024 + 11)],
+      ['cc/small-text', sqlText(100_000)],
+      ['dd/tiny', Buffer.from('hello')],
+      ['ee/small-picture', randomBytes(300_000)],
+    ];
+    const filestore = path.join(dir, 'fs4');
+    await filestoreOf(filestore, files);
+    const out = path.join(dir, 'out4');
+    await mkdir(out);
+    const file = path.join(out, 'dump.zip');
+    await writeDumpZip(pool, { sql: pieces(sqlText(100_000), 10_000), manifest, filestore }, file);
+
+    expect(await readdir(out)).toEqual(['dump.zip']);
+    expect((await run('unzip', ['-t', file])).stdout).toContain('No errors detected');
+    const py = await run('python3', [
+      '-c',
+      'import sys, zipfile, hashlib; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None\n' +
+        'for i in z.infolist(): print(i.filename, i.compress_type, i.flag_bits & 8, hashlib.sha256(z.read(i)).hexdigest())',
+      file,
+    ]);
+    const listed = new Map(
+      py.stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [name, method, descriptor, digest] = line.split(' ');
+          return [name, { method: Number(method), descriptor: Number(descriptor), digest }] as const;
+        }),
+    );
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    for (const [rel, content] of files) expect(listed.get(`filestore/${rel}`)?.digest).toBe(sha256(content));
+    expect([...listed].map(([name, e]) => [name, e.method])).toEqual([
+      ['dump.sql', 8],
+      ['manifest.json', 8],
+      ['filestore/aa/large-picture', 0],
+      ['filestore/bb/large-text', 8],
+      ['filestore/cc/small-text', 8],
+      // Deflating 5 bytes makes them longer.
+      ['filestore/dd/tiny', 0],
+      ['filestore/ee/small-picture', 0],
+    ]);
+    // CRC and sizes known before each entry's data: no data descriptor after it.
+    expect([...listed.values()].every((e) => e.descriptor === 0)).toBe(true);
+  });
+
+  it('starts afresh over what a killed run left beside the zip (half zip, temporary files)', async () => {
+    const out = path.join(dir, 'out5');
+    const file = path.join(out, 'dump.zip');
+    await mkdir(`${file}.parts`, { recursive: true });
+    await writeFile(`${file}.parts/sql-0`, 'left by a killed run');
+    await writeFile(`${file}.parts/deflated-7`, 'left by a killed run');
+    await writeFile(`${file}.partial`, 'left by a killed run');
+    const sql = sqlText(200_000);
+    await writeDumpZip(pool, { sql: pieces(sql, 10_000), manifest, filestore: path.join(dir, 'none') }, file);
+    expect(await readdir(out)).toEqual(['dump.zip']);
+    expect((await readWithYauzl(file)).get('dump.sql')!.equals(sql)).toBe(true);
+  });
+
+  it('refuses to copy a file whose size changed since its CRC was computed', async () => {
+    const changed = path.join(dir, 'changed');
+    await writeFile(changed, randomBytes(1000));
+    await expect(new FileReader(changed, 999).init()).rejects.toThrow(/changed while it was dumped/);
   });
 
   it('leaves neither the zip nor a temporary file when dump.sql is cut short (pg_dump failing)', async () => {
