@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -193,6 +193,9 @@ export class CrashPlatform {
     // The cluster outlives a killed server: stop it through a last clean start/stop.
     await this.start();
     await this.stop('SIGTERM');
+    // The demo CA and DNS outlive a killed server on purpose (the next start reuses them); a pair
+    // started by a run the test killed may still be up: their config lives in this data dir.
+    await new Promise((resolve) => execFile('pkill', ['-f', path.join(this.dataDir, 'demo-acme')], resolve));
     // The cluster may still be writing its shutdown files (pg_stat) a moment after the server
     // exited: retry instead of failing the suite on ENOTEMPTY.
     await rm(this.dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
