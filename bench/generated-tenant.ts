@@ -104,6 +104,9 @@ async function generate(ctx: BenchContext): Promise<GeneratedTenant> {
   const [, rowsMs] = await timed(() => generateRows(ctx, database, BENCH_GB * GB));
   const filestore = path.join(server.filestore_root, NAME);
   const [files, filesMs] = await timed(() => generateFiles(filestore, BENCH_GB * GB));
+  // The generation's pooled connection would stay idle on the source for a while: a raw
+  // CREATE DATABASE … TEMPLATE refuses a source with a session.
+  app.tenants.forget(database);
   const databaseBytes = await app.tenants.withCluster(server.id, async (admin) => {
     // Generated pages on disk before anything copies them: the copies measure copying, not flushing.
     await admin.query('CHECKPOINT');
