@@ -46,10 +46,9 @@ async function pageModel(app: App, agent: AgentRow, name: string) {
     (t) => app.policy.allows(agent.level, t.key) && (t.applies?.(database) ?? true),
   );
   // The deployed code's git status is technical information: it goes with the technical logs.
-  const git =
-    server && app.policy.allows(agent.level, 'tech_logs')
-      ? serverGitStatus.of(app.config, server.name)
-      : undefined;
+  const git = app.policy.allows(agent.level, 'tech_logs')
+    ? serverGitStatus.of(app.config, server.name)
+    : undefined;
   const models = await Promise.all(
     visible.map(async (t) => {
       try {
@@ -66,7 +65,7 @@ async function pageModel(app: App, agent: AgentRow, name: string) {
   );
   return {
     // The e-mail counts are live (relay and tenant), not the row's stored columns.
-    database: { ...database, ...email, server: server?.name ?? null, locked: isLocked(database) },
+    database: { ...database, ...email, server: server.name, locked: isLocked(database) },
     /** The long job running on this database, so a refreshed page shows its progress again. */
     job: job ? jobSeenBy(app, agent, job) : null,
     level: { value: agent.level, name: app.policy.levelName(agent.level) },

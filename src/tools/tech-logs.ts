@@ -12,15 +12,14 @@ export const techLogsTool = defineTool({
   key: 'tech_logs',
   async model({ app, database, agent }) {
     const server = await app.tenants.server(database.server_id);
-    const base = `/logs/${encodeURIComponent(server?.name ?? '')}`;
-    const files = server ? await listLogFiles(server.log_dir) : [];
-    const password =
-      server && app.policy.allows(agent.level, 'tech_logs_password')
-        ? await readableLogPassword(app, server.name)
-        : null;
+    const base = `/logs/${encodeURIComponent(server.name)}`;
+    const files = await listLogFiles(server.log_dir);
+    const password = app.policy.allows(agent.level, 'tech_logs_password')
+      ? await readableLogPassword(app, server.name)
+      : null;
     return {
       metabase: { ...database },
-      server: server?.name ?? null,
+      server: server.name,
       files: files.map((f) => ({
         name: f.name,
         size: f.size,
