@@ -96,7 +96,7 @@ async function generate(ctx: BenchContext): Promise<GeneratedTenant> {
   const started = performance.now();
   await app.tenants.withCluster(server.id, async (admin) => {
     await ensureTenantTemplate(admin, metabase.version);
-    await seedTenantDatabase(admin, { metabase, tenant: base.tenant }, server.filestore_root);
+    await seedTenantDatabase(admin, app.secret, { metabase, tenant: base.tenant }, server.filestore_root);
   });
   await insertDatabases(app.metabase, [{ ...metabase, server_id: server.id }]);
   const database = (await findDatabase(app.metabase, NAME))!;

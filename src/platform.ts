@@ -14,6 +14,7 @@ import { insertAgentIfMissing } from './metabase/repositories/agents.js';
 import type { HostingServerRow } from './metabase/schema.js';
 import { Policy } from './policy/policy.js';
 import { TenantAccess } from './tenant/access.js';
+import { giveTenantsTheirRoles } from './provisioning/tenant-roles.js';
 import { startWorker, type Worker } from './jobs/worker.js';
 import { startMailRelay, type MailRelay } from './mail/relay/start.js';
 
@@ -190,11 +191,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       config,
       metabase,
       policy: new Policy(config, secret),
-      tenants: new TenantAccess(metabase, config.tenantConnections),
+      tenants: new TenantAccess(metabase, secret, config.tenantConnections),
       log,
       secret,
       now: options.now ?? (() => new Date()),
     };
+    await giveTenantsTheirRoles(app);
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
     const relays: MailRelay[] = [];
     let closing = false;

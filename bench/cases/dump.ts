@@ -89,7 +89,7 @@ export default defineBenchCase({
 
     // Restore: ours (the restore job's scratch restore) against a plain pg_restore of the same backup.
     const backup = await takeBackup(app, db, { kind: 'manual', jobId: null, agentId: null });
-    const [, oursRestore] = await timed(() => loadBackupIntoScratch(app, server, backupDumpFile(backup), scratchName('restore', 0), 0));
+    const [, oursRestore] = await timed(() => loadBackupIntoScratch(app, server, backupDumpFile(backup), scratchName('restore', 0), 0, db.name));
     await app.tenants.withCluster(server.id, (a) => createEmptyDatabase(a, 'bench-raw.tmp'));
     const [, rawRestore] = await timed(() =>
       runPgTool(server, 'pg_restore', ['--no-owner', '--dbname', 'bench-raw.tmp', backupDumpFile(backup)]),

@@ -54,7 +54,7 @@ async function duplicateOnce(app: App, server: HostingServerRow, source: string,
   app.config.duplicateTemplateMaxBytes = method === 'dump' ? 0 : Math.max(configured, 64 * 1024 * MB);
   try {
     await exec('sync');
-    const stopProbe = probe(app.tenants.connectionConfig(server, source));
+    const stopProbe = probe(app.tenants.tenantConfig(server, source));
     const started = performance.now();
     const out = (await executeOperation(app, {
       agent,
@@ -108,7 +108,7 @@ export default defineBenchCase({
     const walLog = await raw('WAL_LOG', '-a');
     const best = await raw('FILE_COPY', '-al');
     // The probe's own longest gap with nothing happening: on a loaded machine a new session takes time too.
-    const stopIdleProbe = probe(app.tenants.connectionConfig(server, name));
+    const stopIdleProbe = probe(app.tenants.tenantConfig(server, name));
     await new Promise((r) => setTimeout(r, 3000));
     const idleGap = await stopIdleProbe();
     const ours = await duplicateOnce(app, server, name, 'auto');

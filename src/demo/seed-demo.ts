@@ -110,10 +110,11 @@ async function seedServer(app: App, server: HostingServerRow, specs: DemoDatabas
   });
   await seedTenantDatabases(
     async () => {
-      const client = new pg.Client(app.tenants.connectionConfig(server, 'postgres'));
+      const client = new pg.Client(app.tenants.clusterConfig(server));
       await client.connect();
       return client;
     },
+    app.secret,
     specs,
     server.filestore_root,
   );

@@ -3,6 +3,14 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { quoteDatabaseName } from '../hosting/database-name.js';
+import {
+  dropTenantRole,
+  handOverDatabase,
+  TEMPLATE_ROLE,
+  tenantConnectionConfig,
+  tenantLogin,
+  tenantRoleName,
+} from '../hosting/tenant-role.js';
 import { attachmentChecksum, attachmentPath, databaseFilestore, storeFnameFor } from '../tenant/filestore.js';
 import { odooDatetime } from '../tenant/config-parameters.js';
 import { neutralizeDatabase } from '../tenant/neutralize.js';
@@ -95,6 +103,7 @@ const BOUNCE_REASONS = [
  */
 export async function seedTenantDatabase(
   admin: pg.Client,
+  secret: Buffer,
   spec: DemoDatabaseSpec,
   filestoreRoot: string,
   template: string = tenantTemplateName(spec.metabase.version),
@@ -110,13 +119,11 @@ export async function seedTenantDatabase(
     throw err;
   }
   try {
-    const db = new pg.Client({
-      host: admin.host,
-      port: admin.port,
-      user: admin.user,
-      password: admin.password,
-      database: name,
-    });
+    const login = tenantLogin(secret, name);
+    const address = { host: admin.host, port: admin.port };
+    await handOverDatabase(admin, address, login, TEMPLATE_ROLE);
+    // The customer's data is written as the tenant's own role, as everything after it is.
+    const db = new pg.Client(tenantConnectionConfig(address, login));
     db.on('error', () => undefined); // surfaced by the pending query instead
     await db.connect();
     try {
@@ -477,6 +484,7 @@ export async function dropTenantDatabase(
 ): Promise<void> {
   const quoted = quoteDatabaseName(name);
   await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+  await dropTenantRole(admin, tenantRoleName(name));
   await rm(databaseFilestore(filestoreRoot, name), { recursive: true, force: true });
 }
 
@@ -491,6 +499,7 @@ export interface SeedReport {
  */
 export async function seedTenantDatabases(
   openAdmin: () => Promise<pg.Client>,
+  secret: Buffer,
   specs: DemoDatabaseSpec[],
   filestoreRoot: string,
   template: string | undefined = undefined,
@@ -507,7 +516,7 @@ export async function seedTenantDatabases(
       while (!failed && next < specs.length) {
         const spec = specs[next++];
         const started = performance.now();
-        await seedTenantDatabase(admin, spec, filestoreRoot, template);
+        await seedTenantDatabase(admin, secret, spec, filestoreRoot, template);
         reports.push({ database: spec.metabase.name, ms: Math.round(performance.now() - started) });
       }
     } catch (err) {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { configure, ZipWriter, type Reader } from '@zip.js/zip.js';
 import type { App } from '../app.js';
 import { walkFiles } from '../hosting/backup-files.js';
-import { spawnPgTool } from '../hosting/backup-pg.js';
+import { spawnPgToolAs } from '../hosting/backup-pg.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { odooManifest, type OdooManifest } from './manifest.js';
@@ -289,7 +289,7 @@ export async function buildOdooZip(
     return r.rows[0].size;
   });
   const pool = new DeflatePool();
-  const pgDump = await spawnPgTool(server, 'pg_dump', ['--no-owner', '--dbname', database.name]);
+  const pgDump = await spawnPgToolAs(server, app.tenants.tenantLogin(database.name), 'pg_dump', ['--no-owner']);
   let sqlBytes = 0;
   let lastReport = 0;
   async function* sql(): AsyncGenerator<Buffer> {

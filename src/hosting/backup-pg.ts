@@ -78,8 +78,9 @@ async function runTool(
 }
 
 /**
- * Runs a PostgreSQL client tool against a hosting server as its superuser, arguments as an
- * array (no shell). Only for SQL the platform wrote (pg_dump of a tenant, our own scripts).
+ * Runs a client tool as the server's superuser, arguments as an array (no shell). Never on a
+ * tenant database: for the maintenance database, and for the tests' and benchmarks' raw
+ * baselines (tenants are read as their own role, see runPgToolAsLoader).
  */
 export function runPgTool(
   server: HostingServerRow,
@@ -90,61 +91,72 @@ export function runPgTool(
   return runTool(tool, args, { env: serverEnv(server) }, io);
 }
 
-/**
- * Runs a client tool as the platform (the server's superuser), as the cluster's OS user when we
- * are root (from the filesystem root): what it writes (pg_dump's directory format, 0700) is then
- * readable by the tools that run as that user after it, the loader's pg_restore included.
- */
+/** runPgTool as the cluster's OS user when we are root, from the filesystem root (the benchmarks' raw move). */
 export function runPgToolAsClusterUser(
   server: HostingServerRow,
   tool: 'pg_dump' | 'pg_restore' | 'psql',
   args: string[],
 ): Promise<void> {
-  const owner = clusterOwner();
-  return runTool(tool, args, { env: serverEnv(server), cwd: '/', ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) }, {});
+  return runTool(tool, args, { env: serverEnv(server), ...asClusterUser() }, {});
 }
 
 /** Where a client tool connects: a host name or a unix socket folder, and a port. */
 export type PgAddress = Pick<HostingServerRow, 'host' | 'port'>;
 
-/** A login that owns one database only: the only identity customer SQL ever runs as. */
+/**
+ * A login that owns one database only (a tenant's own role, or a load's loader role): the only
+ * identities the client tools run as on tenant databases, customer SQL included.
+ */
 export interface LoaderLogin {
   role: string;
   password: string;
   database: string;
 }
 
+/** libpq's environment for `login`, and nothing else (no superuser password, no platform secret). */
+function loginEnv(server: PgAddress, login: LoaderLogin): NodeJS.ProcessEnv {
+  return {
+    PGHOST: server.host,
+    PGPORT: String(server.port),
+    PGUSER: login.role,
+    PGPASSWORD: login.password,
+    PGDATABASE: login.database,
+    PGAPPNAME: 'dbtools',
+    PGCONNECT_TIMEOUT: '10',
+  };
+}
+
+/** The unprivileged OS user the tools run as when we are root (the cluster's own), from the filesystem root. */
+function asClusterUser(): SpawnOptions {
+  const owner = clusterOwner();
+  return { cwd: '/', ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) };
+}
+
 /**
- * Runs a client tool on customer-made SQL: logged in as the loader role, with an environment
- * holding nothing but that login (no superuser password, no platform secret), as an
- * unprivileged OS user when we are root (the cluster's own user), from the filesystem root.
+ * Runs a client tool on a tenant database (customer-made SQL included) logged in as `login`, with
+ * an environment holding nothing but that login, as an unprivileged OS user when we are root:
+ * what it writes (pg_dump's directory format, 0700) is readable by the tools run after it.
  */
 export function runPgToolAsLoader(
   server: PgAddress,
   login: LoaderLogin,
   tool: 'pg_restore' | 'psql' | 'pg_dump',
   args: string[],
-  io: { stdin?: Readable } = {},
+  io: { stdin?: Readable; stdout?: Writable } = {},
 ): Promise<void> {
-  const env: NodeJS.ProcessEnv = {
-    PGHOST: server.host,
-    PGPORT: String(server.port),
-    PGUSER: login.role,
-    PGPASSWORD: login.password,
-    PGDATABASE: login.database,
-  };
-  const owner = clusterOwner();
-  return runTool(tool, args, { env, cwd: '/', ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) }, io);
+  return runTool(tool, args, { env: loginEnv(server, login), ...asClusterUser() }, io);
 }
 
-/** Starts a tool whose output the caller streams (pg_dump into a zip entry); `done` settles on exit. */
-export async function spawnPgTool(
-  server: HostingServerRow,
+/** Starts a tool as `login` whose output the caller streams (pg_dump into a zip entry); `done` settles on exit. */
+export async function spawnPgToolAs(
+  server: PgAddress,
+  login: LoaderLogin,
   tool: 'pg_dump' | 'pg_restore' | 'psql',
   args: string[],
 ): Promise<{ stdout: Readable; done: Promise<void>; kill(): void }> {
   const child = spawn(await pgBinary(tool), args, {
-    env: serverEnv(server),
+    env: loginEnv(server, login),
+    ...asClusterUser(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail = stderrTail(child);

@@ -15,7 +15,7 @@ import {
 import type { BackupKind, BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { treeSize } from './backup-files.js';
-import { runPgTool } from './backup-pg.js';
+import { runPgToolAsLoader, type LoaderLogin } from './backup-pg.js';
 import { linkOrCopyTree } from './filestore-copy.js';
 import { isValidDatabaseName, InvalidDatabaseName } from './database-name.js';
 
@@ -56,7 +56,7 @@ async function hasKindSince(app: App, database: string, kind: BackupKind, since:
 }
 
 /** pg_dump's custom format, piped through sha256 on its way to `<file>.partial`, renamed when whole. */
-async function dumpDatabase(server: HostingServerRow, database: string, file: string): Promise<string> {
+async function dumpDatabase(server: HostingServerRow, login: LoaderLogin, file: string): Promise<string> {
   const partial = `${file}.partial`;
   const hash = createHash('sha256');
   const tee = new Transform({
@@ -69,9 +69,7 @@ async function dumpDatabase(server: HostingServerRow, database: string, file: st
   written.catch(() => undefined);
   try {
     // --no-owner: a restore may land on another cluster whose roles differ.
-    await runPgTool(server, 'pg_dump', ['--format=custom', '--no-owner', '--dbname', database], {
-      stdout: tee,
-    });
+    await runPgToolAsLoader(server, login, 'pg_dump', ['--format=custom', '--no-owner'], { stdout: tee });
     await written;
   } catch (e) {
     tee.destroy();
@@ -122,7 +120,7 @@ export async function takeBackup(
   try {
     await mkdir(folder, { recursive: true });
     const file = path.join(folder, DUMP_FILE);
-    const checksum = await dumpDatabase(server, database.name, file);
+    const checksum = await dumpDatabase(server, app.tenants.tenantLogin(database.name), file);
     await linkOrCopyTree(
       databaseFilestore(server.filestore_root, database.name),
       path.join(folder, FILESTORE_DIR),

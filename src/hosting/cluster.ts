@@ -72,6 +72,24 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Who may log in how: the superuser without a password on the cluster's own socket (the
+ * platform's cluster work), every other role (tenants, loaders) only with its password, on the
+ * socket or on loopback. Rewritten at every start, so an older cluster (which trusted every role
+ * on the socket) gets the same rules.
+ */
+function hbaRules(superuser: string): string {
+  const su = JSON.stringify(superuser);
+  return [
+    '# Written by dbtools at every start (src/hosting/cluster.ts): edits are replaced.',
+    `local all ${su} trust`,
+    'local all all scram-sha-256',
+    'host all all 127.0.0.1/32 scram-sha-256',
+    'host all all ::1/128 scram-sha-256',
+    '',
+  ].join('\n');
+}
+
+/**
  * Creates the cluster on first use (initdb), then starts it listening on 127.0.0.1 and on a
  * unix socket inside its folder. The port and the TCP password are remembered in the folder,
  * so a second start reuses them.
@@ -121,6 +139,9 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     await writeFile(pwFile, '');
   }
   await writeFile(statePath, JSON.stringify({ port, password }), { mode: 0o600 });
+  const hba = path.join(dataDir, 'pg_hba.conf');
+  const hbaChanged = (await readFile(hba, 'utf8').catch(() => '')) !== hbaRules(superuser);
+  if (hbaChanged) await writeFile(hba, hbaRules(superuser));
 
   const logFile = path.join(opts.dir, 'postgres.log');
   if (owner) await writeFile(logFile, '', { flag: 'a' }).then(() => chown(logFile, owner.uid, owner.gid));
@@ -149,6 +170,7 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     );
   const status = await isRunning();
   if (!status) await startServer();
+  else if (hbaChanged) await run(path.join(pgBin, 'pg_ctl'), ['reload', '-D', dataDir], asOwner);
   let stopped = false;
   let starting: Promise<boolean> | undefined;
   return {

@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
 import pg from 'pg';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { runPgToolAsLoader, spawnPgTool, type LoaderLogin } from './backup-pg.js';
+import { runPgToolAsLoader, spawnPgToolAs, type LoaderLogin } from './backup-pg.js';
 import { quoteDatabaseName } from './database-name.js';
 
 /** Cluster-level SQL on hosting servers: `admin` is a connection to the cluster's `postgres` database. */
@@ -16,47 +16,31 @@ export async function databaseSize(admin: pg.ClientBase, name: string): Promise<
   return Number(res.rows[0].size);
 }
 
-/** The database's owner when it is the tenant's own role (not a superuser): it gets CONNECT rights. */
-export async function tenantRole(admin: pg.ClientBase, name: string): Promise<string | null> {
-  const res = await admin.query<{ owner: string; rolsuper: boolean }>(
-    `SELECT r.rolname AS owner, r.rolsuper FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1`,
-    [name],
-  );
-  const row = res.rows[0];
-  return row && !row.rolsuper ? row.owner : null;
-}
-
-async function ownerClause(admin: pg.ClientBase, source: string): Promise<string> {
-  const role = await tenantRole(admin, source);
-  return role ? ` OWNER ${pg.escapeIdentifier(role)}` : '';
-}
-
 /** WITH (FORCE) ends the sessions still connected (Odoo's exp_drop does it by hand). Idempotent. */
 export async function dropDatabase(admin: pg.ClientBase, name: string): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${quoteDatabaseName(name)} WITH (FORCE)`);
 }
 
 /**
- * The customer can no longer connect: CONNECT is revoked from PUBLIC and from the tenant's own
- * role, and their open sessions end. Superusers (the platform) keep access. Idempotent.
+ * The customer can no longer connect: CONNECT is revoked from PUBLIC (the tenant's own role, which
+ * the platform reads and writes it as, keeps it as the owner), and the open sessions end (the
+ * platform's pooled ones reconnect). Idempotent.
  */
 export async function revokeConnect(admin: pg.ClientBase, name: string): Promise<void> {
-  const quoted = quoteDatabaseName(name);
-  await admin.query(`REVOKE CONNECT ON DATABASE ${quoted} FROM PUBLIC`);
-  const role = await tenantRole(admin, name);
-  if (role) await admin.query(`REVOKE CONNECT ON DATABASE ${quoted} FROM ${pg.escapeIdentifier(role)}`);
+  await admin.query(`REVOKE CONNECT ON DATABASE ${quoteDatabaseName(name)} FROM PUBLIC`);
   await admin.query(
     `SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
-      WHERE a.datname = $1 AND NOT r.rolsuper`,
+      WHERE a.datname = $1 AND NOT r.rolsuper AND a.pid <> pg_backend_pid()`,
     [name],
   );
 }
 
+/**
+ * Undoes revokeConnect. Tenants no longer grant CONNECT to PUBLIC (only their role connects):
+ * this is for a database that predates its own role, whose customer logins relied on it.
+ */
 export async function grantConnect(admin: pg.ClientBase, name: string): Promise<void> {
-  const quoted = quoteDatabaseName(name);
-  await admin.query(`GRANT CONNECT ON DATABASE ${quoted} TO PUBLIC`);
-  const role = await tenantRole(admin, name);
-  if (role) await admin.query(`GRANT CONNECT ON DATABASE ${quoted} TO ${pg.escapeIdentifier(role)}`);
+  await admin.query(`GRANT CONNECT ON DATABASE ${quoteDatabaseName(name)} TO PUBLIC`);
 }
 
 /** Whether PUBLIC may connect (the default ACL, NULL, grants it). */
@@ -122,9 +106,9 @@ export async function copyDatabaseByTemplate<T>(
   admin: pg.ClientBase,
   source: string,
   target: string,
+  owner: string,
   whileClosed: () => Promise<T>,
 ): Promise<{ unavailableMs: number; whileClosed: T }> {
-  const owner = await ownerClause(admin, source);
   // FILE_COPY (PostgreSQL 15+) copies the files and checkpoints instead of WAL-logging every
   // block (WAL_LOG, the default): several times faster on 1 GB with fsync on, and that time
   // is the customer's downtime.
@@ -146,7 +130,7 @@ export async function copyDatabaseByTemplate<T>(
     for (let attempt = 1; ; attempt++) {
       try {
         await admin.query(
-          `CREATE DATABASE ${quoteDatabaseName(target)} TEMPLATE ${quoteDatabaseName(source)}${owner}${strategy}`,
+          `CREATE DATABASE ${quoteDatabaseName(target)} TEMPLATE ${quoteDatabaseName(source)} OWNER ${pg.escapeIdentifier(owner)}${strategy}`,
         );
         break;
       } catch (e) {
@@ -171,18 +155,18 @@ export async function copyDatabaseByTemplate<T>(
 }
 
 /**
- * An online copy: pg_dump of the source (as the superuser: reading is ours) piped into
+ * An online copy: pg_dump of the source (as the source's own role) piped into
  * pg_restore of the target as the job's loader role (the dump replays the customer's object
  * definitions, so it runs with the customer's privilege only). The source stays available;
  * slower than a file copy. `onBytes` reports how much of the dump went through.
  */
 export async function copyDatabaseByDump(
   server: HostingServerRow,
-  source: string,
+  source: LoaderLogin,
   target: LoaderLogin,
   onBytes?: (bytes: number) => void,
 ): Promise<void> {
-  const dump = await spawnPgTool(server, 'pg_dump', ['--format=custom', '--compress=0', '--dbname', source]);
+  const dump = await spawnPgToolAs(server, source, 'pg_dump', ['--format=custom', '--compress=0']);
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {

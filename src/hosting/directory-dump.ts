@@ -1,7 +1,7 @@
 import { chmod, chown, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { runPgToolAsClusterUser } from './backup-pg.js';
+import { runPgToolAsLoader, type LoaderLogin } from './backup-pg.js';
 import { clusterOwner } from './cluster.js';
 
 /**
@@ -23,19 +23,11 @@ export async function freshDumpFolder(dir: string): Promise<void> {
  */
 export async function dumpDirectory(
   server: HostingServerRow,
-  database: string,
+  login: LoaderLogin,
   dir: string,
   { jobs }: { jobs: number },
 ): Promise<void> {
-  await runPgToolAsClusterUser(server, 'pg_dump', [
-    '--format=directory',
-    `--jobs=${jobs}`,
-    '--compress=0',
-    '--file',
-    dir,
-    '--dbname',
-    database,
-  ]);
+  await runPgToolAsLoader(server, login, 'pg_dump', ['--format=directory', `--jobs=${jobs}`, '--compress=0', '--file', dir]);
 }
 
 /**

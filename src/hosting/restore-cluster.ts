@@ -95,15 +95,6 @@ export async function createOdooExtensions(client: pg.ClientBase): Promise<void>
   await client.query('CREATE EXTENSION IF NOT EXISTS unaccent');
 }
 
-/**
- * Hands everything `role` owns in the connected database (the database itself included) to
- * `owner`, and revokes what was granted to it, so the role can be dropped.
- */
-export async function reassignOwned(client: pg.ClientBase, role: string, owner: string): Promise<void> {
-  await client.query(`REASSIGN OWNED BY ${pg.escapeIdentifier(role)} TO ${pg.escapeIdentifier(owner)}`);
-  await client.query(`DROP OWNED BY ${pg.escapeIdentifier(role)}`);
-}
-
 export async function roleExists(admin: pg.ClientBase, role: string): Promise<boolean> {
   const res = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
   return !!res.rowCount;

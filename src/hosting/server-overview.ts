@@ -26,7 +26,7 @@ export interface ServerOverview {
 
 async function overviewOf(app: App, server: HostingServerRow, databases: number, timeoutMs: number): Promise<ServerOverview> {
   const [figures, filestore, free] = await Promise.all([
-    readClusterFigures(app.tenants.connectionConfig(server, 'postgres'), timeoutMs),
+    readClusterFigures(app.tenants.clusterConfig(server), timeoutMs),
     diskUsedUnder(server.filestore_root).catch(() => undefined),
     diskFreeAt(server.filestore_root),
   ]);

@@ -1,5 +1,5 @@
 import { Conflict } from '../errors.js';
-import { grantConnect, revokeConnect } from '../hosting/database-copy.js';
+import { revokeConnect } from '../hosting/database-copy.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { z } from 'zod';
 import { defineJob, type StepContext } from './define.js';
@@ -53,7 +53,6 @@ export const dropJob = defineJob({
     const row = await findDatabase(ctx.app.metabase, name);
     if (!row || row.state !== 'active') return;
     const { previous } = payloadOf(ctx);
-    await ctx.app.tenants.withCluster(row.server_id, (admin) => grantConnect(admin, name));
     if (row.mode === 'drop' && previous.mode !== 'drop') {
       await updateDatabase(ctx.app.metabase, name, { mode: previous.mode, expire_date: previous.expire_date });
     }

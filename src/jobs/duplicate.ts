@@ -7,8 +7,9 @@ import {
   databaseSize,
   dropDatabase,
   reopenIfClosed,
-  tenantRole,
 } from '../hosting/database-copy.js';
+import { databaseOwner, dropTenantRole, ensureTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
+import { adoptDatabase } from '../provisioning/adopt.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { refreshSite } from '../frontend/index.js';
@@ -75,30 +76,36 @@ export const duplicateJob = defineJob({
           await removeTree(targetFiles);
           const sizeBytes = await databaseSize(admin, source.name);
           const method = payloadOf(ctx).method ?? chooseCopyMethod(sizeBytes, app.config.duplicateTemplateMaxBytes);
-          const owner = (await tenantRole(admin, source.name)) ?? server.superuser;
-          if (method !== 'template') return { method, sizeBytes, owner };
+          const owner = await databaseOwner(admin, source.name);
+          if (!owner) throw new Error(`The database ${source.name} is not on its cluster.`);
+          if (method !== 'template') return { method, sizeBytes, owner: owner.owner };
           // Hard links are a safe copy of a filestore: Odoo names each file after its content's
           // sha1 and never rewrites one in place (a change is a new file), so the two databases
           // can share inodes. Linked while the source is closed, alongside the database copy.
-          const copy = await copyDatabaseByTemplate(admin, source.name, target.name, () =>
+          // The copy is its own role's from the start (its objects follow below).
+          const targetLogin = app.tenants.tenantLogin(target.name);
+          await ensureTenantRole(admin, targetLogin);
+          const copy = await copyDatabaseByTemplate(admin, source.name, target.name, targetLogin.role, () =>
             linkOrCopyTree(sourceFiles, targetFiles),
           );
-          return { method, sizeBytes, owner, unavailableMs: copy.unavailableMs, filestore: copy.whileClosed };
+          return { method, sizeBytes, owner: owner.owner, unavailableMs: copy.unavailableMs, filestore: copy.whileClosed };
         });
         const { method, sizeBytes, owner } = copied;
+        // The copy's objects are still the source's role's: the copy's own role takes them.
+        if (method === 'template') await adoptDatabase(app, server, { database: target.name, tenant: target.name, from: owner });
         if (method === 'dump') {
           await ctx.save({ method, sizeBytes });
           // The target's row is ours (`creating`), so its name is free: the loader role owns it until the copy is done.
           const login = await createLoadTarget(app, server, target.name, ctx.job.id, { odooExtensions: false });
           let reported = 0;
-          await copyDatabaseByDump(server, source.name, login, (bytes) => {
+          await copyDatabaseByDump(server, app.tenants.tenantLogin(source.name), login, (bytes) => {
             const fraction = Math.min(0.99, bytes / Math.max(1, sizeBytes));
             if (fraction - reported >= 0.02) {
               reported = fraction;
               void ctx.progress(fraction).catch(() => undefined);
             }
           });
-          await finishLoad(app, server, login, owner);
+          await finishLoad(app, server, login, target.name);
         }
         await ctx.save({
           method,
@@ -195,6 +202,7 @@ export const duplicateJob = defineJob({
         // A template copy that crashed left the source closed to new sessions.
         if (src) await reopenIfClosed(admin, source);
         await dropDatabase(admin, target);
+        await dropTenantRole(admin, tenantRoleName(target));
       });
       await dropLoaderRole(ctx.app, serverId, ctx.job.id);
     }

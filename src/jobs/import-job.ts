@@ -65,7 +65,7 @@ export const importDumpJob = defineJob({
             neutralize: false,
           }),
         );
-        await finishLoad(ctx.app, server, login);
+        await finishLoad(ctx.app, server, login, f.name);
         await ctx.save({ uuid: row.uuid });
       },
     },

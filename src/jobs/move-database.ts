@@ -245,7 +245,7 @@ export const moveDatabaseJob = defineJob({
           ctx,
           dataBytes,
           () => treeSize(folder),
-          dumpDirectory(f.from, f.db.name, folder, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
+          dumpDirectory(f.from, ctx.app.tenants.tenantLogin(f.db.name), folder, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
         );
         await ctx.save({ dumpMs: Math.round(performance.now() - started), dumpFolder: folder });
       },
@@ -269,7 +269,7 @@ export const moveDatabaseJob = defineJob({
           () => ctx.app.tenants.withCluster(f.to.id, (a) => databaseSize(a, f.building)),
           restoreDirectoryDump(f.to, dump, login, { jobs: ctx.payload.jobs ?? DEFAULT_JOBS }),
         );
-        await finishLoad(ctx.app, f.to, login, f.to.superuser);
+        await finishLoad(ctx.app, f.to, login, f.db.name);
         await ctx.save({ restoreMs: Math.round(performance.now() - started) });
       },
     },

@@ -1,3 +1,4 @@
+import { dropTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
 import { Conflict } from '../errors.js';
 import { dropDatabase } from '../hosting/database-copy.js';
 import { removeTree } from '../hosting/filestore-copy.js';
@@ -64,7 +65,10 @@ export const removeJob = defineJob({
         if (!db || db.state !== 'removing') return;
         // Our pooled connections to it go first (DROP … WITH (FORCE) would end them anyway).
         ctx.app.tenants.forget(db);
-        await ctx.app.tenants.withCluster(db.server_id, (admin) => dropDatabase(admin, db.name));
+        await ctx.app.tenants.withCluster(db.server_id, async (admin) => {
+          await dropDatabase(admin, db.name);
+          await dropTenantRole(admin, tenantRoleName(db.name));
+        });
       },
     },
     {

@@ -107,6 +107,7 @@ export const restoreBackupJob = defineJob({
           backupDumpFile(f.backup),
           f.scratch,
           ctx.job.id,
+          f.target ?? f.source.name,
           row ? (client) => makeItsOwn(client, testCopyIdentity(ctx, row)) : undefined,
         );
         if (row) await ctx.save({ madeOwn: true });

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
-import { grantConnect } from '../hosting/database-copy.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
 import { updateDatabase } from '../metabase/repositories/databases.js';
 import type { DatabaseRow } from '../metabase/schema.js';
@@ -24,7 +23,7 @@ export const undrop = defineOperation({
   summary: 'Brings a dropped database back: one-app free (3 months) or a 15-day trial; the customer can connect again.',
   input: z.object({ free: z.boolean().optional().describe('One-app free instead of a 15-day trial') }),
   async run(ctx) {
-    const { app, database, input, now } = ctx;
+    const { database, input, now } = ctx;
     const refusal = undropRefusal(database);
     if (refusal) throw new Conflict(refusal);
     const free = !!input.free;
@@ -32,9 +31,6 @@ export const undrop = defineOperation({
     const changes = database.duplicate_of
       ? { expire_date: copyExpireDate(now) }
       : { extra_apps: !free, expire_date: free ? addMonths(now, 3) : addDays(now, 15) };
-    // CONNECT comes back before the metabase commits: a failed commit leaves a drop-mode
-    // database the customer can reach (removed on schedule), never a trial they cannot.
-    await app.tenants.withCluster(database.server_id, (admin) => grantConnect(admin, database.name));
     const row = await setTrialExpiration(ctx, changes);
     const updated = await updateDatabase(ctx.tx, row.name, { mode: 'trial' });
     return { mode: updated.mode, extra_apps: updated.extra_apps, expire_date: updated.expire_date };

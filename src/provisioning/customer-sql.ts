@@ -8,8 +8,9 @@ import {
   createLoaderRole,
   createOdooExtensions,
   dropRoleIfExists,
-  reassignOwned,
 } from '../hosting/restore-cluster.js';
+import { adoptDatabase } from './adopt.js';
+import { tenantConnectionConfig } from '../hosting/tenant-role.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { inTransaction } from '../tenant/transaction.js';
 import { restrictMetaCommands } from './restrict-stream.js';
@@ -44,15 +45,12 @@ export async function prepareLoad(
  */
 export interface LoadCluster {
   address: PgAddress;
-  /** The superuser's connection to `database` (the loader's is the same, with its own login). */
-  connectionConfig(database: string): pg.ClientConfig;
   withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T>;
 }
 
 export function hostingLoadCluster(app: App, server: HostingServerRow): LoadCluster {
   return {
     address: server,
-    connectionConfig: (database) => app.tenants.connectionConfig(server, database),
     withAdmin: (fn) => app.tenants.withCluster(server.id, (admin) => fn(admin)),
   };
 }
@@ -89,11 +87,7 @@ export async function createLoadTargetOn(
     await createEmptyDatabaseOwnedBy(admin, database, login.role);
   });
   if (!opts.odooExtensions) return login;
-  const client = new pg.Client({
-    ...cluster.connectionConfig(database),
-    user: login.role,
-    password: login.password,
-  });
+  const client = new pg.Client(tenantConnectionConfig(cluster.address, login));
   await client.connect();
   try {
     await createOdooExtensions(client);
@@ -124,18 +118,20 @@ export function loadArchive(server: PgAddress, login: LoaderLogin, file: string)
 }
 
 /**
- * The loaded database and all it holds go to the platform's tenant owner (the server's
- * superuser, or `owner` when the tenant has a role of its own); the loader role is dropped.
+ * The loaded database and all it holds go to the role of the tenant it becomes (`tenant`, the
+ * name it will be published under); the loader role is dropped. Each part finds what a crashed
+ * run did, so a rerun finishes it.
  */
-export async function finishLoad(
-  app: App,
-  server: HostingServerRow,
-  login: LoaderLogin,
-  owner: string = server.superuser,
-): Promise<void> {
-  await app.tenants.withTenant({ name: login.database, server_id: server.id }, (client) =>
-    reassignOwned(client, login.role, owner),
-  );
+export async function finishLoad(app: App, server: HostingServerRow, login: LoaderLogin, tenant: string): Promise<void> {
+  await adoptDatabase(app, server, {
+    database: login.database,
+    tenant,
+    from: login.role,
+    // What the customer's SQL granted to the loader, which is about to go.
+    then: async (client) => {
+      await client.query(`DROP OWNED BY ${pg.escapeIdentifier(login.role)}`);
+    },
+  });
   await app.tenants.withCluster(server.id, (admin) => dropRoleIfExists(admin, login.role));
 }
 
@@ -171,11 +167,7 @@ export async function asLoaderOn<T>(
   login: LoaderLogin,
   fn: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({
-    ...cluster.connectionConfig(login.database),
-    user: login.role,
-    password: login.password,
-  });
+  const client = new pg.Client(tenantConnectionConfig(cluster.address, login));
   client.on('error', () => undefined); // surfaced by the pending query instead
   await client.connect();
   try {
@@ -197,10 +189,11 @@ export async function loadBackupIntoScratch(
   backupFile: string,
   scratch: string,
   jobId: number,
+  tenant: string,
   beforeHandover?: (client: pg.Client) => Promise<void>,
 ): Promise<void> {
   const login = await prepareLoad(app, server, scratch, jobId);
   await loadArchive(server, login, backupFile);
   if (beforeHandover) await asLoader(app, server, login, beforeHandover);
-  await finishLoad(app, server, login);
+  await finishLoad(app, server, login, tenant);
 }

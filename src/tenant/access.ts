@@ -7,6 +7,8 @@ import { findServerById } from '../metabase/repositories/servers.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { isValidDatabaseName, InvalidDatabaseName } from '../hosting/database-name.js';
 import { DomainError, isDatabaseUnreachable } from '../errors.js';
+import type { LoaderLogin } from '../hosting/backup-pg.js';
+import { MAINTENANCE_DATABASE, serverAddress, tenantConnectionConfig, tenantLogin } from '../hosting/tenant-role.js';
 import {
   DEFAULT_CONNECTIONS_PER_SERVER,
   ServerConnections,
@@ -14,8 +16,6 @@ import {
   type ServerConnectionsStats,
 } from './server-connections.js';
 
-/** The cluster's maintenance database: CREATE/DROP DATABASE and the like run connected to it. */
-const MAINTENANCE_DATABASE = 'postgres';
 
 export class TenantUnreachable extends DomainError {
   constructor(database: string, reason: string) {
@@ -50,6 +50,7 @@ export class TenantAccess {
 
   constructor(
     private readonly metabase: MetabaseDb,
+    private readonly secret: Buffer,
     private readonly connectionsPerServer = DEFAULT_CONNECTIONS_PER_SERVER,
   ) {}
 
@@ -60,16 +61,28 @@ export class TenantAccess {
     return server;
   }
 
-  connectionConfig(server: HostingServerRow, database: string): pg.ClientConfig {
+  /** The superuser's connection to the cluster's maintenance database: cluster-level work only. */
+  clusterConfig(server: HostingServerRow): pg.ClientConfig {
     return {
-      host: server.host,
-      port: server.port,
+      ...serverAddress(server, MAINTENANCE_DATABASE),
       user: server.superuser,
       password: server.password ?? undefined,
-      database,
-      connectionTimeoutMillis: 5_000,
-      application_name: 'dbtools',
     };
+  }
+
+  /**
+   * A connection to a tenant database, as the tenant's own role with the fixed session settings
+   * (see tenant-role.ts): never as the superuser, whatever the caller then runs.
+   */
+  tenantConfig(server: HostingServerRow, database: string): pg.ClientConfig {
+    if (database === MAINTENANCE_DATABASE) throw new Error('the maintenance database is reached with clusterConfig');
+    return tenantConnectionConfig(server, tenantLogin(this.secret, database));
+  }
+
+  /** The login of a tenant's own role (pg_dump and the other client tools read the tenant as it). */
+  tenantLogin(database: string): LoaderLogin {
+    if (!isValidDatabaseName(database)) throw new InvalidDatabaseName(database);
+    return tenantLogin(this.secret, database);
   }
 
   /** Runs `fn` with a connection to the tenant database itself. */
@@ -155,7 +168,8 @@ export class TenantAccess {
   }
 
   private async connect(server: HostingServerRow, database: string): Promise<pg.Client> {
-    const client = new pg.Client({ ...this.connectionConfig(server, database), pipeline: true });
+    const config = database === MAINTENANCE_DATABASE ? this.clusterConfig(server) : this.tenantConfig(server, database);
+    const client = new pg.Client({ ...config, pipeline: true });
     // A connection error after connect (server gone) must not crash the process.
     client.on('error', () => undefined);
     try {

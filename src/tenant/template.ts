@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { quoteDatabaseName } from '../hosting/database-name.js';
+import { ensureTemplateRole, TEMPLATE_ROLE } from '../hosting/tenant-role.js';
 import { ODOO_SERIES, odooSeries, type OdooSeries } from './odoo-version.js';
 import { DEMO_PASSWORD_ROUNDS, hashOdooPassword } from './password.js';
 
@@ -46,7 +47,7 @@ export async function tenantSchemaSql(version: string): Promise<{ sql: string; f
 
 /** The template carries the fingerprint of the SQL it was built from, so a schema change rebuilds it. */
 function markerFor(fingerprint: string): string {
-  return `dbtools tenant template ${fingerprint}`;
+  return `dbtools tenant template ${fingerprint} owned by ${TEMPLATE_ROLE}`;
 }
 
 interface DatabaseRow {
@@ -89,6 +90,7 @@ export async function ensureTenantTemplate(admin: pg.Client, version: string): P
     if (existing?.datistemplate && existing.marker === marker) return;
     await dropDatabase(admin, building);
 
+    await ensureTemplateRole(admin);
     await admin.query(`CREATE DATABASE ${quoteDatabaseName(building)} TEMPLATE template0 ENCODING 'UTF8'`);
     const db = new pg.Client({
       host: admin.host,
@@ -99,11 +101,16 @@ export async function ensureTenantTemplate(admin: pg.Client, version: string): P
     });
     await db.connect();
     try {
+      // Built by the template role, so a tenant's role can take every object over (adoptObjects).
+      await db.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${TEMPLATE_ROLE}`);
+      await db.query(`SET ROLE ${TEMPLATE_ROLE}`);
       await db.query(sql);
       // The template's admin password is "admin", as on a fresh Odoo; every seeded tenant replaces it.
       await db.query(`UPDATE res_users SET password = $1 WHERE id = 2`, [
         hashOdooPassword('admin', { rounds: DEMO_PASSWORD_ROUNDS }),
       ]);
+      await db.query('RESET ROLE');
+      await db.query(`REVOKE CREATE ON SCHEMA public FROM ${TEMPLATE_ROLE}`);
       await db.query('VACUUM (FREEZE, ANALYZE)');
     } finally {
       await db.end();

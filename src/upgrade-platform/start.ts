@@ -69,7 +69,6 @@ export async function startUpgradePlatform(
   });
   const cluster: LoadCluster = {
     address: { host: login.host, port: login.port },
-    connectionConfig: connection,
     async withAdmin(fn) {
       const admin = new pg.Client(connection('postgres'));
       admin.on('error', () => undefined);

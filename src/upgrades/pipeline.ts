@@ -5,7 +5,6 @@ import type { App } from '../app.js';
 import { Conflict, Invalid, NotFound, UpstreamFailed } from '../errors.js';
 import { mergeTreeLinks, treeSize } from '../hosting/backup-files.js';
 import { takeBackup } from '../hosting/backup-take.js';
-import { tenantRole } from '../hosting/database-copy.js';
 import { dumpDirectory, freshDumpFolder, shareDirectoryDump } from '../hosting/directory-dump.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { pathExists } from '../hosting/path-exists.js';
@@ -150,7 +149,7 @@ export const upgradeJob = defineJob({
         await mkdir(f.work, { recursive: true });
         const started = performance.now();
         await freshDumpFolder(path.join(f.work, 'source'));
-        await dumpDirectory(f.sourceServer, f.source.name, path.join(f.work, 'source'), { jobs: PARALLEL_JOBS });
+        await dumpDirectory(f.sourceServer, ctx.app.tenants.tenantLogin(f.source.name), path.join(f.work, 'source'), { jobs: PARALLEL_JOBS });
         await ctx.save({ dumpBytes: await treeSize(path.join(f.work, 'source')), dumpMs: Math.round(performance.now() - started) });
       },
     },
@@ -462,7 +461,7 @@ async function restoreAsNewDatabase(ctx: Ctx, f: Facts): Promise<void> {
   await asLoader(app, server, login, (client) =>
     makeItsOwn(client, { uuid: row.uuid, now, expireDate: row.expire_date ?? now, version: f.request.target, neutralize: true }),
   );
-  await finishLoad(app, server, login);
+  await finishLoad(app, server, login, name);
   const filestore = databaseFilestore(server.filestore_root, f.scratch);
   await removeTree(filestore);
   await linkOrCopyTree(databaseFilestore(f.sourceServer.filestore_root, f.source.name), filestore);
@@ -479,11 +478,10 @@ async function restoreBeside(ctx: Ctx, f: Facts): Promise<void> {
   const { app } = ctx;
   if (ctx.data.swapped) return;
   const server = f.sourceServer;
-  const owner = (await app.tenants.withCluster(server.id, (admin) => tenantRole(admin, f.source.name))) ?? server.superuser;
   const login = await prepareLoad(app, server, f.scratch, ctx.job.id);
   await shareDirectoryDump(path.join(f.work, 'upgraded'));
   await restoreDirectoryDump(server, path.join(f.work, 'upgraded'), login, { jobs: PARALLEL_JOBS });
-  await finishLoad(app, server, login, owner);
+  await finishLoad(app, server, login, f.source.name);
   await mergeTreeLinks(path.join(f.work, 'filestore-added'), databaseFilestore(server.filestore_root, f.source.name));
 }
 

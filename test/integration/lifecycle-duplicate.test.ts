@@ -120,7 +120,7 @@ describe('duplicate', () => {
     const refusals: string[] = [];
     const client = (async () => {
       while (!stop) {
-        const c = new pg.Client(app.tenants.connectionConfig(server, source.name));
+        const c = new pg.Client(app.tenants.tenantConfig(server, source.name));
         c.on('error', () => undefined);
         try {
           await c.connect();
@@ -158,7 +158,7 @@ describe('duplicate', () => {
     ]);
     await app.tenants.withCluster(server.id, (a) => closeToNewSessions(a, source.name));
     const connect = async () => {
-      const c = new pg.Client(app.tenants.connectionConfig(server, source.name));
+      const c = new pg.Client(app.tenants.tenantConfig(server, source.name));
       c.on('error', () => undefined);
       try {
         await c.connect();

@@ -159,7 +159,7 @@ describe.each(BY_VERSION)('round trips of an Odoo $version database', ({ version
         ['--dbname', restored, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(extract, 'dump.sql')],
         { env },
       );
-      const c = new pg.Client(app.tenants.connectionConfig(server, restored));
+      const c = new pg.Client({ ...app.tenants.clusterConfig(server), database: restored });
       await c.connect();
       try {
         expect(await getConfigParameter(c, 'test.marker')).toBe(`from-${row.name}`);

@@ -26,7 +26,7 @@ let helpdesk: AgentSession;
 
 /** A query on a hosting cluster's maintenance database, straight through pg (not the code under test). */
 async function onCluster<T extends pg.QueryResultRow>(server: HostingServerRow, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(app.tenants.connectionConfig(server, 'postgres'));
+  const client = new pg.Client(app.tenants.clusterConfig(server));
   await client.connect();
   try {
     return (await client.query<T>(sql, params)).rows;

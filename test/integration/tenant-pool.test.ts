@@ -1,3 +1,4 @@
+import { dropTenantRole, ensureTenantRole, giveDatabaseToRole, tenantRoleName } from '../../src/hosting/tenant-role.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -18,13 +19,21 @@ beforeAll(async () => {
   app = await connectTestApp();
   [server] = await listServers(app.metabase);
   await app.tenants.withCluster(server.id, async (admin) => {
-    for (const name of names) await admin.query(`CREATE DATABASE "${name}" TEMPLATE template0`);
+    for (const name of names) {
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE template0`);
+      // The platform reaches a tenant only as the tenant's own role.
+      await ensureTenantRole(admin, app.tenants.tenantLogin(name));
+      await giveDatabaseToRole(admin, name, tenantRoleName(name));
+    }
   });
 }, 180_000);
 
 afterAll(async () => {
   await app.tenants.withCluster(server.id, async (admin) => {
-    for (const name of names) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    for (const name of names) {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await dropTenantRole(admin, tenantRoleName(name));
+    }
   });
   await app.close();
 }, 120_000);
@@ -35,7 +44,7 @@ function pool(max: number): ServerConnections {
     max,
     connect: async (database) => {
       const client = new pg.Client({
-        ...app.tenants.connectionConfig(server, database),
+        ...app.tenants.tenantConfig(server, database),
         application_name: TAG,
       });
       client.on('error', () => undefined);
@@ -135,7 +144,7 @@ describe('tenant connection pool', () => {
   });
 
   it('closes the connections of a forgotten (dropped) database, so it drops without forcing anyone out', async () => {
-    const access = new TenantAccess(app.metabase, 4);
+    const access = new TenantAccess(app.metabase, app.secret, 4);
     const name = names[3];
     const db = { name, server_id: server.id };
     await access.withTenant(db, (c) => c.query('SELECT 1'));
@@ -157,7 +166,7 @@ describe('tenant connection pool', () => {
   });
 
   it('replaces a kept connection the server ended while it was idle, and the call runs once on the new one', async () => {
-    const access = new TenantAccess(app.metabase, 4);
+    const access = new TenantAccess(app.metabase, app.secret, 4);
     const db = { name: names[4], server_id: server.id };
     const pid = () =>
       access.withTenant(
@@ -175,7 +184,7 @@ describe('tenant connection pool', () => {
   });
 
   it('lets concurrent reads of a shareReads scope share one connection per database, and transactions keep their own', async () => {
-    const access = new TenantAccess(app.metabase, 8);
+    const access = new TenantAccess(app.metabase, app.secret, 8);
     const db = { name: names[5], server_id: server.id };
     // Each read lasts 50 ms, so the transaction runs while the shared connection is in use.
     const backend = (c: pg.Client) =>

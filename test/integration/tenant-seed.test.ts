@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { ensureTenantTemplate, ensureTenantTemplates, tenantTemplateName } from 
 import { verifyOdooPassword } from '../../src/tenant/password.js';
 
 const NOW = new Date();
+/** The platform secret the seeded tenants' role passwords come from. */
+const SECRET = randomBytes(32);
 
 let dir: string;
 let cluster: EmbeddedCluster;
@@ -69,6 +71,7 @@ beforeAll(async () => {
       await c.connect();
       return c;
     },
+    SECRET,
     specs,
     filestoreRoot,
     undefined,
@@ -343,7 +346,7 @@ describe('seeded tenant databases', () => {
 
   it('refuses to seed over an existing database, and drop removes database and filestore', async () => {
     const s = specs[specs.length - 1];
-    await expect(seedTenantDatabase(admin, s, filestoreRoot)).rejects.toBeInstanceOf(
+    await expect(seedTenantDatabase(admin, SECRET, s, filestoreRoot)).rejects.toBeInstanceOf(
       TenantDatabaseExists,
     );
     await clients.get(s.metabase.name)?.end();
@@ -352,7 +355,7 @@ describe('seeded tenant databases', () => {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [s.metabase.name]);
     expect(rowCount).toBe(0);
     await expect(readFile(path.join(filestoreRoot, s.metabase.name, 'x'))).rejects.toThrow();
-    await seedTenantDatabase(admin, s, filestoreRoot);
+    await seedTenantDatabase(admin, SECRET, s, filestoreRoot);
     expect(await param(await tenant(s.metabase.name), 'database.uuid')).toBe(s.metabase.uuid);
   });
 

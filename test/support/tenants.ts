@@ -44,7 +44,7 @@ export async function createTestTenant(app: App, options: TestTenantOptions = {}
   };
   const server = await embeddedServer(app, options.server);
   await app.tenants.withCluster(server.id, (admin) =>
-    seedTenantDatabase(admin, spec, server.filestore_root),
+    seedTenantDatabase(admin, app.secret, spec, server.filestore_root),
   );
   await insertDatabases(app.metabase, [{ ...spec.metabase, server_id: server.id }]);
   return (await findDatabase(app.metabase, name))!;

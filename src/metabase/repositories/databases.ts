@@ -320,3 +320,14 @@ export function databasesToReap(db: Db, now: Date): Promise<DatabaseRow[]> {
     .limit(100)
     .execute();
 }
+
+/** The names of the active databases of a server (those a job is making or removing are the job's). */
+export async function activeDatabaseNamesOnServer(db: Db, serverId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('database')
+    .select('name')
+    .where('server_id', '=', serverId)
+    .where('state', '=', 'active')
+    .execute();
+  return rows.map((r) => r.name);
+}
