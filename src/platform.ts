@@ -9,6 +9,7 @@ import { tenantsInReservedNamespace } from './provisioning/scratch.js';
 import { startCluster, type EmbeddedCluster } from './hosting/cluster.js';
 import { connectMetabase, migrateMetabase, PatientPool, type MetabaseDb } from './metabase/connect.js';
 import { upsertServer } from './metabase/repositories/servers.js';
+import { relocateMetabase } from './metabase/relocate.js';
 import { getSetting, setSettingIfMissing } from './metabase/repositories/settings.js';
 import { insertAgentIfMissing } from './metabase/repositories/agents.js';
 import type { HostingServerRow } from './metabase/schema.js';
@@ -20,9 +21,10 @@ import { startMailRelay, type MailRelay } from './mail/relay/start.js';
 
 export const METABASE_NAME = 'dbtools';
 /**
- * The embedded default's hosting servers, each its own PostgreSQL cluster. The first one also
- * holds the metabase and keeps the name and folders of the single-server days, so an older
- * data folder keeps working (the second one is created beside it on its next start).
+ * The embedded default's hosting servers, each its own PostgreSQL cluster (the metabase has a
+ * third, see embeddedMetabaseClusterDir). The first keeps the name and folders of the
+ * single-server days, so an older data folder keeps working: its metabase moves out at the next
+ * start, and the second server is created beside it.
  */
 export const EMBEDDED_SERVERS = ['local', 'local2'] as const;
 export const EMBEDDED_SERVER = EMBEDDED_SERVERS[0];
@@ -40,9 +42,9 @@ export interface Platform {
   watchCluster(everyMs?: number): void;
   /** Starts the outgoing mail relay and its bounce endpoint in this process (closed by close()). */
   startRelay(): Promise<MailRelay>;
-  /** The embedded cluster that holds the metabase (and the first hosting server's tenants). */
+  /** The embedded cluster that holds the metabase (and nothing else). */
   cluster?: EmbeddedCluster;
-  /** Every embedded cluster, the metabase's first, in the order of EMBEDDED_SERVERS. */
+  /** Every embedded cluster: the metabase's first, then the hosting servers' in the order of EMBEDDED_SERVERS. */
   clusters: EmbeddedCluster[];
   /** The embedded hosting servers (EMBEDDED_SERVERS), when running on the embedded default; else empty. */
   embeddedServers: HostingServerRow[];
@@ -95,6 +97,14 @@ export function embeddedServerRoot(dataDir: string, server: string = EMBEDDED_SE
   return path.join(dataDir, 'hosting', server);
 }
 
+/**
+ * The metabase's own cluster: no tenant shares it, so no tenant role (nor anything a customer
+ * plants in a tenant) is ever a login on the cluster that holds the agents and the support log.
+ */
+export function embeddedMetabaseClusterDir(dataDir: string): string {
+  return path.join(dataDir, 'metabase', 'pg');
+}
+
 /** The first server's cluster stays where the single-server embedded default put it. */
 export function embeddedClusterDir(dataDir: string, server: string = EMBEDDED_SERVER): string {
   return server === EMBEDDED_SERVER ? path.join(dataDir, 'pg') : path.join(embeddedServerRoot(dataDir, server), 'pg');
@@ -122,17 +132,23 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   if (config.metabaseUrl) {
     metabaseConfig = { connectionString: config.metabaseUrl };
   } else {
-    // DBTOOLS_PG_PORT is the first cluster's (the metabase's); the others pick a free port once.
-    const started = await Promise.allSettled(
-      EMBEDDED_SERVERS.map((name, i) =>
+    // DBTOOLS_PG_PORT is the metabase cluster's; the hosting servers' pick a free port once.
+    const started = await Promise.allSettled([
+      startCluster({
+        dir: embeddedMetabaseClusterDir(config.dataDir),
+        pgBin: config.pgBin,
+        port: config.pgPort,
+        durable: options.durable,
+      }),
+      ...EMBEDDED_SERVERS.map((name) =>
         startCluster({
           dir: embeddedClusterDir(config.dataDir, name),
           pgBin: config.pgBin,
-          port: i === 0 ? config.pgPort : undefined,
+          avoidPort: config.pgPort,
           durable: options.durable,
         }),
       ),
-    );
+    ]);
     clusters = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -140,6 +156,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       throw failed.reason;
     }
     cluster = clusters[0];
+    await relocateMetabase(clusters[1], cluster, METABASE_NAME, log);
     metabaseConfig = {
       host: cluster.socketDir,
       port: cluster.port,
@@ -157,7 +174,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       log.warn({ databases: reserved }, 'tenant databases named in the reserved scratch namespace; rename them (they are never dropped as scratch)');
     }
     const embeddedServers: HostingServerRow[] = [];
-    for (const [i, c] of clusters.entries()) {
+    for (const [i, c] of clusters.slice(1).entries()) {
       const name = EMBEDDED_SERVERS[i];
       const paths = embeddedServerPaths(config.dataDir, name);
       for (const dir of Object.values(paths)) await mkdir(dir, { recursive: true });
@@ -238,7 +255,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           // One at a time: each restart is logged with its own duration, and one failing does not stop the next.
           for (const [i, c] of clusters.entries()) {
             const started = Date.now();
-            const server = EMBEDDED_SERVERS[i];
+            const server = i === 0 ? 'metabase' : EMBEDDED_SERVERS[i - 1];
             try {
               if (await c.ensureRunning()) {
                 log.warn({ server, ms: Date.now() - started }, 'the embedded PostgreSQL cluster had stopped; started it again');

@@ -34,6 +34,8 @@ export interface ClusterOptions {
   port?: number;
   /** Tests trade durability for speed; a real platform never does. */
   durable?: boolean;
+  /** A port another cluster of ours was given: a remembered one equal to it is given up for a free one. */
+  avoidPort?: number;
 }
 
 /** Finds the newest PostgreSQL server binaries on this machine. */
@@ -113,7 +115,8 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     .then((t) => JSON.parse(t) as { port: number; password: string })
     .catch(() => undefined);
   const password = saved?.password ?? randomBytes(18).toString('base64url');
-  const port = opts.port ?? saved?.port ?? (await freePort());
+  const remembered = saved?.port !== undefined && saved.port !== opts.avoidPort ? saved.port : undefined;
+  const port = opts.port ?? remembered ?? (await freePort());
   const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
 
   if (!(await pathExists(path.join(dataDir, 'PG_VERSION')))) {

@@ -27,14 +27,13 @@ async function validation(session: AgentSession, db: string): Promise<string> {
   return page.body.tools.drop.drop.validationNumber;
 }
 
-/** A login role of the customer that owns its database, as a real hosting has. */
-async function tenantRole(db: DatabaseRow): Promise<{ connect(): Promise<void> }> {
+/** A login of another role than the tenant's: the default PUBLIC rights would let it connect. */
+async function otherLogin(db: DatabaseRow): Promise<{ connect(): Promise<void> }> {
   const server = await embeddedServer(app);
   const role = `r_${db.name.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
-  await app.tenants.withCluster(db.server_id, async (admin) => {
-    await admin.query(`CREATE ROLE ${pg.escapeIdentifier(role)} LOGIN PASSWORD 'pw'`);
-    await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(db.name)} OWNER TO ${pg.escapeIdentifier(role)}`);
-  });
+  await app.tenants.withCluster(db.server_id, (admin) =>
+    admin.query(`CREATE ROLE ${pg.escapeIdentifier(role)} LOGIN PASSWORD 'pw'`),
+  );
   return {
     async connect() {
       const c = new pg.Client({ host: '127.0.0.1', port: server.port, user: role, password: 'pw', database: db.name });
@@ -43,6 +42,15 @@ async function tenantRole(db: DatabaseRow): Promise<{ connect(): Promise<void> }
       await c.end();
     },
   };
+}
+
+/** A session of the tenant's own role (what the database's Odoo worker holds), left open. */
+async function tenantSession(db: DatabaseRow): Promise<pg.Client> {
+  const server = await embeddedServer(app);
+  const c = new pg.Client(app.tenants.tenantConfig(server, db.name));
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
 }
 
 describe('drop and undrop', () => {
@@ -62,19 +70,21 @@ describe('drop and undrop', () => {
     expect((await findDatabase(app.metabase, db.name))!.mode).toBe('trial');
   });
 
-  it('drop puts the database in drop mode for the drop delay and the customer loses CONNECT; undrop gives it back', async () => {
+  it('drop puts the database in drop mode for the drop delay and ends its sessions; only its own role ever connects; undrop brings it back', async () => {
     const db = await createTestTenant(app);
-    const customer = await tenantRole(db);
-    await customer.connect();
+    const other = await otherLogin(db);
+    await expect(other.connect()).rejects.toThrow(/permission denied/);
+    const session = await tenantSession(db);
     const res = await functional.run(db.name, 'drop', { validation: await validation(functional, db.name) });
     expect(res.status).toBe(200);
     expect((await waitForJob(functional, res.body.job.id)).state).toBe('completed');
     const row = (await findDatabase(app.metabase, db.name))!;
     expect(row.mode).toBe('drop');
     expect(Math.abs(row.expire_date!.getTime() - Date.now() - 7 * DAY)).toBeLessThan(60_000);
-    await expect(customer.connect()).rejects.toThrow(/permission denied/);
+    await expect(session.query('SELECT 1')).rejects.toThrow();
+    await session.end().catch(() => undefined);
     expect(await app.tenants.withCluster(db.server_id, (a) => publicCanConnect(a, db.name))).toBe(false);
-    // The platform keeps access.
+    // The platform keeps access, as the tenant's role.
     expect(await app.tenants.withTenant(db, async (c) => (await c.query('SELECT 1 AS one')).rows[0].one)).toBe(1);
     const page = await functional.get(`/api/databases/${db.name}`);
     expect(page.body.tools.drop).toMatchObject({ mode: 'drop', undrop: { possible: true } });
@@ -84,8 +94,9 @@ describe('drop and undrop', () => {
     expect(undrop.status).toBe(200);
     expect(undrop.body.result).toMatchObject({ mode: 'trial', extra_apps: true });
     expect(Math.abs(new Date(undrop.body.result.expire_date).getTime() - Date.now() - 15 * DAY)).toBeLessThan(60_000);
-    await customer.connect();
-    expect(await app.tenants.withCluster(db.server_id, (a) => publicCanConnect(a, db.name))).toBe(true);
+    await (await tenantSession(db)).end();
+    await expect(other.connect()).rejects.toThrow(/permission denied/);
+    expect(await app.tenants.withCluster(db.server_id, (a) => publicCanConnect(a, db.name))).toBe(false);
   });
 
   it('undrop as free gives one-app free for 3 months', async () => {

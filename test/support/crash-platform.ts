@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort, startCluster } from '../../src/hosting/cluster.js';
-import { EMBEDDED_SERVER, embeddedClusterDir, startPlatform } from '../../src/platform.js';
+import { EMBEDDED_SERVER, embeddedClusterDir, embeddedMetabaseClusterDir, startPlatform } from '../../src/platform.js';
 import { isTestCopyOf } from '../../src/provisioning/identity.js';
 import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
 import { testEnv } from './env.js';
@@ -166,19 +166,22 @@ export class CrashPlatform {
     }
   }
 
-  /** Stops a hosting server's PostgreSQL cluster (the metabase's by default) under the running server, as `pg_ctl stop -m fast` does. */
-  async stopCluster(server: string = EMBEDDED_SERVER): Promise<void> {
-    await (await this.cluster(server)).stop();
+  /**
+   * Stops PostgreSQL under the running server, as `pg_ctl stop -m fast` does: a hosting server's
+   * cluster, or by default the metabase's and the first hosting server's (PostgreSQL as a whole).
+   */
+  async stopCluster(server?: string): Promise<void> {
+    for (const dir of this.clusterDirs(server)) await (await startCluster({ dir })).stop();
   }
 
-  /** Starts a hosting server's PostgreSQL cluster again (if it is not running already). */
-  async startCluster(server: string = EMBEDDED_SERVER): Promise<void> {
-    await this.cluster(server);
+  /** Starts those clusters again (if they are not running already). */
+  async startCluster(server?: string): Promise<void> {
+    for (const dir of this.clusterDirs(server)) await startCluster({ dir });
   }
 
-  /** Attaches to the data dir's cluster of `server`, starting it when it is stopped. */
-  private cluster(server: string) {
-    return startCluster({ dir: embeddedClusterDir(this.dataDir, server) });
+  private clusterDirs(server?: string): string[] {
+    if (server) return [embeddedClusterDir(this.dataDir, server)];
+    return [embeddedMetabaseClusterDir(this.dataDir), embeddedClusterDir(this.dataDir, EMBEDDED_SERVER)];
   }
 
   /** GET on the server, without a session. */

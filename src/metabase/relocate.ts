@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { EmbeddedCluster } from '../hosting/cluster.js';
+
+const MOVING_SUFFIX = '_moving';
+
+function superuserConfig(cluster: EmbeddedCluster, database: string): pg.ClientConfig {
+  return { host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database };
+}
+
+async function onMaintenance<T>(cluster: EmbeddedCluster, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(superuserConfig(cluster, 'postgres'));
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const exists = (c: pg.Client, name: string) =>
+  c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]).then((r) => !!r.rowCount);
+
+/** pg_dump of `name` on `from` piped into pg_restore of `into` on `to`, both as the clusters' superusers. */
+async function copyDatabase(from: EmbeddedCluster, name: string, to: EmbeddedCluster, into: string): Promise<void> {
+  const env = (c: EmbeddedCluster) => ({ PGHOST: c.socketDir, PGPORT: String(c.port), PGUSER: c.superuser });
+  const dump = spawn(path.join(from.pgBin, 'pg_dump'), ['--format=custom', '--dbname', name], {
+    env: env(from),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const restore = spawn(path.join(to.pgBin, 'pg_restore'), ['--exit-on-error', '--dbname', into], {
+    env: env(to),
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  dump.stdout.pipe(restore.stdin);
+  const exit = (p: ReturnType<typeof spawn>, tool: string) =>
+    new Promise<void>((resolve, reject) => {
+      p.on('error', reject);
+      p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${tool} exited with ${code}`))));
+    });
+  await Promise.all([exit(dump, 'pg_dump'), exit(restore, 'pg_restore')]);
+}
+
+/**
+ * Data folders made before the metabase had a cluster of its own keep it on the first hosting
+ * server's cluster, beside the tenants. It moves once: copied under a temporary name, renamed
+ * (atomic), then dropped from the hosting cluster. A start that dies half-way finds the copy
+ * unfinished (started over) or done (only the old one left to drop).
+ */
+export async function relocateMetabase(from: EmbeddedCluster, to: EmbeddedCluster, name: string, log: Logger): Promise<void> {
+  const old = await onMaintenance(from, (c) => exists(c, name));
+  if (!old) return;
+  const moved = await onMaintenance(to, (c) => exists(c, name));
+  if (!moved) {
+    const moving = `${name}${MOVING_SUFFIX}`;
+    log.warn({ from: from.dataDir, to: to.dataDir }, 'moving the metabase to a cluster of its own (once)');
+    await onMaintenance(to, async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(moving)}`);
+      await c.query(`CREATE DATABASE ${pg.escapeIdentifier(moving)} TEMPLATE template0 ENCODING 'UTF8'`);
+    });
+    await copyDatabase(from, name, to, moving);
+    await onMaintenance(to, (c) => c.query(`ALTER DATABASE ${pg.escapeIdentifier(moving)} RENAME TO ${pg.escapeIdentifier(name)}`));
+  }
+  await onMaintenance(from, (c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+}
