@@ -9,6 +9,7 @@ import yazl from 'yazl';
 import type { App } from '../../src/app.js';
 import { runPgTool } from '../../src/hosting/backup-pg.js';
 import { RESERVED_NAME_PREFIX } from '../../src/hosting/database-name.js';
+import { tenantRoleName } from '../../src/hosting/tenant-role.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { METABASE_NAME } from '../../src/platform.js';
 import { scratchName } from '../../src/provisioning/scratch.js';
@@ -153,7 +154,7 @@ describe('customer dumps run with the least privilege that can restore them', ()
     expect(await readdir(path.join(app.config.dataDir, 'imports')).catch(() => [])).toEqual(before);
   });
 
-  it('an Odoo-made --no-owner dump with pg_trgm and unaccent imports, and ends owned by the tenant owner with no loader role left', async () => {
+  it('an Odoo-made --no-owner dump with pg_trgm and unaccent imports, and ends owned by the tenant’s own role with no loader role left', async () => {
     const server = await embeddedServer(app);
     const source = await createTestTenant(app);
     await app.tenants.withTenant(source, async (c) => {
@@ -184,13 +185,13 @@ describe('customer dumps run with the least privilege that can restore them', ()
       expect(ext.rows.map((r) => r.extname)).toEqual(['pg_trgm', 'unaccent']);
       const foreign = await c.query(
         `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner <> $1`,
-        [server.superuser],
+        [tenantRoleName(name)],
       );
       expect(foreign.rows).toEqual([]);
       const owner = await c.query<{ owner: string }>(
         `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()`,
       );
-      expect(owner.rows[0].owner).toBe(server.superuser);
+      expect(owner.rows[0].owner).toBe(tenantRoleName(name));
     });
     expect(await loaderRolesLeft()).not.toContain(scratchName('loader', res.body.job!.id));
   });

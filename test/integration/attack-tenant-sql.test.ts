@@ -183,13 +183,17 @@ describe('customer SQL never runs with the platform’s power', () => {
       const res = await infra.run(name, operation, input);
       expect(res.status, `${operation}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
       const job = (res.body as { job?: { id: number } }).job;
-      if (job) await waitForJob(infra, job.id, 240_000);
+      if (job) {
+        const done = await waitForJob(infra, job.id, 240_000);
+        expect(done.state, `${operation}: ${done.error}`).toBe('completed');
+      }
       await expectNothingEscaped(operation);
     }
 
     // Restore a backup beside it, and move it to the other server (the lock released first).
     const unlocked = await infra.run(name, 'unlock', {});
     expect(unlocked.status).toBeLessThan(500);
+    expect(unlocked.status, JSON.stringify(unlocked.body)).toBe(200);
     const backups = await app.metabase
       .selectFrom('backup')
       .select('id')
@@ -200,13 +204,13 @@ describe('customer SQL never runs with the platform’s power', () => {
       const restore = await infra.run(name, 'restore-backup', { backup: String(backups[0].id), target: `${name}-r` });
       expect(restore.status, JSON.stringify(restore.body)).toBeLessThan(500);
       const job = (restore.body as { job?: { id: number } }).job;
-      if (job) await waitForJob(infra, job.id, 240_000);
+      if (job) expect((await waitForJob(infra, job.id, 240_000)).state).toBe('completed');
       await expectNothingEscaped('restore');
     }
     const move = await infra.run(name, 'move-database', { server: 'local2' });
     expect(move.status, JSON.stringify(move.body)).toBeLessThan(500);
     const moveJob = (move.body as { job?: { id: number } }).job;
-    if (moveJob) await waitForJob(infra, moveJob.id, 300_000);
+    if (moveJob) expect((await waitForJob(infra, moveJob.id, 300_000)).state).toBe('completed');
     await expectNothingEscaped('move');
 
     // A new start (it checks every tenant's owner) changes nothing either.

@@ -153,8 +153,11 @@ describe('the support history is a hash chain', () => {
   it('migration 008 chains the entries that existed before it, oldest first', async () => {
     const server = await embeddedServer(app);
     const name = `audit_migrate_${process.pid}`;
-    await sql`DROP DATABASE IF EXISTS ${sql.id(name)}`.execute(app.metabase);
-    await sql`CREATE DATABASE ${sql.id(name)}`.execute(app.metabase);
+    // A scratch metabase on a hosting cluster (the metabase's own cluster is not a hosting server).
+    await app.tenants.withCluster(server.id, async (admin) => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+      await admin.query(`CREATE DATABASE "${name}"`);
+    });
     const db = connectMetabase({ host: server.host, port: server.port, user: server.superuser, password: server.password ?? undefined, database: name });
     try {
       const names = Object.keys(await migrationProvider.getMigrations()).sort();
@@ -175,7 +178,7 @@ describe('the support history is a hash chain', () => {
       expect(await verifySupportHistory(db)).toMatchObject({ intact: true, entries: 2501 });
     } finally {
       await db.destroy();
-      await sql`DROP DATABASE IF EXISTS ${sql.id(name)}`.execute(app.metabase);
+      await app.tenants.withCluster(server.id, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}"`));
     }
   });
 });
