@@ -74,6 +74,8 @@ const fileSchema = z
         linesPerMinute: z.number().positive().optional(),
         historyLinesPerDay: z.number().int().min(0).optional(),
         rotationCron: z.string().min(9).optional(),
+        tailsPerAgent: z.number().int().min(0).optional(),
+        tailsTotal: z.number().int().min(0).optional(),
       })
       .strict()
       .optional(),
@@ -256,6 +258,10 @@ export interface LogsConfig {
   historyLinesPerDay: number;
   /** Crontab time fields (UTC) of the daily rotation. */
   rotationCron: string;
+  /** Live tails one agent may follow at once (DBTOOLS_LOG_TAILS_PER_AGENT, default 4; 0 turns live tails off). */
+  tailsPerAgent: number;
+  /** Live tails this process serves at once, all agents together (DBTOOLS_LOG_TAILS_TOTAL, default 40). */
+  tailsTotal: number;
 }
 
 export interface BackupConfig {
@@ -405,6 +411,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       linesPerMinute: intEnv(env, 'DBTOOLS_LOG_LINES_PER_MINUTE') ?? file.logs?.linesPerMinute ?? 30,
       historyLinesPerDay: intEnv(env, 'DBTOOLS_LOG_HISTORY_LINES_PER_DAY') ?? file.logs?.historyLinesPerDay ?? 2000,
       rotationCron: env.DBTOOLS_LOG_ROTATION_CRON || file.logs?.rotationCron || '0 5 * * *',
+      tailsPerAgent: intEnv(env, 'DBTOOLS_LOG_TAILS_PER_AGENT') ?? file.logs?.tailsPerAgent ?? 4,
+      tailsTotal: intEnv(env, 'DBTOOLS_LOG_TAILS_TOTAL') ?? file.logs?.tailsTotal ?? 40,
     },
   };
 }
