@@ -143,6 +143,12 @@ export interface Config {
    * Unset, `npm start` runs one of its own on loopback (`dbtools upgrade-platform`) and sets it.
    */
   upgradeUrl?: string;
+  /**
+   * DBTOOLS_UPGRADE_API_KEY: the key dbtools presents to the upgrade platform (one of its
+   * UPGRADE_PLATFORM_API_KEYS); needed with DBTOOLS_UPGRADE_URL. Unset, `npm start` makes one
+   * for the platform it runs itself.
+   */
+  upgradeApiKey?: string;
   domains: DomainsConfig;
   upgrades: UpgradesConfig;
 }
@@ -313,6 +319,14 @@ function tenantConnections(env: NodeJS.ProcessEnv, fromFile: number | undefined)
   return n;
 }
 
+function upgradeApiKey(env: NodeJS.ProcessEnv): string | undefined {
+  const key = env.DBTOOLS_UPGRADE_API_KEY?.trim() || undefined;
+  if (env.DBTOOLS_UPGRADE_URL && !key) {
+    throw new ConfigError('DBTOOLS_UPGRADE_API_KEY is needed with DBTOOLS_UPGRADE_URL: the upgrade platform answers only callers with its key.');
+  }
+  return key;
+}
+
 function intEnv(env: NodeJS.ProcessEnv, key: string): number | undefined {
   const v = env[key];
   if (v === undefined || v === '') return undefined;
@@ -394,6 +408,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantConnections: tenantConnections(env, file.tenantConnections),
     relay: relayConfig(env),
     upgradeUrl: env.DBTOOLS_UPGRADE_URL?.replace(/\/+$/, '') || undefined,
+    upgradeApiKey: upgradeApiKey(env),
     upgrades: upgradesConfig(env),
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,
