@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pino from 'pino';
 import { createServer } from './api/server.js';
@@ -17,9 +18,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel });
   // The embedded default runs its own upgrade platform, as its own process (unless DBTOOLS_UPGRADE_URL names one).
+  // Its API key is made for this start and known to the two processes only.
+  if (!config.upgradeUrl) config.upgradeApiKey = randomBytes(32).toString('base64url');
   const upgradePlatform = config.upgradeUrl
     ? undefined
-    : spawnUpgradePlatform({ UPGRADE_PLATFORM_DATA_DIR: path.join(config.dataDir, 'upgrade-platform') });
+    : spawnUpgradePlatform({
+        UPGRADE_PLATFORM_DATA_DIR: path.join(config.dataDir, 'upgrade-platform'),
+        UPGRADE_PLATFORM_API_KEYS: config.upgradeApiKey!,
+      });
   upgradePlatform?.catch(() => undefined); // awaited below
   const platform = await startPlatform(config, { log });
   const { app } = platform;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runPgTool } from '../../src/hosting/backup-pg.js';
@@ -38,7 +39,7 @@ async function runUpgrade(ctx: BenchContext, db: DatabaseRow, mode: UpgradeMode)
     if (row.state === 'completed' || row.state === 'failed') {
       if (row.state === 'failed') throw new Error(`bench upgrade (${mode}) failed: ${row.error}`);
       const done = (await findUpgradeRequest(app.metabase, request.id))!;
-      const status = await new UpgradePlatformClient(app.config.upgradeUrl!).status(platformRequestOf(done)!);
+      const status = await new UpgradePlatformClient(app.config.upgradeUrl!, app.config.upgradeApiKey).status(platformRequestOf(done)!);
       // The platform's own work: from the moment it took the request to the moment it was done.
       const platformMs = new Date(status.done_date!).getTime() - new Date(status.process_date!).getTime();
       return { job: row, platformMs };
@@ -57,8 +58,9 @@ export default defineBenchCase({
     await app.tenants.withTenant(db, (c) => setConfigParameter(c, 'database.enterprise_code', 'Mbench0001'));
 
     const platformDir = path.join(ctx.dataDir, 'upgrade-platform');
+    const apiKey = randomBytes(24).toString('base64url');
     const platform = await startUpgradePlatform({
-      ...upgradePlatformOptionsFromEnv({}),
+      ...upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_API_KEYS: apiKey }),
       dataDir: platformDir,
       port: 0,
       durable: false,
@@ -66,8 +68,10 @@ export default defineBenchCase({
       logLevel: 'error',
     });
     const oldUrl = app.config.upgradeUrl;
+    const oldKey = app.config.upgradeApiKey;
     const oldPoll = app.config.upgrades.pollMs;
     app.config.upgradeUrl = platform.url;
+    app.config.upgradeApiKey = apiKey;
     app.config.upgrades.pollMs = 1000;
     const rows: BenchRow[] = [];
     try {
@@ -105,6 +109,7 @@ export default defineBenchCase({
       });
     } finally {
       app.config.upgradeUrl = oldUrl;
+      app.config.upgradeApiKey = oldKey;
       app.config.upgrades.pollMs = oldPoll;
       await platform.close();
     }

@@ -74,6 +74,8 @@ const fileSchema = z
         linesPerMinute: z.number().positive().optional(),
         historyLinesPerDay: z.number().int().min(0).optional(),
         rotationCron: z.string().min(9).optional(),
+        tailsPerAgent: z.number().int().min(0).optional(),
+        tailsTotal: z.number().int().min(0).optional(),
       })
       .strict()
       .optional(),
@@ -141,6 +143,12 @@ export interface Config {
    * Unset, `npm start` runs one of its own on loopback (`dbtools upgrade-platform`) and sets it.
    */
   upgradeUrl?: string;
+  /**
+   * DBTOOLS_UPGRADE_API_KEY: the key dbtools presents to the upgrade platform (one of its
+   * UPGRADE_PLATFORM_API_KEYS); needed with DBTOOLS_UPGRADE_URL. Unset, `npm start` makes one
+   * for the platform it runs itself.
+   */
+  upgradeApiKey?: string;
   domains: DomainsConfig;
   upgrades: UpgradesConfig;
 }
@@ -256,6 +264,10 @@ export interface LogsConfig {
   historyLinesPerDay: number;
   /** Crontab time fields (UTC) of the daily rotation. */
   rotationCron: string;
+  /** Live tails one agent may follow at once (DBTOOLS_LOG_TAILS_PER_AGENT, default 4; 0 turns live tails off). */
+  tailsPerAgent: number;
+  /** Live tails this process serves at once, all agents together (DBTOOLS_LOG_TAILS_TOTAL, default 40). */
+  tailsTotal: number;
 }
 
 export interface BackupConfig {
@@ -305,6 +317,14 @@ function tenantConnections(env: NodeJS.ProcessEnv, fromFile: number | undefined)
     throw new ConfigError(`DBTOOLS_TENANT_CONNECTIONS must be between 1 and ${MAX_CONNECTIONS_PER_SERVER}, got ${n}`);
   }
   return n;
+}
+
+function upgradeApiKey(env: NodeJS.ProcessEnv): string | undefined {
+  const key = env.DBTOOLS_UPGRADE_API_KEY?.trim() || undefined;
+  if (env.DBTOOLS_UPGRADE_URL && !key) {
+    throw new ConfigError('DBTOOLS_UPGRADE_API_KEY is needed with DBTOOLS_UPGRADE_URL: the upgrade platform answers only callers with its key.');
+  }
+  return key;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, key: string): number | undefined {
@@ -388,6 +408,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantConnections: tenantConnections(env, file.tenantConnections),
     relay: relayConfig(env),
     upgradeUrl: env.DBTOOLS_UPGRADE_URL?.replace(/\/+$/, '') || undefined,
+    upgradeApiKey: upgradeApiKey(env),
     upgrades: upgradesConfig(env),
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,
@@ -405,6 +426,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       linesPerMinute: intEnv(env, 'DBTOOLS_LOG_LINES_PER_MINUTE') ?? file.logs?.linesPerMinute ?? 30,
       historyLinesPerDay: intEnv(env, 'DBTOOLS_LOG_HISTORY_LINES_PER_DAY') ?? file.logs?.historyLinesPerDay ?? 2000,
       rotationCron: env.DBTOOLS_LOG_ROTATION_CRON || file.logs?.rotationCron || '0 5 * * *',
+      tailsPerAgent: intEnv(env, 'DBTOOLS_LOG_TAILS_PER_AGENT') ?? file.logs?.tailsPerAgent ?? 4,
+      tailsTotal: intEnv(env, 'DBTOOLS_LOG_TAILS_TOTAL') ?? file.logs?.tailsTotal ?? 40,
     },
   };
 }

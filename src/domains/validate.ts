@@ -8,6 +8,20 @@ const MAX_NAME = 253;
 const MAX_LABEL = 63;
 
 /**
+ * An IP address in any spelling a resolver or browser accepts: dotted or not, octal or hex
+ * parts (0177.0.0.1, 0x7f.1, 2130706433), bracketed or mapped IPv6 ([::1], ::ffff:127.0.0.1),
+ * full-width digits. The WHATWG host parser reads any name whose last label is a number
+ * (digits, or 0x and hex digits) as an IPv4 address, and no top-level domain is numeric, so such
+ * a name is an address too, even when it is not a valid one.
+ */
+function isAddress(written: string): boolean {
+  const name = written.normalize('NFKC').toLowerCase().replace(/\.$/, '');
+  if (isIP(name) || isIP(name.replace(/^\[|\]$/g, ''))) return true;
+  const last = name.split('.').pop() ?? '';
+  return /^([0-9]+|0x[0-9a-f]*)$/.test(last);
+}
+
+/**
  * A customer's domain as we keep and serve it: its ASCII (IDNA, punycode) form in lower case,
  * without the trailing dot. Refused, in words an agent can repeat to the customer: wildcards
  * (http-01 cannot prove them), addresses, single labels, names too long for DNS, and names under
@@ -21,7 +35,7 @@ export function normalizeDomain(input: string, platformZone: string): string {
       'Wildcard domains are not supported: add each name (www.example.com, shop.example.com…) on its own.',
     );
   }
-  if (isIP(written) || isIP(written.replace(/^\[|\]$/g, ''))) {
+  if (isAddress(written)) {
     throw new Invalid(`"${written}" is an address, not a domain: add the name that points to the database.`);
   }
   if (/[/:@?#\s]/.test(written)) {
@@ -31,6 +45,10 @@ export function normalizeDomain(input: string, platformZone: string): string {
   }
   const ascii = domainToASCII(written.toLowerCase());
   if (!ascii) throw new Invalid(`"${written}" is not a valid domain name.`);
+  // The URL host parser turns 0x7f.1, 127.1 or 2130706433 into 127.0.0.1: refused once spelled out too.
+  if (isAddress(ascii)) {
+    throw new Invalid(`"${written}" is an address (${ascii}), not a domain: add the name that points to the database.`);
+  }
   if (ascii.length > MAX_NAME)
     throw new Invalid(`"${written}" is too long for DNS (${ascii.length} characters, at most ${MAX_NAME}).`);
   const labels = ascii.split('.');

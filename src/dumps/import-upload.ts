@@ -14,7 +14,7 @@ import { findDatabase } from '../metabase/repositories/databases.js';
 import { listServers } from '../metabase/repositories/servers.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { AgentRow } from '../metabase/schema.js';
-import { validateOdooZip } from './import-zip.js';
+import { printable, validateOdooZip } from './import-zip.js';
 
 export class TooLarge extends DomainError {
   constructor(message: string) {
@@ -67,7 +67,7 @@ export async function importDump(
     database_name: req.name.slice(0, 63),
     inputs: { name: req.name, server: req.server ?? null },
     outcome,
-    message,
+    message: message === null ? null : printable(message),
     request_id: req.requestId,
   });
   let file: string | undefined;

@@ -55,6 +55,17 @@ function readStream(zip: ZipFile, entry: Entry): Promise<Readable> {
   );
 }
 
+/**
+ * Text from an upload as a message may quote it: control characters (NUL above all, which
+ * PostgreSQL text cannot hold, so a refusal quoting it could not be recorded) become \uXXXX escapes.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const shownEntryName = (name: string) => printable(name.slice(0, 120));
+
 /** Entry names Odoo's restore uses, and only those; a path leaving the archive is refused outright. */
 function checkName(name: string): void {
   if (
@@ -64,13 +75,14 @@ function checkName(name: string): void {
     name.split('/').includes('..') ||
     name.includes('\0')
   ) {
-    throw new Invalid(`The zip is refused: the entry "${name.slice(0, 120)}" points outside the archive.`);
+    throw new Invalid(`The zip is refused: the entry "${shownEntryName(name)}" points outside the archive.`);
   }
 }
 
 function refusal(e: unknown): Error {
   if (e instanceof Invalid) return e;
-  const m = (e as Error).message ?? String(e);
+  // yauzl's messages quote the entry name.
+  const m = printable((e as Error).message ?? String(e));
   if (/invalid relative path|absolute path|invalid characters/i.test(m)) {
     return new Invalid(`The zip is refused: an entry points outside the archive (${m}).`);
   }
@@ -130,7 +142,7 @@ export async function validateOdooZip(file: string, budget: ZipBudget): Promise<
       entry.uncompressedSize > MAX_RATIO * Math.max(entry.compressedSize, 1)
     ) {
       throw new Invalid(
-        `The zip is refused: "${entry.fileName.slice(0, 120)}" expands ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times (a zip bomb?).`,
+        `The zip is refused: "${shownEntryName(entry.fileName)}" expands ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times (a zip bomb?).`,
       );
     }
     if (entry.fileName === 'dump.sql') {
@@ -175,7 +187,7 @@ export async function extractOdooZip(
     } else if (entry.fileName.startsWith('filestore/') && !entry.fileName.endsWith('/')) {
       const target = path.resolve(root, entry.fileName.slice('filestore/'.length));
       if (!target.startsWith(root + path.sep))
-        throw new Invalid(`The zip is refused: "${entry.fileName}" points outside the filestore.`);
+        throw new Invalid(`The zip is refused: "${shownEntryName(entry.fileName)}" points outside the filestore.`);
       await mkdir(path.dirname(target), { recursive: true });
       await pipeline(await readStream(zip, entry), createWriteStream(target));
     }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { FrontEnd } from '../metabase/repositories/front-ends.js';
 import type { FrontEndPaths } from './paths.js';
-import { DEFAULT_UPSTREAM, safePath, UnsafeFrontEndValue } from './server-block.js';
+import { DEFAULT_UPSTREAM, safePath, SECURITY_HEADERS, UnsafeFrontEndValue } from './server-block.js';
 
 /** Where the Odoo workers of a server we do not run listen: Odoo's default port. */
 export const ODOO_DEFAULT_BACKEND = '127.0.0.1:8069';
@@ -39,6 +39,12 @@ export function renderFrontEndConf(opts: {
     'events { worker_connections 1024; }',
     'http {',
     '    access_log off;',
+    // No version in the Server header or error pages: it only helps whoever looks for a known hole.
+    '    server_tokens off;',
+    // nginx 1.22 leaves TLS 1.3 off unless told, and still offers 1.0 and 1.1.
+    '    ssl_protocols TLSv1.2 TLSv1.3;',
+    // Inherited by every server and location that sets no header of its own (the sites repeat them).
+    ...SECURITY_HEADERS.map((h) => `    ${h}`),
     '    default_type application/octet-stream;',
     // Hashed host names reach 63 characters plus the zone: more than the default bucket holds.
     '    server_names_hash_bucket_size 128;',

@@ -65,25 +65,48 @@ function hostName(name: string): string {
 }
 
 /**
+ * Sent on every answer: no MIME sniffing of what customers upload, and no full URLs (which
+ * carry record ids and tokens) leaking to other sites. `always`: error pages too.
+ */
+export const SECURITY_HEADERS = [
+  'add_header X-Content-Type-Options nosniff always;',
+  'add_header Referrer-Policy strict-origin-when-cross-origin always;',
+];
+
+/** `https://$host` plus the port when the TLS listener is not on 443. */
+function httpsOrigin(httpsListen: string): string {
+  const port = httpsListen.split(':').pop()!;
+  return port === '443' ? 'https://$host' : `https://$host:${port}`;
+}
+
+/**
  * One site per hosted database: an HTTP `server` block for its platform host (and its custom
  * domains), plus one TLS block per custom domain with an active certificate. Everything
  * interpolated is checked against a strict pattern first: a name that could close a block or
- * start a directive never reaches the file. Odoo sets session_id HttpOnly only (odoo/http.py);
- * `proxy_cookie_flags` adds Secure and SameSite=Lax on its way out when the database is secure.
+ * start a directive never reaches the file. Odoo sets session_id HttpOnly only (odoo/http.py).
+ * With the database's security features on: over HTTPS, HSTS and `proxy_cookie_flags` adding
+ * Secure and SameSite=Lax; over HTTP, SameSite=Lax only (a Secure cookie would not come back and
+ * HSTS sent in clear text is ignored); and a name that has a certificate is redirected from HTTP
+ * to HTTPS, http-01 challenges excepted (renewals).
  */
 export function renderServerBlock(block: ServerBlock): string {
   const { database, secure } = block;
   if (!isValidDatabaseName(database)) throw new InvalidDatabaseName(database);
   const tls = block.tlsDomains ?? [];
   const own = block.serverNames ?? [databaseHost(database, block.zone ?? PLATFORM_DOMAIN)];
-  const names = [...new Set([...own, ...tls.map((t) => t.domain)])].map(hostName);
+  own.forEach(hostName);
+  tls.forEach((t) => hostName(t.domain));
+  const certified = new Set(tls.map((t) => t.domain));
+  // With the security features on, the names with a certificate answer HTTP with a redirect only.
+  const redirected = secure ? [...certified] : [];
+  const plain = [...new Set([...own, ...tls.map((t) => t.domain)])].filter((n) => !redirected.includes(n));
   const listen = checked(block.listen ?? '80', LISTEN, 'a listen address');
   const httpsListen = checked(block.httpsListen ?? '443', LISTEN, 'a listen address');
   const upstream = checked(block.upstream ?? DEFAULT_UPSTREAM, UPSTREAM, 'an upstream');
   const challenge = block.webroot
     ? [`    location /.well-known/acme-challenge/ { root ${safePath(block.webroot, 'webroot')}; }`]
     : [];
-  const proxied = [
+  const proxied = (overTls: boolean) => [
     ...challenge,
     '    location / {',
     `        proxy_pass http://${upstream};`,
@@ -93,17 +116,45 @@ export function renderServerBlock(block: ServerBlock): string {
     '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     '        proxy_set_header X-Forwarded-Proto $scheme;',
     '        proxy_set_header X-Real-IP $remote_addr;',
-    ...(secure
+    // An add_header here drops the inherited ones: all of them are said again.
+    '        proxy_hide_header X-Content-Type-Options;',
+    ...SECURITY_HEADERS.map((h) => `        ${h}`),
+    ...(secure && overTls
       ? [
           `        add_header Strict-Transport-Security "${HSTS}" always;`,
           '        proxy_cookie_flags session_id secure samesite=lax;',
         ]
-      : ['        # security features off: no HSTS, session_id as Odoo sets it']),
+      : secure
+        ? ['        # security features on, plain HTTP: no HSTS, no Secure flag (it would not come back)', '        proxy_cookie_flags session_id samesite=lax;']
+        : ['        # security features off: no HSTS, session_id as Odoo sets it']),
     '    }',
   ];
+  const plainBlock = plain.length
+    ? [
+        'server {',
+        `    listen ${listen};`,
+        `    server_name ${plain.join(' ')};`,
+        '    client_max_body_size 128m;',
+        '    proxy_read_timeout 720s;',
+        ...proxied(false),
+        '}',
+      ]
+    : [];
+  const redirectBlock = redirected.length
+    ? [
+        '',
+        `# ${database}: security features on, these names have a certificate: HTTP goes to HTTPS.`,
+        'server {',
+        `    listen ${listen};`,
+        `    server_name ${redirected.join(' ')};`,
+        ...challenge,
+        `    location / { return 308 ${httpsOrigin(httpsListen)}$request_uri; }`,
+        '}',
+      ]
+    : [];
   const tlsBlocks = tls.flatMap((t) => [
     '',
-    `# ${hostName(t.domain)}: custom domain of ${database} with an active certificate.`,
+    `# ${t.domain}: custom domain of ${database} with an active certificate.`,
     'server {',
     `    listen ${httpsListen} ssl;`,
     `    server_name ${t.domain};`,
@@ -111,18 +162,13 @@ export function renderServerBlock(block: ServerBlock): string {
     `    ssl_certificate_key ${safePath(t.keyFile, 'key')};`,
     '    client_max_body_size 128m;',
     '    proxy_read_timeout 720s;',
-    ...proxied,
+    ...proxied(true),
     '}',
   ]);
   return [
     `# dbtools: front end of the database ${database}. Generated: edits are overwritten.`,
-    'server {',
-    `    listen ${listen};`,
-    `    server_name ${names.join(' ')};`,
-    '    client_max_body_size 128m;',
-    '    proxy_read_timeout 720s;',
-    ...proxied,
-    '}',
+    ...plainBlock,
+    ...redirectBlock,
     ...tlsBlocks,
     '',
   ].join('\n');

@@ -45,6 +45,7 @@ export async function createUpgradeServer(service: UpgradeService, log: Logger):
     const id = parsed.success ? (parsed.data.id ?? null) : null;
     const method = methods[request.params.method];
     try {
+      service.checkCaller(request.headers.authorization);
       if (!parsed.success) throw new PlatformError('ValidationError', 'The body must be a JSON-RPC 2.0 call with params.');
       if (!method || !Object.hasOwn(methods, request.params.method)) {
         throw new PlatformError('NotFound', `No method ${request.params.method.slice(0, 40)} on /database/v1.`);
@@ -63,6 +64,8 @@ export async function createUpgradeServer(service: UpgradeService, log: Logger):
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.put<{ Querystring: { request?: string; key?: string } }>('/database/v1/upload', async (request, reply) => {
+      // Before a byte of the body is read.
+      service.checkCaller(request.headers.authorization);
       const length = request.headers['content-length'] ? Number(request.headers['content-length']) : undefined;
       const result = await service.upload(request.query.request, request.query.key, request.raw, length);
       return reply.send({ result });
@@ -70,6 +73,7 @@ export async function createUpgradeServer(service: UpgradeService, log: Logger):
   });
 
   server.get<{ Querystring: { request?: string; key?: string; what?: string } }>('/database/v1/download', async (request, reply) => {
+    service.checkCaller(request.headers.authorization);
     const { file, size, name } = await service.download(request.query.request, request.query.key, request.query.what);
     return sendFile(reply, file, size, name);
   });

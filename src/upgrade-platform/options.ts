@@ -19,14 +19,26 @@ export interface UpgradePlatformOptions {
   archiveHours: number;
   /** UPGRADE_PLATFORM_MS_PER_MB: how long the migration takes per MB of dump (a real upgrade's pace, scaled down). */
   msPerMb: number;
+  /**
+   * UPGRADE_PLATFORM_API_KEYS (comma-separated, required): the keys a caller presents as
+   * `Authorization: Bearer <key>` on every /database/v1 endpoint; several let a key be rotated.
+   */
+  apiKeys: ReadonlySet<string>;
   /** UPGRADE_PLATFORM_MAX_UPLOAD_MB: the largest dump tar accepted (default 4096). */
   maxUploadBytes: number;
+  /** UPGRADE_PLATFORM_MAX_OPEN_PER_CONTRACT: requests of one contract not yet finished (new, pending, progress) at once (default 5). */
+  maxOpenPerContract: number;
+  /** UPGRADE_PLATFORM_CONTRACT_UPLOAD_MB: what the unfinished requests of one contract may hold in dumps together (default 8192). */
+  contractUploadBytes: number;
   /** UPGRADE_PLATFORM_CONCURRENCY: upgrades processed at once (default 1). */
   concurrency: number;
   /** Tests trade the cluster's durability for speed. */
   durable: boolean;
   logLevel: string;
 }
+
+/** An API key shorter than this is guessable. */
+const MIN_API_KEY = 16;
 
 export const DEFAULT_NO_UPGRADE_PATH = ['legacy_pos_restaurant_iot'];
 
@@ -48,6 +60,12 @@ function numberEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, opts: 
 export function upgradePlatformOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): UpgradePlatformOptions {
   const port = numberEnv(env, 'UPGRADE_PLATFORM_PORT', 0, { integer: true });
   if (port > 65535) throw new ConfigError(`UPGRADE_PLATFORM_PORT must be 0 to 65535, got ${port}`);
+  const apiKeys = list(env.UPGRADE_PLATFORM_API_KEYS);
+  if (apiKeys.size === 0) {
+    throw new ConfigError('UPGRADE_PLATFORM_API_KEYS must name at least one key: the platform answers only callers that present one.');
+  }
+  const weak = [...apiKeys].find((k) => k.length < MIN_API_KEY);
+  if (weak !== undefined) throw new ConfigError(`UPGRADE_PLATFORM_API_KEYS: each key must be at least ${MIN_API_KEY} characters.`);
   const archiveHours = numberEnv(env, 'UPGRADE_PLATFORM_ARCHIVE_HOURS', 24 * 7);
   if (archiveHours <= 0) throw new ConfigError('UPGRADE_PLATFORM_ARCHIVE_HOURS must be above 0');
   return {
@@ -60,7 +78,10 @@ export function upgradePlatformOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
     noUpgradePath: list(env.UPGRADE_PLATFORM_NO_UPGRADE_PATH, DEFAULT_NO_UPGRADE_PATH),
     archiveHours,
     msPerMb: numberEnv(env, 'UPGRADE_PLATFORM_MS_PER_MB', 100),
+    apiKeys,
     maxUploadBytes: numberEnv(env, 'UPGRADE_PLATFORM_MAX_UPLOAD_MB', 4096) * 1024 * 1024,
+    maxOpenPerContract: numberEnv(env, 'UPGRADE_PLATFORM_MAX_OPEN_PER_CONTRACT', 5, { integer: true }),
+    contractUploadBytes: numberEnv(env, 'UPGRADE_PLATFORM_CONTRACT_UPLOAD_MB', 8192) * 1024 * 1024,
     concurrency: Math.max(1, numberEnv(env, 'UPGRADE_PLATFORM_CONCURRENCY', 1, { integer: true })),
     durable: env.UPGRADE_PLATFORM_DURABLE !== '0',
     logLevel: env.LOG_LEVEL || 'info',

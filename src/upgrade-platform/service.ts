@@ -5,12 +5,14 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { z } from 'zod';
+import { checkCaller } from './caller.js';
 import { checkContract } from './contract.js';
 import { PlatformError } from './errors.js';
 import { RequestFiles } from './files.js';
 import type { UpgradePlatformOptions } from './options.js';
 import {
   cancelRequest,
+  contractUploadBytes,
   findRequest,
   insertRequest,
   queueRequest,
@@ -37,17 +39,34 @@ export class UpgradeService {
     const problem = upgradePathProblem(params.version, params.target);
     if (problem) throw new PlatformError('ValidationError', problem);
     const key = randomBytes(24).toString('base64url');
-    const row = await insertRequest(this.db, {
-      key_hash: hashKey(key),
-      aim: params.aim,
-      contract: params.contract!.trim(),
-      target: params.target,
-      version: params.version,
-      dbuuid: params.dbuuid,
-      email: params.email ?? null,
-    });
+    const contract = params.contract!.trim();
+    const inserted = await insertRequest(
+      this.db,
+      {
+        key_hash: hashKey(key),
+        aim: params.aim,
+        contract,
+        target: params.target,
+        version: params.version,
+        dbuuid: params.dbuuid,
+        email: params.email ?? null,
+      },
+      this.options.maxOpenPerContract,
+    );
+    if ('open' in inserted) {
+      throw new PlatformError(
+        'ContractError',
+        `The contract ${contract} already has ${inserted.open} upgrade requests in progress, the most it may: wait for one to finish, or cancel one.`,
+      );
+    }
+    const row = inserted.row;
     await this.files(row.id).appendLog(`Request created: ${row.version} → ${row.target} (${row.aim})`);
     return { request: { id: row.id, key, state: 'new' } };
+  }
+
+  /** Refuses (AccessDenied) a caller without one of the platform's API keys. */
+  checkCaller(authorization: string | undefined): void {
+    checkCaller(authorization, this.options.apiKeys);
   }
 
   /** The request, when `key` is its key. An unknown id answers as a wrong key does: ids are not enumerable. */
@@ -68,22 +87,28 @@ export class UpgradeService {
   async upload(id: unknown, key: unknown, body: Readable, declaredLength?: number): Promise<{ request: { id: number; state: 'new'; size: number } }> {
     const row = await this.authorized(id, key);
     if (row.state !== 'new') throw new PlatformError('StateError', `The dump can only be uploaded to a new request; this one is ${row.state}.`);
-    if (declaredLength !== undefined && declaredLength > this.options.maxUploadBytes) throw new UploadTooLarge(this.options.maxUploadBytes);
+    // The contract's allowance is shared by its unfinished requests: what the others hold is not this one's.
+    const allowance = this.options.contractUploadBytes - (await contractUploadBytes(this.db, row.contract, row.id));
+    const tooLarge = () =>
+      allowance < this.options.maxUploadBytes ? contractUploadsTooLarge(row.contract, this.options.contractUploadBytes) : new UploadTooLarge(this.options.maxUploadBytes);
+    const limit = Math.max(0, Math.min(this.options.maxUploadBytes, allowance));
+    if (declaredLength !== undefined && declaredLength > limit) throw tooLarge();
     const files = this.files(row.id);
     await files.ensure();
     const partial = `${files.upload}.${randomBytes(6).toString('hex')}.partial`;
     try {
       let size = 0;
-      const limit = this.options.maxUploadBytes;
       const counted = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           size += chunk.length;
-          done(size > limit ? new UploadTooLarge(limit) : null, chunk);
+          done(size > limit ? tooLarge() : null, chunk);
         },
       });
       await pipeline(body, counted, createWriteStream(partial, { mode: 0o600 }));
       await checkDumpTar(partial, limit);
-      const placed = await withNewRequestLocked(this.db, row.id, async (_row, record) => {
+      const placed = await withNewRequestLocked(this.db, row.id, async (_row, record, othersBytes) => {
+        // Another upload of the contract may have landed meanwhile.
+        if (othersBytes + size > this.options.contractUploadBytes) throw contractUploadsTooLarge(row.contract, this.options.contractUploadBytes);
         await rename(partial, files.upload);
         await record(size);
         return true;
@@ -170,6 +195,20 @@ export class UploadTooLarge extends Error {
   constructor(limit: number) {
     super(`The upload is larger than ${Math.round(limit / 1048576)} MB.`);
   }
+}
+
+/** Megabytes in words: whole ones, or two decimals below ten. */
+function megabytes(bytes: number): string {
+  const mb = bytes / 1048576;
+  return `${mb >= 10 ? Math.round(mb) : Number(mb.toFixed(2))} MB`;
+}
+
+/** The contract's allowance of dumps, as a ContractError (the contract's limit, not the transport's). */
+function contractUploadsTooLarge(contract: string, allowance: number): PlatformError {
+  return new PlatformError(
+    'ContractError',
+    `The unfinished requests of the contract ${contract} may hold ${megabytes(allowance)} of dumps together; this upload would pass that.`,
+  );
 }
 
 const createParams = z.object({

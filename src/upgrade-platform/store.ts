@@ -64,16 +64,58 @@ export async function createSchema(db: pg.Pool): Promise<void> {
   }
 }
 
+/** A request not finished yet: it holds a place (and its dump) in its contract's allowance. */
+const OPEN = `state IN ('new', 'pending', 'progress')`;
+
+/** Serializes the allowance checks of one contract until the transaction ends. */
+async function lockContract(client: pg.ClientBase, contract: string): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('upgrade-platform:contract:' || $1))`, [contract]);
+}
+
+/**
+ * Inserts the request unless its contract already has `maxOpen` unfinished ones; counted and
+ * inserted under the contract's lock, so simultaneous creates cannot all slip under the bound.
+ * Answers the new row, or the number of open requests that refused it.
+ */
 export async function insertRequest(
   db: pg.Pool,
   r: Pick<RequestRow, 'key_hash' | 'aim' | 'contract' | 'target' | 'version' | 'dbuuid' | 'email'>,
-): Promise<RequestRow> {
-  const { rows } = await db.query<RequestRow>(
-    `INSERT INTO upgrade_request (key_hash, aim, contract, target, version, dbuuid, email)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [r.key_hash, r.aim, r.contract, r.target, r.version, r.dbuuid, r.email],
+  maxOpen: number,
+): Promise<{ row: RequestRow } | { open: number }> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await lockContract(client, r.contract);
+    const { rows: counted } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM upgrade_request WHERE contract = $1 AND ${OPEN}`,
+      [r.contract],
+    );
+    if (counted[0].n >= maxOpen) {
+      await client.query('ROLLBACK');
+      return { open: counted[0].n };
+    }
+    const { rows } = await client.query<RequestRow>(
+      `INSERT INTO upgrade_request (key_hash, aim, contract, target, version, dbuuid, email)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [r.key_hash, r.aim, r.contract, r.target, r.version, r.dbuuid, r.email],
+    );
+    await client.query('COMMIT');
+    return { row: rows[0] };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+/** Bytes of dumps held by the contract's other unfinished requests. */
+export async function contractUploadBytes(db: pg.Pool | pg.ClientBase, contract: string, exceptId: number): Promise<number> {
+  const { rows } = await db.query<{ bytes: string }>(
+    `SELECT coalesce(sum(upload_size), 0)::text AS bytes FROM upgrade_request WHERE contract = $1 AND id <> $2 AND ${OPEN}`,
+    [contract, exceptId],
   );
-  return rows[0];
+  return Number(rows[0].bytes);
 }
 
 export async function findRequest(db: pg.Pool | pg.ClientBase, id: number): Promise<RequestRow | undefined> {
@@ -83,12 +125,14 @@ export async function findRequest(db: pg.Pool | pg.ClientBase, id: number): Prom
 
 /**
  * Runs `fn` while holding the request's row lock, only when it is still `new`: an upload being
- * put in place and a `process` or `cancel` call never interleave.
+ * put in place and a `process` or `cancel` call never interleave. The contract's lock is held
+ * too, and `othersBytes` tells what its other unfinished requests hold, so two uploads of one
+ * contract cannot both pass its allowance.
  */
 export async function withNewRequestLocked<T>(
   db: pg.Pool,
   id: number,
-  fn: (row: RequestRow, record: (size: number) => Promise<void>) => Promise<T>,
+  fn: (row: RequestRow, record: (size: number) => Promise<void>, othersBytes: number) => Promise<T>,
 ): Promise<T | undefined> {
   const client = await db.connect();
   try {
@@ -101,9 +145,15 @@ export async function withNewRequestLocked<T>(
       await client.query('ROLLBACK');
       return undefined;
     }
-    const result = await fn(rows[0], async (size) => {
-      await client.query(`UPDATE upgrade_request SET upload_size = $2, upload_date = now() WHERE id = $1`, [id, size]);
-    });
+    await lockContract(client, rows[0].contract);
+    const others = await contractUploadBytes(client, rows[0].contract, id);
+    const result = await fn(
+      rows[0],
+      async (size) => {
+        await client.query(`UPDATE upgrade_request SET upload_size = $2, upload_date = now() WHERE id = $1`, [id, size]);
+      },
+      others,
+    );
     await client.query('COMMIT');
     return result;
   } catch (e) {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Conflict, DomainError, Invalid, NotAllowed, NotFound, UpstreamFailed } from '../errors.js';
 
 /**
- * The client of the upgrade platform's protocol (/work/briefs/upgrade-protocol.md, modeled on
+ * The client of the upgrade platform's protocol (docs/upgrade-protocol.md, modeled on
  * upgrade.odoo.com's /database/v1/ JSON-RPC): every answer is parsed with zod, every error
  * becomes one of our error values, so the pipeline reads facts, never raw JSON.
  */
@@ -85,7 +85,15 @@ export interface CreateParams {
 export class UpgradePlatformClient {
   private nextId = 1;
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** One of the platform's API keys, sent as `Authorization: Bearer` on every /database/v1 call. */
+    private readonly apiKey: string | undefined,
+  ) {}
+
+  private get auth(): Record<string, string> {
+    return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
+  }
 
   private url(pathAndQuery: string): URL {
     return new URL(pathAndQuery, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
@@ -96,7 +104,7 @@ export class UpgradePlatformClient {
     try {
       res = await fetch(this.url(`database/v1/${method}`), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...this.auth },
         body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params, id: this.nextId++ }),
         signal: AbortSignal.timeout(60_000),
       });
@@ -181,7 +189,7 @@ export class UpgradePlatformClient {
     return new Promise((resolve, reject) => {
       const req = lib.request(
         url,
-        { method, headers: body ? { 'content-type': 'application/x-tar', 'transfer-encoding': 'chunked' } : {} },
+        { method, headers: body ? { ...this.auth, 'content-type': 'application/x-tar', 'transfer-encoding': 'chunked' } : this.auth },
         (res) => resolve({ status: res.statusCode ?? 0, body: res }),
       );
       req.on('error', (e) => reject(new UpstreamFailed(`The upgrade platform cannot be reached (${e.message}).`)));

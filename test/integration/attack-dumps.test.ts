@@ -154,6 +154,32 @@ describe('customer dumps run with the least privilege that can restore them', ()
     expect(await readdir(path.join(app.config.dataDir, 'imports')).catch(() => [])).toEqual(before);
   });
 
+  it('a zip whose entry name holds a NUL byte is refused (422), nothing is created, and the support log records the refusal', async () => {
+    const name = `attack-nul-${tag}`;
+    const before = await readdir(path.join(app.config.dataDir, 'imports')).catch(() => []);
+    const res = await upload(
+      name,
+      rawZip([
+        { name: 'dump.sql', data: Buffer.from('SELECT 1;\n') },
+        { name: 'filestore/ab/x\0.sh', data: Buffer.from('#!/bin/sh\n') },
+      ]),
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.error!.message).toMatch(/points outside the archive/);
+    expect(res.body.error!.message).not.toContain('\0');
+    await expectNothingCreated(name);
+    expect(await readdir(path.join(app.config.dataDir, 'imports')).catch(() => [])).toEqual(before);
+    const logged = await app.metabase
+      .selectFrom('support_log')
+      .selectAll()
+      .where('operation', '=', 'import-dump')
+      .where('database_name', '=', name)
+      .execute();
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ outcome: 'failure', agent_login: 'saas-office' });
+    expect(logged[0].message).toMatch(/filestore\/ab\/x\\u0000\.sh.*points outside the archive/);
+  });
+
   it('an Odoo-made --no-owner dump with pg_trgm and unaccent imports, and ends owned by the tenant’s own role with no loader role left', async () => {
     const server = await embeddedServer(app);
     const source = await createTestTenant(app);

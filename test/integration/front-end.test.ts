@@ -92,12 +92,19 @@ async function selfSigned(domain: string): Promise<{ certFile: string; keyFile: 
   return { certFile, keyFile, cert: await readFile(certFile, 'utf8') };
 }
 
+const made = new Map<string, Promise<{ certFile: string; keyFile: string }>>();
+/** One self-signed certificate per domain for the whole file. */
+function certOf(domain: string): Promise<{ certFile: string; keyFile: string }> {
+  if (!made.has(domain)) made.set(domain, selfSigned(domain));
+  return made.get(domain)!;
+}
+
 /** `openssl s_client -servername`, its stdin at end of file so it leaves after the handshake. */
-function sClient(address: string, port: number, servername: string): Promise<string> {
+function sClient(address: string, port: number, servername: string, extra: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'openssl',
-      ['s_client', '-connect', `${address}:${port}`, '-servername', servername],
+      ['s_client', '-connect', `${address}:${port}`, '-servername', servername, ...extra],
       {
         stdio: ['ignore', 'pipe', 'ignore'],
         timeout: 10_000,
@@ -208,16 +215,33 @@ describe('the front end of each hosting server', () => {
     expect((await through(serverA, hostOf('atelier'))).status).toBe(404);
   });
 
-  it('sends HSTS and Secure, SameSite=Lax session cookies for a secure database only', async () => {
+  it('never sends HSTS or a Secure cookie over plain HTTP; a secure database gets SameSite=Lax there', async () => {
     const atelier = await through(serverB, hostOf('atelier'));
-    expect(atelier.headers['strict-transport-security']).toBe('max-age=31536000');
-    expect(atelier.headers['set-cookie']![0]).toMatch(/; Secure/i);
+    expect(atelier.body).toBe('atelier\n');
+    expect(atelier.headers['strict-transport-security']).toBeUndefined();
+    expect(atelier.headers['set-cookie']![0]).toMatch(/SameSite=Lax/i);
+    expect(atelier.headers['set-cookie']![0]).not.toMatch(/; Secure/i);
     await writeSite(app, serverA, 'shop', { secure: true });
     const shop = await through(serverA, hostOf('shop'));
-    expect(shop.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(shop.headers['strict-transport-security']).toBeUndefined();
     expect(shop.headers['set-cookie']![0]).toMatch(/SameSite=Lax/i);
     await writeSite(app, serverA, 'shop', { secure: false });
-    expect((await through(serverA, hostOf('shop'))).headers['strict-transport-security']).toBeUndefined();
+    const plain = await through(serverA, hostOf('shop'));
+    expect(plain.headers['set-cookie']![0]).toBe('session_id=placeholder; Max-Age=604800; HttpOnly; Path=/');
+  });
+
+  it('says no version in Server, and sends nosniff and a Referrer-Policy on every answer, its own 404s too', async () => {
+    for (const res of [
+      await through(serverA, hostOf('shop')),
+      await through(serverB, hostOf('atelier')),
+      await through(serverA, 'nobody.example.test'),
+      await through(serverA, hostOf('shop'), '/.well-known/acme-challenge/missing'),
+    ]) {
+      expect(res.headers.server).toBe('nginx');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    }
+    expect((await through(serverA, 'nobody.example.test')).body).not.toMatch(/nginx\/\d/);
   });
 
   it('answers http-01 challenges from the webroot for any name, before the name has a site', async () => {
@@ -234,9 +258,10 @@ describe('the front end of each hosting server', () => {
   });
 
   it('serves a custom domain with an active certificate over TLS for its name, with a key only nginx can read', async () => {
-    const { certFile, keyFile, cert } = await selfSigned('shop.example.test');
+    const { certFile, keyFile } = await certOf('shop.example.test');
+    const cert = await readFile(certFile, 'utf8');
     await writeSite(app, serverA, 'shop', {
-      secure: true,
+      secure: false,
       tlsDomains: [{ domain: 'shop.example.test', certFile, keyFile }],
     });
     const key = await stat(keyFile);
@@ -250,8 +275,65 @@ describe('the front end of each hosting server', () => {
     expect(stdout).toContain('subject=CN = shop.example.test');
     // An unknown name gets no certificate at all.
     await expect(tlsThrough(fe.address, fe.httpsPort, 'other.example.test', cert)).rejects.toThrow();
-    // The custom domain answers on plain HTTP too (http-01 renewals, redirects of the application).
+    // Security features off: no HSTS, the cookie as Odoo sets it, and plain HTTP still answers.
+    expect(served.headers['strict-transport-security']).toBeUndefined();
+    expect(served.headers['set-cookie']![0]).toBe('session_id=placeholder; Max-Age=604800; HttpOnly; Path=/');
     expect((await through(serverA, 'shop.example.test')).body).toBe('shop\n');
+  });
+
+  it('speaks TLS 1.3, and 1.2 for older clients', async () => {
+    const fe = frontEndOf(serverA)!;
+    const files = await certOf('shop.example.test');
+    await writeSite(app, serverA, 'shop', { secure: false, tlsDomains: [{ domain: 'shop.example.test', ...files }] });
+    const ca = await readFile(files.certFile, 'utf8');
+    const v13 = await tlsThrough(fe.address, fe.httpsPort, 'shop.example.test', ca, { minVersion: 'TLSv1.3' });
+    expect(v13.protocol).toBe('TLSv1.3');
+    expect(v13.body).toBe('shop\n');
+    const v12 = await tlsThrough(fe.address, fe.httpsPort, 'shop.example.test', ca, { maxVersion: 'TLSv1.2' });
+    expect(v12.protocol).toBe('TLSv1.2');
+    const s13 = await sClient(fe.address, fe.httpsPort, 'shop.example.test', ['-tls1_3']);
+    expect(s13).toMatch(/New, TLSv1\.3, Cipher is TLS_/);
+  });
+
+  it('with the security features on and a certificate: HSTS and a Secure cookie over HTTPS, and HTTP redirected there (challenges excepted)', async () => {
+    const fe = frontEndOf(serverA)!;
+    const files = await certOf('shop.example.test');
+    await writeSite(app, serverA, 'shop', { secure: true, tlsDomains: [{ domain: 'shop.example.test', ...files }] });
+    const ca = await readFile(files.certFile, 'utf8');
+    const tlsAnswer = await tlsThrough(fe.address, fe.httpsPort, 'shop.example.test', ca, { path: '/web/login' });
+    expect(tlsAnswer.body).toBe('shop\n');
+    expect(tlsAnswer.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(tlsAnswer.headers['set-cookie']![0]).toMatch(/; Secure/i);
+    expect(tlsAnswer.headers['set-cookie']![0]).toMatch(/SameSite=Lax/i);
+    expect(tlsAnswer.headers['x-content-type-options']).toBe('nosniff');
+    expect(tlsAnswer.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    expect(tlsAnswer.headers.server).toBe('nginx');
+
+    const redirected = await through(serverA, 'shop.example.test', '/web/login?db=shop');
+    expect(redirected.status).toBe(308);
+    expect(redirected.headers.location).toBe(`https://shop.example.test:${fe.httpsPort}/web/login?db=shop`);
+    expect(redirected.headers['strict-transport-security']).toBeUndefined();
+    // Renewals (http-01) still reach the webroot over HTTP.
+    const challenges = path.join(webrootOf(serverA), '.well-known', 'acme-challenge');
+    await mkdir(challenges, { recursive: true });
+    await writeFile(path.join(challenges, 'renew-1'), 'renew-1.thumbprint');
+    const renewal = await through(serverA, 'shop.example.test', '/.well-known/acme-challenge/renew-1');
+    expect(renewal.status).toBe(200);
+    expect(renewal.body).toBe('renew-1.thumbprint');
+    // The platform host has no certificate: it is served over HTTP, without HSTS or a Secure cookie.
+    const own = await through(serverA, hostOf('shop'));
+    expect(own.status).toBe(200);
+    expect(own.headers['strict-transport-security']).toBeUndefined();
+    expect(own.headers['set-cookie']![0]).not.toMatch(/; Secure/i);
+
+    // Security features off again: no redirect, no HSTS even over HTTPS.
+    await writeSite(app, serverA, 'shop', { secure: false, tlsDomains: [{ domain: 'shop.example.test', ...files }] });
+    expect((await through(serverA, 'shop.example.test')).status).toBe(200);
+    const off = await tlsThrough(fe.address, fe.httpsPort, 'shop.example.test', ca);
+    expect(off.headers['strict-transport-security']).toBeUndefined();
+    expect(off.headers['set-cookie']![0]).not.toMatch(/; Secure/i);
+    // Left secure with its certificate for the tests that follow.
+    await writeSite(app, serverA, 'shop', { secure: true, tlsDomains: [{ domain: 'shop.example.test', ...files }] });
   });
 
   it('refuses a site that nginx -t rejects, writes nothing and keeps serving the previous configuration', async () => {
@@ -270,7 +352,8 @@ describe('the front end of each hosting server', () => {
     expect((await readdir(path.dirname(file))).filter((f) => !f.endsWith('.conf'))).toEqual([]);
     const still = await through(serverA, hostOf('shop'));
     expect(still.body).toBe('shop\n');
-    expect(still.headers['strict-transport-security']).toBe('max-age=31536000');
+    // The previous site (secure, with its certificate) still redirects its custom domain.
+    expect((await through(serverA, 'shop.example.test')).status).toBe(308);
   });
 
   it('lets concurrent writers of one server through one at a time, every change landing', async () => {
@@ -280,7 +363,7 @@ describe('the front end of each hosting server', () => {
     for (const [i, n] of names.entries()) {
       const res = await through(serverB, hostOf(n));
       expect(res.body).toBe(`${n}\n`);
-      expect(res.headers['strict-transport-security']).toBe(i % 2 === 0 ? 'max-age=31536000' : undefined);
+      expect(res.headers['set-cookie']![0].includes('SameSite=Lax')).toBe(i % 2 === 0);
     }
   });
 

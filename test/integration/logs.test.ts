@@ -20,6 +20,7 @@ import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { upsertServer } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { techLogsTool } from '../../src/tools/tech-logs.js';
+import { createServer } from '../../src/api/server.js';
 import { AgentSession, call } from '../support/http.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
@@ -438,5 +439,68 @@ describe('live tail', () => {
     const backlog = JSON.parse(first.slice(first.indexOf('data: ') + 6).split('\n')[0]);
     expect(backlog.lines.map((l: { text: string }) => l.text)).toEqual(['Traceback (most recent call last):', 'ValueError: boom ']);
     await r2.cancel();
+  });
+
+  it('caps live tails per agent and in total with a 429 that says why, and frees a slot when its tail closes', async () => {
+    // A server of the test's own over the same metabase, with small caps: 2 per agent, 3 in all.
+    const capped: App = Object.assign(Object.create(app) as App, {
+      config: { ...app.config, logs: { ...app.config.logs, tailsPerAgent: 2, tailsTotal: 3 } },
+    });
+    const own = await createServer(capped);
+    await own.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(own.server.address() as { port: number }).port}`;
+    const opened: AbortController[] = [];
+    const tail = async (who: AgentSession) => {
+      const controller = new AbortController();
+      const res = await fetch(`${base}/api/logs/local/tail`, { headers: { cookie: who.cookie }, signal: controller.signal });
+      if (res.status === 200) {
+        opened.push(controller);
+        return { status: res.status, controller };
+      }
+      return { status: res.status, body: (await res.json()) as { error: { message: string } }, controller };
+    };
+    try {
+      const [technical, infra] = await Promise.all([AgentSession.login('technical'), AgentSession.login('infra')]);
+      expect((await tail(technical)).status).toBe(200);
+      const second = await tail(technical);
+      expect(second.status).toBe(200);
+      const third = await tail(technical);
+      expect(third.status).toBe(429);
+      expect(third.body!.error.message).toMatch(/already follow 2 live logs/);
+      expect((await tail(infra)).status).toBe(200);
+      const full = await tail(infra);
+      expect(full.status).toBe(429);
+      expect(full.body!.error.message).toMatch(/3 live logs are followed already/);
+      // Closing a tail gives its slot back (the tail notices within its 200 ms poll).
+      second.controller.abort();
+      const until = Date.now() + 5_000;
+      let again = await tail(infra);
+      while (again.status === 429 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        again = await tail(infra);
+      }
+      expect(again.status).toBe(200);
+    } finally {
+      for (const c of opened) c.abort();
+      await own.close();
+    }
+  });
+
+  it('the platform caps live tails with its defaults: one agent cannot open hundreds', async () => {
+    const technical = await AgentSession.login('technical');
+    const controllers: AbortController[] = [];
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i <= app.config.logs.tailsPerAgent; i++) {
+        const controller = new AbortController();
+        controllers.push(controller);
+        const res = await fetch(baseUrl() + '/api/logs/local/tail', { headers: { cookie: technical.cookie }, signal: controller.signal });
+        statuses.push(res.status);
+        if (res.status !== 200) expect(res.headers.get('retry-after')).toBeTruthy();
+      }
+      expect(statuses).toEqual([...Array(app.config.logs.tailsPerAgent).fill(200), 429]);
+    } finally {
+      for (const c of controllers) c.abort();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, chmod, writeFile, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import { upgradePlatformOptionsFromEnv } from '../../src/upgrade-platform/option
 import { startUpgradePlatform, type RunningUpgradePlatform } from '../../src/upgrade-platform/start.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
-import { download, rpc, rpcOk, tarOf, tenantDumpTar, upload, waitForState } from '../support/upgrade-platform.js';
+import { UPGRADE_API_KEY } from '../support/env.js';
+import { apiKeyHeader, download, rpc, rpcOk, tarOf, tenantDumpTar, upload, waitForState } from '../support/upgrade-platform.js';
 import { callAt } from '../support/http-call.js';
 
 const run = promisify(execFile);
@@ -31,7 +33,7 @@ beforeAll(async () => {
   await chmod(dataDir, 0o755);
   platform = await startUpgradePlatform(
     {
-      ...upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_DATA_DIR: dataDir, UPGRADE_PLATFORM_MS_PER_MB: '20' }),
+      ...upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_DATA_DIR: dataDir, UPGRADE_PLATFORM_MS_PER_MB: '20', UPGRADE_PLATFORM_API_KEYS: UPGRADE_API_KEY }),
       revokedContracts: new Set(['MREVOKED123']),
       durable: false,
     },
@@ -206,6 +208,114 @@ async function uploadedRequest(baseUrl: string, tenant: Awaited<ReturnType<typeo
   return { id: request.id as number, key: request.key as string, size: tar.length };
 }
 
+describe('who may use the upgrade platform, and how much', () => {
+  const params = { aim: 'test', target: '18.0', version: '17.0', dbuuid: 'b1f5a3f0-0000-4000-8000-0000000000a1' };
+  const contract = () => `MBOUND${randomBytes(6).toString('hex')}`;
+  const dumpTar = (bytes: number) => tarOf({ 'toc.dat': 'PGDMP'.padEnd(bytes, 'x') });
+
+  it('answers AccessDenied to a caller without one of its API keys, on every endpoint, before reading an upload; the request page needs only the request key', async () => {
+    for (const apiKey of [null, 'not-the-platform-key-at-all', '']) {
+      const created = await rpc(base, 'create', { ...params, contract: contract() }, apiKey);
+      expect(created.error.data, String(apiKey)).toMatchObject({ name: 'AccessDenied' });
+    }
+    const { request } = await rpcOk(base, 'create', { ...params, contract: contract() });
+    for (const method of ['status', 'log', 'process', 'cancel']) {
+      const denied = await rpc(base, method, { request: request.id, key: request.key, offset: 0 }, null);
+      expect(denied.error.data.name, method).toBe('AccessDenied');
+    }
+    const up = await upload(base, request.id, request.key, await dumpTar(1000), 'wrong-key-wrong-key');
+    expect(up.status).toBe(403);
+    expect(up.body.error.data.name).toBe('AccessDenied');
+    const dl = await download(base, request.id, request.key, 'dump', null);
+    expect(dl.status).toBe(403);
+    expect(dl.json.error.data.name).toBe('AccessDenied');
+    // Nothing was uploaded, and the request is still new: none of the refused calls did anything.
+    expect((await rpcOk(base, 'status', { request: request.id, key: request.key })).request.state).toBe('new');
+    expect((await rpc(base, 'process', { request: request.id, key: request.key })).error.data.message).toBe(
+      'Upload the dump before asking to process the request.',
+    );
+    // The page is a link for humans: the request key is its credential.
+    expect((await fetch(`${base}/request/${request.id}?key=${encodeURIComponent(request.key)}`)).status).toBe(200);
+  });
+
+  it('refuses to start without an API key', () => {
+    expect(() => upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_DATA_DIR: dataDir })).toThrow(/UPGRADE_PLATFORM_API_KEYS/);
+    expect(() => upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_API_KEYS: 'short' })).toThrow(/at least 16/);
+  });
+
+  describe('with small allowances per contract', () => {
+    let bounded: RunningUpgradePlatform;
+    let boundedDir: string;
+    beforeAll(async () => {
+      boundedDir = await mkdtemp(path.join(tmpdir(), 'upgrade-platform-bounded-'));
+      await chmod(boundedDir, 0o755);
+      // A second platform on the first one's cluster (a database of its own), with small bounds.
+      const state = JSON.parse(await readFile(path.join(dataDir, 'pg', 'cluster.json'), 'utf8')) as { port: number };
+      const owner = encodeURIComponent(clusterOwner()?.name ?? userInfo().username);
+      const socket = encodeURIComponent(path.join(dataDir, 'pg', 'socket'));
+      bounded = await startUpgradePlatform(
+        {
+          ...upgradePlatformOptionsFromEnv({
+            UPGRADE_PLATFORM_DATA_DIR: boundedDir,
+            UPGRADE_PLATFORM_API_KEYS: `other-key-of-this-platform,${UPGRADE_API_KEY}`,
+            UPGRADE_PLATFORM_PG_URL: `postgres://${owner}@${socket}:${state.port}/upgrade_platform_bounded`,
+            UPGRADE_PLATFORM_MAX_OPEN_PER_CONTRACT: '3',
+            UPGRADE_PLATFORM_CONTRACT_UPLOAD_MB: '0.25',
+            UPGRADE_PLATFORM_MAX_UPLOAD_MB: '0.2',
+          }),
+          durable: false,
+        },
+        { log: pino({ level: 'warn' }) },
+      );
+    });
+    afterAll(async () => {
+      await bounded?.close();
+      if (boundedDir) await rm(boundedDir, { recursive: true, force: true });
+    });
+
+    it('accepts any of its keys, and bounds the unfinished requests of one contract with a ContractError, a cancelled one freeing its place', async () => {
+      const code = contract();
+      const made = [];
+      for (let i = 0; i < 3; i++) made.push((await rpcOk(bounded.url, 'create', { ...params, contract: code }, i === 0 ? 'other-key-of-this-platform' : undefined)).request);
+      const refused = await rpc(bounded.url, 'create', { ...params, contract: code });
+      expect(refused.error.data.name).toBe('ContractError');
+      expect(refused.error.data.message).toBe(
+        `The contract ${code} already has 3 upgrade requests in progress, the most it may: wait for one to finish, or cancel one.`,
+      );
+      // Simultaneous creates cannot slip past the bound either.
+      const other = contract();
+      const burst = await Promise.all(Array.from({ length: 8 }, () => rpc(bounded.url, 'create', { ...params, contract: other })));
+      expect(burst.filter((b) => b.result).length).toBe(3);
+      expect(burst.filter((b) => b.error?.data.name === 'ContractError').length).toBe(5);
+      await rpcOk(bounded.url, 'cancel', { request: made[0].id, key: made[0].key });
+      expect((await rpcOk(bounded.url, 'create', { ...params, contract: code })).request.state).toBe('new');
+    });
+
+    it('bounds what the unfinished requests of one contract hold in dumps together, and each upload by the upload limit', async () => {
+      const code = contract();
+      const [a, b] = [(await rpcOk(bounded.url, 'create', { ...params, contract: code })).request, (await rpcOk(bounded.url, 'create', { ...params, contract: code })).request];
+      const tooBig = await upload(bounded.url, a.id, a.key, await dumpTar(230 * 1024));
+      expect(tooBig.status).toBe(413);
+      expect(tooBig.body.error.data.name).toBe('TransportError');
+      expect((await upload(bounded.url, a.id, a.key, await dumpTar(150 * 1024))).status).toBe(200);
+      // 150 KiB held by a: b may hold what is left of the contract's 256 KiB, no more.
+      const over = await upload(bounded.url, b.id, b.key, await dumpTar(150 * 1024));
+      expect(over.status).toBe(422);
+      expect(over.body.error.data).toMatchObject({ name: 'ContractError' });
+      expect(over.body.error.data.message).toContain(`The unfinished requests of the contract ${code} may hold 0.25 MB of dumps together`);
+      expect((await rpc(bounded.url, 'process', { request: b.id, key: b.key })).error.data.message).toBe('Upload the dump before asking to process the request.');
+      expect((await upload(bounded.url, b.id, b.key, await dumpTar(80 * 1024))).status).toBe(200);
+      // Another contract has its own allowance.
+      const c = (await rpcOk(bounded.url, 'create', { ...params, contract: contract() })).request;
+      expect((await upload(bounded.url, c.id, c.key, await dumpTar(150 * 1024))).status).toBe(200);
+      // A cancelled request gives its share back.
+      await rpcOk(bounded.url, 'cancel', { request: a.id, key: a.key });
+      const d = (await rpcOk(bounded.url, 'create', { ...params, contract: code })).request;
+      expect((await upload(bounded.url, d.id, d.key, await dumpTar(150 * 1024))).status).toBe(200);
+    });
+  });
+});
+
 describe('what the upgrade platform refuses', () => {
   const params = { aim: 'test', target: '18.0', version: '17.0', dbuuid: 'b1f5a3f0-0000-4000-8000-000000000001' };
 
@@ -216,7 +326,7 @@ describe('what the upgrade platform refuses', () => {
       ['not-a-code', 'The contract "not-a-code" is not valid'],
       ['MREVOKED123', 'The contract MREVOKED123 is not valid: it was revoked.'],
     ] as const) {
-      const res = await callAt(base, 'POST', '/database/v1/create', { body: { jsonrpc: '2.0', method: 'call', params: { ...params, contract }, id: 7 } });
+      const res = await callAt(base, 'POST', '/database/v1/create', { body: { jsonrpc: '2.0', method: 'call', params: { ...params, contract }, id: 7 }, headers: apiKeyHeader() });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: 200, message: 'Odoo Server Error', data: { name: 'ContractError' } } });
       expect(res.body.error.data.message).toContain(words);
@@ -227,9 +337,9 @@ describe('what the upgrade platform refuses', () => {
     const lower = await rpc(base, 'create', { ...params, contract: 'M2411011234567', target: '16.0' });
     expect(lower.error.data).toMatchObject({ name: 'ValidationError' });
     expect(lower.error.data.message).toContain('must be higher');
-    const bad = await callAt(base, 'POST', '/database/v1/create', { rawBody: '{"jsonrpc":' });
+    const bad = await callAt(base, 'POST', '/database/v1/create', { rawBody: '{"jsonrpc":', headers: apiKeyHeader() });
     expect(bad.status).toBe(400);
-    const huge = await callAt(base, 'POST', '/database/v1/create', { rawBody: JSON.stringify({ params: { pad: 'x'.repeat(2 * 1048576) } }) });
+    const huge = await callAt(base, 'POST', '/database/v1/create', { rawBody: JSON.stringify({ params: { pad: 'x'.repeat(2 * 1048576) } }), headers: apiKeyHeader() });
     expect(huge.status).toBe(413);
   });
 
@@ -323,7 +433,7 @@ describe('what the upgrade platform refuses', () => {
 describe('the upgrade platform as its own process', () => {
   let dir: string;
   let running: SpawnedUpgradePlatform | undefined;
-  const env = (extra: Record<string, string>) => ({ UPGRADE_PLATFORM_DATA_DIR: dir, UPGRADE_PLATFORM_DURABLE: '0', LOG_LEVEL: 'warn', ...extra });
+  const env = (extra: Record<string, string>) => ({ UPGRADE_PLATFORM_DATA_DIR: dir, UPGRADE_PLATFORM_DURABLE: '0', UPGRADE_PLATFORM_API_KEYS: UPGRADE_API_KEY, LOG_LEVEL: 'warn', ...extra });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'upgrade-platform-process-'));

@@ -9,6 +9,7 @@ import { getConfigParameter, setConfigParameter } from '../../src/tenant/config-
 import { upgradePlatformOptionsFromEnv } from '../../src/upgrade-platform/options.js';
 import { startUpgradePlatform, type RunningUpgradePlatform } from '../../src/upgrade-platform/start.js';
 import { CrashPlatform } from '../support/crash-platform.js';
+import { UPGRADE_API_KEY } from '../support/env.js';
 import { waitForJob } from '../support/jobs.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
 
@@ -27,7 +28,7 @@ beforeAll(async () => {
   // mkdtemp makes it private; the platform's cluster runs as the postgres user, who must traverse it.
   await chmod(upgradesDir, 0o755);
   upgrades = await startUpgradePlatform({
-    ...upgradePlatformOptionsFromEnv({}),
+    ...upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_API_KEYS: UPGRADE_API_KEY }),
     dataDir: upgradesDir,
     port: 0,
     durable: false,

@@ -28,23 +28,43 @@ export function requestThrough(
   });
 }
 
-/** The certificate a front end serves for `servername` (SNI), and the body it answers there to GET /. */
+/** The certificate a front end serves for `servername` (SNI), the TLS version, and its answer there to GET `path`. */
 export function tlsThrough(
   address: string,
   port: number,
   servername: string,
   ca: string,
-): Promise<{ subjectCN: string; issuerCN: string; body: string }> {
+  opts: { path?: string; minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion } = {},
+): Promise<FrontEndAnswer & { subjectCN: string; issuerCN: string; protocol: string | null }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: address, port, path: '/', servername, ca, headers: { host: servername }, agent: false },
+      {
+        host: address,
+        port,
+        path: opts.path ?? '/',
+        servername,
+        ca,
+        minVersion: opts.minVersion,
+        maxVersion: opts.maxVersion,
+        headers: { host: servername },
+        agent: false,
+      },
       (res) => {
-        const cert = (res.socket as tls.TLSSocket).getPeerCertificate();
+        const socket = res.socket as tls.TLSSocket;
+        const cert = socket.getPeerCertificate();
+        const protocol = socket.getProtocol();
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () =>
-          resolve({ subjectCN: String(cert.subject.CN), issuerCN: String(cert.issuer.CN), body }),
+          resolve({
+            subjectCN: String(cert.subject.CN),
+            issuerCN: String(cert.issuer.CN),
+            protocol,
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+          }),
         );
       },
     );

@@ -11,7 +11,7 @@ import { startPlatform } from '../../src/platform.js';
 import { upgradePlatformOptionsFromEnv } from '../../src/upgrade-platform/options.js';
 import { startUpgradePlatform } from '../../src/upgrade-platform/start.js';
 import { webConsole } from '../../src/web/serve.js';
-import { testEnv } from './env.js';
+import { testEnv, UPGRADE_API_KEY } from './env.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +33,11 @@ export default async function setup(project: TestProject) {
   // every 18 s) lets a test see an archived request's "No Link".
   const upgrades = await startUpgradePlatform(
     {
-      ...upgradePlatformOptionsFromEnv({ UPGRADE_PLATFORM_ARCHIVE_HOURS: '0.02', UPGRADE_PLATFORM_MS_PER_MB: '20' }),
+      ...upgradePlatformOptionsFromEnv({
+        UPGRADE_PLATFORM_ARCHIVE_HOURS: '0.02',
+        UPGRADE_PLATFORM_MS_PER_MB: '20',
+        UPGRADE_PLATFORM_API_KEYS: UPGRADE_API_KEY,
+      }),
       dataDir: path.join(dataDir, 'upgrade-platform'),
       durable: false,
       logLevel: 'warn',

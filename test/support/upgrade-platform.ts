@@ -7,33 +7,44 @@ import type { DatabaseRow } from '../../src/metabase/schema.js';
 import { getConfigParameter } from '../../src/tenant/config-parameters.js';
 import { createTar } from '../../src/upgrade-platform/tar.js';
 import { callAt, type Json } from './http-call.js';
+import { UPGRADE_API_KEY } from './env.js';
 import { embeddedServer } from './tenants.js';
 
+/** The caller's credentials, as dbtools sends them: the test runs' API key unless a test says otherwise. */
+export function apiKeyHeader(key: string | null = UPGRADE_API_KEY): Record<string, string> {
+  return key === null ? {} : { authorization: `Bearer ${key}` };
+}
+
 /** The upgrade platform's protocol as a test speaks it (JSON-RPC calls, raw upload, downloads). */
-export async function rpc(base: string, method: string, params: Record<string, unknown>): Promise<Json> {
-  const res = await callAt(base, 'POST', `/database/v1/${method}`, { body: { jsonrpc: '2.0', method: 'call', params, id: 1 } });
+export async function rpc(base: string, method: string, params: Record<string, unknown>, apiKey?: string | null): Promise<Json> {
+  const res = await callAt(base, 'POST', `/database/v1/${method}`, {
+    body: { jsonrpc: '2.0', method: 'call', params, id: 1 },
+    headers: apiKeyHeader(apiKey),
+  });
   if (res.status !== 200) throw new Error(`${method}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
 /** The result of a call that must succeed. */
-export async function rpcOk(base: string, method: string, params: Record<string, unknown>): Promise<Json> {
-  const body = await rpc(base, method, params);
+export async function rpcOk(base: string, method: string, params: Record<string, unknown>, apiKey?: string | null): Promise<Json> {
+  const body = await rpc(base, method, params, apiKey);
   if (body.error) throw new Error(`${method}: ${body.error.data.name}: ${body.error.data.message}`);
   return body.result;
 }
 
-export async function upload(base: string, id: number, key: string, tar: Buffer): Promise<{ status: number; body: Json }> {
+export async function upload(base: string, id: number, key: string, tar: Buffer, apiKey?: string | null): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${base}/database/v1/upload?request=${id}&key=${encodeURIComponent(key)}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream' },
+    headers: { 'content-type': 'application/octet-stream', ...apiKeyHeader(apiKey) },
     body: new Uint8Array(tar),
   });
   return { status: res.status, body: await res.json() };
 }
 
-export async function download(base: string, id: number, key: string, what: string): Promise<{ status: number; body: Buffer; json?: Json }> {
-  const res = await fetch(`${base}/database/v1/download?request=${id}&key=${encodeURIComponent(key)}&what=${what}`);
+export async function download(base: string, id: number, key: string, what: string, apiKey?: string | null): Promise<{ status: number; body: Buffer; json?: Json }> {
+  const res = await fetch(`${base}/database/v1/download?request=${id}&key=${encodeURIComponent(key)}&what=${what}`, {
+    headers: apiKeyHeader(apiKey),
+  });
   const body = Buffer.from(await res.arrayBuffer());
   const json = res.headers.get('content-type')?.includes('json') ? JSON.parse(body.toString()) : undefined;
   return { status: res.status, body, json };

@@ -27,6 +27,39 @@ describe('domain validation', () => {
   ])('refuses %s', (input, message) => {
     expect(() => normalizeDomain(input, ZONE)).toThrow(message);
   });
+
+  it.each([
+    '127.0.0.1',
+    '127.0.0.1.',
+    '0x7f.1',
+    '0x7f.1.',
+    '0X7F.0.0.1',
+    '127.1',
+    '2130706433',
+    '0x7f000001',
+    '017700000001',
+    '0177.0.0.1',
+    '127.000.000.001',
+    '１２７.０.０.１',
+    '10.0.0.1',
+    '169.254.169.254',
+    '[::1]',
+    '::1',
+    '::ffff:127.0.0.1',
+    '[::ffff:7f00:1]',
+    'fe80::1%eth0',
+    '1.2.3.4.5',
+    'shop.example.123',
+    'shop.example.0x1f',
+  ])('refuses the address %s in any spelling, never storing what it resolves to', (input) => {
+    expect(() => normalizeDomain(input, ZONE)).toThrow(/address/);
+  });
+
+  it('keeps names that only hold digits in their inner labels', () => {
+    expect(normalizeDomain('123.example.com', ZONE)).toBe('123.example.com');
+    expect(normalizeDomain('0x7f.example.com', ZONE)).toBe('0x7f.example.com');
+    expect(normalizeDomain('shop.example.c0m', ZONE)).toBe('shop.example.c0m');
+  });
 });
 
 const target: NameRecords = { name: 'acme-bakery.dbtools.test', cname: [], a: ['127.0.0.1'], aaaa: [] };

@@ -5,6 +5,7 @@ import { asRecordTime, LEVELS } from '../../logs/format.js';
 import { listLogFiles } from '../../logs/layout.js';
 import { checkPattern, searchLogs } from '../../logs/search.js';
 import { followLog } from '../../logs/tail.js';
+import { tailSlots } from '../../logs/tail-slots.js';
 import { defineRoute } from '../route.js';
 
 const serverParam = z.object({ server: z.string().max(63) });
@@ -79,17 +80,19 @@ export const logRoutes = [
   defineRoute({
     method: 'GET',
     url: '/api/logs/:server/tail',
-    summary: 'Server-sent events: each new batch of lines of the live log file (`{lines}`), with the same filters as search; `backlog`: the last matching lines already written, first',
+    summary: 'Server-sent events: each new batch of lines of the live log file (`{lines}`), with the same filters as search; `backlog`: the last matching lines already written, first; 429 past the live tails allowed per agent or in total',
     tag: 'logs',
     auth: 'agent',
     access: 'tech_logs',
     params: serverParam,
     query: z.object({ ...filters, backlog: z.coerce.number().int().min(0).max(1_000).default(0) }),
     raw: true,
-    async handler({ app, params, query, request, reply }) {
+    async handler({ app, agent, params, query, request, reply }) {
       const server = await logServerFor(app, params.server);
       const { level: levels, backlog, ...rest } = query;
       checkPattern(rest);
+      // Refused (429) before the stream opens; given back when the tail ends, however it ends.
+      const release = tailSlots(app).take(agent.id);
       reply.hijack();
       // Headers go out once the tail knows where the file ends: a client that sees the stream
       // open (EventSource's onopen) gets every line written from then on.
@@ -106,11 +109,15 @@ export const logRoutes = [
       let keepAlive: NodeJS.Timeout | undefined;
       const stop = new AbortController();
       request.raw.on('close', () => stop.abort());
+      reply.raw.on('close', () => stop.abort());
+      // A client gone while the server was looked up would otherwise keep its slot for ever.
+      if (request.raw.socket.destroyed) stop.abort();
       try {
         await followLog(server.log_dir, { ...rest, levels }, (lines) => reply.raw.write(`data: ${JSON.stringify({ lines })}\n\n`), stop.signal, ready, backlog);
       } catch (err) {
         app.log.warn({ err: (err as Error).message, server: server.name }, 'log tail stopped');
       } finally {
+        release();
         clearInterval(keepAlive);
         if (!reply.raw.headersSent) ready();
         reply.raw.end();
