@@ -135,9 +135,6 @@ export async function checkChain(
       broken: { id, database: entry.database_name, at: entry.at, reason },
     });
     first ??= { id, database: entry.database_name, at: entry.at, reason: '' };
-    if (next < heads.length && heads[next].id < id) {
-      return publishedGone(heads[next], `it was published as the head on ${when(heads[next].at)} and is no longer in the history (entries were deleted)`);
-    }
     if (!keyed && entry.operation === KEY_CUT_OVER) {
       keyed = true;
       keyedFrom = id;
@@ -155,6 +152,11 @@ export async function checkChain(
           ? 'its content does not match its keyed hash (the entry was edited, or the history re-hashed without the audit key)'
           : 'its content does not match its hash (the entry was edited)',
       );
+    }
+    // After the entry's own checks: a deleted entry is named at the one that followed it, as
+    // the link shows; a published entry gone from a history whose links all hold is named here.
+    if (next < heads.length && heads[next].id < id) {
+      return publishedGone(heads[next], `it was published as the head on ${when(heads[next].at)} and is no longer in the history (entries were deleted)`);
     }
     for (; next < heads.length && heads[next].id === id; next++) {
       if (heads[next].hash !== entry.hash) {

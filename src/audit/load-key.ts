@@ -13,14 +13,20 @@ export async function loadAuditKey(config: AuditConfig): Promise<AuditKey> {
   if (config.key) return new AuditKey(Buffer.from(config.key, 'utf8'));
   const file = config.keyFile;
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const aside = `${file}.${process.pid}.new`;
-  await writeFile(aside, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
-  try {
-    await link(aside, file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  } finally {
-    await unlink(aside);
+  const exists = await stat(file).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? false : Promise.reject(e)),
+  );
+  if (!exists) {
+    const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.new`;
+    await writeFile(aside, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+    try {
+      await link(aside, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await unlink(aside);
+    }
   }
   if ((await stat(file)).mode & 0o077) {
     throw new ConfigError(`The audit key file ${file} must be readable by its owner only (chmod 600 ${file})`);
