@@ -18,6 +18,10 @@ import { TenantAccess } from './tenant/access.js';
 import { giveTenantsTheirRoles } from './provisioning/tenant-roles.js';
 import { startWorker, type Worker } from './jobs/worker.js';
 import { startMailRelay, type MailRelay } from './mail/relay/start.js';
+import { ensureKeyedChain } from './audit/cut-over.js';
+import { auditKeyPlugin } from './audit/key.js';
+import { loadAuditKey } from './audit/load-key.js';
+import { publishAuditHead } from './audit/schedule.js';
 
 export const METABASE_NAME = 'dbtools';
 /**
@@ -126,6 +130,8 @@ export function embeddedServerPaths(dataDir: string, server: string = EMBEDDED_S
  */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const log = options.log ?? pino({ level: config.logLevel });
+  // Outside the metabase, before anything: a process that cannot sign the history does not start.
+  const auditKey = await loadAuditKey(config.audit);
   let cluster: EmbeddedCluster | undefined;
   let clusters: EmbeddedCluster[] = [];
   let metabaseConfig: pg.PoolConfig;
@@ -165,10 +171,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     };
     await ensureDatabase(metabaseConfig, METABASE_NAME);
   }
-  const metabase = connectMetabase(metabaseConfig);
+  const metabase = connectMetabase(metabaseConfig, { plugins: [auditKeyPlugin(auditKey)] });
   try {
     await migrateMetabase(metabase);
     await ensureSystemAgent(metabase);
+    const cutOver = await ensureKeyedChain(metabase);
     const reserved = await tenantsInReservedNamespace(metabase);
     if (reserved.length) {
       log.warn({ databases: reserved }, 'tenant databases named in the reserved scratch namespace; rename them (they are never dropped as scratch)');
@@ -214,6 +221,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       now: options.now ?? (() => new Date()),
     };
     await giveTenantsTheirRoles(app);
+    // The cut-over's head is published at once: removing it (and the keyed history) shows.
+    if (cutOver.created) {
+      log.info({ entry: cutOver.id, headsFile: config.audit.headsFile }, 'the support history is signed with the audit key from now on');
+      await publishAuditHead(app);
+    }
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
     const relays: MailRelay[] = [];
     let closing = false;
@@ -277,6 +289,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           await worker.stop();
           await pool.end();
         }
+        // The last head this process saw, so that entries written since the last minute's are covered too.
+        await publishAuditHead(app).catch((err: Error) => log.warn({ err: err.message }, 'could not publish the support history head'));
         app.tenants.close();
         await metabase.destroy();
         if (!keepClusters) await Promise.all(clusters.map((c) => c.stop()));

@@ -151,6 +151,42 @@ export interface Config {
   upgradeApiKey?: string;
   domains: DomainsConfig;
   upgrades: UpgradesConfig;
+  audit: AuditConfig;
+}
+
+/**
+ * The support history's anchor outside the metabase (src/audit): the key its hashes are signed
+ * with and the file its heads are published to. Neither may be writable by whoever can write the
+ * metabase; the key is never stored there.
+ */
+export interface AuditConfig {
+  /**
+   * DBTOOLS_AUDIT_KEY (32 characters at least): the operator's key, the same for every process of
+   * the platform. Unset, a key is generated once in `keyFile`.
+   */
+  key?: string;
+  /** `<dataDir>/audit/key`: the generated key (mode 0600), when DBTOOLS_AUDIT_KEY is unset. */
+  keyFile: string;
+  /** DBTOOLS_AUDIT_HEADS_FILE (default `<dataDir>/audit/heads.log`): append-only, one signed head a line. */
+  headsFile: string;
+}
+
+/** The smallest DBTOOLS_AUDIT_KEY: guessing it must be out of reach, as for a generated 256-bit key. */
+export const AUDIT_KEY_MIN_LENGTH = 32;
+
+function auditConfig(env: NodeJS.ProcessEnv, dataDir: string): AuditConfig {
+  const key = env.DBTOOLS_AUDIT_KEY || undefined;
+  if (key !== undefined && key.length < AUDIT_KEY_MIN_LENGTH) {
+    throw new ConfigError(`DBTOOLS_AUDIT_KEY must be ${AUDIT_KEY_MIN_LENGTH} characters at least, got ${key.length}`);
+  }
+  // Read once, then out of the environment: no child process (PostgreSQL, pg_dump, the upgrade
+  // platform) inherits it, and a superuser's COPY … TO PROGRAM 'env' cannot read it there.
+  if (env === process.env) delete process.env.DBTOOLS_AUDIT_KEY;
+  return {
+    key,
+    keyFile: path.join(dataDir, 'audit', 'key'),
+    headsFile: path.resolve(env.DBTOOLS_AUDIT_HEADS_FILE || path.join(dataDir, 'audit', 'heads.log')),
+  };
 }
 
 /** Upgrade requests and the rolling release (src/upgrades). */
@@ -374,8 +410,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const unknownKey = Object.keys(file.accessMap ?? {}).find((k) => !(k in DEFAULT_ACCESS_MAP));
   if (unknownKey)
     throw new ConfigError(`Invalid DBTOOLS_CONFIG: key "accessMap.${unknownKey}" is not an operation key`);
+  const dataDir = path.resolve(env.DBTOOLS_DATA_DIR ?? './var');
   return {
-    dataDir: path.resolve(env.DBTOOLS_DATA_DIR ?? './var'),
+    dataDir,
     host: env.HOST ?? '127.0.0.1',
     port: intEnv(env, 'PORT') ?? 8080,
     pgBin: env.DBTOOLS_PG_BIN || undefined,
@@ -421,6 +458,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       caps: { ...DEFAULT_EMAIL_AUTO_RAISE.caps, ...file.emailAutoRaise?.caps },
       },
     domains: domainsConfig(env),
+    audit: auditConfig(env, dataDir),
     logs: {
       writer: env.DBTOOLS_LOG_WRITER ? env.DBTOOLS_LOG_WRITER !== '0' : (file.logs?.writer ?? true),
       linesPerMinute: intEnv(env, 'DBTOOLS_LOG_LINES_PER_MINUTE') ?? file.logs?.linesPerMinute ?? 30,

@@ -10,6 +10,7 @@ import { restoreBackupJob } from './restore-job.js';
 import { certificateJob, domainSchedule } from './certificate.js';
 import { upgradeJob } from '../upgrades/pipeline.js';
 import { rollingReleaseSchedule } from '../upgrades/rolling-release.js';
+import { auditHeadSchedule } from '../audit/schedule.js';
 
 import { dropJob } from './drop.js';
 import { duplicateJob } from './duplicate.js';
@@ -41,4 +42,5 @@ export const schedules: Schedule[] = [
   emailAutoRaiseSchedule,
   domainSchedule,
   rollingReleaseSchedule,
+  auditHeadSchedule,
 ];

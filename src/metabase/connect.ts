@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, sql, type PostgresPoolClient } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type KyselyPlugin, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Metabase } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -61,7 +61,8 @@ class SharedReadConnections {
   }
 }
 
-export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
+/** `plugins` travel with the handle into its transactions (the audit key rides that way). */
+export function connectMetabase(config: pg.PoolConfig, options: { plugins?: KyselyPlugin[] } = {}): MetabaseDb {
   // A stopped server must fail a request fast (503), not hold it until a TCP timeout. An
   // operation holds its connection (its transaction) while it works on the tenant: at 300
   // requests/s with 2 in 5 operations (bench soak), 10 connections were not enough.
@@ -84,7 +85,7 @@ export function connectMetabase(config: pg.PoolConfig): MetabaseDb {
   });
   // Destroying the handle closes the shared read connections as well.
   const closing = { connect: () => pool.connect(), end: () => reads.end().then(() => pool.end()) };
-  const db = new Kysely<Metabase>({ dialect: new PostgresDialect({ pool: closing }) });
+  const db = new Kysely<Metabase>({ dialect: new PostgresDialect({ pool: closing }), plugins: options.plugins });
   readHandles.set(db, new Kysely<Metabase>({ dialect: new PostgresDialect({ pool: reads }) }));
   return db;
 }

@@ -6,7 +6,9 @@ import { inject } from 'vitest';
 import type { App } from '../../src/app.js';
 import { GENESIS_HASH } from '../../src/audit/chain.js';
 import { verifySupportHistory } from '../../src/audit/verify.js';
-import { connectMetabase } from '../../src/metabase/connect.js';
+import { ensureKeyedChain } from '../../src/audit/cut-over.js';
+import { auditKeyOf, auditKeyPlugin } from '../../src/audit/key.js';
+import { connectMetabase, type MetabaseDb } from '../../src/metabase/connect.js';
 import { migrationProvider } from '../../src/metabase/migrations/index.js';
 import { insertSupportLog, type SupportLogEntry } from '../../src/metabase/repositories/support-logs.js';
 import type { DatabaseRow, SupportLogRow } from '../../src/metabase/schema.js';
@@ -32,6 +34,9 @@ function dbtools(...args: string[]): Promise<{ code: number; stdout: string; std
     );
   });
 }
+
+/** The check `dbtools audit verify` makes, with the run's audit key and heads file. */
+const verify = (db: MetabaseDb, headsFile = app.config.audit.headsFile) => verifySupportHistory(db, headsFile);
 
 const entriesOf = (database: string) =>
   app.metabase.selectFrom('support_log').selectAll().where('database_name', '=', database).orderBy('id').execute();
@@ -71,7 +76,8 @@ describe('the support history is a hash chain', () => {
     expect(code, stderr).toBe(0);
     const count = Number(/intact: (\d+) entries/.exec(stdout)?.[1]);
     expect(count, stdout).toBeGreaterThanOrEqual(3);
-    expect(stdout).toMatch(/head [0-9a-f]{64}\./);
+    expect(stdout).toMatch(/head [0-9a-f]{64}; signed with the audit key from entry #\d+\./);
+    expect(stdout).toMatch(/\d+ published heads checked/);
   });
 
   it('an entry edited with SQL makes dbtools audit verify fail with exit code 1, naming that entry (id, database, date)', async () => {
@@ -85,14 +91,14 @@ describe('the support history is a hash chain', () => {
     } finally {
       await sql`UPDATE support_log SET message = ${edited.message} WHERE id = ${edited.id}`.execute(app.metabase);
     }
-    expect(await verifySupportHistory(app.metabase)).toMatchObject({ intact: true });
+    expect(await verify(app.metabase)).toMatchObject({ intact: true });
   });
 
   it('a deleted entry breaks the chain at the entry that followed it', async () => {
     const [deleted, next] = await entriesOf(tenant.name);
     await sql`DELETE FROM support_log WHERE id = ${deleted.id}`.execute(app.metabase);
     try {
-      const check = await verifySupportHistory(app.metabase);
+      const check = await verify(app.metabase);
       expect(check.intact).toBe(false);
       // Entries written by other tests may sit between the two: the first one after the gap is named.
       if (!check.intact) {
@@ -106,7 +112,7 @@ describe('the support history is a hash chain', () => {
         .values({ ...deleted, inputs: JSON.stringify(deleted.inputs) })
         .execute();
     }
-    expect(await verifySupportHistory(app.metabase)).toMatchObject({ intact: true });
+    expect(await verify(app.metabase)).toMatchObject({ intact: true });
   });
 
   it('a changed value inside the inputs, or a changed date, is caught as well', async () => {
@@ -116,25 +122,25 @@ describe('the support history is a hash chain', () => {
       sql`UPDATE support_log SET at = at - interval '1 day' WHERE id = ${target.id}`,
     ]) {
       await change.execute(app.metabase);
-      const check = await verifySupportHistory(app.metabase);
+      const check = await verify(app.metabase);
       await sql`UPDATE support_log SET inputs = ${JSON.stringify(target.inputs)}::jsonb, at = ${target.at} WHERE id = ${target.id}`.execute(
         app.metabase,
       );
       expect(check).toMatchObject({ intact: false, broken: { id: Number(target.id), database: tenant.name } });
     }
-    expect(await verifySupportHistory(app.metabase)).toMatchObject({ intact: true });
+    expect(await verify(app.metabase)).toMatchObject({ intact: true });
   });
 
   it('20 operations in parallel on 4 databases, and 20 bare writes in parallel, keep one unforked chain', async () => {
     const tenants = await Promise.all([0, 1, 2, 3].map(() => createTestTenant(app, { prefix: 'audit-par' })));
-    const before = await verifySupportHistory(app.metabase);
+    const before = await verify(app.metabase);
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => functional.run(tenants[i % 4].name, 'set-email-limit', { limit: 200 + i })),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     // The pool's own transactions, none of them waiting on a database row lock.
     await Promise.all(Array.from({ length: 20 }, (_, i) => insertSupportLog(app.metabase, entry(tenants[i % 4].name))));
-    const after = await verifySupportHistory(app.metabase);
+    const after = await verify(app.metabase);
     expect(after.intact).toBe(true);
     expect(after.entries - before.entries).toBeGreaterThanOrEqual(40);
     const rows = (await Promise.all(tenants.map((t) => entriesOf(t.name)))).flat();
@@ -150,15 +156,20 @@ describe('the support history is a hash chain', () => {
     ).rejects.toThrow(/support_log_chain/);
   });
 
-  it('migration 008 chains the entries that existed before it, oldest first', async () => {
+  it('migration 008 chains the entries that existed before it, oldest first, and the audit key takes over from its cut-over entry', async () => {
     const server = await embeddedServer(app);
     const name = `audit_migrate_${process.pid}`;
-    // A scratch metabase on a hosting cluster (the metabase's own cluster is not a hosting server).
+    // A metabase of its own has heads of its own: none published yet. It lives on a hosting
+    // cluster (the metabase's own cluster is not a hosting server).
+    const heads = path.join(inject('dataDir'), `audit-migrate-${process.pid}.log`);
     await app.tenants.withCluster(server.id, async (admin) => {
       await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
       await admin.query(`CREATE DATABASE "${name}"`);
     });
-    const db = connectMetabase({ host: server.host, port: server.port, user: server.superuser, password: server.password ?? undefined, database: name });
+    const db = connectMetabase(
+      { host: server.host, port: server.port, user: server.superuser, password: server.password ?? undefined, database: name },
+      { plugins: [auditKeyPlugin(auditKeyOf(app.metabase))] },
+    );
     try {
       const names = Object.keys(await migrationProvider.getMigrations()).sort();
       const before008 = names[names.indexOf('008-support-log-chain') - 1];
@@ -170,12 +181,17 @@ describe('the support history is a hash chain', () => {
                'db-' || (i % 7), jsonb_build_object('i', i, 'z', 'last', 'a', 'first'), 'success', 'entry ' || i
           FROM generate_series(1, 2500) i`.execute(db);
       expect((await migrator.migrateToLatest()).error).toBeUndefined();
-      expect(await verifySupportHistory(db)).toMatchObject({ intact: true, entries: 2500 });
+      // Plain hashes only: with the key, verify wants the cut-over entry a start writes.
+      expect(await verify(db, heads)).toMatchObject({ intact: false, broken: { reason: expect.stringMatching(/no entry .* signed with the audit key/) } });
       const first = await db.selectFrom('support_log').selectAll().orderBy('id').limit(1).executeTakeFirstOrThrow();
       expect(first.prev_hash).toBe(GENESIS_HASH);
-      // New entries continue the backfilled chain.
+      const cutOver = await ensureKeyedChain(db);
+      expect(cutOver.created).toBe(true);
+      expect(await ensureKeyedChain(db)).toEqual({ id: cutOver.id, created: false });
+      expect(await verify(db, heads)).toMatchObject({ intact: true, entries: 2501, keyedFrom: cutOver.id });
+      // New entries continue the backfilled chain, keyed.
       await insertSupportLog(db, entry('db-1'));
-      expect(await verifySupportHistory(db)).toMatchObject({ intact: true, entries: 2501 });
+      expect(await verify(db, heads)).toMatchObject({ intact: true, entries: 2502, keyedFrom: cutOver.id });
     } finally {
       await db.destroy();
       await app.tenants.withCluster(server.id, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}"`));

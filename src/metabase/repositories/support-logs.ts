@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { GENESIS_HASH, supportLogHash } from '../../audit/chain.js';
+import { auditKeyOf } from '../../audit/key.js';
 import type { Metabase, SupportLogRow } from '../schema.js';
 
 type Db = Kysely<Metabase>;
@@ -22,14 +23,17 @@ export interface SupportLogEntry {
  * transactions writing at once queue there instead of both linking to the same head (a
  * fork); the lock is released by the commit that makes the new head visible. Called last in
  * its transaction, the lock is held for the commit only. Given the pool rather than a
- * transaction, it writes the entry in a transaction of its own.
+ * transaction, it writes the entry in a transaction of its own. The hash is keyed with the
+ * handle's audit key (see audit/key.ts): startPlatform has written the key's cut-over entry
+ * before any writer runs, so every entry it writes is after it.
  */
 export async function insertSupportLog(db: Db, entry: SupportLogEntry): Promise<void> {
   if (!db.isTransaction) {
     await db.transaction().execute((tx) => insertSupportLog(tx, entry));
     return;
   }
-  await sql`SELECT pg_advisory_xact_lock(hashtext('dbtools:support-log-chain'))`.execute(db);
+  const key = auditKeyOf(db);
+  await lockSupportLogChain(db);
   // A statement after the lock: under READ COMMITTED (every caller's level) its snapshot sees
   // the head the previous holder committed.
   const { rows } = await sql<{ id: number; head: string | null }>`
@@ -41,8 +45,32 @@ export async function insertSupportLog(db: Db, entry: SupportLogEntry): Promise<
   const row = { ...entry, id: rows[0].id, at: new Date(), inputs, prev_hash: rows[0].head ?? GENESIS_HASH };
   await db
     .insertInto('support_log')
-    .values({ ...row, inputs: JSON.stringify(inputs), hash: supportLogHash(row) })
+    .values({ ...row, inputs: JSON.stringify(inputs), hash: supportLogHash(row, key) })
     .execute();
+}
+
+/** Held until the transaction ends: the chain's writers (and its cut-over) take turns here. */
+export async function lockSupportLogChain(tx: Db): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('dbtools:support-log-chain'))`.execute(tx);
+}
+
+/**
+ * The first entry a system operation wrote (the audit key's cut-over), found through the
+ * (database_name, id) index: such entries name no database.
+ */
+export function firstSystemSupportLog(db: Db, operation: string): Promise<SupportLogRow | undefined> {
+  return db
+    .selectFrom('support_log')
+    .selectAll()
+    .where('database_name', '=', '')
+    .where('operation', '=', operation)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export function findSupportLog(db: Db, id: number): Promise<SupportLogRow | undefined> {
+  return db.selectFrom('support_log').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 const EXPORT_PAGE_SIZE = 1000;
@@ -52,6 +80,8 @@ export interface SupportLogFilter {
   from?: Date;
   /** Exclusive. */
   before?: Date;
+  /** Only entries with a larger id. */
+  afterId?: number;
 }
 
 /**
@@ -59,7 +89,7 @@ export interface SupportLogFilter {
  * flat whatever the history's size. The export and `audit verify` read through it.
  */
 export async function* eachSupportLog(db: Db, filter: SupportLogFilter = {}): AsyncGenerator<SupportLogRow> {
-  let after = 0;
+  let after = filter.afterId ?? 0;
   for (;;) {
     let query = db.selectFrom('support_log').selectAll().where('id', '>', after);
     if (filter.database !== undefined) query = query.where('database_name', '=', filter.database);
