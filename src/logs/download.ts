@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { parseRange } from '../dumps/download.js';
-import { DomainError, NotFound } from '../errors.js';
+import { DomainError, NotFound, TooManyRequests } from '../errors.js';
+import { lockoutAddress, withLockout } from '../login-lockout.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { logFilePath, parseLogFileName } from './layout.js';
 import { LOG_USER, verifyLogPassword } from './password.js';
@@ -21,6 +22,31 @@ function basicCredentials(header: string | undefined): { user: string; password:
   return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Failed log passwords for one server (from anywhere) before it is locked out for the window. */
+export const LOGS_MAX_FAILURES_PER_SERVER = 10;
+/** Failed log passwords from one address (any server) before it is locked out. */
+export const LOGS_MAX_FAILURES_PER_ADDRESS = 20;
+
+/** The log password checked under the lockout: per server (the password is the server's) and per address. */
+function logPasswordLogin(
+  app: App,
+  serverName: string,
+  credentials: { user: string; password: string },
+  remoteAddress: string,
+) {
+  return withLockout(
+    app.metabase,
+    [
+      { key: `logs server ${JSON.stringify(serverName)}`, maxFailures: LOGS_MAX_FAILURES_PER_SERVER },
+      { key: `logs from ${lockoutAddress(remoteAddress)}`, maxFailures: LOGS_MAX_FAILURES_PER_ADDRESS },
+    ],
+    async () =>
+      credentials.user === LOG_USER && (await verifyLogPassword(app, serverName, credentials.password))
+        ? true
+        : undefined,
+  );
+}
+
 /**
  * GET /logs/{server}/{file}: HTTP Basic with the server's log password (agents open it in a
  * browser tab or with `curl -u logs:…`, without a console session). Plain days are shown
@@ -29,15 +55,26 @@ function basicCredentials(header: string | undefined): { user: string; password:
  */
 export async function serveLogFile(
   app: App,
+  serverName: string,
   server: HostingServerRow | undefined,
   name: string,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  if (!server) throw new NotFound('There is no such hosting server.');
   const credentials = basicCredentials(request.headers.authorization);
-  if (!credentials || credentials.user !== LOG_USER || !(await verifyLogPassword(app, server.name, credentials.password))) {
-    reply.header('www-authenticate', `Basic realm="dbtools logs ${server.name}", charset="UTF-8"`);
+  // No credentials at all is how a browser asks for the prompt: not an attempt, not counted.
+  const login = credentials
+    ? await logPasswordLogin(app, serverName, credentials, request.ip)
+    : ({ outcome: 'refused' } as const);
+  if (login.outcome === 'locked') {
+    throw new TooManyRequests(
+      `Too many wrong log passwords for this server or from this address; try again in ${Math.ceil(login.retryAfterSeconds / 60)} minutes.`,
+      login.retryAfterSeconds,
+    );
+  }
+  // An unknown server is answered like a wrong password: the answer does not say which names exist.
+  if (login.outcome === 'refused' || !server) {
+    reply.header('www-authenticate', `Basic realm="dbtools logs", charset="UTF-8"`);
     throw new LogPasswordRequired();
   }
   const file = logFilePath(server.log_dir, name);

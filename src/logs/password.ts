@@ -25,10 +25,15 @@ function clearCopyPath(app: App, server: string): string {
   return path.join(app.config.dataDir, 'hosting', server, 'logs-password');
 }
 
+// Checked instead when the server has no password (or does not exist): as slow as a real check,
+// so the time of a refusal does not say which server names exist.
+let decoyHash: Promise<string> | undefined;
+
 export async function verifyLogPassword(app: App, server: string, password: string): Promise<boolean> {
   const hash = await getSetting(app.metabase, hashKey(server));
-  if (!hash) return false;
-  return argon2.verify(hash, password).catch(() => false);
+  decoyHash ??= hashPassword(newPassword());
+  const ok = await argon2.verify(hash ?? (await decoyHash), password).catch(() => false);
+  return ok && !!hash;
 }
 
 // A Tools page shows the clear copy on every load: argon2 runs once per (hash, copy) pair.

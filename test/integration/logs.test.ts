@@ -295,10 +295,11 @@ describe('downloads with the log password', () => {
       `/logs/${OWN}/%2Fetc%2Fpasswd`,
       `/logs/${OWN}/..%2Flogs-password`,
       `/logs/${OWN}/${dayFileName(PLAIN_DAY)}.gz.partial`,
-      '/logs/nowhere/odoo.log',
       `/logs/${OWN}/backups`,
     ];
     for (const p of paths) expect((await call('GET', p, { headers: basic('logs', password) })).status, p).toBe(404);
+    // An unknown server is answered like a wrong password (another server's is one): no name enumeration.
+    expect((await call('GET', '/logs/nowhere/odoo.log', { headers: basic('logs', password) })).status).toBe(401);
     // A NUL is refused before any route looks at the path, as everywhere in the API.
     expect((await call('GET', `/logs/${OWN}/odoo.log.1999-12-31%00`, { headers: basic('logs', password) })).status).toBe(400);
     await rm(path.join(own.log_dir, `${dayFileName(PLAIN_DAY)}.gz.partial`));

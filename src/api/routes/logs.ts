@@ -37,7 +37,7 @@ export const logRoutes = [
     raw: true,
     params: z.object({ server: z.string().max(63), file: z.string().max(255) }),
     async handler({ app, params, request, reply }) {
-      await serveLogFile(app, await serverNamed(app, params.server), params.file, request, reply);
+      await serveLogFile(app, params.server, await serverNamed(app, params.server), params.file, request, reply);
     },
   }),
   defineRoute({

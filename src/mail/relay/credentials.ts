@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import type { App } from '../../app.js';
+import { lockoutAddress, withLockout, type Guarded } from '../../login-lockout.js';
 import { hashPassword } from '../../agents/password.js';
 import {
   findRelayCredential,
@@ -50,14 +51,43 @@ export async function wireTenantToRelay(
   return { newCredentials: true };
 }
 
-/** The database a relay login belongs to, when the password is right. */
-export async function authenticateRelayUser(
+/** Failed AUTHs of one relay login (from anywhere) before it is locked out for the window. */
+export const RELAY_MAX_FAILURES_PER_LOGIN = 10;
+/**
+ * Failed AUTHs from one address (any login) before it is locked out. Higher than per login:
+ * every database of a hosting server connects from that server's address, and a few of them
+ * with a stale password must not stop the others' mail.
+ */
+export const RELAY_MAX_FAILURES_PER_ADDRESS = 30;
+
+// Verifying against this when the login is unknown makes both answers equally slow: the time
+// of a refusal does not say which database names exist.
+let decoyHash: Promise<string> | undefined;
+
+export type RelayLogin = Guarded<string>;
+
+/**
+ * The database a relay login belongs to when the password is right, under the lockout: per
+ * login and per remote address (src/login-lockout.ts).
+ */
+export function authenticateRelayUser(
   app: App,
   user: string,
   password: string,
-): Promise<string | undefined> {
-  const credential = await findRelayCredential(app.metabase, user);
-  if (!credential) return undefined;
-  const ok = await argon2.verify(credential.password_hash, password).catch(() => false);
-  return ok ? credential.database_name : undefined;
+  remoteAddress: string | undefined,
+): Promise<RelayLogin> {
+  return withLockout(
+    app.metabase,
+    [
+      { key: `relay login ${JSON.stringify(user)}`, maxFailures: RELAY_MAX_FAILURES_PER_LOGIN },
+      { key: `relay from ${lockoutAddress(remoteAddress)}`, maxFailures: RELAY_MAX_FAILURES_PER_ADDRESS },
+    ],
+    async () => {
+      const credential = await findRelayCredential(app.metabase, user);
+      decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
+      const hash = credential?.password_hash ?? (await decoyHash);
+      const ok = await argon2.verify(hash, password).catch(() => false);
+      return ok && credential ? credential.database_name : undefined;
+    },
+  );
 }

@@ -61,14 +61,20 @@ export function startRelay(app: App, options: { host: string; port: number }): P
     logger: false,
     // The client's host name is used nowhere; its PTR lookup would only delay every new connection.
     disableReverseLookup: true,
-    onAuth(auth, _session, callback) {
-      authenticateRelayUser(app, auth.username ?? '', auth.password ?? '').then(
-        (database) =>
-          database
-            ? callback(null, { user: database })
-            : callback(
-                smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database'),
+    onAuth(auth, session, callback) {
+      authenticateRelayUser(app, auth.username ?? '', auth.password ?? '', session.remoteAddress).then(
+        (login) => {
+          if (login.outcome === 'accepted') callback(null, { user: login.value });
+          // Temporary (4xx): the customer's Odoo keeps its mail and retries once the lockout ends.
+          else if (login.outcome === 'locked')
+            callback(
+              smtpReply(
+                454,
+                `4.7.0 Too many failed logins for this login or from this address; try again in ${Math.ceil(login.retryAfterSeconds / 60)} minutes`,
               ),
+            );
+          else callback(smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database'));
+        },
         (err: Error) => callback(smtpReply(454, `4.7.0 Temporary authentication failure: ${err.message}`)),
       );
     },
