@@ -79,6 +79,15 @@ if [ ${#missing_optional[@]} -gt 0 ]; then
   for p in "${missing_optional[@]}"; do echo "  - $p: ${why[$p]}" >&2; done
   echo "Install them with: sudo apt-get install -y ${missing_optional[*]}" >&2
 fi
+# Real Odoo (../shared/odoo, or DBTOOLS_ODOO_SOURCES) for the real-Odoo tests: its own script
+# installs the Debian python3 packages Odoo needs (quiet and quick when they are there).
+odoo_sources=${DBTOOLS_ODOO_SOURCES:-$(cd "$(dirname "$0")/.." && pwd)/../shared/odoo}
+if [ "$command" != start ] && [ -z "$root" ] && [ "$mode" != "--check" ] && [ -x "$odoo_sources/install-deps.sh" ]; then
+  if ! "$odoo_sources/install-deps.sh" >&2; then
+    echo "dbtools: the real-Odoo tests need Odoo's python3 packages (above)" >&2
+    [ "$command" = ci ] && status=1
+  fi
+fi
 # PostgreSQL refuses to run as root: as root, the clusters run as the postgres user its package creates.
 if [ $status = 0 ] && [ "$(id -u)" = 0 ] && [ -z "$root" ] && ! id postgres >/dev/null 2>&1; then
   echo "dbtools: there is no postgres system user (the postgresql package creates it); the clusters cannot run as root" >&2

@@ -37,6 +37,12 @@ const hostingServer = z.object({
   configDir: z.string(),
   /** The deployed checkouts whose git status the Tools page shows; a repository left out shows as not configured. */
   gitRepos: gitRepoPaths.optional(),
+  /**
+   * Per Odoo series, the addons path of the Odoo this server runs (absolute folders, in Odoo's
+   * order; Odoo's own odoo/addons included): copies are neutralized by its modules' own
+   * data/neutralize.sql. A series left out uses DBTOOLS_ODOO_SOURCES, else dbtools' ported rules.
+   */
+  odooAddonsPaths: z.partialRecord(z.enum(['16.0', '17.0', '18.0']), z.array(absolutePath).min(1)).optional(),
 });
 
 const fileSchema = z
@@ -110,6 +116,12 @@ export interface Config {
   accessMap: Record<string, number>;
   limits: Record<number, LevelLimits>;
   servers: HostingServerConfig[];
+  /**
+   * DBTOOLS_ODOO_SOURCES: a folder of Odoo trees (`17.0/odoo-bin`) or of their archives
+   * (`odoo-17.0.tar.zst`, unpacked once into the data folder): the Odoo a server with no
+   * `odooAddonsPaths` for a series runs, for neutralizing copies as Odoo does.
+   */
+  odooSources?: string;
   dropDelayDays: number;
   duplicateDropWeight: number;
   backups: BackupConfig;
@@ -430,6 +442,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessMap,
     limits: file.limits ? numericKeys(file.limits) : DEFAULT_LIMITS,
     servers: file.servers ?? [],
+    odooSources: env.DBTOOLS_ODOO_SOURCES ? path.resolve(env.DBTOOLS_ODOO_SOURCES) : undefined,
     dropDelayDays: file.dropDelayDays ?? 7,
     duplicateDropWeight: file.duplicateDropWeight ?? 0.25,
     backups: {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { installedModules } from '../tenant/modules.js';
+import { installedModules, type InstalledModule } from '../tenant/modules.js';
 
 /** Odoo's `version_info` for a series: `17.0` → [17, 0, 0, 'final', 0, ''], `saas~17.4` → ['saas~17', 4, 0, 'final', 0, '']. */
 export function versionInfo(version: string): (string | number)[] {
@@ -26,7 +26,13 @@ export interface OdooManifest {
   version_info: (string | number)[];
   major_version: string;
   pg_version: string;
-  modules: Record<string, string>;
+  /** Module → latest_version; null for a module Odoo never recorded a version of, as Odoo's json.dump writes None. */
+  modules: Record<string, string | null>;
+}
+
+/** `dict(cr.fetchall())` of `SELECT name, latest_version ... WHERE state = 'installed'`, a NULL version kept null. */
+export function manifestModules(modules: InstalledModule[]): Record<string, string | null> {
+  return Object.fromEntries(modules.map((r) => [r.name, r.latest_version]));
 }
 
 /** What Odoo's `dump_db_manifest` writes, read from the tenant database itself. */
@@ -45,6 +51,6 @@ export async function odooManifest(
     version_info: versionInfo(version),
     major_version: m ? m[0] : version,
     pg_version: odooPgVersion(Number(pgv.rows[0].v)),
-    modules: Object.fromEntries(modules.map((r) => [r.name, r.latest_version ?? ''])),
+    modules: manifestModules(modules),
   };
 }

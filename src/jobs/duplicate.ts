@@ -18,7 +18,9 @@ import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '.
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
+import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn } from '../provisioning/identity.js';
+import { describeNeutralization, type NeutralizationReport } from '../provisioning/neutralization.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { defineJob, type StepContext } from './define.js';
 
@@ -140,10 +142,10 @@ export const duplicateJob = defineJob({
         const now = ctx.app.now();
         const expireDate = copyExpireDate(now);
         // One tenant transaction: a crash leaves the copy either untouched or fully neutralized.
-        await ctx.app.tenants.withTenantTransaction(target, (client) =>
-          makeItsOwn(client, { uuid: target.uuid, now, expireDate, version: target.version, neutralize: true }),
+        const neutralization = await ctx.app.tenants.withTenantTransaction(target, (client) =>
+          makeItsOwn(client, { uuid: target.uuid, now, expireDate, version: target.version, neutralize: true, odooSource: () => odooAddonsPathsOfDatabase(ctx.app, target) }),
         );
-        await ctx.save({ expireDate: expireDate.toISOString() });
+        await ctx.save({ expireDate: expireDate.toISOString(), ...(neutralization ? { neutralization } : {}) });
       },
     },
     {
@@ -152,7 +154,7 @@ export const duplicateJob = defineJob({
       async run(ctx) {
         const { source, target } = payloadOf(ctx);
         const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
-        const data = ctx.data as { method?: string; expireDate?: string; unavailableMs?: number };
+        const data = ctx.data as { method?: string; expireDate?: string; unavailableMs?: number; neutralization?: NeutralizationReport };
         await ctx.app.metabase.transaction().execute(async (tx) => {
           const row = await lockDatabase(tx, target);
           if (!row || row.state !== 'creating') return;
@@ -168,7 +170,7 @@ export const duplicateJob = defineJob({
             database_name: target,
             inputs: { source },
             outcome: 'success',
-            message: `Neutralized copy of ${source} (${data.method === 'dump' ? 'online dump/restore' : 'file copy'}).`,
+            message: `Neutralized copy of ${source} (${data.method === 'dump' ? 'online dump/restore' : 'file copy'}).${data.neutralization ? ` ${describeNeutralization(data.neutralization)}` : ''}`,
             request_id: null,
           });
         });
@@ -186,6 +188,7 @@ export const duplicateJob = defineJob({
       sourceUnavailableMs: data.unavailableMs,
       filestore: data.filestore,
       expireDate: data.expireDate,
+      neutralization: data.neutralization,
     };
   },
   async rollback(ctx, error) {

@@ -22,6 +22,7 @@ import type { BackupRow, DatabaseRow, HostingServerRow } from '../metabase/schem
 import { addDays } from '../dates.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
 import { discardLoad, loadBackupIntoScratch } from '../provisioning/customer-sql.js';
+import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn, type CopyIdentity } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
@@ -108,7 +109,7 @@ export const restoreBackupJob = defineJob({
           f.scratch,
           ctx.job.id,
           f.target ?? f.source.name,
-          row ? (client) => makeItsOwn(client, testCopyIdentity(ctx, row)) : undefined,
+          row ? async (client) => void (await makeItsOwn(client, testCopyIdentity(ctx, row))) : undefined,
         );
         if (row) await ctx.save({ madeOwn: true });
       },
@@ -211,7 +212,14 @@ export const restoreBackupJob = defineJob({
 
 function testCopyIdentity(ctx: StepContext<RestorePayload>, row: DatabaseRow): CopyIdentity {
   const now = ctx.app.now();
-  return { uuid: row.uuid, now, expireDate: row.expire_date ?? copyExpireDate(now), version: row.version, neutralize: true };
+  return {
+    uuid: row.uuid,
+    now,
+    expireDate: row.expire_date ?? copyExpireDate(now),
+    version: row.version,
+    neutralize: true,
+    odooSource: () => odooAddonsPathsOfDatabase(ctx.app, row),
+  };
 }
 
 /** The row the operation reserved for a restore into a new database. */

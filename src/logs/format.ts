@@ -36,7 +36,15 @@ export function formatRecord(r: LogRecord): string {
   return `${formatAsctime(r.time)} ${r.pid} ${r.level} ${r.db} ${r.logger}: ${body} ${perf}\n`;
 }
 
-const HEAD = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) (\d+) (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) ([^\s:]+): /;
+/**
+ * Odoo colours the level name when it logs to a terminal or ODOO_PY_COLORS is set
+ * (odoo/netsvc.py ColoredFormatter: `ESC[1;3xm ESC[1;4xm LEVEL ESC[0m`, 16.0-18.0), and a file
+ * written through a redirected terminal keeps those bytes: the head allows them around the level.
+ */
+const SGR = '(?:\\x1b\\[[0-9;]*m)*';
+const HEAD = new RegExp(
+  `^(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3}) (\\d+) ${SGR}(DEBUG|INFO|WARNING|ERROR|CRITICAL)${SGR} (\\S+) ([^\\s:]+): `,
+);
 
 export interface RecordHead {
   /** `YYYY-MM-DD HH:MM:SS,mmm`, UTC: compares as text. */

@@ -6,7 +6,7 @@ import {
   setConfigParameter,
 } from '../tenant/config-parameters.js';
 import { giveNewIdentity } from '../tenant/identity.js';
-import { neutralizeDatabase } from '../tenant/neutralize.js';
+import { neutralizeCopy, type NeutralizationReport } from './neutralization.js';
 
 export interface CopyIdentity {
   /** The new database.uuid, the same as the reserved metabase row's. */
@@ -18,6 +18,11 @@ export interface CopyIdentity {
   version: string;
   /** A test copy is neutralized; an import (the customer's own database, moving in) is not. */
   neutralize: boolean;
+  /**
+   * The addons path of the server's Odoo for this version (src/odoo/addons-paths.ts), asked only
+   * when the copy is neutralized; none (or undefined) uses dbtools' ported rules.
+   */
+  odooSource?: () => Promise<string[] | undefined>;
 }
 
 /**
@@ -25,15 +30,19 @@ export interface CopyIdentity {
  * (all of it or nothing, so the uuid check below is a sound "already done"): neutralized when
  * it is a test copy, a new identity as Odoo gives one, the expiration parameters of its row,
  * and no database.enterprise_code: a copy never claims the source's subscription (an import
- * gets its own when the customer subscribes on the platform).
+ * gets its own when the customer subscribes on the platform). Answers how the copy was
+ * neutralized (undefined: not neutralized now, either an import or already done).
  */
-export async function makeItsOwn(client: pg.ClientBase, copy: CopyIdentity): Promise<void> {
-  if (await isOwnCopy(client, copy.uuid, copy.neutralize)) return;
-  if (copy.neutralize) await neutralizeDatabase(client, copy.version);
+export async function makeItsOwn(client: pg.ClientBase, copy: CopyIdentity): Promise<NeutralizationReport | undefined> {
+  if (await isOwnCopy(client, copy.uuid, copy.neutralize)) return undefined;
+  const report = copy.neutralize
+    ? await neutralizeCopy(client, copy.version, await copy.odooSource?.())
+    : undefined;
   await giveNewIdentity(client, { uuid: copy.uuid, now: copy.now });
   await setConfigParameter(client, 'database.expiration_date', odooDatetime(copy.expireDate));
   await setConfigParameter(client, 'database.expiration_reason', 'trial');
   await deleteConfigParameter(client, 'database.enterprise_code');
+  return report;
 }
 
 async function isOwnCopy(client: pg.ClientBase, uuid: string, neutralized: boolean): Promise<boolean> {

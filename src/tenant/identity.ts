@@ -23,7 +23,7 @@ export const ODOO_DEFAULT_WEB_BASE_URL = 'http://localhost:8069';
  * `ir.config_parameter.init(force=True)` (new database.secret, database.uuid, database.create_date
  * and the other default parameters), then auth_oauth's override of init
  * (addons/auth_oauth/models/ir_config_parameter.py, 16.0-18.0): the record
- * `auth_oauth.provider_openerp` gets the new uuid as client_id. Nothing else: Odoo keeps
+ * `auth_oauth.provider_openerp` gets the new uuid as client_id, when auth_oauth is installed. Nothing else: Odoo keeps
  * database.enterprise_code and the expiration parameters; what a test copy does with them is
  * the platform's rule, not Odoo's (see copy-identity.ts). Runs in the caller's tenant transaction.
  */
@@ -37,10 +37,28 @@ export async function giveNewIdentity(client: pg.ClientBase, identity: NewIdenti
     ['base.login_cooldown_duration', '60'],
   ];
   for (const [key, value] of defaults) await setConfigParameter(client, key, value);
+  if (await isModuleLoaded(client, 'auth_oauth')) await giveProviderNewClientId(client, identity.uuid);
+}
+
+/**
+ * Whether Odoo's registry loads a module's code (and so its overrides): installed, to upgrade or
+ * to remove (odoo/modules/loading.py). A database without auth_oauth (most imported on-premise
+ * ones) has no auth_oauth_provider table at all.
+ */
+async function isModuleLoaded(client: pg.ClientBase, module: string): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT 1 FROM ir_module_module WHERE name = $1 AND state IN ('installed', 'to upgrade', 'to remove')`,
+    [module],
+  );
+  return rows.length > 0;
+}
+
+/** auth_oauth's init override: `env.ref('auth_oauth.provider_openerp')` gets the new uuid, when it exists. */
+async function giveProviderNewClientId(client: pg.ClientBase, uuid: string): Promise<void> {
   await client.query(
     `UPDATE auth_oauth_provider SET client_id = $1, write_date = now() at time zone 'UTC'
       WHERE id IN (SELECT res_id FROM ir_model_data
                     WHERE model = 'auth.oauth.provider' AND module = 'auth_oauth' AND name = 'provider_openerp')`,
-    [identity.uuid],
+    [uuid],
   );
 }

@@ -2,16 +2,19 @@ import type pg from 'pg';
 import { odooSeries, type OdooSeries } from './odoo-version.js';
 
 /**
- * Odoo's neutralization, as data per version: odoo/modules/neutralize.py runs, for every module
- * in state installed / to upgrade / to remove, that module's `data/neutralize.sql` of the
- * database's branch. Each statement below is the effect of one rule of those files, with the
- * file it comes from. A neutralized copy never sends mail, fetches mail, charges cards, spends
- * the customer's IAP credits, runs scheduled actions, calls webhooks or claims the domain.
+ * Our port of Odoo's neutralization, the fallback for a server with no Odoo source configured for
+ * the database's series (src/odoo/ runs the deployed source's own files otherwise): Odoo's
+ * odoo/modules/neutralize.py runs, for every module in state installed / to upgrade / to remove,
+ * that module's `data/neutralize.sql`. Each statement below is the effect of one rule of those
+ * files, with the file it comes from, checked against Odoo 16.0, 17.0 and 18.0 (../shared/odoo).
+ * Only the modules a hosted database commonly has are ported (their tables are in our tenant
+ * templates); every other module's file runs only from a configured Odoo source.
  */
 interface ModuleNeutralization {
   /** The Odoo file the statements reproduce. */
   source: string;
-  statements: string[];
+  /** Statements, or a function of the database when the tables differ within a series. */
+  statements: string[] | ((db: pg.ClientBase) => Promise<string[]>);
 }
 
 // odoo/addons/base/data/neutralize.sql
@@ -22,26 +25,22 @@ const BASE_MAIL_SERVERS = [
   `INSERT INTO ir_mail_server (name, smtp_port, smtp_host, smtp_encryption, active, smtp_authentication)
    VALUES ('neutralization - disable emails', 1025, 'invalid', 'none', true, 'login')`,
 ];
+// The same in 16.0, 17.0 and 18.0: the autovacuum job is matched by module and name.
+const BASE_CRONS = `UPDATE ir_cron SET active = false
+  WHERE id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND name = 'autovacuum_job' AND module = 'base')`;
 const BASE_FLAG = `INSERT INTO ir_config_parameter (key, value) VALUES ('database.is_neutralized', 'true')
    ON CONFLICT (key) DO UPDATE SET value = 'true'`;
 
 const BASE_16: ModuleNeutralization = {
   source: 'odoo/addons/base/data/neutralize.sql (16.0)',
-  statements: [
-    ...BASE_MAIL_SERVERS,
-    // 16.0 matches the autovacuum job by name only.
-    `UPDATE ir_cron SET active = false
-      WHERE id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND name = 'autovacuum_job')`,
-    BASE_FLAG,
-  ],
+  statements: [...BASE_MAIL_SERVERS, BASE_CRONS, BASE_FLAG],
 };
 
 const BASE_17_18: ModuleNeutralization = {
   source: 'odoo/addons/base/data/neutralize.sql (17.0, 18.0)',
   statements: [
     ...BASE_MAIL_SERVERS,
-    `UPDATE ir_cron SET active = false
-      WHERE id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.cron' AND name = 'autovacuum_job' AND module = 'base')`,
+    BASE_CRONS,
     BASE_FLAG,
     // Server actions of state 'webhook' exist from 17.0 on.
     `UPDATE ir_act_server SET webhook_url = 'neutralization - disable webhook' WHERE state = 'webhook'`,
@@ -54,44 +53,48 @@ const WEB: ModuleNeutralization = {
 };
 
 const MAIL_TEMPLATE = `UPDATE mail_template SET mail_server_id = NULL`;
+// Incoming mail servers belong to mail in every hosted series (16.0 has no fetchmail module).
 const MAIL_FETCHMAIL = `UPDATE fetchmail_server SET active = false`;
-const MAIL_WEB_PUSH = [
-  `TRUNCATE mail_notification_web_push`,
-  `TRUNCATE mail_partner_device CASCADE`,
-];
+const MAIL_PUSH_KEYS = `DELETE FROM ir_config_parameter
+  WHERE key IN ('mail.web_push_vapid_private_key', 'mail.web_push_vapid_public_key', 'mail.sfu_server_key')`;
+
+/**
+ * The web push queue and devices: mail_notification_web_push / mail_partner_device in 17.0,
+ * renamed mail_push / mail_push_device in saas~17.1 (so in every saas~17.x we host and in 18.0).
+ * A 17.0-series database is asked which it has rather than told by its version string.
+ */
+async function webPushStatements(db: pg.ClientBase): Promise<string[]> {
+  const { rows } = await db.query<{ renamed: boolean }>(
+    `SELECT to_regclass('public.mail_push_device') IS NOT NULL AS renamed`,
+  );
+  return rows[0].renamed
+    ? [`TRUNCATE mail_push`, `TRUNCATE mail_push_device CASCADE`]
+    : [`TRUNCATE mail_notification_web_push`, `TRUNCATE mail_partner_device CASCADE`];
+}
 
 const MAIL_16: ModuleNeutralization = {
   source: 'addons/mail/data/neutralize.sql (16.0)',
-  statements: [MAIL_TEMPLATE],
+  statements: [MAIL_TEMPLATE, MAIL_FETCHMAIL],
 };
-const MAIL_17: ModuleNeutralization = {
-  source: 'addons/mail/data/neutralize.sql (17.0: fetchmail merged into mail, web push)',
-  statements: [
-    MAIL_TEMPLATE,
-    MAIL_FETCHMAIL,
-    `DELETE FROM ir_config_parameter WHERE key IN ('mail.web_push_vapid_private_key', 'mail.web_push_vapid_public_key')`,
-    ...MAIL_WEB_PUSH,
-  ],
-};
-const MAIL_18: ModuleNeutralization = {
-  source: 'addons/mail/data/neutralize.sql (18.0: also the SFU server key)',
-  statements: [
-    MAIL_TEMPLATE,
-    MAIL_FETCHMAIL,
-    `DELETE FROM ir_config_parameter
-      WHERE key IN ('mail.web_push_vapid_private_key', 'mail.web_push_vapid_public_key', 'mail.sfu_server_key')`,
-    ...MAIL_WEB_PUSH,
-  ],
+const MAIL_17_18: ModuleNeutralization = {
+  source: 'addons/mail/data/neutralize.sql (17.0, 18.0: web push keys, SFU key, push queue and devices)',
+  statements: async (db) => [MAIL_TEMPLATE, MAIL_FETCHMAIL, MAIL_PUSH_KEYS, ...(await webPushStatements(db))],
 };
 
-const FETCHMAIL_16: ModuleNeutralization = {
-  source: 'addons/fetchmail/data/neutralize.sql (16.0 only; the module is merged into mail in 17.0)',
-  statements: [MAIL_FETCHMAIL],
-};
-
-const IAP: ModuleNeutralization = {
-  source: 'addons/iap/data/neutralize.sql (16.0, 17.0, 18.0)',
+const IAP_16: ModuleNeutralization = {
+  source: 'addons/iap/data/neutralize.sql (16.0)',
   statements: [`UPDATE iap_account SET account_token = REGEXP_REPLACE(account_token, '(\\+.*)?$', '+disabled')`],
+};
+// A token longer than 33 characters (made before 17.0) would overflow the 43 characters the
+// column allows once suffixed: Odoo replaces it with a dummy one instead.
+const IAP_17_18: ModuleNeutralization = {
+  source: 'addons/iap/data/neutralize.sql (17.0, 18.0)',
+  statements: [
+    `UPDATE iap_account SET account_token = REGEXP_REPLACE(account_token, '(\\+.*)?$', '+disabled')
+      WHERE LENGTH(account_token) <= 33`,
+    `UPDATE iap_account SET account_token = 'dummy_value+disabled'
+      WHERE LENGTH(account_token) > 33 AND account_token NOT LIKE '%+disabled'`,
+  ],
 };
 
 const PAYMENT: ModuleNeutralization = {
@@ -99,71 +102,86 @@ const PAYMENT: ModuleNeutralization = {
   statements: [`UPDATE payment_provider SET state = 'disabled' WHERE state NOT IN ('test', 'disabled')`],
 };
 
-const WEBSITE_DOMAIN_RIBBON_CDN = [
+const AUTH_OAUTH: ModuleNeutralization = {
+  source: 'addons/auth_oauth/data/neutralize.sql (16.0, 17.0, 18.0)',
+  statements: [`UPDATE auth_oauth_provider SET enabled = false`],
+};
+
+const WEBSITE_DOMAIN_RIBBON = [
   `UPDATE website SET domain = NULL`,
   `UPDATE ir_ui_view SET active = true WHERE key = 'website.neutralize_ribbon'`,
-  `UPDATE website SET cdn_activated = false`,
 ];
+// 16.0's file frees the domain and shows the ribbon, nothing more: the CDN and robots.txt rules came in 17.0.
 const WEBSITE_16: ModuleNeutralization = {
   source: 'addons/website/data/neutralize.sql (16.0)',
-  statements: WEBSITE_DOMAIN_RIBBON_CDN,
+  statements: WEBSITE_DOMAIN_RIBBON,
 };
 const WEBSITE_17_18: ModuleNeutralization = {
-  source: 'addons/website/data/neutralize.sql (17.0, 18.0: robots.txt too)',
-  statements: [...WEBSITE_DOMAIN_RIBBON_CDN, `UPDATE website SET robots_txt = E'User-agent: *\\nDisallow: /'`],
+  source: 'addons/website/data/neutralize.sql (17.0, 18.0: CDN off, robots.txt too)',
+  statements: [
+    ...WEBSITE_DOMAIN_RIBBON,
+    `UPDATE website SET cdn_activated = false`,
+    `UPDATE website SET robots_txt = E'User-agent: *\\nDisallow: /'`,
+  ],
 };
 
 /**
- * Per series, the modules that ship a data/neutralize.sql, in dependency order (base first).
- * Odoo runs them in whatever order its unsorted SELECT returns; their statements touch
- * disjoint rows, so the order cannot change the result: a fixed one keeps ours reproducible.
- * Modules without the file (bus, auth_signup, auth_oauth, web_enterprise, mass_mailing...)
- * have no entry.
+ * Per series, the ported modules, base first. Odoo runs the files in the order of its unsorted
+ * SELECT; these statements touch disjoint rows, so the order cannot change the result, and a
+ * fixed one keeps ours reproducible.
  */
 export const NEUTRALIZATION: Record<OdooSeries, [module: string, rules: ModuleNeutralization][]> = {
   '16.0': [
     ['base', BASE_16],
     ['web', WEB],
     ['mail', MAIL_16],
-    ['fetchmail', FETCHMAIL_16],
-    ['iap', IAP],
+    ['iap', IAP_16],
     ['payment', PAYMENT],
+    ['auth_oauth', AUTH_OAUTH],
     ['website', WEBSITE_16],
   ],
   '17.0': [
     ['base', BASE_17_18],
     ['web', WEB],
-    ['mail', MAIL_17],
-    ['iap', IAP],
+    ['mail', MAIL_17_18],
+    ['iap', IAP_17_18],
     ['payment', PAYMENT],
+    ['auth_oauth', AUTH_OAUTH],
     ['website', WEBSITE_17_18],
   ],
   '18.0': [
     ['base', BASE_17_18],
     ['web', WEB],
-    ['mail', MAIL_18],
-    ['iap', IAP],
+    ['mail', MAIL_17_18],
+    ['iap', IAP_17_18],
     ['payment', PAYMENT],
+    ['auth_oauth', AUTH_OAUTH],
     ['website', WEBSITE_17_18],
   ],
 };
 
-/** The modules whose neutralization applies to a database: Odoo's own selection. */
-async function neutralizableModules(db: pg.ClientBase): Promise<Set<string>> {
+/** The modules Odoo neutralizes, in the order its own unsorted SELECT returns them (odoo/modules/neutralize.py). */
+export async function neutralizableModules(db: pg.ClientBase): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
     `SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to remove')`,
   );
-  return new Set(rows.map((r) => r.name));
+  return rows.map((r) => r.name);
 }
 
 /**
- * Runs inside the caller's transaction, like Odoo's neutralize_database(cr). `version` is the
- * database's Odoo version ('16.0', '17.0', 'saas~17.4', '18.0'); saas~17.x follows 17.0.
+ * Runs our ported rules inside the caller's transaction, like Odoo's neutralize_database(cr), and
+ * answers the modules whose rules ran. `version` is the database's Odoo version ('16.0', '17.0',
+ * 'saas~17.4', '18.0'); saas~17.x follows 17.0.
  */
-export async function neutralizeDatabase(db: pg.ClientBase, version: string): Promise<void> {
-  const installed = await neutralizableModules(db);
-  for (const [module, rules] of NEUTRALIZATION[odooSeries(version)]) {
+export async function neutralizeDatabase(db: pg.ClientBase, version: string): Promise<string[]> {
+  const rules = NEUTRALIZATION[odooSeries(version)];
+  const installed = new Set(await neutralizableModules(db));
+  const ran: string[] = [];
+  for (const [module, rule] of rules) {
     if (!installed.has(module)) continue;
-    for (const statement of rules.statements) await db.query(statement);
+    const statements = typeof rule.statements === 'function' ? await rule.statements(db) : rule.statements;
+    for (const statement of statements) await db.query(statement);
+    ran.push(module);
   }
+  return ran;
 }

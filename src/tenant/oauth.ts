@@ -1,7 +1,17 @@
 import type pg from 'pg';
 
-/** The platform's own provider: the row behind the xml id auth_oauth.provider_openerp. */
+/**
+ * Whether the database has auth_oauth's table: most imported on-premise databases do not have
+ * the module, and their Tools page and copies must work all the same.
+ */
+async function hasOauthProviders(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ t: string | null }>(`SELECT to_regclass('public.auth_oauth_provider') AS t`);
+  return rows[0].t !== null;
+}
+
+/** The platform's own provider: the row behind the xml id auth_oauth.provider_openerp (none without auth_oauth). */
 export async function platformProviderId(client: pg.ClientBase): Promise<number | undefined> {
+  if (!(await hasOauthProviders(client))) return undefined;
   const { rows } = await client.query<{ res_id: number }>(
     `SELECT x.res_id FROM ir_model_data x JOIN auth_oauth_provider p ON p.id = x.res_id
       WHERE x.model = 'auth.oauth.provider' AND x.module = 'auth_oauth' AND x.name = 'provider_openerp'`,
@@ -16,6 +26,7 @@ export interface OauthProvider {
 
 /** Every OAuth provider of the database (auth_oauth_provider), enabled or not: a user may be linked to any. */
 export async function listOauthProviders(client: pg.ClientBase): Promise<OauthProvider[]> {
+  if (!(await hasOauthProviders(client))) return [];
   const { rows } = await client.query<OauthProvider>('SELECT id, name FROM auth_oauth_provider ORDER BY id');
   return rows;
 }

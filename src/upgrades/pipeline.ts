@@ -25,6 +25,7 @@ import { isLocked } from '../operations/locked.js';
 import { claimNewDatabase, } from '../provisioning/claim.js';
 import { testCopyRow } from '../provisioning/copy-rules.js';
 import { asLoader, discardLoad, finishLoad, prepareLoad } from '../provisioning/customer-sql.js';
+import { odooAddonsPathsOf } from '../odoo/addons-paths.js';
 import { makeItsOwn } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
@@ -458,9 +459,10 @@ async function restoreAsNewDatabase(ctx: Ctx, f: Facts): Promise<void> {
   await shareDirectoryDump(path.join(f.work, 'upgraded'));
   await restoreDirectoryDump(server, path.join(f.work, 'upgraded'), login, { jobs: PARALLEL_JOBS });
   const now = app.now();
-  await asLoader(app, server, login, (client) =>
-    makeItsOwn(client, { uuid: row.uuid, now, expireDate: row.expire_date ?? now, version: f.request.target, neutralize: true }),
-  );
+  const odooSource = () => odooAddonsPathsOf(app.config, server.name, f.request.target);
+  await asLoader(app, server, login, async (client) => {
+    await makeItsOwn(client, { uuid: row.uuid, now, expireDate: row.expire_date ?? now, version: f.request.target, neutralize: true, odooSource });
+  });
   await finishLoad(app, server, login, name);
   const filestore = databaseFilestore(server.filestore_root, f.scratch);
   await removeTree(filestore);

@@ -97,6 +97,10 @@ async function customerData(db: pg.Client, series: OdooSeries): Promise<void> {
     `INSERT INTO ir_cron (id, ir_actions_server_id, cron_name, user_id, active, interval_number, interval_type, nextcall, priority)
      VALUES (100, 100, 'Customer: sync stock', 2, true, 5, 'minutes', now() at time zone 'UTC', 5)`,
   );
+  // Only base's autovacuum job survives: a customer module's cron of the same name does not (every series).
+  await db.query(
+    `INSERT INTO ir_model_data (module, name, model, res_id, noupdate) VALUES ('customer_sync', 'autovacuum_job', 'ir.cron', 100, true)`,
+  );
   if (series !== '16.0') {
     await db.query(
       `INSERT INTO ir_act_server (id, name, type, binding_type, usage, state, model_id, model_name, webhook_url)
@@ -108,11 +112,19 @@ async function customerData(db: pg.Client, series: OdooSeries): Promise<void> {
          ('mail.web_push_vapid_private_key', 'private'), ('mail.web_push_vapid_public_key', 'public'),
          ('mail.sfu_server_key', 'sfu-secret')`,
     );
-    await db.query(
-      `INSERT INTO mail_partner_device (id, partner_id, endpoint, keys) VALUES (1, 3, 'https://push.example/1', '{}')`,
-    );
-    await db.query(`INSERT INTO mail_notification_web_push (user_device, payload) VALUES (1, '{}')`);
+    // saas~17.1 renamed the web push tables (mail_push, mail_push_device): 18.0 has the new names.
+    const [device, queue, deviceColumn] =
+      series === '18.0'
+        ? ['mail_push_device', 'mail_push', 'mail_push_device_id']
+        : ['mail_partner_device', 'mail_notification_web_push', 'user_device'];
+    await db.query(`INSERT INTO ${device} (id, partner_id, endpoint, keys) VALUES (1, 3, 'https://push.example/1', '{}')`);
+    await db.query(`INSERT INTO ${queue} (${deviceColumn}, payload) VALUES (1, '{}')`);
   }
+  // A provider the customer logs in with (Google), enabled like the platform's own.
+  await db.query(
+    `INSERT INTO auth_oauth_provider (id, name, client_id, auth_endpoint, scope, validation_endpoint, enabled, body)
+     VALUES (2, 'Google OAuth2', 'google-client', 'https://accounts.google.com/o/oauth2/auth', 'openid', 'https://www.googleapis.com/oauth2/v3/tokeninfo', true, '{"en_US": "Log in with Google"}')`,
+  );
   // Payment: Stripe live (enabled), a provider in test mode, PayPal disabled.
   await db.query(
     `INSERT INTO payment_provider (id, name, code, state, company_id) VALUES (10, '{"en_US": "Adyen"}', 'adyen', 'test', 1)`,
@@ -129,6 +141,12 @@ async function customerData(db: pg.Client, series: OdooSeries): Promise<void> {
     `INSERT INTO iap_account (id, ${service}, account_token) VALUES
        (1, ${sms}, '0123456789abcdef0123456789abcdef'), (2, ${ocr}, 'fedcba9876543210fedcba9876543210+old')`,
   );
+  if (series !== '16.0') {
+    // A token made before 17.0 (a dashed uuid4, 36 characters): suffixed, it would overflow varchar(43).
+    await db.query(`INSERT INTO iap_account (id, ${service}, account_token) VALUES (3, ${sms}, $1)`, [
+      '01234567-89ab-4def-8123-456789abcdef',
+    ]);
+  }
   await db.query(
     `INSERT INTO ir_config_parameter (key, value) VALUES
        ('database.enterprise_code', 'M1234567890123'), ('database.expiration_date', '2027-01-01 00:00:00'),
@@ -231,27 +249,37 @@ describe.each(SERIES)('Odoo $version', ({ series, version }) => {
     ]);
   });
 
-  it('removes forced mail servers from templates (mail) and stops fetching mail (fetchmail in 16.0, mail from 17.0)', async () => {
+  it('removes forced mail servers from templates and stops fetching mail (mail, 16.0 included: it has no fetchmail module)', async () => {
     expect(await rows(db, `SELECT mail_server_id FROM mail_template`)).toEqual([{ mail_server_id: null }]);
     expect(await rows(db, `SELECT active FROM fetchmail_server`)).toEqual([{ active: false }]);
   });
 
-  it(`${series === '16.0' ? 'has no web push in 16.0' : 'deletes the web push keys, devices and queue (mail, 17.0+); the SFU key only from 18.0'}`, async () => {
+  it(`${series === '16.0' ? 'has no web push in 16.0' : 'deletes the web push keys, the SFU key, devices and queue (mail, 17.0+; mail_push tables in 18.0)'}`, async () => {
     if (series === '16.0') {
       expect(await rows(db, `SELECT to_regclass('mail_partner_device') AS t`)).toEqual([{ t: null }]);
       return;
     }
     expect(await param(db, 'mail.web_push_vapid_private_key')).toBeUndefined();
     expect(await param(db, 'mail.web_push_vapid_public_key')).toBeUndefined();
-    expect(await param(db, 'mail.sfu_server_key')).toBe(series === '18.0' ? undefined : 'sfu-secret');
-    expect(await rows(db, `SELECT count(*)::int AS n FROM mail_partner_device`)).toEqual([{ n: 0 }]);
-    expect(await rows(db, `SELECT count(*)::int AS n FROM mail_notification_web_push`)).toEqual([{ n: 0 }]);
+    expect(await param(db, 'mail.sfu_server_key')).toBeUndefined();
+    const [device, queue] = series === '18.0' ? ['mail_push_device', 'mail_push'] : ['mail_partner_device', 'mail_notification_web_push'];
+    expect(await rows(db, `SELECT count(*)::int AS n FROM ${device}`)).toEqual([{ n: 0 }]);
+    expect(await rows(db, `SELECT count(*)::int AS n FROM ${queue}`)).toEqual([{ n: 0 }]);
   });
 
-  it('suffixes every IAP token with +disabled, replacing an existing suffix (iap)', async () => {
+  it(`suffixes every IAP token with +disabled, replacing an existing suffix${series === '16.0' ? '' : '; a token too long for it (over 33 characters) becomes a dummy'} (iap)`, async () => {
     expect(await rows(db, `SELECT account_token FROM iap_account ORDER BY id`)).toEqual([
       { account_token: '0123456789abcdef0123456789abcdef+disabled' },
-      { account_token: 'fedcba9876543210fedcba9876543210+disabled' },
+      // 17.0+: only a token of at most 33 characters is suffixed; this one (36 with its old suffix) is replaced.
+      { account_token: series === '16.0' ? 'fedcba9876543210fedcba9876543210+disabled' : 'dummy_value+disabled' },
+      ...(series === '16.0' ? [] : [{ account_token: 'dummy_value+disabled' }]),
+    ]);
+  });
+
+  it('disables every OAuth provider, the platform one included (auth_oauth)', async () => {
+    expect(await rows(db, `SELECT id, enabled FROM auth_oauth_provider ORDER BY id`)).toEqual([
+      { id: 1, enabled: false },
+      { id: 2, enabled: false },
     ]);
   });
 
@@ -264,11 +292,11 @@ describe.each(SERIES)('Odoo $version', ({ series, version }) => {
     ]);
   });
 
-  it(`frees the website domain and the CDN${series === '16.0' ? ', robots.txt untouched in 16.0' : ' and forbids crawling (website, 17.0+)'}`, async () => {
+  it(`frees the website domain${series === '16.0' ? ', CDN and robots.txt untouched in 16.0' : ', turns the CDN off and forbids crawling (website, 17.0+)'}`, async () => {
     expect(await rows(db, `SELECT domain, cdn_activated, cdn_url, robots_txt FROM website`)).toEqual([
       {
         domain: null,
-        cdn_activated: false,
+        cdn_activated: series === '16.0',
         cdn_url: 'https://cdn.example',
         robots_txt: series === '16.0' ? 'User-agent: *\nAllow: /' : EXPECTED.robots,
       },
@@ -363,10 +391,42 @@ describe('neutralizeDatabase', () => {
     ]);
   });
 
+  it('empties mail_push and mail_push_device on a saas~17.x database that has them (renamed in saas~17.1)', async () => {
+    const db = await tenantOf('saas~17.4');
+    await db.query(`ALTER TABLE mail_partner_device RENAME TO mail_push_device`);
+    await db.query(`ALTER TABLE mail_notification_web_push RENAME TO mail_push`);
+    await db.query(`ALTER TABLE mail_push RENAME COLUMN user_device TO mail_push_device_id`);
+    await db.query(`INSERT INTO mail_push_device (id, partner_id, endpoint, keys) VALUES (1, 3, 'https://push.example/1', '{}')`);
+    await db.query(`INSERT INTO mail_push (mail_push_device_id, payload) VALUES (1, '{}')`);
+    await neutralizeDatabase(db, 'saas~17.4');
+    expect(await rows(db, `SELECT (SELECT count(*) FROM mail_push)::int AS q, (SELECT count(*) FROM mail_push_device)::int AS d`)).toEqual([
+      { q: 0, d: 0 },
+    ]);
+  });
+
+  it('answers the modules whose rules ran, in its fixed order', async () => {
+    const db = await tenantOf('17.0');
+    expect(await neutralizeDatabase(db, '17.0')).toEqual(['base', 'web', 'mail', 'iap', 'payment', 'auth_oauth']);
+  });
+
   it('refuses a version the platform does not host rather than guessing its rules', async () => {
     const db = await tenantOf('17.0');
     await expect(neutralizeDatabase(db, '15.0')).rejects.toBeInstanceOf(UnsupportedOdooVersion);
     expect(await param(db, 'database.is_neutralized')).toBeUndefined();
+  });
+});
+
+describe('giveNewIdentity', () => {
+  it('gives a new identity to a database without auth_oauth (no provider table, as most imported databases)', async () => {
+    const db = await tenantOf('17.0');
+    await db.query(`ALTER TABLE res_users DROP COLUMN oauth_provider_id, DROP COLUMN oauth_uid, DROP COLUMN oauth_access_token`);
+    await db.query(`DROP TABLE auth_oauth_provider`);
+    await db.query(`DELETE FROM ir_model_data WHERE module = 'auth_oauth'`);
+    await db.query(`UPDATE ir_module_module SET state = 'uninstalled' WHERE name = 'auth_oauth'`);
+    const uuid = randomUUID();
+    await giveNewIdentity(db, { uuid, now: NOW });
+    expect(await param(db, 'database.uuid')).toBe(uuid);
+    expect(await neutralizeDatabase(db, '17.0')).not.toContain('auth_oauth');
   });
 });
 
@@ -395,6 +455,8 @@ describe('the duplicate job on a tenant of each version', () => {
     expect(res.status).toBe(200);
     const job = await waitForJob(functional, res.body.job.id);
     expect(job).toMatchObject({ state: 'completed' });
+    // No Odoo source is configured for the test platform's servers: the job says the fallback rules ran.
+    expect(job.result.neutralization).toEqual({ via: 'fallback', modules: expect.arrayContaining(['base', 'web', 'mail']) });
     const copy = (await findDatabase(app.metabase, res.body.name))!;
     const seen = await app.tenants.withTenant(copy, async (c) => ({
       uuid: (await c.query(`SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'`)).rows[0].value as string,

@@ -1,0 +1,122 @@
+/**
+ * Real Odoo for the tests (../shared/odoo, or DBTOOLS_ODOO_SOURCES): its Debian dependencies,
+ * its trees unpacked once into a cache keyed by the archives' SHA256SUMS, and databases made by
+ * Odoo itself (`odoo-bin -i`), cached as pg_dump files keyed by the tree and the module list, so
+ * only the first run on a machine pays for the installs.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, chown, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { EmbeddedCluster } from '../../src/hosting/cluster.js';
+import { clusterOwner } from '../../src/hosting/cluster.js';
+import { odooTreeOf } from '../../src/odoo/sources-folder.js';
+import type { OdooSeries } from '../../src/tenant/odoo-version.js';
+
+const run = promisify(execFile);
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+export const REAL_ODOO_SOURCES = process.env.DBTOOLS_ODOO_SOURCES
+  ? path.resolve(process.env.DBTOOLS_ODOO_SOURCES)
+  : path.resolve(REPO, '../shared/odoo');
+
+/** CI sets it (.ci/run): there, real Odoo missing is a failure, not a skip. */
+export const REAL_ODOO_REQUIRED = process.env.DBTOOLS_REQUIRE_REAL_ODOO === '1';
+
+/** Outside the repository, kept across runs: the system cache as root, the temp folder otherwise. */
+export const REAL_ODOO_CACHE =
+  process.getuid?.() === 0 ? '/var/cache/dbtools-odoo' : path.join(os.tmpdir(), 'dbtools-odoo-cache');
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+/** What is missing for the real-Odoo tests, said exactly; undefined when nothing is. */
+export async function realOdooMissing(series: readonly OdooSeries[]): Promise<string | undefined> {
+  if (!(await exists(REAL_ODOO_SOURCES)))
+    return `${REAL_ODOO_SOURCES} is missing (Odoo's trees or archives odoo-<series>.tar.zst; set DBTOOLS_ODOO_SOURCES to another folder)`;
+  const names = await readdir(REAL_ODOO_SOURCES);
+  const lacking = series.filter((s) => !names.includes(`odoo-${s}.tar.zst`) && !names.includes(s));
+  if (lacking.length) return `${REAL_ODOO_SOURCES} has no Odoo ${lacking.join(', ')} (odoo-<series>.tar.zst or <series>/odoo-bin)`;
+  return undefined;
+}
+
+/** Installs Odoo's Debian packages when we can (root), then checks Debian's python3 imports them. */
+export async function ensureOdooDependencies(): Promise<void> {
+  const script = path.join(REAL_ODOO_SOURCES, 'install-deps.sh');
+  if (process.getuid?.() === 0 && (await exists(script))) await run(script, [], { timeout: 900_000 });
+  try {
+    await run('/usr/bin/python3', ['-c', 'import psycopg2, lxml, werkzeug, passlib, babel, PIL, reportlab, zeep']);
+  } catch {
+    throw new Error(`Odoo's python3 packages are missing: run ${script} as root (Debian 12).`);
+  }
+}
+
+/** The tree of a series, unpacked once into the cache. */
+export async function realOdooTree(series: OdooSeries): Promise<string> {
+  const tree = await odooTreeOf(REAL_ODOO_SOURCES, series, REAL_ODOO_CACHE);
+  if (!tree) throw new Error(`No Odoo ${series} in ${REAL_ODOO_SOURCES}`);
+  return tree;
+}
+
+export interface OdooRunner {
+  /** odoo-bin with the cluster's connection options, as a non-root OS user (Odoo refuses root). */
+  odooBin(tree: string, args: string[]): Promise<string>;
+}
+
+/**
+ * Odoo's role on a test cluster (Odoo refuses the user `postgres`) and its data folder, both
+ * usable by the OS user Odoo runs as: `postgres` when we are root, ourselves otherwise.
+ */
+export async function odooRunner(cluster: EmbeddedCluster, admin: import('pg').Client, dir: string): Promise<OdooRunner> {
+  await admin.query(`DO $$ BEGIN CREATE ROLE odoo LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+  const owner = clusterOwner();
+  const dataDir = path.join(dir, 'odoo-data');
+  await mkdir(dataDir, { recursive: true });
+  if (owner) await chown(dataDir, owner.uid, owner.gid);
+  const connection = [`--db_host=${cluster.socketDir}`, `--db_port=${cluster.port}`, '--db_user=odoo', `--data-dir=${dataDir}`];
+  return {
+    async odooBin(tree, args) {
+      const full = [path.join(tree, 'odoo-bin'), ...args, '--addons-path=addons,odoo/addons', ...connection, '--log-level=warn'];
+      const cmd = owner ? 'runuser' : '/usr/bin/python3';
+      const cmdArgs = owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...full] : full;
+      const { stdout } = await run(cmd, cmdArgs, { cwd: tree, timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+      return stdout;
+    },
+  };
+}
+
+/**
+ * A database made by Odoo itself with `modules` (no demo data), restored from the cache when
+ * this tree and module list were made before, else installed and then cached.
+ */
+export async function odooMadeDatabase(
+  runner: OdooRunner,
+  cluster: EmbeddedCluster,
+  tree: string,
+  series: OdooSeries,
+  modules: string[],
+  name: string,
+): Promise<{ cached: boolean; ms: number }> {
+  const started = Date.now();
+  const key = createHash('sha256').update(`${tree}\0${modules.join(',')}`).digest('hex').slice(0, 16);
+  const dump = path.join(REAL_ODOO_CACHE, 'databases', `${path.basename(path.dirname(tree))}-${series}-${key}.dump`);
+  const pg = (bin: string) => path.join(cluster.pgBin, bin);
+  const conn = ['-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'odoo'];
+  if (await exists(dump)) {
+    await run(pg('createdb'), [...conn, name]);
+    await run(pg('pg_restore'), [...conn, '--no-owner', '-d', name, dump], { maxBuffer: 64 * 1024 * 1024 });
+    return { cached: true, ms: Date.now() - started };
+  }
+  await runner.odooBin(tree, ['server', '-d', name, '-i', modules.join(','), '--without-demo=all', '--stop-after-init']);
+  await mkdir(path.dirname(dump), { recursive: true });
+  const partial = `${dump}.partial-${process.pid}`;
+  await run(pg('pg_dump'), [...conn, '-Fc', '-f', partial, name]);
+  await rename(partial, dump);
+  await rm(partial, { force: true });
+  return { cached: false, ms: Date.now() - started };
+}
