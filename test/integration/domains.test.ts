@@ -236,6 +236,17 @@ describe('custom domains', () => {
     const viewer = await AgentSession.login('helpdesk');
     expect((await viewer.run(db.name, 'add-domain', { domain: name('low') })).status).toBe(403);
   });
+
+  it('refuses an address in any spelling (422) and stores nothing for it', async () => {
+    const other = await createTestTenant(app, { prefix: 'domip' });
+    for (const domain of ['0x7f.1', '127.1', '2130706433', '0177.0.0.1', '127.0.0.1.', '[::1]', '::ffff:127.0.0.1']) {
+      const res = await functional.run(other.name, 'add-domain', { domain });
+      expect(res.status, domain).toBe(422);
+      expect(res.body.error.message, domain).toMatch(/is an address/);
+    }
+    expect(await app.metabase.selectFrom('domain').select('domain').where('database_name', '=', other.name).execute()).toEqual([]);
+    expect(await app.metabase.selectFrom('domain').select('domain').where('domain', '=', '127.0.0.1').execute()).toEqual([]);
+  });
 });
 
 describe('custom domains across a crash', () => {
