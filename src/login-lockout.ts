@@ -60,7 +60,8 @@ export async function withLockout<T>(
       // A burst ends within seconds: a minute is enough to come back.
       ...checking.filter((c) => c.attempts > MAX_CHECKS_AT_ONCE).map((c) => ({ ...c, retryAfter: 60 })),
     ];
-    if (over.length) return { outcome: 'locked', retryAfterSeconds: Math.max(...over.map((c) => c.retryAfter)) };
+    if (over.length)
+      return { outcome: 'locked', retryAfterSeconds: Math.max(...over.map((c) => c.retryAfter)) };
     const value = await check();
     if (value !== undefined) return { outcome: 'accepted', value };
     await countLoginAttempt(db, failureKeys, LOCKOUT_WINDOW_MINUTES);
@@ -81,5 +82,8 @@ export function lockoutAddress(remoteAddress: string | undefined): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -13,19 +13,25 @@ describe('signed bounce addresses', () => {
   it('verify for the database they were minted for, whatever the case the MTA wrote them in', () => {
     const address = bounceAddress(secret, 'acme-bakery.v2', domain, at);
     expect(verifyBounceAddress(secret, address, domain, at)).toMatchObject({ database: 'acme-bakery.v2' });
-    expect(verifyBounceAddress(secret, address.toUpperCase(), domain, at)).toMatchObject({ database: 'acme-bakery.v2' });
+    expect(verifyBounceAddress(secret, address.toUpperCase(), domain, at)).toMatchObject({
+      database: 'acme-bakery.v2',
+    });
     expect(bounceAddress(secret, 'acme-bakery.v2', domain, at)).not.toBe(address);
   });
 
   it('do not verify with another secret, on another domain, before their time or past their life', () => {
     const address = bounceAddress(secret, 'acme', domain, at);
     expect(verifyBounceAddress(Buffer.from('other'), address, domain, at)).toBeUndefined();
-    expect(verifyBounceAddress(secret, address.replace(domain, 'elsewhere.example'), domain, at)).toBeUndefined();
+    expect(
+      verifyBounceAddress(secret, address.replace(domain, 'elsewhere.example'), domain, at),
+    ).toBeUndefined();
     expect(verifyBounceAddress(secret, address, domain, new Date(at.getTime() - 3_600_000))).toBeUndefined();
     const late = new Date(at.getTime() + (BOUNCE_ADDRESS_DAYS + 1) * 86_400_000);
     expect(verifyBounceAddress(secret, address, domain, late)).toBeUndefined();
     expect(verifyBounceAddress(secret, `bounce+acme@${domain}`, domain, at)).toBeUndefined();
-    expect(verifyBounceAddress(secret, address.replace('bounce+acme+', 'bounce+acmf+'), domain, at)).toBeUndefined();
+    expect(
+      verifyBounceAddress(secret, address.replace('bounce+acme+', 'bounce+acmf+'), domain, at),
+    ).toBeUndefined();
   });
 });
 
@@ -56,7 +62,9 @@ describe('From rewriting', () => {
   });
 
   it('handles LF-only messages, a missing From, several Froms and encoded names', async () => {
-    const lf = await simpleParser(await encapsulateFrom(message('From: bob@x.example\nSubject: a', '\n'), 'n@acme.test'));
+    const lf = await simpleParser(
+      await encapsulateFrom(message('From: bob@x.example\nSubject: a', '\n'), 'n@acme.test'),
+    );
     expect(lf.from?.value).toEqual([{ name: 'bob', address: 'n@acme.test' }]);
     const none = await simpleParser(await encapsulateFrom(message('Subject: b'), 'n@acme.test'));
     expect(none.from?.value).toEqual([{ name: '', address: 'n@acme.test' }]);
@@ -77,11 +85,15 @@ describe('From rewriting', () => {
     expect(isSenderDomain(domains, 'sales@other.dbtools.test')).toBe(false);
     expect(notificationsAddress({}, domains)).toBe('notifications@acme.dbtools.test');
     expect(notificationsAddress({ defaultFrom: 'hello' }, domains)).toBe('hello@acme.dbtools.test');
-    expect(notificationsAddress({ defaultFrom: 'hello', catchallDomain: 'acme.example' }, domains)).toBe('hello@acme.example');
-    expect(notificationsAddress({ defaultFrom: 'info@acme.example' }, domains)).toBe('info@acme.example');
-    expect(notificationsAddress({ defaultFrom: 'ceo@bank.example', catchallDomain: 'bank.example' }, domains)).toBe(
-      'ceo@acme.dbtools.test',
+    expect(notificationsAddress({ defaultFrom: 'hello', catchallDomain: 'acme.example' }, domains)).toBe(
+      'hello@acme.example',
     );
-    expect(notificationsAddress({ defaultFrom: '"x y"\r\nBcc: z' }, domains)).toBe('notifications@acme.dbtools.test');
+    expect(notificationsAddress({ defaultFrom: 'info@acme.example' }, domains)).toBe('info@acme.example');
+    expect(
+      notificationsAddress({ defaultFrom: 'ceo@bank.example', catchallDomain: 'bank.example' }, domains),
+    ).toBe('ceo@acme.dbtools.test');
+    expect(notificationsAddress({ defaultFrom: '"x y"\r\nBcc: z' }, domains)).toBe(
+      'notifications@acme.dbtools.test',
+    );
   });
 });

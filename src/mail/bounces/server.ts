@@ -21,7 +21,10 @@ const COLUMN: Record<ReportOutcome['kind'], RelayOutcome> = {
  * only when it came to a bounce address the relay signed for that database (src/mail/relay/
  * verp.ts), once per address and kind: a forged report, or one sent again, changes nothing.
  */
-export function startBounceReceiver(app: App, options: { host: string; port: number }): Promise<ListeningSmtp> {
+export function startBounceReceiver(
+  app: App,
+  options: { host: string; port: number },
+): Promise<ListeningSmtp> {
   const { bounceDomain, dayStartHour } = app.config.relay;
   const server = new SMTPServer({
     banner: 'dbtools bounces',

@@ -20,13 +20,23 @@ function splitHeader(raw: Buffer): { fields: Field[]; rest: string; eol: string 
   const fields: Field[] = [];
   for (const line of text.slice(0, end).split(/(?<=\n)/)) {
     if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1].text += line;
-    else if (line) fields.push({ name: line.slice(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(), text: line });
+    else if (line)
+      fields.push({
+        name: line
+          .slice(0, Math.max(0, line.indexOf(':')))
+          .trim()
+          .toLowerCase(),
+        text: line,
+      });
   }
   return { fields, rest: text.slice(end), eol: useLf ? '\n' : '\r\n' };
 }
 
 function valueOf(field: Field): string {
-  return field.text.slice(field.text.indexOf(':') + 1).replace(/\r?\n(?=[ \t])/g, '').trim();
+  return field.text
+    .slice(field.text.indexOf(':') + 1)
+    .replace(/\r?\n(?=[ \t])/g, '')
+    .trim();
 }
 
 /** The address of the From header when there is exactly one (one field, one mailbox). */

@@ -23,7 +23,11 @@ export async function senderDomains(app: App, database: string): Promise<string[
 function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
   if (at <= 0) return '';
-  const written = address.slice(at + 1).trim().toLowerCase().replace(/\.$/, '');
+  const written = address
+    .slice(at + 1)
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, '');
   return domainToASCII(written) || written;
 }
 
@@ -49,7 +53,8 @@ export function notificationsAddress(
   const value = (params.defaultFrom ?? '').trim().toLowerCase();
   const at = value.lastIndexOf('@');
   const local = at >= 0 ? value.slice(0, at) : value;
-  if (at >= 0 && LOCAL_PART.test(local) && isSenderDomain(domains, value)) return `${local}@${domainOf(value)}`;
+  if (at >= 0 && LOCAL_PART.test(local) && isSenderDomain(domains, value))
+    return `${local}@${domainOf(value)}`;
   const catchall = `x@${params.catchallDomain ?? ''}`;
   const domain = isSenderDomain(domains, catchall) ? domainOf(catchall) : domains[0];
   return `${LOCAL_PART.test(local) ? local : 'notifications'}@${domain}`;

@@ -75,7 +75,10 @@ export function startRelay(app: App, options: { host: string; port: number }): P
                 `4.7.0 Too many failed logins for this login or from this address; try again in ${Math.ceil(login.retryAfterSeconds / 60)} minutes`,
               ),
             );
-          else callback(smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database'));
+          else
+            callback(
+              smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database'),
+            );
         },
         (err: Error) => callback(smtpReply(454, `4.7.0 Temporary authentication failure: ${err.message}`)),
       );
@@ -140,8 +143,10 @@ async function relayMessage(
     );
   }
   let outgoing: Buffer;
+  let transport: Awaited<ReturnType<typeof upstreamTransport>>;
   try {
     outgoing = await ownSender(app, database, raw, await domains);
+    transport = await upstreamTransport(app, { pool: true });
   } catch (e) {
     await releaseRelaySend(app.metabase, database, day);
     throw e;
@@ -150,7 +155,6 @@ async function relayMessage(
   // names the one copy it answers, and counts once. A copy the upstream refuses is as one
   // recipient refused within a transaction was: the others go; only when none went is the
   // message given back to the client to retry, uncounted.
-  const transport = await upstreamTransport(app, { pool: true });
   const copies = await Promise.allSettled(
     session.envelope.rcptTo.map((r) =>
       transport.sendMail({
@@ -159,7 +163,9 @@ async function relayMessage(
       }),
     ),
   );
-  const failed = copies.flatMap((c, i) => (c.status === 'rejected' ? [[session.envelope.rcptTo[i].address, c.reason as Error] as const] : []));
+  const failed = copies.flatMap((c, i) =>
+    c.status === 'rejected' ? [[session.envelope.rcptTo[i].address, c.reason as Error] as const] : [],
+  );
   if (failed.length === copies.length) {
     await releaseRelaySend(app.metabase, database, day);
     throw smtpReply(

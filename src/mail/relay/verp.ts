@@ -13,7 +13,10 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 const TAG = /^([0-9a-z]{1,10})-([0-9a-f]{8})-([0-9a-f]{16})$/;
 
 function signature(secret: Buffer, database: string, stamp: string, nonce: string): string {
-  return createHmac('sha256', secret).update(`dbtools verp\0${database}\0${stamp}\0${nonce}`).digest('hex').slice(0, 16);
+  return createHmac('sha256', secret)
+    .update(`dbtools verp\0${database}\0${stamp}\0${nonce}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**

@@ -49,6 +49,8 @@ export async function readLoginAttempts(db: Db, keys: string[], minutes: number)
     SELECT key, attempts,
            greatest(1, ceil(extract(epoch FROM window_start + make_interval(mins => ${minutes}) - now())))::int AS retry_after
       FROM login_throttle
-     WHERE key = ANY(${keys}::text[]) AND window_start > now() - make_interval(mins => ${minutes})`.execute(db);
+     WHERE key = ANY(${keys}::text[]) AND window_start > now() - make_interval(mins => ${minutes})`.execute(
+    db,
+  );
   return rows.map((r) => ({ key: r.key, attempts: r.attempts, retryAfter: r.retry_after }));
 }
