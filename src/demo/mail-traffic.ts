@@ -112,9 +112,12 @@ export async function startDemoMailTraffic(
       return;
     }
     if (bad) {
+      // The demo's upstream delivers nowhere, so no MTA bounces the copy: the demo writes the
+      // report itself, to a bounce address signed as the relay signs the copy's (it holds the secret).
+      const bounceTo = bounceAddress(app.secret, s.database, app.config.relay.bounceDomain, app.now());
       await bounces.sendMail({
-        envelope: { from: '', to: bounceAddress(s.database, app.config.relay.bounceDomain) },
-        raw: deliveryStatusNotification(s.database, app.config.relay.bounceDomain, to, app.now()),
+        envelope: { from: '', to: bounceTo },
+        raw: deliveryStatusNotification(bounceTo, to, app.now()),
       });
       counts.bounced++;
     }
@@ -162,15 +165,10 @@ export async function startDemoMailTraffic(
 }
 
 /** A hard bounce as a receiving MTA writes it (RFC 3464), for one unknown recipient. */
-function deliveryStatusNotification(
-  database: string,
-  bounceDomain: string,
-  recipient: string,
-  at: Date,
-): string {
+function deliveryStatusNotification(bounceTo: string, recipient: string, at: Date): string {
   return [
     'From: Mail Delivery System <MAILER-DAEMON@mx.invalid.example.net>',
-    `To: ${bounceAddress(database, bounceDomain)}`,
+    `To: ${bounceTo}`,
     'Subject: Undelivered Mail Returned to Sender',
     `Date: ${at.toUTCString()}`,
     'MIME-Version: 1.0',

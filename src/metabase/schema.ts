@@ -207,6 +207,14 @@ export interface EmailRelayDayTable {
   daily_limit: number | null;
 }
 
+/** A report the bounce endpoint counted: one per signed bounce address and outcome. */
+export interface EmailRelayReportTable {
+  database_name: string;
+  bounce_tag: string;
+  outcome: 'hard_bounces' | 'soft_bounces' | 'complaints';
+  received_at: CreatedAt;
+}
+
 export interface IapCreditLedgerTable {
   id: Generated<number>;
   /** The tenant's iap_account.account_token, without a `+disabled` suffix. */
@@ -356,6 +364,7 @@ export interface Metabase {
   database_ping: DatabasePingTable;
   email_relay_credential: EmailRelayCredentialTable;
   email_relay_day: EmailRelayDayTable;
+  email_relay_report: EmailRelayReportTable;
   iap_credit_ledger: IapCreditLedgerTable;
   backup: BackupTable;
   dump: DumpTable;

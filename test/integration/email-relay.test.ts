@@ -1,12 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { listOutbox } from '../../src/mail/catcher.js';
+import { listOutbox, outboxDir } from '../../src/mail/catcher.js';
+import { databaseHost } from '../../src/frontend/host-name.js';
+import { insertDomain, updateDomain } from '../../src/metabase/repositories/domains.js';
+import { setConfigParameter } from '../../src/tenant/config-parameters.js';
 import { wireTenantToRelay } from '../../src/mail/relay/credentials.js';
 import { relayDay } from '../../src/mail/relay/day.js';
 import { startMailRelay, type MailRelay } from '../../src/mail/relay/start.js';
-import { bounceAddress } from '../../src/mail/relay/verp.js';
+import { BOUNCE_ADDRESS_DAYS, bounceAddress, verifyBounceAddress } from '../../src/mail/relay/verp.js';
 import { relayDays } from '../../src/metabase/repositories/email-relay.js';
 import { updateDatabase } from '../../src/metabase/repositories/databases.js';
 import type { DatabaseRow } from '../../src/metabase/schema.js';
@@ -187,9 +193,15 @@ describe('email relay', () => {
     try {
       const db = await wiredTenant(10);
       await client(await tenantCredentials(db)).sendMail({ ...mail(db, 'verp'), to: ['x@example.com', 'y@example.com'] });
-      expect(envelopes).toEqual([
-        { from: bounceAddress(db.name, app.config.relay.bounceDomain), to: ['x@example.com', 'y@example.com'] },
-      ]);
+      // One copy per recipient, each with a bounce address of its own, signed for this database.
+      expect(envelopes.map((e) => e.to).sort()).toEqual([['x@example.com'], ['y@example.com']]);
+      const domain = app.config.relay.bounceDomain;
+      for (const e of envelopes) {
+        expect(e.from).toMatch(new RegExp(`^bounce\\+${db.name.replace(/\./g, '\\.')}\\+[0-9a-z]+-[0-9a-f]{8}-[0-9a-f]{16}@${domain}$`));
+        expect(verifyBounceAddress(app.secret, e.from, domain, clock)).toMatchObject({ database: db.name });
+      }
+      expect(envelopes[0].from).not.toBe(envelopes[1].from);
+      expect((await today(db)).sent).toBe(1);
     } finally {
       app.config.smtpUrl = previous;
       await new Promise<void>((resolve) => upstream.close(() => resolve()));
@@ -197,10 +209,10 @@ describe('email relay', () => {
   });
 });
 
-const dsn = (db: string, domain: string) =>
+const dsn = (bounceTo: string) =>
   [
     'From: Mail Delivery System <MAILER-DAEMON@mx.example.com>',
-    `To: ${bounceAddress(db, domain)}`,
+    `To: ${bounceTo}`,
     'Subject: Undelivered Mail Returned to Sender',
     'MIME-Version: 1.0',
     'Content-Type: multipart/report; report-type=delivery-status; boundary="DSN"',
@@ -240,10 +252,10 @@ const dsn = (db: string, domain: string) =>
     '',
   ].join('\r\n');
 
-const arf = (db: string, domain: string, feedbackType: string) =>
+const arf = (bounceTo: string, feedbackType: string) =>
   [
     'From: <abuse@isp.example>',
-    `To: ${bounceAddress(db, domain)}`,
+    `To: ${bounceTo}`,
     'Subject: FW: Your invoice',
     'MIME-Version: 1.0',
     'Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"',
@@ -259,7 +271,7 @@ const arf = (db: string, domain: string, feedbackType: string) =>
     `Feedback-Type: ${feedbackType}`,
     'User-Agent: SomeGenerator/1.0',
     'Version: 1',
-    `Original-Mail-From: <${bounceAddress(db, domain)}>`,
+    `Original-Mail-From: <${bounceTo}>`,
     'Original-Rcpt-To: <user@example.com>',
     'Arrival-Date: Sun, 29 Nov 2026 11:00:00 +0000',
     '',
@@ -277,34 +289,198 @@ const arf = (db: string, domain: string, feedbackType: string) =>
 describe('bounces and complaints', () => {
   const receiver = () =>
     nodemailer.createTransport({ host: '127.0.0.1', port: relay.bouncePort, secure: false, ignoreTLS: true });
+  const domain = () => app.config.relay.bounceDomain;
+
+  // An upstream of our own that keeps each copy's envelope, as the receiving MTA sees it.
+  const envelopes: { from: string; to: string }[] = [];
+  const upstream = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        for (const r of session.envelope.rcptTo) envelopes.push({ from, to: r.address });
+        callback();
+      });
+    },
+  });
+  let previous: string | undefined;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    previous = app.config.smtpUrl;
+    app.config.smtpUrl = `smtp://127.0.0.1:${(upstream.server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    app.config.smtpUrl = previous;
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  /** Sends one message through the relay and answers the bounce address of its copy for `to`. */
+  async function sentCopy(db: DatabaseRow, to: string): Promise<string> {
+    await client(await tenantCredentials(db)).sendMail({ ...mail(db, `copy-${db.name}`), to });
+    return envelopes.findLast((e) => e.to === to)!.from;
+  }
+
+  async function counts(db: DatabaseRow) {
+    const rows = await relayDays(app.metabase, db.name, '2000-01-01', '2100-01-01');
+    return rows.reduce(
+      (n, r) => ({
+        hard_bounces: n.hard_bounces + r.hard_bounces,
+        soft_bounces: n.soft_bounces + r.soft_bounces,
+        complaints: n.complaints + r.complaints,
+      }),
+      { hard_bounces: 0, soft_bounces: 0, complaints: 0 },
+    );
+  }
 
   it('counts the failed recipients of a delivery status notification as hard (5.x.x) and soft (4.x.x) bounces, delays not', async () => {
     const db = await wiredTenant(10);
-    const domain = app.config.relay.bounceDomain;
-    await receiver().sendMail({
-      envelope: { from: '', to: bounceAddress(db.name, domain) },
-      raw: dsn(db.name, domain),
-    });
+    const bounceTo = await sentCopy(db, 'nobody@example.com');
+    const info = await receiver().sendMail({ envelope: { from: '', to: bounceTo }, raw: dsn(bounceTo) });
+    expect(info.response).toBe('250 Report received');
     expect(await today(db)).toMatchObject({ hard_bounces: 1, soft_bounces: 1, complaints: 0 });
   });
 
   it('counts a feedback-loop report as a complaint, but not a not-spam report', async () => {
     const db = await wiredTenant(10);
-    const domain = app.config.relay.bounceDomain;
-    const to = bounceAddress(db.name, domain);
-    await receiver().sendMail({ envelope: { from: 'abuse@isp.example', to }, raw: arf(db.name, domain, 'abuse') });
-    await receiver().sendMail({ envelope: { from: 'abuse@isp.example', to }, raw: arf(db.name, domain, 'not-spam') });
+    const to = await sentCopy(db, 'user@example.com');
+    await receiver().sendMail({ envelope: { from: 'abuse@isp.example', to }, raw: arf(to, 'not-spam') });
+    await receiver().sendMail({ envelope: { from: 'abuse@isp.example', to }, raw: arf(to, 'abuse') });
     expect(await today(db)).toMatchObject({ complaints: 1, hard_bounces: 0, soft_bounces: 0 });
   });
 
-  it('refuses reports for addresses that are not a database VERP address', async () => {
-    const domain = app.config.relay.bounceDomain;
+  it('counts a report once per forwarded copy: the same report sent again, or another one to that copy, changes nothing', async () => {
+    const db = await wiredTenant(10);
+    const bounceTo = await sentCopy(db, 'nobody@example.com');
+    for (let i = 0; i < 3; i++) await receiver().sendMail({ envelope: { from: '', to: bounceTo }, raw: dsn(bounceTo) });
+    await Promise.all(
+      Array.from({ length: 4 }, () =>
+        receiver().sendMail({ envelope: { from: 'abuse@isp.example', to: bounceTo }, raw: arf(bounceTo, 'abuse') }),
+      ),
+    );
+    expect(await counts(db)).toEqual({ hard_bounces: 1, soft_bounces: 1, complaints: 1 });
+  });
+
+  it('forged reports change no counter: unsigned, wrongly signed, signed for another database, or past their time, all answered as a real one', async () => {
+    const db = await wiredTenant(10);
+    const other = await wiredTenant(10);
+    const real = await sentCopy(db, 'nobody@example.com');
+    const ofOther = await sentCopy(other, 'nobody@example.com');
+    const tag = ofOther.slice(ofOther.lastIndexOf('+') + 1);
+    const flipped = real.replace(/([0-9a-f])@/, (_, c: string) => `${c === '0' ? '1' : '0'}@`);
+    const forged = [
+      `bounce+${db.name}@${domain()}`, // the old unsigned form
+      flipped, // one hex digit of the signature changed
+      `bounce+${db.name}+${tag}`, // another database's signed tag under this database's name
+      `bounce+${db.name}+zzzzzz-00000000-0000000000000000@${domain()}`,
+      bounceAddress(Buffer.from('not the platform secret'), db.name, domain(), clock),
+    ];
+    for (const bounceTo of forged) {
+      for (const raw of [dsn(bounceTo), arf(bounceTo, 'abuse')]) {
+        const info = await receiver().sendMail({ envelope: { from: '', to: bounceTo }, raw });
+        expect(info.response, bounceTo).toBe('250 Report received');
+      }
+    }
+    // A real one, kept past the life of a bounce address (a replay weeks later).
+    const saved = clock;
+    clock = new Date(clock.getTime() + (BOUNCE_ADDRESS_DAYS + 1) * 86_400_000);
+    try {
+      expect((await receiver().sendMail({ envelope: { from: '', to: real }, raw: dsn(real) })).response).toBe(
+        '250 Report received',
+      );
+    } finally {
+      clock = saved;
+    }
+    expect(await counts(db)).toEqual({ hard_bounces: 0, soft_bounces: 0, complaints: 0 });
+    expect(await counts(other)).toEqual({ hard_bounces: 0, soft_bounces: 0, complaints: 0 });
+  });
+
+  it('answers the address of a database that does not exist exactly as one that does: no name can be probed', async () => {
+    const db = await wiredTenant(10);
+    const answers = async (to: string) => {
+      const info = await receiver().sendMail({ envelope: { from: '', to }, raw: dsn(to) });
+      return { accepted: info.accepted, response: info.response };
+    };
+    const known = await answers(`bounce+${db.name}@${domain()}`);
+    const unknown = await answers(`bounce+no-such-db-${process.pid}@${domain()}`);
+    expect(known.response).toBe('250 Report received');
+    expect(unknown.response).toBe(known.response);
+    expect(unknown.accepted).toHaveLength(1);
+    // Only another domain is refused, whatever its name.
     await expect(
-      receiver().sendMail({ envelope: { from: '', to: `bounce+no-such-db@${domain}` }, raw: dsn('no-such-db', domain) }),
+      receiver().sendMail({ envelope: { from: '', to: 'postmaster@elsewhere.example' }, raw: dsn('x') }),
     ).rejects.toMatchObject({ responseCode: 550 });
-    await expect(
-      receiver().sendMail({ envelope: { from: '', to: 'postmaster@elsewhere.example' }, raw: dsn('x', domain) }),
-    ).rejects.toMatchObject({ responseCode: 550 });
+  });
+});
+
+describe('sender addresses', () => {
+  /** The message as the upstream got it, found in the outbox by its subject. */
+  async function forwarded(subject: string) {
+    const found = (await listOutbox(app.config.dataDir, 10_000)).find((m) => m.subject === subject)!;
+    return simpleParser(await readFile(path.join(outboxDir(app.config.dataDir), `${found.id}.eml`)));
+  }
+
+  async function send(db: DatabaseRow, headers: { from: string; replyTo?: string }): Promise<string> {
+    const subject = `from-${db.name}-${Math.random().toString(36).slice(2)}`;
+    await client(await tenantCredentials(db)).sendMail({ ...headers, to: 'customer@example.com', subject, text: 'x' });
+    return subject;
+  }
+
+  const fromOf = async (subject: string) => {
+    const m = await forwarded(subject);
+    return { from: m.from?.value[0], replyTo: m.replyTo?.value.map((v) => v.address) };
+  };
+
+  it("keeps a From of the database's own domains: its host under the platform zone and its custom domains whose DNS points to it", async () => {
+    const db = await wiredTenant(20);
+    const host = databaseHost(db.name, app.config.platformZone);
+    const custom = `www.shop-${db.name}.example`;
+    // Far from due: the platform's own domain checks leave them as they are.
+    const later = new Date('2100-01-01T00:00:00Z');
+    await insertDomain(app.metabase, { domain: custom, database_name: db.name, next_attempt_at: later });
+    await updateDomain(app.metabase, custom, { dns_status: 'ok' });
+    await insertDomain(app.metabase, { domain: `unproven-${db.name}.example`, database_name: db.name, next_attempt_at: later });
+    for (const from of [`sales@${host}`, `sales@${custom}`, `"Shop" <sales@shop-${db.name}.example>`]) {
+      const { from: got, replyTo } = await fromOf(await send(db, { from }));
+      expect(from).toContain(got!.address);
+      expect(replyTo).toBeUndefined();
+    }
+    // Added, but its DNS was never seen pointing here: not the customer's until proven.
+    const { from: got } = await fromOf(await send(db, { from: `sales@unproven-${db.name}.example` }));
+    expect(got!.address).toBe(`notifications@${host}`);
+  });
+
+  it("rewrites any other From as Odoo does: the sender's name on the notifications address (mail.default.from @ mail.catchall.domain), the original as Reply-To", async () => {
+    const db = await wiredTenant(20);
+    const other = await wiredTenant(20);
+    const host = databaseHost(db.name, app.config.platformZone);
+    await app.tenants.withTenant(db, async (c) => {
+      await setConfigParameter(c, 'mail.default.from', 'hello');
+      await setConfigParameter(c, 'mail.catchall.domain', host);
+    });
+    const gmail = await fromOf(await send(db, { from: '"Jane Doe" <jane.doe@gmail.example>' }));
+    expect(gmail.from).toEqual({ name: 'Jane Doe', address: `hello@${host}` });
+    expect(gmail.replyTo).toEqual(['jane.doe@gmail.example']);
+    // Another database's host is not this one's.
+    const spoof = await fromOf(await send(db, { from: `billing@${databaseHost(other.name, app.config.platformZone)}` }));
+    expect(spoof.from).toEqual({ name: 'billing', address: `hello@${host}` });
+    // A Reply-To the message has is kept; a name outside ASCII survives.
+    const kept = await fromOf(await send(db, { from: '"Zoë Ørsted" <zoe@gmail.example>', replyTo: 'support@gmail.example' }));
+    expect(kept.from).toEqual({ name: 'Zoë Ørsted', address: `hello@${host}` });
+    expect(kept.replyTo).toEqual(['support@gmail.example']);
+  });
+
+  it("never takes a foreign domain from the tenant's own settings: a whole mail.default.from or a catchall domain outside its domains", async () => {
+    const db = await wiredTenant(20);
+    const host = databaseHost(db.name, app.config.platformZone);
+    await app.tenants.withTenant(db, async (c) => {
+      await setConfigParameter(c, 'mail.default.from', 'ceo@bank.example');
+      await setConfigParameter(c, 'mail.catchall.domain', 'bank.example');
+    });
+    const { from } = await fromOf(await send(db, { from: 'x@bank.example' }));
+    expect(from!.address).toBe(`ceo@${host}`);
   });
 });
 

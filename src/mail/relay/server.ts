@@ -4,6 +4,8 @@ import { releaseRelaySend, reserveRelaySend } from '../../metabase/repositories/
 import { upstreamTransport } from '../mailer.js';
 import { authenticateRelayUser } from './credentials.js';
 import { dayStartText, relayDay } from './day.js';
+import { encapsulateFrom, singleFromAddress } from './from-header.js';
+import { isSenderDomain, notificationParams, notificationsAddress, senderDomains } from './sender-domains.js';
 import { bounceAddress } from './verp.js';
 
 /** Odoo's own default for the largest outgoing message. */
@@ -73,7 +75,10 @@ export function startRelay(app: App, options: { host: string; port: number }): P
                 `4.7.0 Too many failed logins for this login or from this address; try again in ${Math.ceil(login.retryAfterSeconds / 60)} minutes`,
               ),
             );
-          else callback(smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database'));
+          else
+            callback(
+              smtpReply(535, '5.7.8 Authentication failed: wrong login or password for this database'),
+            );
         },
         (err: Error) => callback(smtpReply(454, `4.7.0 Temporary authentication failure: ${err.message}`)),
       );
@@ -87,6 +92,19 @@ export function startRelay(app: App, options: { host: string; port: number }): P
   });
   server.on('error', (err) => app.log.warn({ err: err.message }, 'mail relay connection error'));
   return listen(server, options.host, options.port);
+}
+
+/**
+ * The message as it may leave under the database's name: a From within the database's own
+ * domains goes as it is; any other (a customer's Gmail address, another database's host) is
+ * rewritten as Odoo's own outgoing servers do when no server may send for it
+ * (`_find_mail_server`, `_prepare_email_message`: the notifications address, the sender's
+ * name kept), so the relay never vouches for a domain that is not the customer's.
+ */
+async function ownSender(app: App, database: string, raw: Buffer, domains: string[]): Promise<Buffer> {
+  const from = singleFromAddress(raw);
+  if (from && isSenderDomain(domains, from)) return raw;
+  return encapsulateFrom(raw, notificationsAddress(await notificationParams(app, database), domains));
 }
 
 async function relayMessage(
@@ -103,6 +121,8 @@ async function relayMessage(
   // catch only marks the promise handled while the body is read: awaiting it still throws.
   const reserving = reserveRelaySend(app.metabase, database, day);
   reserving.catch(() => undefined);
+  const domains = senderDomains(app, database);
+  domains.catch(() => undefined);
   let raw: Buffer | undefined;
   try {
     raw = await readMessage(stream);
@@ -122,22 +142,43 @@ async function relayMessage(
         `try again after ${dayStartText(dayStartHour)}`,
     );
   }
+  let outgoing: Buffer;
+  let transport: Awaited<ReturnType<typeof upstreamTransport>>;
   try {
-    const transport = await upstreamTransport(app, { pool: true });
-    const info = await transport.sendMail({
-      envelope: {
-        from: bounceAddress(database, bounceDomain),
-        to: session.envelope.rcptTo.map((r) => r.address),
-      },
-      raw,
-    });
-    return `Accepted (${reservation.sent} of ${reservation.limit} today): ${info.response ?? 'forwarded'}`;
+    outgoing = await ownSender(app, database, raw, await domains);
+    transport = await upstreamTransport(app, { pool: true });
   } catch (e) {
-    // Not delivered upstream: it must not count, and the client keeps it to retry.
+    await releaseRelaySend(app.metabase, database, day);
+    throw e;
+  }
+  // One upstream copy per recipient, each with a bounce address of its own (VERP): a report
+  // names the one copy it answers, and counts once. A copy the upstream refuses is as one
+  // recipient refused within a transaction was: the others go; only when none went is the
+  // message given back to the client to retry, uncounted.
+  const copies = await Promise.allSettled(
+    session.envelope.rcptTo.map((r) =>
+      transport.sendMail({
+        envelope: { from: bounceAddress(app.secret, database, bounceDomain, app.now()), to: [r.address] },
+        raw: outgoing,
+      }),
+    ),
+  );
+  const failed = copies.flatMap((c, i) =>
+    c.status === 'rejected' ? [[session.envelope.rcptTo[i].address, c.reason as Error] as const] : [],
+  );
+  if (failed.length === copies.length) {
     await releaseRelaySend(app.metabase, database, day);
     throw smtpReply(
       451,
-      `4.4.1 The upstream did not take the message, try again later: ${(e as Error).message}`,
+      `4.4.1 The upstream did not take the message, try again later: ${failed[0][1].message}`,
     );
   }
+  if (failed.length) {
+    app.log.warn(
+      { database, refused: failed.map(([to, err]) => ({ to, err: err.message })) },
+      'the upstream refused some recipients of a relayed message',
+    );
+  }
+  const response = copies.find((c) => c.status === 'fulfilled')?.value.response;
+  return `Accepted (${reservation.sent} of ${reservation.limit} today): ${response ?? 'forwarded'}`;
 }

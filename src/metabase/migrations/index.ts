@@ -15,6 +15,7 @@ import * as searchSpeed from './013-search-speed.js';
 import * as frontEnd from './014-front-end.js';
 import * as emailRelay from './015-email-relay.js';
 import * as searchGrams from './016-search-grams.js';
+import * as emailReportOnce from './030-email-report-once.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '014-front-end': frontEnd,
   '015-email-relay': emailRelay,
   '016-search-grams': searchGrams,
+  '030-email-report-once': emailReportOnce,
 };
 
 export const migrationProvider: MigrationProvider = {

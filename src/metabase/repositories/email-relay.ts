@@ -77,17 +77,27 @@ export async function releaseRelaySend(db: Db, database: string, day: string): P
              WHERE database_name = ${database} AND day = ${day}::date AND sent > 0`.execute(db);
 }
 
-export async function recordRelayOutcome(
+/**
+ * Counts a report's outcome on the relay day, unless this bounce address already had one of
+ * that kind counted: one statement, so two copies of one report arriving together count once.
+ */
+export async function recordRelayOutcomeOnce(
   db: Db,
-  database: string,
-  day: string,
-  outcome: RelayOutcome,
-): Promise<void> {
-  // The column is one of three fixed names (the type says which), never input.
-  const column = sql.ref(outcome);
-  await sql`
-    INSERT INTO email_relay_day (database_name, day, ${column}) VALUES (${database}, ${day}::date, 1)
-    ON CONFLICT (database_name, day) DO UPDATE SET ${column} = email_relay_day.${column} + 1`.execute(db);
+  report: { database: string; tag: string; day: string; outcome: RelayOutcome },
+): Promise<boolean> {
+  const column = sql.ref(report.outcome);
+  const { rows } = await sql<{ counted: number }>`
+    WITH claimed AS (
+      INSERT INTO email_relay_report (database_name, bounce_tag, outcome)
+      VALUES (${report.database}, ${report.tag}, ${report.outcome})
+      ON CONFLICT DO NOTHING
+      RETURNING database_name
+    )
+    INSERT INTO email_relay_day (database_name, day, ${column})
+    SELECT database_name, ${report.day}::date, 1 FROM claimed
+    ON CONFLICT (database_name, day) DO UPDATE SET ${column} = email_relay_day.${column} + 1
+    RETURNING 1 AS counted`.execute(db);
+  return rows.length > 0;
 }
 
 /** A day of the relay's counts: what the trust badge reads, and the limit applied that day. */

@@ -42,3 +42,15 @@ export async function refundLoginAttempt(db: Db, refund: string[], reset: string
     if (reset.length) await tx.deleteFrom('login_throttle').where('key', 'in', reset).execute();
   });
 }
+
+/** The attempts counted on these keys in their current window (a key with none is left out). */
+export async function readLoginAttempts(db: Db, keys: string[], minutes: number): Promise<ThrottleCount[]> {
+  const { rows } = await sql<{ key: string; attempts: number; retry_after: number }>`
+    SELECT key, attempts,
+           greatest(1, ceil(extract(epoch FROM window_start + make_interval(mins => ${minutes}) - now())))::int AS retry_after
+      FROM login_throttle
+     WHERE key = ANY(${keys}::text[]) AND window_start > now() - make_interval(mins => ${minutes})`.execute(
+    db,
+  );
+  return rows.map((r) => ({ key: r.key, attempts: r.attempts, retryAfter: r.retry_after }));
+}
