@@ -47,7 +47,7 @@ export async function tenantSchemaSql(version: string): Promise<{ sql: string; f
 
 /** The template carries the fingerprint of the SQL it was built from, so a schema change rebuilds it. */
 function markerFor(fingerprint: string): string {
-  return `dbtools tenant template ${fingerprint} owned by ${TEMPLATE_ROLE}`;
+  return `dbtools tenant template ${fingerprint} owned by ${TEMPLATE_ROLE} (2)`;
 }
 
 interface DatabaseRow {
@@ -110,7 +110,8 @@ export async function ensureTenantTemplate(admin: pg.Client, version: string): P
         hashOdooPassword('admin', { rounds: DEMO_PASSWORD_ROUNDS }),
       ]);
       await db.query('RESET ROLE');
-      await db.query(`REVOKE CREATE ON SCHEMA public FROM ${TEMPLATE_ROLE}`);
+      // Nothing of the template role stays in a tenant's ACLs (a dump of it names no role of ours).
+      await db.query(`REVOKE ALL ON SCHEMA public FROM ${TEMPLATE_ROLE}`);
       await db.query('VACUUM (FREEZE, ANALYZE)');
     } finally {
       await db.end();
