@@ -37,12 +37,14 @@ export function tenantLogin(secret: Buffer, database: string): LoaderLogin {
 /**
  * Settings every platform session on a tenant starts with. Sent in the startup packet, they take
  * precedence over `ALTER DATABASE … SET` and `ALTER ROLE … SET` (a customer's own database may
- * carry those): pg_catalog is searched first and pg_temp last, so no customer operator, function
- * or temporary table can shadow the built-ins our SQL names, and output formats stay the ones the
- * driver parses.
+ * carry those). pg_catalog is left out of search_path on purpose: PostgreSQL then searches it
+ * before anything else, while what a session creates still goes to public (named first, it would
+ * be where CREATE TABLE lands, and fail). pg_temp named last is searched last. So no customer
+ * operator, function or temporary table can shadow the built-ins our SQL names, and output
+ * formats stay the ones the driver parses.
  */
 export const TENANT_SESSION_OPTIONS = [
-  '-c search_path=pg_catalog,public,pg_temp',
+  '-c search_path=public,pg_temp',
   '-c DateStyle=ISO,MDY',
   '-c IntervalStyle=postgres',
   '-c TimeZone=UTC',
