@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { execFile } from 'node:child_process';
 import { chmod, link, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,11 +61,13 @@ describe('the embedded default runs two hosting servers', () => {
       expect(local2[key]).not.toBe(local[key]);
       expect(local2[key].startsWith(path.join(path.dirname(path.dirname(local[key])), 'local2'))).toBe(true);
     }
-    // Only the first one holds the metabase.
+    // Neither holds the metabase: it has a cluster of its own, which no tenant shares.
     const metabaseOn = async (s: HostingServerRow) =>
       (await onCluster(s, `SELECT 1 FROM pg_database WHERE datname = 'dbtools'`)).length;
-    expect(await metabaseOn(local)).toBe(1);
+    expect(await metabaseOn(local)).toBe(0);
     expect(await metabaseOn(local2)).toBe(0);
+    const [metabaseDir] = (await sql<{ dir: string }>`SELECT current_setting('data_directory') AS dir`.execute(app.metabase)).rows;
+    expect([a.dir, b.dir]).not.toContain(metabaseDir.dir);
   });
 
   it('the demo databases are spread over both servers, each one on the cluster its row names and not on the other', async () => {
