@@ -155,7 +155,7 @@ async function latestJob(database: string) {
     .executeTakeFirst();
 }
 
-/** The database's settings and CONNECT right on a cluster: a frozen source is read-only and closed. */
+/** The database's settings and PUBLIC's CONNECT right on a cluster: a frozen source is read-only and closed. */
 async function frozenState(server: HostingServerRow, name: string) {
   return platform.app.tenants.withCluster(server.id, async (admin) => {
     const r = await admin.query<{ settings: string[] | null; connect: boolean }>(
@@ -176,7 +176,8 @@ async function expectMovedWhole(db: DatabaseRow, before: Awaited<ReturnType<type
   expect(row.status, label).toBe(db.status);
   expect(row.lock_reason, label).toBeNull();
   expect(await fingerprint(row, databaseFilestore(second.filestore_root, db.name)), label).toEqual(before);
-  expect(await frozenState(second, db.name), label).toEqual({ readOnly: false, connect: true });
+  // Writable; CONNECT is PUBLIC's nowhere (the tenant's own role connects, as the platform does).
+  expect(await frozenState(second, db.name), label).toEqual({ readOnly: false, connect: false });
   expect(await databasesOn(local), label).not.toContain(db.name);
 }
 
@@ -374,7 +375,7 @@ describe('move-database', () => {
     expect(done.error).toMatch(/appeared on second/);
     const row = (await findDatabase(platform.app.metabase, db.name))!;
     expect(row).toMatchObject({ server_id: local.id, status: db.status, lock_reason: null });
-    expect(await frozenState(local, db.name)).toEqual({ readOnly: false, connect: true });
+    expect(await frozenState(local, db.name)).toEqual({ readOnly: false, connect: false });
     expect(await fingerprint(row, databaseFilestore(local.filestore_root, db.name))).toEqual(before);
     expect(await databasesOn(second)).toContain(db.name); // not ours: left alone
     await platform.app.tenants.withCluster(second.id, (admin) => admin.query(`DROP DATABASE ${pg.escapeIdentifier(db.name)}`));
