@@ -144,7 +144,9 @@ describe('customer SQL never runs with the platform’s power', () => {
     const owners = await app.tenants.withTenant(db, async (c) =>
       (
         await c.query<{ owner: string }>(
+          // Extension members aside: a trusted extension's functions belong to the bootstrap superuser, by PostgreSQL's design.
           `SELECT DISTINCT pg_get_userbyid(p.proowner) AS owner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
            UNION SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database()`,
         )
       ).rows.map((r) => r.owner),
