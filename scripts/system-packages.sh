@@ -82,6 +82,8 @@ fi
 # Real Odoo (../shared/odoo, or DBTOOLS_ODOO_SOURCES) for the real-Odoo tests: its own script
 # installs the Debian python3 packages Odoo needs (quiet and quick when they are there).
 odoo_sources=${DBTOOLS_ODOO_SOURCES:-$(cd "$(dirname "$0")/.." && pwd)/../shared/odoo}
+# A clone made elsewhere (CI's clean clone) finds the shared folder at the workplace's fixed place.
+[ -z "${DBTOOLS_ODOO_SOURCES:-}" ] && [ ! -d "$odoo_sources" ] && [ -d /work/shared/odoo ] && odoo_sources=/work/shared/odoo
 if [ "$command" != start ] && [ -z "$root" ] && [ "$mode" != "--check" ] && [ -x "$odoo_sources/install-deps.sh" ]; then
   if ! "$odoo_sources/install-deps.sh" >&2; then
     echo "dbtools: the real-Odoo tests need Odoo's python3 packages (above)" >&2

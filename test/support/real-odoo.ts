@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 /**
  * Real Odoo for the tests (../shared/odoo, or DBTOOLS_ODOO_SOURCES): its Debian dependencies,
  * its trees unpacked once into a cache keyed by the archives' SHA256SUMS, and databases made by
@@ -18,9 +19,15 @@ import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 const run = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, '../..');
 
+/**
+ * The team's shared folder sits beside the checkout (../shared/odoo); a clone made elsewhere (a CI
+ * run's clean clone) finds it at the workplace's fixed place.
+ */
+const SHARED_ODOO = [path.resolve(REPO, '../shared/odoo'), '/work/shared/odoo'];
+
 export const REAL_ODOO_SOURCES = process.env.DBTOOLS_ODOO_SOURCES
   ? path.resolve(process.env.DBTOOLS_ODOO_SOURCES)
-  : path.resolve(REPO, '../shared/odoo');
+  : (SHARED_ODOO.find((dir) => existsSync(dir)) ?? SHARED_ODOO[0]);
 
 /** CI sets it (.ci/run): there, real Odoo missing is a failure, not a skip. */
 export const REAL_ODOO_REQUIRED = process.env.DBTOOLS_REQUIRE_REAL_ODOO === '1';
