@@ -116,7 +116,9 @@ export async function syncTree(
         } else if (e.stat.isFile()) {
           await copyFile(path.join(src, r), partial);
           await keepAttributes(partial, e.stat);
-          await utimes(partial, e.stat.atime, e.stat.mtime);
+          // In seconds from the exact times: Stats' Date fields are rounded to the millisecond,
+          // which moves a time of x.9995 s into the next second and fails the quick check.
+          await utimes(partial, e.stat.atimeMs / 1000, e.stat.mtimeMs / 1000);
         } else {
           return; // sockets, devices, fifos: nothing of a filestore
         }
@@ -131,7 +133,7 @@ export async function syncTree(
   for (const [r, e] of from) {
     if (!e.stat.isDirectory()) continue;
     await keepAttributes(path.join(dst, r), e.stat);
-    await utimes(path.join(dst, r), e.stat.atime, e.stat.mtime);
+    await utimes(path.join(dst, r), e.stat.atimeMs / 1000, e.stat.mtimeMs / 1000);
   }
   return stats;
 }
