@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, chmod, writeFile, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -9,11 +9,12 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { runPgTool } from '../../src/hosting/backup-pg.js';
+import { dropTenantRole, tenantRoleName } from '../../src/hosting/tenant-role.js';
 import { clusterOwner, startCluster } from '../../src/hosting/cluster.js';
 import { spawnUpgradePlatform, type SpawnedUpgradePlatform } from '../../src/upgrade-platform/spawn.js';
 import { upgradePlatformOptionsFromEnv } from '../../src/upgrade-platform/options.js';
 import { startUpgradePlatform, type RunningUpgradePlatform } from '../../src/upgrade-platform/start.js';
+import { createLoadTarget, finishLoad, loadArchive } from '../../src/provisioning/customer-sql.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
 import { UPGRADE_API_KEY } from '../support/env.js';
@@ -55,14 +56,20 @@ async function restoreResult(tar: Buffer, name: string): Promise<void> {
   await writeFile(path.join(dir, 'dump.tar'), tar);
   await mkdir(path.join(dir, 'dump'));
   await run('tar', ['-xf', path.join(dir, 'dump.tar'), '-C', path.join(dir, 'dump')]);
-  await app.tenants.withCluster(server.id, (admin) => admin.query(`CREATE DATABASE "${name}"`));
-  await runPgTool(server, 'pg_restore', ['--no-owner', '--dbname', name, path.join(dir, 'dump')]);
+  // Loaded as customer data is: by a loader role, then handed to the tenant role of `name`.
+  const job = randomInt(1_000_000, 2_000_000_000);
+  const login = await createLoadTarget(app, server, name, job, { odooExtensions: false });
+  await loadArchive(server, login, path.join(dir, 'dump'));
+  await finishLoad(app, server, login, name);
   await rm(dir, { recursive: true, force: true });
 }
 
 async function dropDatabase(name: string): Promise<void> {
   const server = await embeddedServer(app);
-  await app.tenants.withCluster(server.id, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await app.tenants.withCluster(server.id, async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await dropTenantRole(admin, tenantRoleName(name));
+  });
 }
 
 async function query<T extends pg.QueryResultRow>(database: string, sql: string): Promise<T[]> {
