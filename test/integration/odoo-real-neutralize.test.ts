@@ -20,18 +20,19 @@ import { NEUTRALIZATION, neutralizableModules } from '../../src/tenant/neutraliz
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import {
   ensureOdooDependencies,
+  NEUTRALIZATION_MODULES,
   odooMadeDatabase,
   odooRunner,
   REAL_ODOO_REQUIRED,
+  REAL_ODOO_SERIES,
   REAL_ODOO_SOURCES,
   realOdooMissing,
   realOdooTree,
   type OdooRunner,
 } from '../support/real-odoo.js';
 
-const SERIES: OdooSeries[] = ['16.0', '17.0', '18.0'];
-/** As small as proves the point: six modules with a neutralize.sql (base, web, mail, iap, auth_oauth, payment) plus a provider's. */
-const MODULES = ['base', 'web', 'mail', 'auth_oauth', 'payment_stripe'];
+const SERIES = REAL_ODOO_SERIES;
+const MODULES = NEUTRALIZATION_MODULES;
 
 const missing = await realOdooMissing(SERIES);
 if (missing) console.warn(`Real-Odoo neutralization tests skipped: ${missing}.`);

@@ -29,6 +29,14 @@ export const REAL_ODOO_SOURCES = process.env.DBTOOLS_ODOO_SOURCES
   ? path.resolve(process.env.DBTOOLS_ODOO_SOURCES)
   : (SHARED_ODOO.find((dir) => existsSync(dir)) ?? SHARED_ODOO[0]);
 
+export const REAL_ODOO_SERIES: readonly OdooSeries[] = ['16.0', '17.0', '18.0'];
+
+/**
+ * The module set of the neutralization suite: as small as proves the point, six modules with a
+ * neutralize.sql (base, web, mail, iap, auth_oauth, payment) plus a provider's.
+ */
+export const NEUTRALIZATION_MODULES = ['base', 'web', 'mail', 'auth_oauth', 'payment_stripe'];
+
 /** CI sets it (.ci/run): there, real Odoo missing is a failure, not a skip. */
 export const REAL_ODOO_REQUIRED = process.env.DBTOOLS_REQUIRE_REAL_ODOO === '1';
 
@@ -70,6 +78,11 @@ export async function realOdooTree(series: OdooSeries): Promise<string> {
   return tree;
 }
 
+/** Odoo's role's password on a test cluster (a throwaway cluster of the test's own). */
+const ODOO_PASSWORD = 'odoo-test';
+/** The environment of a pg tool that logs in as Odoo's role. */
+const asOdoo = { env: { ...process.env, PGPASSWORD: ODOO_PASSWORD } };
+
 export interface OdooRunner {
   /** odoo-bin with the cluster's connection options, as a non-root OS user (Odoo refuses root). */
   odooBin(tree: string, args: string[]): Promise<string>;
@@ -80,12 +93,14 @@ export interface OdooRunner {
  * usable by the OS user Odoo runs as: `postgres` when we are root, ourselves otherwise.
  */
 export async function odooRunner(cluster: EmbeddedCluster, admin: import('pg').Client, dir: string): Promise<OdooRunner> {
+  // The cluster trusts only its own superuser; every other role logs in with a password.
   await admin.query(`DO $$ BEGIN CREATE ROLE odoo LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+  await admin.query(`ALTER ROLE odoo PASSWORD '${ODOO_PASSWORD}'`);
   const owner = clusterOwner();
   const dataDir = path.join(dir, 'odoo-data');
   await mkdir(dataDir, { recursive: true });
   if (owner) await chown(dataDir, owner.uid, owner.gid);
-  const connection = [`--db_host=${cluster.socketDir}`, `--db_port=${cluster.port}`, '--db_user=odoo', `--data-dir=${dataDir}`];
+  const connection = [`--db_host=${cluster.socketDir}`, `--db_port=${cluster.port}`, '--db_user=odoo', `--db_password=${ODOO_PASSWORD}`, `--data-dir=${dataDir}`];
   return {
     async odooBin(tree, args) {
       const full = [path.join(tree, 'odoo-bin'), ...args, '--addons-path=addons,odoo/addons', ...connection, '--log-level=warn'];
@@ -115,14 +130,14 @@ export async function odooMadeDatabase(
   const pg = (bin: string) => path.join(cluster.pgBin, bin);
   const conn = ['-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'odoo'];
   if (await exists(dump)) {
-    await run(pg('createdb'), [...conn, name]);
-    await run(pg('pg_restore'), [...conn, '--no-owner', '-d', name, dump], { maxBuffer: 64 * 1024 * 1024 });
+    await run(pg('createdb'), [...conn, name], asOdoo);
+    await run(pg('pg_restore'), [...conn, '--no-owner', '-d', name, dump], { ...asOdoo, maxBuffer: 64 * 1024 * 1024 });
     return { cached: true, ms: Date.now() - started };
   }
   await runner.odooBin(tree, ['server', '-d', name, '-i', modules.join(','), '--without-demo=all', '--stop-after-init']);
   await mkdir(path.dirname(dump), { recursive: true });
   const partial = `${dump}.partial-${process.pid}`;
-  await run(pg('pg_dump'), [...conn, '-Fc', '-f', partial, name]);
+  await run(pg('pg_dump'), [...conn, '-Fc', '-f', partial, name], asOdoo);
   await rename(partial, dump);
   await rm(partial, { force: true });
   return { cached: false, ms: Date.now() - started };

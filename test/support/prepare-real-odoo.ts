@@ -1,0 +1,51 @@
+/**
+ * Run before the suite (`npm test`'s pretest): makes what the real-Odoo tests need (Odoo's Debian
+ * packages, its trees unpacked, the databases Odoo installs) while the machine is still idle, so
+ * the first run on a machine pays for Odoo's installs once, in parallel, and not inside a test
+ * hook competing with the rest of the suite. Later runs find everything cached and take seconds.
+ * Without Odoo's sources it says so and leaves the decision (skip, or fail under CI) to the tests.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startCluster } from '../../src/hosting/cluster.js';
+import {
+  ensureOdooDependencies,
+  NEUTRALIZATION_MODULES,
+  odooMadeDatabase,
+  odooRunner,
+  REAL_ODOO_SERIES,
+  REAL_ODOO_SOURCES,
+  realOdooMissing,
+  realOdooTree,
+} from './real-odoo.js';
+
+const missing = await realOdooMissing(REAL_ODOO_SERIES);
+if (missing) {
+  console.warn(`dbtools: real Odoo not prepared: ${missing}.`);
+  process.exit(0);
+}
+const started = Date.now();
+await ensureOdooDependencies();
+const dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-prepare-'));
+// The cluster and Odoo run as the postgres user, who must traverse it.
+await chmod(dir, 0o755);
+const cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
+const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database: 'postgres' });
+try {
+  await admin.connect();
+  const runner = await odooRunner(cluster, admin, dir);
+  const made = await Promise.all(
+    REAL_ODOO_SERIES.map(async (series) => {
+      const tree = await realOdooTree(series);
+      const result = await odooMadeDatabase(runner, cluster, tree, series, NEUTRALIZATION_MODULES, `prepare_${series.replace('.', '_')}`);
+      return `${series} ${result.cached ? 'cached' : `installed in ${Math.round(result.ms / 1000)} s`}`;
+    }),
+  );
+  console.info(`dbtools: real Odoo from ${REAL_ODOO_SOURCES} ready (${made.join(', ')}) in ${Math.round((Date.now() - started) / 1000)} s.`);
+} finally {
+  await admin.end().catch(() => undefined);
+  await cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+}
