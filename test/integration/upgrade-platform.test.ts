@@ -56,6 +56,8 @@ async function restoreResult(tar: Buffer, name: string): Promise<void> {
   await writeFile(path.join(dir, 'dump.tar'), tar);
   await mkdir(path.join(dir, 'dump'));
   await run('tar', ['-xf', path.join(dir, 'dump.tar'), '-C', path.join(dir, 'dump')]);
+  // The loader's pg_restore runs as the clusters' OS user.
+  await run('chmod', ['-R', 'a+rX', dir]);
   // Loaded as customer data is: by a loader role, then handed to the tenant role of `name`.
   const job = randomInt(1_000_000, 2_000_000_000);
   const login = await createLoadTarget(app, server, name, job, { odooExtensions: false });
