@@ -22,7 +22,7 @@ export const DEFAULT_TENANT_TEMPLATE = tenantTemplateName('17.0');
 const SCHEMA_FRAGMENTS: Record<OdooSeries, string[]> = {
   '16.0': ['16.0', 'before-18.0'],
   '17.0': ['17.0-and-later', 'before-18.0'],
-  '18.0': ['17.0-and-later', '18.0'],
+  '18.0': ['17.0-and-later', 'saas-17.1-and-later', '18.0'],
 };
 
 /** The files a series' template is built from, in order. */

@@ -1,0 +1,1 @@
+-- Odoo saas~17.1 and later: the renamed web push tables start empty; no data to add.
