@@ -12,7 +12,7 @@
  *
  * The API other parts use (keep it stable):
  * - `frontEndOf(server)` → `{address, httpPort, httpsPort} | null`: where the server's front end
- *   listens (null: we do not run it; its own nginx listens on 80/443).
+ *   listens (null: none assigned yet; writing its sites throws FrontEndNotRun, never port 80).
  * - `webrootOf(server)`: the folder served at `/.well-known/acme-challenge/` for every name on
  *   the server's front end, known or not: write a token to
  *   `<webroot>/.well-known/acme-challenge/<token>` (readable by others: 0644).
@@ -30,7 +30,7 @@
 export { frontEndOf, type FrontEnd } from '../metabase/repositories/front-ends.js';
 export { databaseHost, isHostName } from './host-name.js';
 export { startFrontEnd, startFrontEnds, type RunningFrontEnd } from './front-end.js';
-export { NGINX_BIN, NginxConfigError, NginxMissing, nginxInstalled, nginxUser } from './nginx.js';
+export { FrontEndNotRun, NGINX_BIN, NginxConfigError, NginxMissing, nginxInstalled, nginxUser } from './nginx.js';
 export { frontEndPaths, siteFile, webrootOf } from './paths.js';
 export { HSTS, PLATFORM_DOMAIN, renderServerBlock, type TlsDomain } from './server-block.js';
 export {

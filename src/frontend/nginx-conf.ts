@@ -8,10 +8,8 @@ export const ODOO_DEFAULT_BACKEND = '127.0.0.1:8069';
 const SITES_MARK = '# dbtools: sites';
 const BACKEND = /^[0-9.]+:[0-9]{1,5}$/;
 
-export function listenOf(frontEnd: FrontEnd | null): { http: string; https: string } {
-  return frontEnd
-    ? { http: `${frontEnd.address}:${frontEnd.httpPort}`, https: `${frontEnd.address}:${frontEnd.httpsPort}` }
-    : { http: '80', https: '443' };
+export function listenOf(frontEnd: FrontEnd): { http: string; https: string } {
+  return { http: `${frontEnd.address}:${frontEnd.httpPort}`, https: `${frontEnd.address}:${frontEnd.httpsPort}` };
 }
 
 /**
@@ -23,7 +21,7 @@ export function listenOf(frontEnd: FrontEnd | null): { http: string; https: stri
 export function renderFrontEndConf(opts: {
   serverName: string;
   paths: FrontEndPaths;
-  frontEnd: FrontEnd | null;
+  frontEnd: FrontEnd;
   backend: string;
 }): string {
   const { paths } = opts;

@@ -20,6 +20,17 @@ export class NginxMissing extends NginxConfigError {
   }
 }
 
+/**
+ * The hosting server has no front end of ours yet (no address and ports assigned): its sites are
+ * written when its front end starts. Never a guess at nginx's default ports, which a non-root
+ * nginx cannot bind.
+ */
+export class FrontEndNotRun extends NginxConfigError {
+  constructor(server: string) {
+    super(`the hosting server "${server}" has no front end running here: its sites are written when it starts`);
+  }
+}
+
 export async function nginxInstalled(): Promise<boolean> {
   return access(NGINX_BIN).then(
     () => true,

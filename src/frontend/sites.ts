@@ -6,7 +6,7 @@ import { findDatabase } from '../metabase/repositories/databases.js';
 import { frontEndOf, withFrontEndLock } from '../metabase/repositories/front-ends.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { listenOf, ODOO_DEFAULT_BACKEND, renderFrontEndConf, withSites } from './nginx-conf.js';
-import { checkConf, masterPid, NginxMissing, nginxUser, reloadNginx } from './nginx.js';
+import { checkConf, FrontEndNotRun, masterPid, NginxMissing, nginxUser, reloadNginx } from './nginx.js';
 import { frontEndPaths, siteFile, type FrontEndPaths } from './paths.js';
 import { renderServerBlock, type TlsDomain } from './server-block.js';
 import { activeTlsDomains } from './tls-domains.js';
@@ -43,10 +43,13 @@ async function prepareFolders(paths: FrontEndPaths): Promise<void> {
 
 /**
  * Writes the server's nginx.conf: with `backend` (where its Odoo workers listen) when we start
- * its front end; otherwise only when missing, with Odoo's default port, so `nginx -t` has a
- * configuration to check sites against on a server we do not run.
+ * its front end; otherwise only when missing (a front end another process of ours started),
+ * with Odoo's default port, so `nginx -t` has a configuration to check sites against. A server
+ * with no front end assigned has nothing to write (FrontEndNotRun).
  */
 export async function writeFrontEndConf(server: HostingServerRow, backend?: string): Promise<FrontEndPaths> {
+  const frontEnd = frontEndOf(server);
+  if (!frontEnd) throw new FrontEndNotRun(server.name);
   const paths = frontEndPaths(server);
   await prepareFolders(paths);
   const exists = await readFile(paths.conf, 'utf8').then(
@@ -57,7 +60,7 @@ export async function writeFrontEndConf(server: HostingServerRow, backend?: stri
     const conf = renderFrontEndConf({
       serverName: server.name,
       paths,
-      frontEnd: frontEndOf(server),
+      frontEnd,
       backend: backend ?? ODOO_DEFAULT_BACKEND,
     });
     const pending = `${paths.conf}.${randomBytes(6).toString('hex')}.pending`;
@@ -86,8 +89,10 @@ async function handKeysToNginx(tlsDomains: TlsDomain[]): Promise<void> {
  */
 export async function writeSites(app: App, server: HostingServerRow, changes: SiteChange[]): Promise<void> {
   await withFrontEndLock(app.metabase, server.id, async () => {
+    const frontEnd = frontEndOf(server);
+    if (!frontEnd) throw new FrontEndNotRun(server.name);
     const paths = await writeFrontEndConf(server);
-    const listen = listenOf(frontEndOf(server));
+    const listen = listenOf(frontEnd);
     const tag = randomBytes(6).toString('hex');
     const staged: { file: string; pending: string | null }[] = [];
     const check = path.join(paths.dir, `nginx.check-${tag}.conf`);
@@ -177,7 +182,7 @@ export async function refreshSite(app: App, database: string, formerServer?: Hos
     if (formerServer) await removeSite(app, formerServer, database);
     await applySite(app, database);
   } catch (err) {
-    const level = err instanceof NginxMissing ? 'debug' : 'warn';
+    const level = err instanceof NginxMissing || err instanceof FrontEndNotRun ? 'debug' : 'warn';
     app.log[level](
       { err: (err as Error).message, database },
       'the front end was not updated for this database',
