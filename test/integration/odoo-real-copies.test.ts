@@ -1,0 +1,246 @@
+/**
+ * Real Odoo 16.0, 17.0 and 18.0 (../shared/odoo) in the loop on the databases we make. Per series,
+ * a customer's own Odoo (a database Odoo installed, on a cluster of the test's own, served by
+ * `odoo-bin server` with its database manager open) gives us its backup zip; we import it, duplicate
+ * it, dump it, run the tenant operations on it, and real Odoo, logging in to PostgreSQL as the
+ * tenant's own role as a hosting server's Odoo does, must open every result: its login page, XML-RPC
+ * authentication, a record written. Odoo's own database manager is the oracle for the copies
+ * (its neutralized duplicate) and restores our dump.
+ *
+ * The series run side by side (their chains are concurrent tests); within a series each step waits
+ * for the one it builds on (memoized promises), so a test can run alone and still finds its input.
+ */
+import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
+import { findDatabase } from '../../src/metabase/repositories/databases.js';
+import type { DatabaseRow } from '../../src/metabase/schema.js';
+import { databaseFilestore } from '../../src/tenant/filestore.js';
+import type { OdooSeries } from '../../src/tenant/odoo-version.js';
+import { uploadDump } from '../support/dump-uploads.js';
+import { AgentSession } from '../support/http.js';
+import { waitForJob } from '../support/jobs.js';
+import { connectTestApp } from '../support/platform.js';
+import {
+  ensureOdooDependencies,
+  giveToOdoo,
+  NEUTRALIZATION_MODULES,
+  odooAuthenticate,
+  odooLoginPage,
+  odooMadeDatabase,
+  odooRunner,
+  odooXmlRpc,
+  REAL_ODOO_REQUIRED,
+  REAL_ODOO_SERIES,
+  realOdooMissing,
+  realOdooTree,
+  startOdooServer,
+  type OdooRpc,
+  type OdooRunner,
+  type OdooServer,
+} from '../support/real-odoo.js';
+
+const SERIES = REAL_ODOO_SERIES;
+const MASTER_PASSWORD = 'master-password-for-tests';
+/** A file a customer attached in their own Odoo: it must travel in the filestore of every copy. */
+const CUSTOMER_FILE = Buffer.from('Signed quotation, scanned by the customer.\n');
+const CUSTOMER_FILE_NAME = 'signed-quotation.txt';
+
+const missing = await realOdooMissing(SERIES);
+if (missing) console.warn(`Real-Odoo copy tests skipped: ${missing}.`);
+
+describe.runIf(missing && REAL_ODOO_REQUIRED)('real Odoo (required here: DBTOOLS_REQUIRE_REAL_ODOO=1)', () => {
+  it('is available', () => {
+    expect.fail(`Real Odoo is required but ${missing}.`);
+  });
+});
+
+let app: App & { close(): Promise<void> };
+let office: AgentSession;
+let dir: string;
+let cluster: EmbeddedCluster;
+let admin: pg.Client;
+let runner: OdooRunner;
+const servers: OdooServer[] = [];
+const timings: string[] = [];
+
+/** Runs `fn` once, on first use; every later caller gets the same answer. */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= fn());
+}
+
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings.push(`${label} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+const underscored = (series: OdooSeries) => series.replace('.', '_');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Real Odoo serving a platform database as a hosting server's Odoo does: connected as the
+ * tenant's own role, its filestore the hosting server's.
+ */
+async function serveTenant(tree: string, db: DatabaseRow, env?: Record<string, string>): Promise<OdooServer> {
+  const server = await app.tenants.server(db.server_id);
+  const login = app.tenants.tenantLogin(db.name);
+  const dataDir = path.join(dir, `tenant-${db.name}`);
+  await mkdir(dataDir, { recursive: true });
+  await symlink(server.filestore_root, path.join(dataDir, 'filestore'));
+  // The platform runs as root here and Odoo as the clusters' OS user: Odoo writes attachments
+  // (its asset bundles) into the database's folder, as a hosting server's Odoo does.
+  const filestore = databaseFilestore(server.filestore_root, db.name);
+  await mkdir(filestore, { recursive: true });
+  await giveToOdoo(filestore);
+  const odoo = await startOdooServer({
+    tree,
+    db: { host: server.host, port: server.port, user: login.role, password: login.password },
+    dataDir,
+    dbFilter: `^${escapeRegExp(db.name)}$`,
+    logfile: path.join(dir, `${db.name}.log`),
+    env,
+  });
+  servers.push(odoo);
+  return odoo;
+}
+
+/** Proves real Odoo opens `db`: its login page, XML-RPC login as admin, a partner written and read back. */
+async function expectOdooOpens(odoo: OdooServer, db: string, series: OdooSeries, what: string): Promise<OdooRpc> {
+  const page = await odooLoginPage(odoo, db);
+  expect(page.status, `${what}: /web/login`).toBe(200);
+  expect(page.body).toContain('name="login"');
+  const version = (await odooXmlRpc(odoo, 'common', 'version', [])) as { server_serie: string };
+  expect(version.server_serie).toBe(series);
+  // A database installed --without-demo keeps base's admin password: 'admin'.
+  const rpc = await odooAuthenticate(odoo, db, 'admin', 'admin');
+  const name = `Written by the test through XML-RPC (${what})`;
+  const id = await rpc.call<number>('res.partner', 'create', [{ name }]);
+  expect(id).toBeGreaterThan(0);
+  const [read] = await rpc.call<{ name: string }[]>('res.partner', 'read', [[id], ['name']]);
+  expect(read.name).toBe(name);
+  return rpc;
+}
+
+/** The roles real Odoo's connections to `db` log in as, seen from the cluster. */
+async function odooRoles(db: DatabaseRow): Promise<string[]> {
+  return app.tenants.withCluster(db.server_id, async (c) => {
+    const { rows } = await c.query<{ usename: string }>(
+      `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'odoo-%'`,
+      [db.name],
+    );
+    return rows.map((r) => r.usename);
+  });
+}
+
+/** Everything one series builds, each piece made on first use. */
+function seriesChain(series: OdooSeries) {
+  const s = underscored(series);
+  const names = { source: `customer_${s}`, restored: `restored_${s}`, odooCopy: `odoo_neutralized_${s}` };
+  const tree = once(() => realOdooTree(series));
+
+  /** The customer's own Odoo: a database Odoo installed, given a file and a live mail server by Odoo itself. */
+  const origin = once(() =>
+    timed(`${series} customer's Odoo`, async () => {
+      await odooMadeDatabase(runner, cluster, await tree(), series, NEUTRALIZATION_MODULES, names.source);
+      const odoo = await startOdooServer({
+        tree: await tree(),
+        db: runner.db,
+        dataDir: path.join(dir, `origin-${s}`),
+        dbFilter: `^(${Object.values(names).join('|')})$`,
+        masterPassword: MASTER_PASSWORD,
+        pgBin: cluster.pgBin,
+        logfile: path.join(dir, `origin-${s}.log`),
+      });
+      servers.push(odoo);
+      const rpc = await odooAuthenticate(odoo, names.source, 'admin', 'admin');
+      const attachment = await rpc.call<number>('ir.attachment', 'create', [
+        { name: CUSTOMER_FILE_NAME, datas: CUSTOMER_FILE.toString('base64'), res_model: 'res.partner', res_id: 1 },
+      ]);
+      await rpc.call('ir.mail_server', 'create', [
+        { name: 'Customer Office 365', smtp_host: 'smtp.office365.com', smtp_port: 587, smtp_encryption: 'starttls' },
+      ]);
+      return { odoo, rpc, attachment };
+    }),
+  );
+
+  /** The customer's backup, made by Odoo's database manager (zip: dump.sql, manifest, filestore). */
+  const backup = once(async () => {
+    const { odoo } = await origin();
+    const res = await fetch(`${odoo.url}/web/database/backup`, {
+      method: 'POST',
+      body: new URLSearchParams({ master_pwd: MASTER_PASSWORD, name: names.source, backup_format: 'zip' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/\.zip/);
+    return Buffer.from(await res.arrayBuffer());
+  });
+
+  /** The backup imported through our upload, and real Odoo serving the new database as its role. */
+  const imported = once(async () => {
+    const zip = await backup();
+    return timed(`${series} import + Odoo`, async () => {
+      const name = `real-odoo-${s.replace('_', '-')}-${process.pid}-${Date.now().toString(36)}`;
+      const upload = await uploadDump(office, name, zip);
+      expect(upload.status, JSON.stringify(upload.body)).toBe(202);
+      const job = await waitForJob(office, upload.body.job!.id, 300_000);
+      expect(job.state, job.error ?? '').toBe('completed');
+      const row = (await findDatabase(app.metabase, name))!;
+      const odoo = await serveTenant(await tree(), row);
+      return { row, odoo };
+    });
+  });
+
+  return { names, tree, origin, backup, imported };
+}
+
+const chains = new Map(SERIES.map((series) => [series, seriesChain(series)]));
+
+describe.skipIf(missing)('real Odoo opens the databases we make', () => {
+  beforeAll(async () => {
+    await ensureOdooDependencies();
+    app = await connectTestApp();
+    office = await AgentSession.login('saas-office');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-copies-'));
+    // Private by default: the clusters and Odoo run as the postgres user, who must traverse it.
+    await chmod(dir, 0o755);
+    cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
+    admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database: 'postgres' });
+    await admin.connect();
+    runner = await odooRunner(cluster, admin, dir);
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await admin?.end().catch(() => undefined);
+    await cluster?.stop();
+    await app?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    if (timings.length) console.info(`Real Odoo copies: ${timings.join(', ')}.`);
+  }, 120_000);
+
+  describe.concurrent.each(SERIES)('Odoo %s', (series) => {
+    const chain = chains.get(series)!;
+
+    it("imports a zip made by Odoo's database manager, and real Odoo opens it logged in as the tenant's role", async () => {
+      const { row, odoo } = await chain.imported();
+      expect(row).toMatchObject({ state: 'active', version: series });
+      const rpc = await expectOdooOpens(odoo, row.name, series, 'imported');
+      expect(await odooRoles(row)).toEqual([app.tenants.tenantLogin(row.name).role]);
+      // The customer's file came with the filestore, and Odoo reads it from the hosting server's.
+      const [file] = await rpc.call<{ datas: string }[]>('ir.attachment', 'search_read', [[['name', '=', CUSTOMER_FILE_NAME]]], {
+        fields: ['datas'],
+      });
+      expect(Buffer.from(file.datas, 'base64')).toEqual(CUSTOMER_FILE);
+    }, 600_000);
+
+  });
+});
