@@ -61,6 +61,7 @@ describe.runIf(missing && REAL_ODOO_REQUIRED)('real Odoo (required here: DBTOOLS
 
 let app: App & { close(): Promise<void> };
 let office: AgentSession;
+let functional: AgentSession;
 let dir: string;
 let cluster: EmbeddedCluster;
 let admin: pg.Client;
@@ -141,6 +142,56 @@ async function odooRoles(db: DatabaseRow): Promise<string[]> {
   });
 }
 
+async function runJob(session: AgentSession, database: string, operation: string, input: unknown = {}) {
+  const res = await session.run(database, operation, input);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const job = await waitForJob(session, res.body.job.id, 300_000);
+  expect(job.state, job.error ?? '').toBe('completed');
+  return { res, job };
+}
+
+interface MailServer {
+  name: string;
+  smtp_host: string;
+  smtp_port: number;
+  smtp_encryption: string;
+  smtp_authentication?: string;
+  active: boolean;
+}
+
+/** What a neutralization decides, read through Odoo itself: mail servers, active crons, the banner view. */
+async function neutralizationState(rpc: OdooRpc) {
+  const mailServers = await rpc.call<MailServer[]>('ir.mail_server', 'search_read', [[]], {
+    fields: ['name', 'smtp_host', 'smtp_port', 'smtp_encryption', 'active'],
+    context: { active_test: false },
+  });
+  const crons = await rpc.call<{ id: number; active: boolean }[]>('ir.cron', 'search_read', [[]], {
+    fields: ['active'],
+    context: { active_test: false },
+  });
+  const xmlId = async (module: string, name: string) => {
+    const [data] = await rpc.call<{ res_id: number }[]>('ir.model.data', 'search_read', [[['module', '=', module], ['name', '=', name]]], {
+      fields: ['res_id'],
+    });
+    return data?.res_id;
+  };
+  const bannerId = await xmlId('web', 'neutralize_banner');
+  const [banner] = bannerId
+    ? await rpc.call<{ active: boolean }[]>('ir.ui.view', 'read', [[bannerId], ['active']], { context: { active_test: false } })
+    : [];
+  const [flag] = await rpc.call<{ value: string }[]>('ir.config_parameter', 'search_read', [[['key', '=', 'database.is_neutralized']]], {
+    fields: ['value'],
+  });
+  return {
+    mailServers: mailServers.map(({ name, smtp_host, smtp_port, smtp_encryption, active }) => ({ name, smtp_host, smtp_port, smtp_encryption, active })).sort((a, b) => a.name.localeCompare(b.name)),
+    activeCrons: crons.filter((c) => c.active).map((c) => c.id),
+    cronCount: crons.length,
+    autovacuum: await xmlId('base', 'autovacuum_job'),
+    bannerActive: banner?.active,
+    neutralized: flag?.value,
+  };
+}
+
 /** Everything one series builds, each piece made on first use. */
 function seriesChain(series: OdooSeries) {
   const s = underscored(series);
@@ -199,7 +250,30 @@ function seriesChain(series: OdooSeries) {
     });
   });
 
-  return { names, tree, origin, backup, imported };
+  /** Our duplicate (a neutralized test copy) of the imported database, served by real Odoo. */
+  const duplicated = once(async () => {
+    const { row } = await imported();
+    return timed(`${series} duplicate + Odoo`, async () => {
+      const { res } = await runJob(functional, row.name, 'duplicate');
+      const copy = (await findDatabase(app.metabase, res.body.name))!;
+      const odoo = await serveTenant(await tree(), copy);
+      return { copy, odoo };
+    });
+  });
+
+  /** Odoo's own neutralized duplicate of the customer's database: what ours must equal. */
+  const odooNeutralized = once(async () => {
+    const { odoo } = await origin();
+    const res = await fetch(`${odoo.url}/web/database/duplicate`, {
+      method: 'POST',
+      body: new URLSearchParams({ master_pwd: MASTER_PASSWORD, name: names.source, new_name: names.odooCopy, neutralize_database: 'true' }),
+      redirect: 'manual',
+    });
+    expect(res.status, await res.text()).toBe(303);
+    return odooAuthenticate(odoo, names.odooCopy, 'admin', 'admin');
+  });
+
+  return { names, tree, origin, backup, imported, duplicated, odooNeutralized };
 }
 
 const chains = new Map(SERIES.map((series) => [series, seriesChain(series)]));
@@ -209,6 +283,7 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
     await ensureOdooDependencies();
     app = await connectTestApp();
     office = await AgentSession.login('saas-office');
+    functional = await AgentSession.login('functional');
     dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-copies-'));
     // Private by default: the clusters and Odoo run as the postgres user, who must traverse it.
     await chmod(dir, 0o755);
@@ -240,6 +315,23 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
         fields: ['datas'],
       });
       expect(Buffer.from(file.datas, 'base64')).toEqual(CUSTOMER_FILE);
+    }, 600_000);
+
+    it("opens our neutralized duplicate, neutralized as Odoo's own database manager neutralizes", async () => {
+      const { copy, odoo } = await chain.duplicated();
+      const rpc = await expectOdooOpens(odoo, copy.name, series, 'duplicate');
+      expect(await odooRoles(copy)).toEqual([app.tenants.tenantLogin(copy.name).role]);
+      const ours = await neutralizationState(rpc);
+      const odoos = await neutralizationState(await chain.odooNeutralized());
+      expect(ours.neutralized).toBe('true');
+      expect(ours.bannerActive).toBe(true);
+      expect(ours.autovacuum).toBeGreaterThan(0);
+      expect(ours.activeCrons).toEqual([ours.autovacuum]);
+      expect(ours.cronCount).toBeGreaterThan(1);
+      expect(ours.mailServers).toContainEqual(expect.objectContaining({ name: 'Customer Office 365', active: false }));
+      expect(ours.mailServers).toEqual(odoos.mailServers);
+      expect({ ...ours, cronCount: 0, activeCrons: [], autovacuum: 0 }).toEqual({ ...odoos, cronCount: 0, activeCrons: [], autovacuum: 0 });
+      expect(odoos.activeCrons).toEqual([odoos.autovacuum]);
     }, 600_000);
 
   });
