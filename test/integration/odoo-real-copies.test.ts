@@ -24,7 +24,7 @@ import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import { uploadDump } from '../support/dump-uploads.js';
 import { AgentSession } from '../support/http.js';
 import { waitForJob } from '../support/jobs.js';
-import { connectTestApp } from '../support/platform.js';
+import { baseUrl, connectTestApp } from '../support/platform.js';
 import {
   ensureOdooDependencies,
   giveToOdoo,
@@ -334,5 +334,33 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
       expect(odoos.activeCrons).toEqual([odoos.autovacuum]);
     }, 600_000);
 
+    it("real Odoo's database manager restores our prepared dump (as a copy) and opens it", async () => {
+      const { row } = await chain.imported();
+      await chain.duplicated();
+      const { odoo } = await chain.origin();
+      const zip = await timed(`${series} prepare-dump`, async () => {
+        await runJob(functional, row.name, 'prepare-dump', { email: 'customer@example.com' });
+        const page = await functional.get(`/api/databases/${row.name}`);
+        const url = new URL(page.body.tools.dump.url);
+        const res = await fetch(baseUrl() + url.pathname + url.search);
+        expect(res.status).toBe(200);
+        return Buffer.from(await res.arrayBuffer());
+      });
+      const form = new FormData();
+      form.set('master_pwd', MASTER_PASSWORD);
+      form.set('name', chain.names.restored);
+      form.set('copy', 'true');
+      form.set('backup_file', new Blob([new Uint8Array(zip)], { type: 'application/zip' }), 'dump.zip');
+      const restored = await timed(`${series} Odoo restore`, () =>
+        fetch(`${odoo.url}/web/database/restore`, { method: 'POST', body: form, redirect: 'manual' }),
+      );
+      // Odoo answers a failed restore with its manager page (200) and the error; success redirects.
+      expect(restored.status, (await restored.text()).replace(/\s+/g, ' ').match(/restore error[^<]*/i)?.[0]).toBe(303);
+      const rpc = await expectOdooOpens(odoo, chain.names.restored, series, 'restored by Odoo');
+      const [file] = await rpc.call<{ datas: string }[]>('ir.attachment', 'search_read', [[['name', '=', CUSTOMER_FILE_NAME]]], {
+        fields: ['datas'],
+      });
+      expect(Buffer.from(file.datas, 'base64')).toEqual(CUSTOMER_FILE);
+    }, 600_000);
   });
 });
