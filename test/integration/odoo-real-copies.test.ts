@@ -128,6 +128,16 @@ async function expectOdooOpens(odoo: OdooServer, db: string, series: OdooSeries,
   expect(id).toBeGreaterThan(0);
   const [read] = await rpc.call<{ name: string }[]>('res.partner', 'read', [[id], ['name']]);
   expect(read.name).toBe(name);
+  // A message in a channel: Odoo's bus notifies its members after the commit, connected to the
+  // cluster's `postgres` database as its own database user (see letOdooBusConnect).
+  const channels = series === '16.0' ? 'mail.channel' : 'discuss.channel';
+  const channel = await rpc.call<number>(channels, 'create', [{ name: `Support (${what})`, channel_type: 'channel' }]);
+  const message = await rpc.call<number>(channels, 'message_post', [[channel]], {
+    body: 'Posted through XML-RPC',
+    message_type: 'comment',
+    subtype_xmlid: 'mail.mt_comment',
+  });
+  expect(message).toBeGreaterThan(0);
   return rpc;
 }
 
