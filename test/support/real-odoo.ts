@@ -330,3 +330,42 @@ export async function odooAuthenticate(server: OdooServer, db: string, login: st
       odooXmlRpc(server, 'object', 'execute_kw', [db, uid, password, model, method, args, kwargs]) as Promise<T>,
   };
 }
+
+/**
+ * Python run by `odoo-bin shell` on one database (`env` is Odoo's), as the OS user Odoo runs as:
+ * what Odoo itself computes, to compare ours with. Answers its standard output.
+ */
+export async function odooShell(
+  options: Pick<OdooServerOptions, 'tree' | 'db' | 'dataDir'>,
+  database: string,
+  code: string,
+): Promise<string> {
+  const owner = clusterOwner();
+  const args = [
+    path.join(options.tree, 'odoo-bin'),
+    'shell',
+    '--addons-path=addons,odoo/addons',
+    `--db_host=${options.db.host}`,
+    `--db_port=${options.db.port}`,
+    `--db_user=${options.db.user}`,
+    `--db_password=${options.db.password}`,
+    `--data-dir=${options.dataDir}`,
+    '--no-http',
+    '--log-level=warn',
+    '-d',
+    database,
+  ];
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(owner ? 'runuser' : '/usr/bin/python3', owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...args] : args, {
+      cwd: options.tree,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`odoo-bin shell failed (${code}): ${stderr.slice(-3000)}`))));
+    child.stdin.end(code);
+  });
+}
