@@ -10,15 +10,20 @@
  * The series run side by side (their chains are concurrent tests); within a series each step waits
  * for the one it builds on (memoized promises), so a test can run alone and still finds its input.
  */
-import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { wireTenantToRelay } from '../../src/mail/relay/credentials.js';
 import { startMailRelay, type MailRelay } from '../../src/mail/relay/start.js';
+import { LIVE_FILE } from '../../src/logs/layout.js';
+import { searchLogs } from '../../src/logs/search.js';
+import type { ScanFilter } from '../../src/logs/scan.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import type { DatabaseRow } from '../../src/metabase/schema.js';
 import { databaseFilestore } from '../../src/tenant/filestore.js';
@@ -50,6 +55,7 @@ import {
 } from '../support/real-odoo.js';
 
 const SERIES = REAL_ODOO_SERIES;
+const run = promisify(execFile);
 const MASTER_PASSWORD = 'master-password-for-tests';
 /** A file a customer attached in their own Odoo: it must travel in the filestore of every copy. */
 const CUSTOMER_FILE = Buffer.from('Signed quotation, scanned by the customer.\n');
@@ -324,7 +330,8 @@ function seriesChain(series: OdooSeries) {
     return timed(`${series} duplicate + Odoo`, async () => {
       const { res } = await runJob(functional, row.name, 'duplicate');
       const copy = (await findDatabase(app.metabase, res.body.name))!;
-      const odoo = await serveTenant(await tree(), copy);
+      // Coloured as on a terminal: its log file is the ANSI copy the log search must read too.
+      const odoo = await serveTenant(await tree(), copy, { ODOO_PY_COLORS: '1' });
       return { copy, odoo };
     });
   });
@@ -746,6 +753,105 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
           { fields: ['datas'] },
         );
         expect(Buffer.from(file.datas, 'base64')).toEqual(CUSTOMER_FILE);
+      }, 300_000);
+
+      it("our log search reads real Odoo's own log file, plain and with ANSI colours, as grep does", async () => {
+        const { row, odoo, rpc } = await customer();
+        const { copy, odoo: coloured } = await chain.duplicated();
+        // An error with its traceback in each log: a field Odoo does not have, read through JSON-RPC
+        // (16.0 and 18.0 log XML-RPC faults not at all).
+        for (const [server, db] of [
+          [odoo, row.name],
+          [coloured, copy.name],
+        ] as const) {
+          const { uid } = await odooAuthenticate(server, db, 'admin', 'admin');
+          const res = await fetch(`${server.url}/jsonrpc`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              jsonrpc: '2.0',
+              method: 'call',
+              id: 1,
+              params: {
+                service: 'object',
+                method: 'execute_kw',
+                args: [db, uid, 'admin', 'res.partner', 'read', [[1], ['no_such_field']]],
+              },
+            }),
+          });
+          expect(((await res.json()) as { error?: { data: { name: string } } }).error?.data.name).toBe(
+            'builtins.ValueError',
+          );
+        }
+        await rpc.call('res.partner', 'search', [[]]);
+        // The server's own file, copied as a hosting server's live log (the search reads a folder).
+        const folder = async (name: string, from: string, transform?: (b: Buffer) => Buffer) => {
+          const d = path.join(dir, `logs-${name}-${underscored(series)}`);
+          await mkdir(d, { recursive: true });
+          if (transform) await writeFile(path.join(d, LIVE_FILE), transform(await readFile(from)));
+          else await copyFile(from, path.join(d, LIVE_FILE));
+          return d;
+        };
+        const plain = await folder('plain', odoo.logfile);
+        const ansi = await folder('ansi', coloured.logfile);
+        // The same file without its colours: what the level and database filters must see through.
+        const stripped = await folder('stripped', coloured.logfile, (b) =>
+          // eslint-disable-next-line no-control-regex -- the ANSI escape sequences are what is removed
+          Buffer.from(b.toString('latin1').replace(/\x1b\[[0-9;]*m/g, ''), 'latin1'),
+        );
+        const ansiText = await readFile(path.join(ansi, LIVE_FILE), 'utf8');
+        // eslint-disable-next-line no-control-regex -- Odoo's ColoredFormatter: ESC[1;3xm ESC[1;4xm LEVEL ESC[0m
+        expect(ansiText).toMatch(/\x1b\[1;3\dm\x1b\[1;4\dmINFO\x1b\[0m/);
+        const hits = async (d: string, filter: Partial<ScanFilter>) =>
+          (await searchLogs(d, { context: 0, limit: 100_000, ...filter })).lines
+            .filter((l) => l.hit)
+            .map((l) => `${l.n}:${l.text}`);
+        const grep = async (args: string[], d: string) =>
+          (
+            await run('grep', [...args, path.join(d, LIVE_FILE)], { maxBuffer: 1 << 28 }).catch(
+              (e: { code?: number; stdout?: string }) => {
+                if (e.code === 1) return { stdout: '' };
+                throw e;
+              },
+            )
+          ).stdout
+            .split('\n')
+            .filter(Boolean);
+        for (const d of [plain, ansi]) {
+          for (const q of [
+            'no_such_field',
+            'Traceback (most recent call last)',
+            'POST /xmlrpc/2/object',
+            'werkzeug',
+            'odoo.modules.registry',
+          ]) {
+            const found = await hits(d, { q });
+            expect(found, `${q} in ${path.basename(d)}`).toEqual(await grep(['-nF', q], d));
+          }
+          expect(await hits(d, { q: 'no_such_field' }), path.basename(d)).not.toEqual([]);
+          const regex = 'POST /xmlrpc/2/(common|object) HTTP/1\\.[01]" 200';
+          expect(await hits(d, { q: regex, regex: true })).toEqual(await grep(['-nE', regex], d));
+        }
+        // Filters: every record head of a level and database, coloured or not, as grep finds them uncoloured.
+        for (const [d, db, clean] of [
+          [plain, row.name, plain],
+          [ansi, copy.name, stripped],
+        ] as const) {
+          for (const level of ['INFO', 'WARNING', 'ERROR'] as const) {
+            const heads = (
+              await grep(['-nE', `^[0-9-]+ [0-9:,]+ [0-9]+ ${level} ${db.replace(/[.]/g, '\\.')} `], clean)
+            ).map((l) => l.split(':')[0]);
+            const found = await searchLogs(d, { context: 0, limit: 100_000, levels: [level], db });
+            expect(
+              found.lines.filter((l) => l.hit).map((l) => String(l.n)),
+              `${level} ${db} in ${path.basename(d)}`,
+            ).toEqual(heads);
+            expect(found.lines.every((l) => l.level === level && l.db === db)).toBe(true);
+          }
+          const errors = await searchLogs(d, { context: 0, limit: 100_000, levels: ['ERROR'], db });
+          // A whole record: the traceback under the head.
+          expect(errors.lines.some((l) => l.text.startsWith('Traceback'))).toBe(true);
+        }
       }, 300_000);
     });
   });
