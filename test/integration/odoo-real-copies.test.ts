@@ -533,18 +533,24 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
           );
           return data.res_id;
         };
-        // Unlinking needs another linked administrator: the owner, made an admin by Odoo itself.
-        const owner = `owner-${series}@customer.example`;
-        await rpc.call('res.users', 'create', [
-          {
-            name: 'Owner',
-            login: owner,
-            password: 'owner-password-1',
-            groups_id: [[4, await xmlId('base', 'group_system')]],
-          },
-        ]);
+        // Two administrators made by Odoo itself (unlinking needs another linked one), with logins
+        // of this run's own: central accounts live in the shared metabase, where another test
+        // relies on `admin` having none.
+        const [admin, owner] = ['admin', 'owner'].map(
+          (who) => `${who}-${series}-${process.pid}@customer.example`,
+        );
+        for (const login of [admin, owner]) {
+          await rpc.call('res.users', 'create', [
+            {
+              name: login,
+              login,
+              password: 'admin-password-1',
+              groups_id: [[4, await xmlId('base', 'group_system')]],
+            },
+          ]);
+        }
         const accounts = new Map<string, number>();
-        for (const login of ['admin', owner]) {
+        for (const login of [admin, owner]) {
           await app.metabase
             .insertInto('central_account')
             .values({ login, name: login })
@@ -569,16 +575,16 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
             uid: user.oauth_uid,
           };
         };
-        for (const login of ['admin', owner]) {
+        for (const login of [admin, owner]) {
           const linked = await functional.run(row.name, 'link-admin', { login });
           expect(linked.status, JSON.stringify(linked.body)).toBe(200);
           expect(await oauth(login)).toEqual({ provider, uid: String(accounts.get(login)) });
         }
         await expectOdooOpens(odoo, row.name, series, 'after link-admin');
-        await odooAuthenticate(odoo, row.name, owner, 'owner-password-1');
-        const unlinked = await functional.run(row.name, 'unlink-admin', { login: 'admin' });
+        for (const login of [admin, owner]) await odooAuthenticate(odoo, row.name, login, 'admin-password-1');
+        const unlinked = await functional.run(row.name, 'unlink-admin', { login: admin });
         expect(unlinked.status, JSON.stringify(unlinked.body)).toBe(200);
-        expect(await oauth('admin')).toEqual({ provider: false, uid: false });
+        expect(await oauth(admin)).toEqual({ provider: false, uid: false });
         expect(await oauth(owner)).toEqual({ provider, uid: String(accounts.get(owner)) });
         await expectOdooOpens(odoo, row.name, series, 'after unlink-admin');
       }, 300_000);
