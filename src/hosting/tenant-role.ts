@@ -102,6 +102,7 @@ export async function ensureTenantRole(admin: pg.ClientBase, login: { role: stri
   if (!exists.rowCount) {
     try {
       await admin.query(`CREATE ROLE ${role} ${ROLE_ATTRIBUTES} PASSWORD ${password}`);
+      await letOdooBusConnect(admin, login.role);
       return;
     } catch (e) {
       // 42710: created meanwhile by another process of ours; make it right below.
@@ -119,6 +120,20 @@ export async function ensureTenantRole(admin: pg.ClientBase, login: { role: stri
   for (const { granted } of memberships.rows) {
     await admin.query(`REVOKE ${pg.escapeIdentifier(granted)} FROM ${role}`);
   }
+  await letOdooBusConnect(admin, login.role);
+}
+
+/**
+ * Odoo's bus (16.0 to 18.0, addons/bus/models/bus.py) sends its notifications with
+ * `db_connect('postgres')`: after every commit that notifies (a chatter message, a user made in
+ * 18.0...), the worker connects to the cluster's `postgres` database as its own database user,
+ * the tenant's role, to NOTIFY imbus, and the websocket worker LISTENs there. Without CONNECT on
+ * it, Odoo answers those requests with an error after committing them. Only CONNECT: the sweep at
+ * start (provisioning/tenant-roles.ts) leaves PUBLIC nothing to create there. Idempotent.
+ */
+export async function letOdooBusConnect(admin: pg.ClientBase, role: string): Promise<void> {
+  const { rows } = await admin.query<{ ok: boolean }>(`SELECT has_database_privilege($1, $2, 'CONNECT') AS ok`, [role, MAINTENANCE_DATABASE]);
+  if (!rows[0].ok) await admin.query(`GRANT CONNECT ON DATABASE ${MAINTENANCE_DATABASE} TO ${pg.escapeIdentifier(role)}`);
 }
 
 /**
@@ -191,6 +206,9 @@ export async function adoptObjects(client: pg.ClientBase, from: string): Promise
 /** Drops a tenant's role once its database is gone; one that still owns something elsewhere stays, unable to log in. */
 export async function dropTenantRole(admin: pg.ClientBase, role: string): Promise<void> {
   await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+  // A privilege on a database (letOdooBusConnect's) would keep DROP ROLE from dropping it.
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  if (exists.rowCount) await admin.query(`REVOKE ALL ON DATABASE ${MAINTENANCE_DATABASE} FROM ${pg.escapeIdentifier(role)}`);
   try {
     await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(role)}`);
   } catch (e) {

@@ -5,6 +5,8 @@ import {
   ensureTenantRole,
   giveDatabaseToRole,
   handOverDatabase,
+  letOdooBusConnect,
+  MAINTENANCE_DATABASE,
   tenantRoleName,
 } from '../hosting/tenant-role.js';
 import { activeDatabaseNamesOnServer } from '../metabase/repositories/databases.js';
@@ -19,7 +21,8 @@ interface ClusterDatabase {
 }
 
 /**
- * At every start, on every hosting server: CONNECT is PUBLIC's on no database, each tenant is owned
+ * At every start, on every hosting server: CONNECT is PUBLIC's on no database (each tenant role has
+ * it on the maintenance database, for Odoo's bus, and may create nothing there), each tenant is owned
  * by its own role and that role is exactly a tenant role (a crashed adoption may have left it a
  * member of another role, or CREATEDB). A tenant still owned by the superuser (made before tenants
  * had roles) is given its role here, and logged: the one time the platform connects to a tenant as
@@ -47,6 +50,12 @@ async function sweepServer(app: App, server: HostingServerRow, admin: pg.Client,
     if (tenants.has(db.name)) await giveTenantItsRole(app, server, admin, db);
     else if (db.public_connect) await admin.query(`REVOKE CONNECT ON DATABASE ${pg.escapeIdentifier(db.name)} FROM PUBLIC`);
   }
+  // Tenant roles connect to the maintenance database (`admin`'s) for Odoo's bus only
+  // (letOdooBusConnect): nothing of theirs may be created where the superuser works, whatever
+  // defaults the cluster was made with (PUBLIC could create in public before PostgreSQL 15).
+  await admin.query(`REVOKE TEMPORARY ON DATABASE ${MAINTENANCE_DATABASE} FROM PUBLIC`);
+  const publicSchema = await admin.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'public'`);
+  if (publicSchema.rowCount) await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
   // Tenant roles left with more than a tenant role may have (a crash between beginAdoption and endAdoption).
   const strays = await admin.query<{ role: string }>(
     `SELECT r.rolname AS role FROM pg_roles r
@@ -77,6 +86,7 @@ async function giveTenantItsRole(app: App, server: HostingServerRow, admin: pg.C
   const login = app.tenants.tenantLogin(db.name);
   if (db.owner === login.role) {
     if (db.public_connect) await giveDatabaseToRole(admin, db.name, login.role);
+    await letOdooBusConnect(admin, login.role);
     return;
   }
   if (!db.superuser) {

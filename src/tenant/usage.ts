@@ -9,8 +9,9 @@ const ACTIVE_DAYS = 15;
  * The usage Odoo's publisher-warranty ping reports (addons/mail/models/update.py `_get_message`):
  * active users (share users included), those with a login (res_users_log, what login_date
  * relates to) in the last 15 days, the same two for share users, applications installed or
- * being upgraded/removed, and three ICP values. `version` is release.version, which the
- * database records as the first parts of base's latest_version (`17.0.1.3` → `17.0`).
+ * being upgraded/removed, and three ICP values. `version` is the series (release.serie), which
+ * the database records as the first parts of base's latest_version (`17.0.1.3` → `17.0`); Odoo
+ * sends release.version, which may carry its build too (`16.0-20240216`) and no database records.
  */
 export async function readUsage(client: pg.ClientBase, now: Date): Promise<DatabaseUsage> {
   const limitDate = odooDatetime(addDays(now, -ACTIVE_DAYS));

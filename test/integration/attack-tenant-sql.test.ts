@@ -229,10 +229,22 @@ describe('customer SQL never runs with the platform’s power', () => {
     // The tenant's role reaches no other database: not the metabase, not another tenant.
     const server = await app.tenants.server(db.server_id);
     const login = app.tenants.tenantLogin(name);
-    for (const other of [METABASE_NAME, 'postgres', 'template1']) {
+    for (const other of [METABASE_NAME, 'template1']) {
       const c = new pg.Client({ host: '127.0.0.1', port: server.port, user: login.role, password: login.password, database: other });
       c.on('error', () => undefined);
       await expect(c.connect(), other).rejects.toThrow(/permission denied|does not exist|no pg_hba/);
+    }
+    // Except the maintenance database, where Odoo's bus NOTIFYs (letOdooBusConnect): it plants nothing there.
+    const maintenance = new pg.Client({ host: '127.0.0.1', port: server.port, user: login.role, password: login.password, database: 'postgres' });
+    maintenance.on('error', () => undefined);
+    await maintenance.connect();
+    try {
+      await maintenance.query(`NOTIFY imbus, '[]'`);
+      await expect(maintenance.query('CREATE TABLE public.planted (x int)')).rejects.toThrow(/permission denied/);
+      await expect(maintenance.query('CREATE FUNCTION public.planted() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$')).rejects.toThrow(/permission denied/);
+      await expect(maintenance.query('CREATE TEMP TABLE planted (x int)')).rejects.toThrow(/permission denied/);
+    } finally {
+      await maintenance.end();
     }
   }, 1_200_000);
 });

@@ -5,14 +5,14 @@ import { existsSync } from 'node:fs';
  * Odoo itself (`odoo-bin -i`), cached as pg_dump files keyed by the tree and the module list, so
  * only the first run on a machine pays for the installs.
  */
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { access, chown, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { access, chown, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { EmbeddedCluster } from '../../src/hosting/cluster.js';
-import { clusterOwner } from '../../src/hosting/cluster.js';
+import { clusterOwner, freePort } from '../../src/hosting/cluster.js';
 import { odooTreeOf } from '../../src/odoo/sources-folder.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 
@@ -86,6 +86,8 @@ const asOdoo = { env: { ...process.env, PGPASSWORD: ODOO_PASSWORD } };
 export interface OdooRunner {
   /** odoo-bin with the cluster's connection options, as a non-root OS user (Odoo refuses root). */
   odooBin(tree: string, args: string[]): Promise<string>;
+  /** Odoo's role on the cluster, for a server of a test's own (startOdooServer). */
+  readonly db: OdooServerOptions['db'];
 }
 
 /**
@@ -102,6 +104,7 @@ export async function odooRunner(cluster: EmbeddedCluster, admin: import('pg').C
   if (owner) await chown(dataDir, owner.uid, owner.gid);
   const connection = [`--db_host=${cluster.socketDir}`, `--db_port=${cluster.port}`, '--db_user=odoo', `--db_password=${ODOO_PASSWORD}`, `--data-dir=${dataDir}`];
   return {
+    db: { host: cluster.socketDir, port: cluster.port, user: 'odoo', password: ODOO_PASSWORD },
     async odooBin(tree, args) {
       const full = [path.join(tree, 'odoo-bin'), ...args, '--addons-path=addons,odoo/addons', ...connection, '--log-level=warn'];
       const cmd = owner ? 'runuser' : '/usr/bin/python3';
@@ -141,4 +144,228 @@ export async function odooMadeDatabase(
   await rename(partial, dump);
   await rm(partial, { force: true });
   return { cached: false, ms: Date.now() - started };
+}
+
+/** Gives a folder (and what is in it) to the OS user Odoo runs as; nothing to do when that is us. */
+export async function giveToOdoo(folder: string): Promise<void> {
+  const owner = clusterOwner();
+  if (owner) await run('chown', ['-R', `${owner.uid}:${owner.gid}`, folder]);
+}
+
+export interface OdooServerOptions {
+  tree: string;
+  /** Where Odoo connects, and as whom: on the platform's clusters, the tenant's own role. */
+  db: { host: string; port: number; user: string; password: string };
+  /** Odoo's data_dir: sessions, and `filestore/<db>` (a link to a hosting server's filestore root, say). */
+  dataDir: string;
+  /** `--db-filter`: the databases this server may open. */
+  dbFilter: string;
+  /** The database manager's master password (only a config file sets it): none leaves the manager closed. */
+  masterPassword?: string;
+  /** The pg_dump and psql the database manager runs (those of the cluster's version). */
+  pgBin?: string;
+  logfile: string;
+  env?: Record<string, string>;
+}
+
+export interface OdooServer {
+  readonly url: string;
+  readonly logfile: string;
+  /** Ends the server's whole process group (runuser and Odoo), and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Odoo HTTP server (`odoo-bin server`, threaded, no cron threads so nothing runs behind the
+ * test's back) on a free loopback port, in a process group of its own, answered once it serves
+ * `/web/login`. It runs as the OS user of the clusters (Odoo refuses root).
+ */
+export async function startOdooServer(options: OdooServerOptions): Promise<OdooServer> {
+  const owner = clusterOwner();
+  await mkdir(options.dataDir, { recursive: true });
+  const config = `${options.dataDir}.conf`;
+  // admin_passwd has no command-line flag; without one Odoo's default ('admin') would be rewritten
+  // into this file by the first database-manager call.
+  await writeFile(config, `[options]\nadmin_passwd = ${options.masterPassword ?? randomUUID()}\n`, { mode: 0o600 });
+  await writeFile(options.logfile, '');
+  if (owner) {
+    await chown(config, owner.uid, owner.gid);
+    await chown(options.logfile, owner.uid, owner.gid);
+    await chown(options.dataDir, owner.uid, owner.gid);
+  }
+  const port = await freePort();
+  const args = [
+    path.join(options.tree, 'odoo-bin'),
+    'server',
+    `--config=${config}`,
+    '--addons-path=addons,odoo/addons',
+    `--db_host=${options.db.host}`,
+    `--db_port=${options.db.port}`,
+    `--db_user=${options.db.user}`,
+    `--db_password=${options.db.password}`,
+    `--data-dir=${options.dataDir}`,
+    `--db-filter=${options.dbFilter}`,
+    '--http-interface=127.0.0.1',
+    `--http-port=${port}`,
+    '--workers=0',
+    '--max-cron-threads=0',
+    `--logfile=${options.logfile}`,
+    ...(options.pgBin ? [`--pg_path=${options.pgBin}`] : []),
+    ...(options.masterPassword ? [] : ['--no-database-list']),
+  ];
+  const child = spawn(owner ? 'runuser' : '/usr/bin/python3', owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...args] : args, {
+    cwd: options.tree,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, ...options.env },
+  });
+  let exited: string | undefined;
+  const ended = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = `exited (${signal ?? code})`;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const server: OdooServer = {
+    url,
+    logfile: options.logfile,
+    async stop() {
+      if (exited || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const killed = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 10_000);
+      await ended;
+      clearTimeout(killed);
+    },
+  };
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (exited) throw new Error(`Odoo ${exited} before serving: ${(await readFile(options.logfile, 'utf8')).slice(-3000)}`);
+    const status = await fetch(`${url}/web/login`, { redirect: 'manual' }).then(
+      (r) => r.status,
+      () => undefined,
+    );
+    if (status !== undefined) return server;
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`Odoo did not answer on ${url} within 180 s`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * `/web/login` of one database as a browser gets it: `?db=` selects it (Odoo redirects, setting
+ * the session cookie), then the page itself. Answers the final status and body.
+ */
+export async function odooLoginPage(server: OdooServer, db: string): Promise<{ status: number; body: string }> {
+  let target = `${server.url}/web/login?db=${encodeURIComponent(db)}`;
+  let cookie = '';
+  for (let hops = 0; hops < 5; hops++) {
+    const res = await fetch(target, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    const set = res.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0];
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      target = new URL(location, target).toString();
+      continue;
+    }
+    return { status: res.status, body: await res.text() };
+  }
+  throw new Error(`/web/login?db=${db} kept redirecting`);
+}
+
+/**
+ * One XML-RPC call to a real Odoo (`/xmlrpc/2/<service>`), made by Python's own xmlrpc.client so
+ * the protocol is the one Odoo's clients speak, not ours. A fault rejects with Odoo's message.
+ */
+export async function odooXmlRpc(server: OdooServer, service: 'common' | 'object' | 'db', method: string, args: unknown[]): Promise<unknown> {
+  const script = [
+    'import json, sys, xmlrpc.client',
+    'req = json.load(sys.stdin)',
+    "proxy = xmlrpc.client.ServerProxy(req['url'], allow_none=True)",
+    'try:',
+    "    json.dump({'result': getattr(proxy, req['method'])(*req['args'])}, sys.stdout, default=str)",
+    'except xmlrpc.client.Fault as fault:',
+    "    json.dump({'fault': fault.faultString}, sys.stdout)",
+  ].join('\n');
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`xmlrpc ${service}.${method}: ${stderr.trim()}`))));
+    child.stdin.end(JSON.stringify({ url: `${server.url}/xmlrpc/2/${service}`, method, args }));
+  });
+  const answer = JSON.parse(out) as { result?: unknown; fault?: string };
+  if (answer.fault !== undefined) throw new Error(`Odoo refused ${service}.${method}: ${answer.fault.slice(-2000)}`);
+  return answer.result;
+}
+
+/** A user's XML-RPC session on one database: `execute_kw` with its uid and password. */
+export interface OdooRpc {
+  uid: number;
+  call<T = unknown>(model: string, method: string, args: unknown[], kwargs?: Record<string, unknown>): Promise<T>;
+}
+
+/** Logs in through `common.authenticate` (a uid, or false when refused) and answers a session. */
+export async function odooAuthenticate(server: OdooServer, db: string, login: string, password: string): Promise<OdooRpc> {
+  const uid = await odooXmlRpc(server, 'common', 'authenticate', [db, login, password, {}]);
+  if (typeof uid !== 'number') throw new Error(`Odoo refused ${login} on ${db} (authenticate answered ${JSON.stringify(uid)})`);
+  return {
+    uid,
+    call: <T>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
+      odooXmlRpc(server, 'object', 'execute_kw', [db, uid, password, model, method, args, kwargs]) as Promise<T>,
+  };
+}
+
+/**
+ * Python run by `odoo-bin shell` on one database (`env` is Odoo's), as the OS user Odoo runs as:
+ * what Odoo itself computes, to compare ours with. Answers its standard output.
+ */
+export async function odooShell(
+  options: Pick<OdooServerOptions, 'tree' | 'db' | 'dataDir'>,
+  database: string,
+  code: string,
+): Promise<string> {
+  const owner = clusterOwner();
+  const args = [
+    path.join(options.tree, 'odoo-bin'),
+    'shell',
+    '--addons-path=addons,odoo/addons',
+    `--db_host=${options.db.host}`,
+    `--db_port=${options.db.port}`,
+    `--db_user=${options.db.user}`,
+    `--db_password=${options.db.password}`,
+    `--data-dir=${options.dataDir}`,
+    '--no-http',
+    '--log-level=warn',
+    '-d',
+    database,
+  ];
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(owner ? 'runuser' : '/usr/bin/python3', owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...args] : args, {
+      cwd: options.tree,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`odoo-bin shell failed (${code}): ${stderr.slice(-3000)}`))));
+    child.stdin.end(code);
+  });
 }
