@@ -108,7 +108,9 @@ export class RequestFiles {
 
   /** Archiving: the dump, the work and the results go; the log stays (status still answers). */
   async archive(): Promise<void> {
-    for (const dir of [this.upload, this.origin, this.work, this.download]) await rm(dir, { recursive: true, force: true });
+    for (const dir of [this.upload, this.origin, this.work, this.download, `${this.download}.partial`]) {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 }
 
