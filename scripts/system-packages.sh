@@ -3,10 +3,14 @@
 #
 #   scripts/system-packages.sh test|start|ci [--check]
 #
-# test, ci: PostgreSQL (server and client), Chromium, nginx, pebble and openssl are required.
+# test, ci: PostgreSQL (server and client), Chromium, nginx, pebble, openssl, OpenSSH's server
+#           and rsync are required.
 # start:    PostgreSQL is required (the embedded cluster); nginx (the hosting servers' front
-#           ends) and pebble (the demo's ACME CA and DNS) are optional: the platform starts
-#           without them and says what it lacks.
+#           ends), pebble (the demo's ACME CA and DNS), and OpenSSH's server and rsync (the
+#           upgrade platform's transfers) are optional: the platform starts without them and says
+#           what it lacks (without the last two, its upgrade platform does not start).
+# As root (test, ci), the upgrade platform's SSH server needs a system user of its own,
+# dbtools-upgrade: made when missing (never root: the transfers run as that user).
 # Quiet when everything is there. As root with apt-get (and without --check) it installs what is
 # missing (one `apt-get update` first, only then); otherwise it prints exactly what to install
 # and exits non-zero only when something the command requires is missing.
@@ -35,6 +39,8 @@ have_chromium() { [ -x "$root/usr/bin/chromium" ]; }
 have_nginx() { [ -x "$root/usr/sbin/nginx" ]; }
 have_pebble() { [ -x "$root/usr/bin/pebble" ] && [ -x "$root/usr/bin/pebble-challtestsrv" ]; }
 have_openssl() { [ -x "$root/usr/bin/openssl" ]; }
+have_openssh_server() { [ -x "$root/usr/sbin/sshd" ] && [ -x "$root/usr/bin/ssh" ] && [ -x "$root/usr/bin/ssh-keygen" ]; }
+have_rsync() { [ -x "$root/usr/bin/rsync" ] && [ -x "$root/usr/bin/rrsync" ]; }
 
 # What each package is for, said when it is missing.
 declare -A why=(
@@ -43,12 +49,15 @@ declare -A why=(
   [nginx-light]="nginx (each hosting server's front end, /usr/sbin/nginx)"
   [pebble]="pebble and pebble-challtestsrv (the demo's ACME CA and DNS)"
   [openssl]="openssl (certificates in the tests)"
+  [openssh-server]="OpenSSH's server and client (the upgrade platform's transfers, /usr/sbin/sshd)"
+  [rsync]="rsync and rrsync (the upgrade platform's transfers)"
 )
-declare -A check=([postgresql]=have_postgresql [chromium]=have_chromium [nginx-light]=have_nginx [pebble]=have_pebble [openssl]=have_openssl)
+declare -A check=([postgresql]=have_postgresql [chromium]=have_chromium [nginx-light]=have_nginx [pebble]=have_pebble [openssl]=have_openssl
+  [openssh-server]=have_openssh_server [rsync]=have_rsync)
 
 case "$command" in
-  start) required=(postgresql) optional=(nginx-light pebble) ;;
-  *) required=(postgresql chromium nginx-light pebble openssl) optional=() ;;
+  start) required=(postgresql) optional=(nginx-light pebble openssh-server rsync) ;;
+  *) required=(postgresql chromium nginx-light pebble openssl openssh-server rsync) optional=() ;;
 esac
 
 missing_of() {
@@ -89,6 +98,11 @@ if [ "$command" != start ] && [ -z "$root" ] && [ "$mode" != "--check" ] && [ -x
     echo "dbtools: the real-Odoo tests need Odoo's python3 packages (above)" >&2
     [ "$command" = ci ] && status=1
   fi
+fi
+# The upgrade platform's SSH server never runs as root: as root, it runs as a system user of its own.
+if [ "$command" != start ] && [ "$mode" != "--check" ] && [ "$(id -u)" = 0 ] && [ -z "$root" ] && ! id dbtools-upgrade >/dev/null 2>&1; then
+  echo "dbtools: making the system user dbtools-upgrade (the upgrade platform's transfers)"
+  useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh dbtools-upgrade
 fi
 # PostgreSQL refuses to run as root: as root, the clusters run as the postgres user its package creates.
 if [ $status = 0 ] && [ "$(id -u)" = 0 ] && [ -z "$root" ] && ! id postgres >/dev/null 2>&1; then

@@ -42,7 +42,11 @@ async function main(): Promise<void> {
         return null;
       })
     : null;
-  if (upgradePlatform) config.upgradeUrl = (await upgradePlatform).url;
+  if (upgradePlatform) {
+    const running = await upgradePlatform;
+    config.upgradeUrl = running.url;
+    config.upgradeCaFile = running.caFile;
+  }
   await platform.startWorker();
   platform.watchCluster();
   const relay = await platform.startRelay();

@@ -39,9 +39,9 @@ async function runUpgrade(ctx: BenchContext, db: DatabaseRow, mode: UpgradeMode)
     if (row.state === 'completed' || row.state === 'failed') {
       if (row.state === 'failed') throw new Error(`bench upgrade (${mode}) failed: ${row.error}`);
       const done = (await findUpgradeRequest(app.metabase, request.id))!;
-      const status = await new UpgradePlatformClient(app.config.upgradeUrl!, app.config.upgradeApiKey).status(platformRequestOf(done)!);
+      const status = await new UpgradePlatformClient(app.config.upgradeUrl!, app.config.upgradeApiKey, app.config.upgradeCaFile).status(platformRequestOf(done)!);
       // The platform's own work: from the moment it took the request to the moment it was done.
-      const platformMs = new Date(status.done_date!).getTime() - new Date(status.process_date!).getTime();
+      const platformMs = new Date(status.doneDate!).getTime() - new Date(status.processDate!).getTime();
       return { job: row, platformMs };
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -69,9 +69,11 @@ export default defineBenchCase({
     });
     const oldUrl = app.config.upgradeUrl;
     const oldKey = app.config.upgradeApiKey;
+    const oldCa = app.config.upgradeCaFile;
     const oldPoll = app.config.upgrades.pollMs;
     app.config.upgradeUrl = platform.url;
     app.config.upgradeApiKey = apiKey;
+    app.config.upgradeCaFile = platform.caFile;
     app.config.upgrades.pollMs = 1000;
     const rows: BenchRow[] = [];
     try {
@@ -110,6 +112,7 @@ export default defineBenchCase({
     } finally {
       app.config.upgradeUrl = oldUrl;
       app.config.upgradeApiKey = oldKey;
+      app.config.upgradeCaFile = oldCa;
       app.config.upgrades.pollMs = oldPoll;
       await platform.close();
     }

@@ -4,13 +4,15 @@ import { startUpgradePlatform } from '../upgrade-platform/start.js';
 
 /**
  * `dbtools upgrade-platform`: the upgrade platform alone, configured by its environment
- * (README, "The upgrade platform"). Prints its URL on one line: `Upgrade platform: <url>`.
+ * (README, "The upgrade platform"). Prints the CA of its assigned host's certificate when it made
+ * it (`Upgrade platform CA: <file>`), then its URL on one line: `Upgrade platform: <url>`.
  */
 export function upgradePlatformCommand(): Command {
   return new Command('upgrade-platform')
     .description('Run the upgrade platform service (its own HTTP API, cluster and worker)')
     .action(async () => {
       const platform = await startUpgradePlatform(upgradePlatformOptionsFromEnv());
+      if (platform.caFile) process.stdout.write(`Upgrade platform CA: ${platform.caFile}\n`);
       process.stdout.write(`Upgrade platform: ${platform.url}\n`);
       let stopping = false;
       const stop = async () => {

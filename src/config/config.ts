@@ -161,6 +161,11 @@ export interface Config {
    * for the platform it runs itself.
    */
   upgradeApiKey?: string;
+  /**
+   * DBTOOLS_UPGRADE_CA_FILE: a CA to trust, besides the system's, for the platform's assigned
+   * hosts (HTTPS); `npm start` sets it to the CA of the platform it runs.
+   */
+  upgradeCaFile?: string;
   domains: DomainsConfig;
   upgrades: UpgradesConfig;
   audit: AuditConfig;
@@ -459,6 +464,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relay: relayConfig(env),
     upgradeUrl: env.DBTOOLS_UPGRADE_URL?.replace(/\/+$/, '') || undefined,
     upgradeApiKey: upgradeApiKey(env),
+    upgradeCaFile: env.DBTOOLS_UPGRADE_CA_FILE || undefined,
     upgrades: upgradesConfig(env),
     emailBadge: {
       ...DEFAULT_EMAIL_BADGE,

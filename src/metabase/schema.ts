@@ -335,6 +335,8 @@ export interface UpgradeRequestTable {
   platform_request_id: number | null;
   /** The platform's token for this request (a secret: never on the page, only in links we build). */
   platform_key: string | null;
+  /** The host the platform assigned to the request (`assigned_host_uri`): later calls go to https://<it>. */
+  platform_host: string | null;
   platform_state: string | null;
   platform_archived: ColumnType<boolean, boolean | undefined, boolean>;
   log_tail: string | null;

@@ -43,7 +43,7 @@ async function refreshArchived(app: App, rows: UpgradeRequestRow[]): Promise<Upg
   await Promise.all(
     toCheck.map(async (r) => {
       const status = await client.status(platformRequestOf(r)!).catch(() => undefined);
-      if (status?.archived || status?.state === 'archived') {
+      if (status?.archived) {
         archived.add(r.id);
         await updateUpgradeRequest(app.metabase, r.id, {
           platform_archived: true,

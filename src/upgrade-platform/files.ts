@@ -2,10 +2,16 @@ import { appendFile, mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * A request's files under the platform's data folder:
- * `requests/<id>/upload.tar` (the customer's dump), `upgrade.log`, `work/` (the extracted dump,
- * the new filestore files and the result dump while the upgrade runs) and `result/` (dump.tar,
- * filestore.tar once done). Archiving removes everything but the log.
+ * A request's files under the platform's data folder, `requests/<id>/`:
+ * - `upload/data/` where the caller's rsync writes `origin.dump` (the SSH server's user owns it;
+ *   the request's key reaches `upload/` only, write-only, during an upload transfer);
+ * - `origin/` the upload once taken (moved out of the caller's reach, checked, the platform's own);
+ * - `work/` the dump being restored, the new filestore files and the result while the upgrade runs;
+ * - `download/data/` the result: `upgraded.dump/` (directory-format dump), `filestore/` (the files
+ *   the upgrade added), `upgrade-report.html`, `upgrade.log` (read-only to the key, during a
+ *   download transfer);
+ * - `upgrade.log`.
+ * Archiving removes everything but the log.
  */
 export class RequestFiles {
   readonly dir: string;
@@ -13,8 +19,22 @@ export class RequestFiles {
     if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`bad request id ${id}`);
     this.dir = path.join(root, 'requests', String(id));
   }
+  /** The folder an upload transfer's key is confined to (Odoo's client writes to /data/ in it). */
   get upload() {
-    return path.join(this.dir, 'upload.tar');
+    return path.join(this.dir, 'upload');
+  }
+  get uploadData() {
+    return path.join(this.upload, 'data');
+  }
+  get origin() {
+    return path.join(this.dir, 'origin');
+  }
+  /** The folder a download transfer's key is confined to. */
+  get download() {
+    return path.join(this.dir, 'download');
+  }
+  get downloadData() {
+    return path.join(this.download, 'data');
   }
   get log() {
     return path.join(this.dir, 'upgrade.log');
@@ -22,15 +42,10 @@ export class RequestFiles {
   get work() {
     return path.join(this.dir, 'work');
   }
-  get result() {
-    return path.join(this.dir, 'result');
-  }
-  resultTar(what: 'dump' | 'filestore') {
-    return path.join(this.result, `${what}.tar`);
-  }
 
   async ensure(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    // The SSH server's user must traverse it to its transfer folder, and read nothing else here.
+    await mkdir(this.dir, { recursive: true, mode: 0o711 });
   }
 
   /** Appends lines to the upgrade log, each prefixed with its UTC time as Odoo's logs are. */
@@ -59,6 +74,25 @@ export class RequestFiles {
     }
   }
 
+  /** The log's bytes from `offset`, at most `max`, cut back to a whole UTF-8 character. */
+  async readLogBytes(offset: number, max = 64 * 1024): Promise<{ bytes: Buffer }> {
+    const handle = await open(this.log, 'r').catch(() => undefined);
+    if (!handle) return { bytes: Buffer.alloc(0) };
+    try {
+      const buf = Buffer.alloc(max);
+      const { bytesRead } = await handle.read(buf, 0, max, offset);
+      const end = bytesRead === max ? wholeUtf8(buf, bytesRead) : bytesRead;
+      return { bytes: buf.subarray(0, end) };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** A taken upload no longer needed (cancelled, refused). */
+  async archiveOrigin(): Promise<void> {
+    await rm(this.origin, { recursive: true, force: true });
+  }
+
   /** The end of the log (the request page shows it). */
   async logTail(bytes: number): Promise<string> {
     const size = await this.logSize();
@@ -74,10 +108,9 @@ export class RequestFiles {
 
   /** Archiving: the dump, the work and the results go; the log stays (status still answers). */
   async archive(): Promise<void> {
-    await rm(this.upload, { force: true });
-    await rm(`${this.upload}.partial`, { force: true });
-    await rm(this.work, { recursive: true, force: true });
-    await rm(this.result, { recursive: true, force: true });
+    for (const dir of [this.upload, this.origin, this.work, this.download, `${this.download}.partial`]) {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 }
 

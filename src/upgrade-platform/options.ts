@@ -32,6 +32,28 @@ export interface UpgradePlatformOptions {
   contractUploadBytes: number;
   /** UPGRADE_PLATFORM_CONCURRENCY: upgrades processed at once (default 1). */
   concurrency: number;
+  /**
+   * UPGRADE_PLATFORM_ASSIGNED_HOST: the host `create` assigns to a request (`assigned_host_uri`):
+   * the caller reaches it at `https://<host>` and over SSH for the transfers. Unset on a loopback
+   * platform, a loopback address of its own (127.x.y.z), so several platforms on one machine each
+   * have their port 443.
+   */
+  assignedHost?: string;
+  /** UPGRADE_PLATFORM_HTTPS_PORT: the assigned host's HTTPS port (default 443: Odoo's client puts no port in the URL). */
+  httpsPort: number;
+  /** UPGRADE_PLATFORM_TLS_CERT / _KEY: the assigned host's certificate; unset, one is made under the data folder, signed by a CA of its own. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** UPGRADE_PLATFORM_SSH_PORT: where the transfers' SSH server listens on the assigned host (0: a free port). */
+  sshPort: number;
+  /**
+   * UPGRADE_PLATFORM_SSH_USER: the system user the SSH server runs as, and the login of every
+   * transfer. A platform run as root needs one (never root; default `dbtools-upgrade`, which
+   * `scripts/system-packages.sh` creates); otherwise it is the platform's own user.
+   */
+  sshUser?: string;
+  /** UPGRADE_PLATFORM_TRANSFER_MINUTES: a transfer not stopped after this long ends by itself (its key stops working). */
+  transferMinutes: number;
   /** Tests trade the cluster's durability for speed. */
   durable: boolean;
   logLevel: string;
@@ -57,6 +79,12 @@ function numberEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, opts: 
   return n;
 }
 
+function port443(env: NodeJS.ProcessEnv): number {
+  const port = numberEnv(env, 'UPGRADE_PLATFORM_HTTPS_PORT', 443, { integer: true });
+  if (port > 65535) throw new ConfigError(`UPGRADE_PLATFORM_HTTPS_PORT must be 0 to 65535, got ${port}`);
+  return port;
+}
+
 export function upgradePlatformOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): UpgradePlatformOptions {
   const port = numberEnv(env, 'UPGRADE_PLATFORM_PORT', 0, { integer: true });
   if (port > 65535) throw new ConfigError(`UPGRADE_PLATFORM_PORT must be 0 to 65535, got ${port}`);
@@ -66,6 +94,9 @@ export function upgradePlatformOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
   }
   const weak = [...apiKeys].find((k) => k.length < MIN_API_KEY);
   if (weak !== undefined) throw new ConfigError(`UPGRADE_PLATFORM_API_KEYS: each key must be at least ${MIN_API_KEY} characters.`);
+  if (Boolean(env.UPGRADE_PLATFORM_TLS_CERT) !== Boolean(env.UPGRADE_PLATFORM_TLS_KEY)) {
+    throw new ConfigError('UPGRADE_PLATFORM_TLS_CERT and UPGRADE_PLATFORM_TLS_KEY go together.');
+  }
   const archiveHours = numberEnv(env, 'UPGRADE_PLATFORM_ARCHIVE_HOURS', 24 * 7);
   if (archiveHours <= 0) throw new ConfigError('UPGRADE_PLATFORM_ARCHIVE_HOURS must be above 0');
   return {
@@ -83,6 +114,13 @@ export function upgradePlatformOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
     maxOpenPerContract: numberEnv(env, 'UPGRADE_PLATFORM_MAX_OPEN_PER_CONTRACT', 5, { integer: true }),
     contractUploadBytes: numberEnv(env, 'UPGRADE_PLATFORM_CONTRACT_UPLOAD_MB', 8192) * 1024 * 1024,
     concurrency: Math.max(1, numberEnv(env, 'UPGRADE_PLATFORM_CONCURRENCY', 1, { integer: true })),
+    assignedHost: env.UPGRADE_PLATFORM_ASSIGNED_HOST || undefined,
+    httpsPort: port443(env),
+    tlsCertFile: env.UPGRADE_PLATFORM_TLS_CERT || undefined,
+    tlsKeyFile: env.UPGRADE_PLATFORM_TLS_KEY || undefined,
+    sshPort: numberEnv(env, 'UPGRADE_PLATFORM_SSH_PORT', 0, { integer: true }),
+    sshUser: env.UPGRADE_PLATFORM_SSH_USER || undefined,
+    transferMinutes: numberEnv(env, 'UPGRADE_PLATFORM_TRANSFER_MINUTES', 60),
     durable: env.UPGRADE_PLATFORM_DURABLE !== '0',
     logLevel: env.LOG_LEVEL || 'info',
   };

@@ -21,7 +21,6 @@ const STEPS: Record<string, Part[]> = {
   ],
   '17.0>18.0': [
     { own: '17.0-to-18.0-before.sql' },
-    { fragment: 'saas-17.1-and-later.sql' },
     { fragment: '18.0-data.sql' },
     { own: '17.0-to-18.0-after.sql' },
   ],

@@ -8,6 +8,8 @@ const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli',
 
 export interface SpawnedUpgradePlatform {
   url: string;
+  /** The CA of its assigned host's certificate, when it made one. */
+  caFile?: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -39,15 +41,21 @@ export async function spawnUpgradePlatform(env: Record<string, string>, timeoutM
       clearTimeout(timer);
       reject(new Error(`the upgrade platform exited before it started (${signal ?? `exit ${code}`})`));
     });
-    // Its log lines (pino JSON) go on to our stdout; the URL line is ours to read.
+    // Its log lines (pino JSON) go on to our stdout; the CA and URL lines are ours to read.
+    let caFile: string | undefined;
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      const ca = /^Upgrade platform CA: (\S+)$/.exec(line);
+      if (ca) {
+        caFile = ca[1];
+        return;
+      }
       const m = /^Upgrade platform: (http:\/\/\S+)$/.exec(line);
       if (!m) {
         process.stdout.write(line + '\n');
         return;
       }
       clearTimeout(timer);
-      resolve({ url: m[1], child, stop });
+      resolve({ url: m[1], caFile, child, stop });
     });
   });
 }

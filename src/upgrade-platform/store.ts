@@ -7,8 +7,11 @@ import type pg from 'pg';
 export type RequestState = 'new' | 'pending' | 'progress' | 'done' | 'failed' | 'cancelled' | 'archived';
 export type Aim = 'test' | 'production';
 
+export type TransferDirection = 'upload' | 'download';
+
 export interface RequestRow {
   id: number;
+  /** sha256 of the request's token (the token itself is never stored). */
   key_hash: string;
   state: RequestState;
   /** The state a request had when it was archived. */
@@ -16,9 +19,17 @@ export interface RequestRow {
   aim: Aim;
   contract: string;
   target: string;
-  version: string;
-  dbuuid: string;
+  /** The source series: given by the caller (ours, optional), else read from the dump. */
+  version: string | null;
+  dbuuid: string | null;
   email: string | null;
+  /** The caller's SSH public key (`type base64`), the only key its transfers accept. */
+  ssh_key: string;
+  /** The transfer under way, whose key line is in the SSH server's authorized keys. */
+  transfer: TransferDirection | null;
+  transfer_date: Date | null;
+  /** What the caller's pg_restore can read of our dumps (from the version of the pg_dump that made its upload). */
+  pg_compatible: boolean | null;
   create_date: Date;
   upload_date: Date | null;
   upload_size: string | null;
@@ -39,9 +50,13 @@ CREATE TABLE IF NOT EXISTS upgrade_request (
     aim text NOT NULL CHECK (aim IN ('test', 'production')),
     contract text NOT NULL,
     target text NOT NULL,
-    version text NOT NULL,
-    dbuuid text NOT NULL,
+    version text,
+    dbuuid text,
     email text,
+    ssh_key text NOT NULL,
+    transfer text CHECK (transfer IN ('upload', 'download')),
+    transfer_date timestamptz,
+    pg_compatible boolean,
     create_date timestamptz NOT NULL DEFAULT now(),
     upload_date timestamptz,
     upload_size bigint,
@@ -52,6 +67,14 @@ CREATE TABLE IF NOT EXISTS upgrade_request (
     attempts integer NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS upgrade_request_state_idx ON upgrade_request (state);
+-- A data folder of the platform before the SSH transfers: its table gains what they need.
+ALTER TABLE upgrade_request ADD COLUMN IF NOT EXISTS ssh_key text NOT NULL DEFAULT '';
+ALTER TABLE upgrade_request ADD COLUMN IF NOT EXISTS transfer text CHECK (transfer IN ('upload', 'download'));
+ALTER TABLE upgrade_request ADD COLUMN IF NOT EXISTS transfer_date timestamptz;
+ALTER TABLE upgrade_request ADD COLUMN IF NOT EXISTS pg_compatible boolean;
+ALTER TABLE upgrade_request ALTER COLUMN version DROP NOT NULL, ALTER COLUMN dbuuid DROP NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS upgrade_request_key_hash_idx ON upgrade_request (key_hash);
+CREATE INDEX IF NOT EXISTS upgrade_request_transfer_idx ON upgrade_request (transfer) WHERE transfer IS NOT NULL;
 `;
 
 /** Creates the platform's table at its start (idempotent; the platform's schema is its own). */
@@ -79,7 +102,7 @@ async function lockContract(client: pg.ClientBase, contract: string): Promise<vo
  */
 export async function insertRequest(
   db: pg.Pool,
-  r: Pick<RequestRow, 'key_hash' | 'aim' | 'contract' | 'target' | 'version' | 'dbuuid' | 'email'>,
+  r: Pick<RequestRow, 'key_hash' | 'aim' | 'contract' | 'target' | 'version' | 'dbuuid' | 'email' | 'ssh_key'>,
   maxOpen: number,
 ): Promise<{ row: RequestRow } | { open: number }> {
   const client = await db.connect();
@@ -95,9 +118,9 @@ export async function insertRequest(
       return { open: counted[0].n };
     }
     const { rows } = await client.query<RequestRow>(
-      `INSERT INTO upgrade_request (key_hash, aim, contract, target, version, dbuuid, email)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [r.key_hash, r.aim, r.contract, r.target, r.version, r.dbuuid, r.email],
+      `INSERT INTO upgrade_request (key_hash, aim, contract, target, version, dbuuid, email, ssh_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [r.key_hash, r.aim, r.contract, r.target, r.version, r.dbuuid, r.email, r.ssh_key],
     );
     await client.query('COMMIT');
     return { row: rows[0] };
@@ -118,6 +141,62 @@ export async function contractUploadBytes(db: pg.Pool | pg.ClientBase, contract:
   return Number(rows[0].bytes);
 }
 
+export async function findRequestByKeyHash(db: pg.Pool, keyHash: string): Promise<RequestRow | undefined> {
+  const { rows } = await db.query<RequestRow>('SELECT * FROM upgrade_request WHERE key_hash = $1', [keyHash]);
+  return rows[0];
+}
+
+/**
+ * Starts a transfer (its key goes into the SSH server's keys) unless the same public key is in
+ * a transfer of another request: the SSH server would take the first line that matches, so a key
+ * reaches one request's folder at a time (public keys are public: no one may borrow a key to
+ * catch another caller's dump). Answers the other request's id when refused.
+ */
+export async function startTransfer(
+  db: pg.Pool,
+  id: number,
+  direction: TransferDirection,
+  expiredBeforeMs: number,
+): Promise<{ ok: true } | { busy: number }> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ ssh_key: string }>(`SELECT ssh_key FROM upgrade_request WHERE id = $1 FOR UPDATE`, [id]);
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('upgrade-platform:ssh-key:' || $1))`, [rows[0].ssh_key]);
+    const { rows: others } = await client.query<{ id: number }>(
+      `SELECT id FROM upgrade_request WHERE ssh_key = $1 AND id <> $2 AND transfer IS NOT NULL
+          AND transfer_date > now() - $3 * interval '1 millisecond'`,
+      [rows[0].ssh_key, id, expiredBeforeMs],
+    );
+    if (others[0]) {
+      await client.query('ROLLBACK');
+      return { busy: others[0].id };
+    }
+    await client.query(`UPDATE upgrade_request SET transfer = $2, transfer_date = now() WHERE id = $1`, [id, direction]);
+    await client.query('COMMIT');
+    return { ok: true };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+export async function stopTransfer(db: pg.Pool | pg.ClientBase, id: number): Promise<void> {
+  await db.query(`UPDATE upgrade_request SET transfer = NULL, transfer_date = NULL WHERE id = $1`, [id]);
+}
+
+/** The transfers under way (not expired): the SSH server's authorized keys are made of them. */
+export async function activeTransfers(db: pg.Pool, expiredBeforeMs: number): Promise<Pick<RequestRow, 'id' | 'ssh_key' | 'transfer'>[]> {
+  const { rows } = await db.query<Pick<RequestRow, 'id' | 'ssh_key' | 'transfer'>>(
+    `SELECT id, ssh_key, transfer FROM upgrade_request
+      WHERE transfer IS NOT NULL AND state <> 'archived' AND transfer_date > now() - $1 * interval '1 millisecond' ORDER BY id`,
+    [expiredBeforeMs],
+  );
+  return rows;
+}
+
 export async function findRequest(db: pg.Pool | pg.ClientBase, id: number): Promise<RequestRow | undefined> {
   const { rows } = await db.query<RequestRow>('SELECT * FROM upgrade_request WHERE id = $1', [id]);
   return rows[0];
@@ -132,7 +211,7 @@ export async function findRequest(db: pg.Pool | pg.ClientBase, id: number): Prom
 export async function withNewRequestLocked<T>(
   db: pg.Pool,
   id: number,
-  fn: (row: RequestRow, record: (size: number) => Promise<void>, othersBytes: number) => Promise<T>,
+  fn: (row: RequestRow, record: (size: number, pgCompatible: boolean) => Promise<void>, othersBytes: number) => Promise<T>,
 ): Promise<T | undefined> {
   const client = await db.connect();
   try {
@@ -149,8 +228,11 @@ export async function withNewRequestLocked<T>(
     const others = await contractUploadBytes(client, rows[0].contract, id);
     const result = await fn(
       rows[0],
-      async (size) => {
-        await client.query(`UPDATE upgrade_request SET upload_size = $2, upload_date = now() WHERE id = $1`, [id, size]);
+      async (size, pgCompatible) => {
+        await client.query(
+          `UPDATE upgrade_request SET upload_size = $2, upload_date = now(), pg_compatible = $3, transfer = NULL, transfer_date = NULL WHERE id = $1`,
+          [id, size, pgCompatible],
+        );
       },
       others,
     );
@@ -200,7 +282,7 @@ async function addUpgradeJob(client: pg.ClientBase, id: number): Promise<void> {
 /** new/pending → cancelled. A pending request's job finds it cancelled and does nothing. */
 export async function cancelRequest(db: pg.Pool, id: number): Promise<RequestRow | undefined> {
   const { rows } = await db.query<RequestRow>(
-    `UPDATE upgrade_request SET state = 'cancelled', done_date = now()
+    `UPDATE upgrade_request SET state = 'cancelled', done_date = now(), transfer = NULL, transfer_date = NULL
       WHERE id = $1 AND state IN ('new', 'pending') RETURNING *`,
     [id],
   );
@@ -273,7 +355,7 @@ export async function lockedQueueWorkers(db: pg.Pool): Promise<string[]> {
  */
 export async function archiveDueRequests(db: pg.Pool, olderThanMs: number): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
-    `UPDATE upgrade_request SET archived_from = state, state = 'archived', archive_date = now()
+    `UPDATE upgrade_request SET archived_from = state, state = 'archived', archive_date = now(), transfer = NULL, transfer_date = NULL
       WHERE (state IN ('done', 'failed', 'cancelled') AND done_date < now() - $1 * interval '1 millisecond')
          OR (state = 'new' AND create_date < now() - $1 * interval '1 millisecond')
       RETURNING id`,
@@ -300,4 +382,9 @@ export async function databasesLike(admin: pg.ClientBase, prefix: string): Promi
 export async function rolesLike(admin: pg.ClientBase, prefix: string): Promise<string[]> {
   const { rows } = await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)`, [prefix]);
   return rows.map((r) => r.rolname);
+}
+
+/** The source series read from the dump, for a request whose caller did not say it. */
+export async function setRequestVersion(db: pg.Pool, id: number, version: string): Promise<void> {
+  await db.query(`UPDATE upgrade_request SET version = $2 WHERE id = $1 AND version IS NULL`, [id, version]);
 }

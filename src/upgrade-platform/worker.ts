@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { RESERVED_NAME_PREFIX } from '../hosting/database-name.js';
 import type { LoadCluster } from '../provisioning/customer-sql.js';
 import { RequestFiles } from './files.js';
+import type { SshUser } from './ssh-server.js';
 import type { UpgradePlatformOptions } from './options.js';
 import {
   archiveDueRequests,
@@ -39,8 +40,10 @@ export async function startUpgradeWorker(deps: {
   cluster: LoadCluster;
   options: UpgradePlatformOptions;
   log: Logger;
+  /** The SSH server's user, who gets the results to serve (undefined: the platform's own user). */
+  transferUser?: SshUser;
 }): Promise<UpgradeWorker> {
-  const { db, cluster, options, log } = deps;
+  const { db, cluster, options, log, transferUser } = deps;
   const logger = new WorkerLogger((scope) => (level, message, meta) => {
     const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
     log[method]({ worker: scope, ...meta }, message);
@@ -69,7 +72,7 @@ export async function startUpgradeWorker(deps: {
           return;
         }
         try {
-          await upgradeRequest({ options, cluster, signal: stopping.signal }, row, files);
+          await upgradeRequest({ options, cluster, signal: stopping.signal, transferUser, db }, row, files);
           await finishRequest(db, id, { state: 'done' });
         } catch (e) {
           await discardScratch(cluster, id).catch(() => undefined);

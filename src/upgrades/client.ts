@@ -1,19 +1,19 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import { z } from 'zod';
 import { Conflict, DomainError, Invalid, NotAllowed, NotFound, UpstreamFailed } from '../errors.js';
 
 /**
- * The client of the upgrade platform's protocol (docs/upgrade-protocol.md, modeled on
- * upgrade.odoo.com's /database/v1/ JSON-RPC): every answer is parsed with zod, every error
- * becomes one of our error values, so the pipeline reads facts, never raw JSON.
+ * The client of the upgrade platform's protocol (docs/upgrade-protocol.md: Odoo's, as its
+ * upgrade script speaks it to upgrade.odoo.com): JSON-RPC calls under /upgrade/request/, `create`
+ * at the platform's base URL, every later call at `https://<assigned host>` with the request's
+ * token; the data moves by rsync over SSH (./rsync.ts). Every answer is parsed with zod, every
+ * error becomes one of our error values, so the pipeline reads facts, never raw JSON.
  */
 
-export type PlatformState = 'new' | 'pending' | 'progress' | 'done' | 'failed' | 'cancelled' | 'archived';
-
-/** The platform's error names (error.data.name), kept on the mapped error for the pipeline. */
-export type PlatformErrorName = 'ContractError' | 'ValidationError' | 'AccessDenied' | 'NotFound' | 'StateError';
+export type PlatformState = 'new' | 'pending' | 'progress' | 'done' | 'failed' | 'cancelled';
 
 /** Our error value for a platform refusal, with the platform's own error name beside it. */
 export function platformError(name: string, message: string): DomainError {
@@ -42,34 +42,53 @@ const rpcError = z.object({
 });
 const rpcAnswer = z.object({ result: z.unknown().optional(), error: rpcError.optional() });
 
-const requestRef = z.object({ id: z.coerce.number().int().positive(), key: z.string().min(1), state: z.string() });
-const createAnswer = z.object({ request: requestRef });
-const stateAnswer = z.object({ request: z.object({ id: z.coerce.number(), state: z.string() }) });
-const uploadAnswer = z.object({
-  result: z.object({ request: z.object({ id: z.coerce.number(), state: z.string(), size: z.number() }) }),
+const createAnswer = z.object({
+  request_id: z.coerce.number().int().positive(),
+  token: z.string().min(16),
+  assigned_host_uri: z.string().min(1).max(300),
+  info: z.string().optional(),
 });
-const platformState = z.enum(['new', 'pending', 'progress', 'done', 'failed', 'cancelled', 'archived']);
+const transferAnswer = z.object({
+  ssh_port: z.coerce.number().int().min(1).max(65535),
+  known_hosts: z.string().max(20_000),
+  ssh_user: z.string().min(1).max(64).optional(),
+  dump_name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).optional(),
+});
+const processAnswer = z.object({ is_pg_version_compatible: z.boolean() });
+const platformState = z.enum(['new', 'pending', 'progress', 'done', 'failed', 'cancelled']);
 const statusAnswer = z.object({
-  request: z.object({
-    id: z.coerce.number(),
-    state: platformState,
-    aim: z.string(),
-    target: z.string(),
-    version: z.string(),
-    create_date: z.string().nullable(),
-    process_date: z.string().nullable(),
-    done_date: z.string().nullable(),
-    reason: z.string().nullable(),
-    log_size: z.number(),
-    archived: z.boolean(),
-  }),
+  status: platformState,
+  host_uri: z.string(),
+  reason: z.string().nullish(),
+  archived: z.boolean().nullish(),
+  // Ours, beside the protocol.
+  process_date: z.string().nullish(),
+  done_date: z.string().nullish(),
 });
-const logAnswer = z.object({ data: z.string(), offset: z.number().int().min(0) });
 
-export type PlatformStatus = z.infer<typeof statusAnswer>['request'];
+export interface PlatformStatus {
+  state: PlatformState;
+  hostUri: string;
+  reason: string | null;
+  archived: boolean;
+  processDate: string | null;
+  doneDate: string | null;
+}
+
+/** A request on the platform: its id, its token, the host it was assigned. */
 export interface PlatformRequest {
   id: number;
-  key: string;
+  token: string;
+  hostUri: string;
+}
+
+export interface TransferInfo {
+  sshHost: string;
+  sshPort: number;
+  knownHosts: string;
+  /** The SSH login: the platform's word when it says it, else Odoo's default (`odoo`). */
+  sshUser: string;
+  dumpName?: string;
 }
 
 export interface CreateParams {
@@ -77,151 +96,159 @@ export interface CreateParams {
   contract: string;
   aim: 'test' | 'production';
   target: string;
+  /** The public key (the .pub text) whose private half does the transfers. */
+  sshKey: string;
+  /** Ours, beside the protocol: the platform checks them against the dump. */
   dbuuid: string;
   version: string;
   email?: string;
 }
 
+/** Odoo's client logs in as `odoo` unless told otherwise; so does ours when the platform does not say. */
+const DEFAULT_SSH_USER = 'odoo';
+
 export class UpgradePlatformClient {
-  private nextId = 1;
+  private readonly ca: string[] | undefined;
 
   constructor(
     readonly baseUrl: string,
-    /** One of the platform's API keys, sent as `Authorization: Bearer` on every /database/v1 call. */
+    /** One of the platform's API keys, sent as `Authorization: Bearer` (create needs it). */
     private readonly apiKey: string | undefined,
-  ) {}
-
-  private get auth(): Record<string, string> {
-    return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
+    /** A CA to trust besides the system's, for the assigned hosts' certificates. */
+    caFile?: string,
+  ) {
+    this.ca = caFile ? [...rootCertificates, readFileSync(caFile, 'utf8')] : undefined;
   }
 
-  private url(pathAndQuery: string): URL {
+  private hostUrl(hostUri: string, pathAndQuery: string): URL {
+    return new URL(pathAndQuery, `https://${hostUri}/`);
+  }
+
+  private baseUrlOf(pathAndQuery: string): URL {
     return new URL(pathAndQuery, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
   }
 
-  private async call<T>(method: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
-    let res: Response;
+  /** One HTTP exchange (node's http/https: fetch takes no CA of ours), the body read whole (answers are small). */
+  private send(url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    const lib = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(
+        url,
+        { method, headers: { ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}), ...headers }, timeout: 60_000, ...(this.ca && url.protocol === 'https:' ? { ca: this.ca } : {}) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= 2_000_000) chunks.push(c);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', (e) => reject(new UpstreamFailed(`The upgrade platform cannot be reached (${e.message}).`)));
+      req.end(body);
+    });
+  }
+
+  private async call<T>(url: URL, method: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    const res = await this.send(url, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ jsonrpc: '2.0', method: 'not_used', params, id: 'not_used' }));
+    let json: unknown;
     try {
-      res = await fetch(this.url(`database/v1/${method}`), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.auth },
-        body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params, id: this.nextId++ }),
-        signal: AbortSignal.timeout(60_000),
-      });
-    } catch (e) {
-      throw new UpstreamFailed(`The upgrade platform cannot be reached (${(e as Error).message}).`);
+      json = JSON.parse(res.body.toString('utf8'));
+    } catch {
+      json = undefined;
     }
-    const body: unknown = await res.json().catch(() => undefined);
-    const answer = rpcAnswer.safeParse(body);
-    if (!res.ok || !answer.success) {
+    const answer = rpcAnswer.safeParse(json);
+    if (res.status !== 200 || !answer.success) {
       throw new UpstreamFailed(`The upgrade platform answered ${method} with HTTP ${res.status} and no JSON-RPC answer.`);
     }
     if (answer.data.error) {
       const { data, message } = answer.data.error;
       throw platformError(data?.name ?? 'Error', data?.message ?? message ?? 'no message');
     }
+    // Odoo's protocol may also put an error in the result.
+    const inResult = z.object({ error: z.string() }).safeParse(answer.data.result);
+    if (inResult.success) throw platformError('Error', inResult.data.error);
     const result = schema.safeParse(answer.data.result);
     if (!result.success) throw new UpstreamFailed(`The upgrade platform's answer to ${method} is not what the protocol says.`);
     return result.data;
   }
 
-  async create(params: CreateParams): Promise<PlatformRequest> {
-    const { request } = await this.call('create', { ...params }, createAnswer);
-    return { id: request.id, key: request.key };
+  private onHost<T>(req: PlatformRequest, method: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    return this.call(this.hostUrl(req.hostUri, `upgrade/request/${method}`), method, { token: req.token, ...params }, schema);
   }
 
-  async process(req: PlatformRequest): Promise<void> {
-    await this.call('process', { request: req.id, key: req.key }, stateAnswer);
+  async create(params: CreateParams): Promise<PlatformRequest> {
+    const { sshKey, ...rest } = params;
+    const created = await this.call(
+      this.baseUrlOf('upgrade/request/create'),
+      'create',
+      { ...rest, ssh_key: sshKey, actuator: 'dbtools', env_vars: [], api_version: '0.2' },
+      createAnswer,
+    );
+    return { id: created.request_id, token: created.token, hostUri: created.assigned_host_uri };
+  }
+
+  async transferStart(req: PlatformRequest, direction: 'upload' | 'download'): Promise<TransferInfo> {
+    const t = await this.onHost(req, 'transfer/start', { transfer_type: direction }, transferAnswer);
+    return {
+      sshHost: this.hostUrl(req.hostUri, '/').hostname.replace(/^\[|\]$/g, ''),
+      sshPort: t.ssh_port,
+      knownHosts: t.known_hosts,
+      sshUser: t.ssh_user ?? DEFAULT_SSH_USER,
+      dumpName: t.dump_name,
+    };
+  }
+
+  async transferStop(req: PlatformRequest): Promise<void> {
+    await this.onHost(req, 'transfer/stop', {}, z.unknown());
+  }
+
+  /** Asks for the upgrade; answers whether our pg_restore can read the result (the platform's verdict). */
+  async process(req: PlatformRequest): Promise<{ pgCompatible: boolean }> {
+    return { pgCompatible: (await this.onHost(req, 'process', {}, processAnswer)).is_pg_version_compatible };
   }
 
   async status(req: PlatformRequest): Promise<PlatformStatus> {
-    return (await this.call('status', { request: req.id, key: req.key }, statusAnswer)).request;
+    const s = await this.onHost(req, 'status', {}, statusAnswer);
+    return {
+      state: s.status,
+      hostUri: s.host_uri,
+      reason: s.reason ?? null,
+      archived: s.archived ?? false,
+      processDate: s.process_date ?? null,
+      doneDate: s.done_date ?? null,
+    };
   }
 
-  /** The upgrade log from byte `offset` (at most 64 KiB a call) and the next offset. */
-  log(req: PlatformRequest, offset: number): Promise<{ data: string; offset: number }> {
-    return this.call('log', { request: req.id, key: req.key, offset }, logAnswer);
+  /** The upgrade log from byte `offset` (a Range request); `offset` of the answer is where the next read starts. */
+  async logs(req: PlatformRequest, offset: number): Promise<{ data: string; offset: number }> {
+    const url = this.hostUrl(req.hostUri, `upgrade/request/logs?token=${encodeURIComponent(req.token)}`);
+    const res = await this.send(url, 'GET', { range: `bytes=${offset}-` });
+    if (res.status !== 200 && res.status !== 206) throw new UpstreamFailed(`The upgrade platform answered the log with HTTP ${res.status}.`);
+    // A 200 to a Range request is the whole log (a server that ignores ranges): what we have is skipped.
+    const bytes = res.status === 200 ? res.body.subarray(Math.min(offset, res.body.length)) : res.body;
+    return { data: bytes.toString('utf8'), offset: offset + bytes.length };
   }
 
+  /** Ours: withdraws a new or pending request. */
   async cancel(req: PlatformRequest): Promise<void> {
-    await this.call('cancel', { request: req.id, key: req.key }, stateAnswer);
+    await this.onHost(req, 'cancel', {}, z.unknown());
   }
 
-  /** Streams a tar of a directory-format dump as the request's upload; answers its size. */
-  async upload(req: PlatformRequest, tar: Readable): Promise<number> {
-    const { status, body } = await this.stream('PUT', this.transferPath('upload', req), tar);
-    const json = await readJson(body);
-    if (status !== 200) throw errorFromBody(json, status, 'upload');
-    const parsed = uploadAnswer.safeParse(json);
-    if (!parsed.success) throw new UpstreamFailed('The upgrade platform answered the upload with an unexpected body.');
-    return parsed.data.result.request.size;
-  }
-
-  /** The upgraded dump (`dump`) or the filestore additions (`filestore`), each a tar stream. */
-  async download(req: PlatformRequest, what: 'dump' | 'filestore'): Promise<Readable> {
-    const { status, body } = await this.stream('GET', `${this.transferPath('download', req)}&what=${what}`);
-    if (status !== 200) throw errorFromBody(await readJson(body), status, `download of the ${what}`);
-    return body;
-  }
-
-  /** The human page of the request on the platform: the history's link. */
+  /** Ours: the human page of the request on the platform, the history's link. */
   requestLink(req: PlatformRequest): string {
-    return this.url(`request/${req.id}?key=${encodeURIComponent(req.key)}`).href;
+    return this.hostUrl(req.hostUri, `upgrade/request/page?token=${encodeURIComponent(req.token)}`).href;
   }
 
   async healthy(): Promise<boolean> {
     try {
-      const res = await fetch(this.url('healthz'), { signal: AbortSignal.timeout(5000) });
-      return res.ok;
+      const res = await this.send(this.baseUrlOf('healthz'), 'GET', {});
+      return res.status === 200;
     } catch {
       return false;
     }
   }
-
-  private transferPath(what: 'upload' | 'download', req: PlatformRequest): string {
-    return `database/v1/${what}?request=${req.id}&key=${encodeURIComponent(req.key)}`;
-  }
-
-  /** Raw HTTP for the streamed transfers (fetch would buffer or need web streams). */
-  private stream(method: 'GET' | 'PUT', pathAndQuery: string, body?: Readable): Promise<{ status: number; body: Readable }> {
-    const url = this.url(pathAndQuery);
-    const lib = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = lib.request(
-        url,
-        { method, headers: body ? { ...this.auth, 'content-type': 'application/x-tar', 'transfer-encoding': 'chunked' } : this.auth },
-        (res) => resolve({ status: res.statusCode ?? 0, body: res }),
-      );
-      req.on('error', (e) => reject(new UpstreamFailed(`The upgrade platform cannot be reached (${e.message}).`)));
-      if (body) {
-        body.on('error', (e) => req.destroy(e));
-        body.pipe(req);
-      } else {
-        req.end();
-      }
-    });
-  }
-}
-
-async function readJson(body: Readable): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > 1_000_000) break; // an error body is small; anything else is not ours to buffer
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function errorFromBody(json: unknown, status: number, what: string): DomainError {
-  const parsed = z.object({ error: rpcError }).safeParse(json);
-  if (parsed.success && parsed.data.error.data?.name) {
-    return platformError(parsed.data.error.data.name, parsed.data.error.data.message ?? 'no message');
-  }
-  return new UpstreamFailed(`The upgrade platform answered the ${what} with HTTP ${status}.`);
 }

@@ -34,7 +34,8 @@ import { databaseFilestore } from '../tenant/filestore.js';
 import { platformErrorName, type PlatformRequest } from './client.js';
 import { sendUpgradeDoneMail, upgradeRecipient } from './notify.js';
 import { platformRequestOf, upgradePlatform } from './platform-client.js';
-import { extractTar, packDirectory } from './tar.js';
+import { downloadInto, requestKeyPair, storeKnownHosts, uploadFolder, type SshTarget } from './rsync.js';
+import type { TransferInfo } from './client.js';
 import { randomUUID } from 'node:crypto';
 
 const upgradePayload = z.object({ request: z.coerce.number().int().positive() });
@@ -83,6 +84,16 @@ export function upgradeWorkDir(app: App, requestId: number): string {
 /** A step that has nothing to do once the request was cancelled before it started. */
 function cancelled(ctx: Ctx): boolean {
   return ctx.data.cancelled === true;
+}
+
+/** The request's key pair and known hosts live here, with its work (kept until the job ends). */
+function sshDir(f: Facts): string {
+  return path.join(f.work, 'ssh');
+}
+
+async function sshTarget(f: Facts, t: TransferInfo): Promise<SshTarget> {
+  const { keyFile } = await requestKeyPair(sshDir(f));
+  return { host: t.sshHost, port: t.sshPort, user: t.sshUser, keyFile, knownHostsFile: await storeKnownHosts(sshDir(f), t.knownHosts) };
 }
 
 async function platformRequest(f: Facts): Promise<PlatformRequest> {
@@ -164,19 +175,24 @@ export const upgradeJob = defineJob({
         // Odoo's upgrade platform checks the subscription: the tenant's own enterprise code is sent.
         const contract =
           (await ctx.app.tenants.withTenant(f.source, (c) => getConfigParameter(c, 'database.enterprise_code'))) ?? '';
+        // The request's own key pair, kept in its work folder: the transfers of every later
+        // attempt use the key the platform was given.
+        const { publicKey } = await requestKeyPair(sshDir(f));
         // A crash between create and the save below leaves a request in state `new` on the
-        // platform, which it archives unused; the rerun creates another.
+        // platform, which it archives unused; the rerun creates another (with the same key).
         const created = await upgradePlatform(ctx.app).create({
           contract,
           aim: f.inPlace ? 'production' : 'test',
           target: f.request.target,
+          sshKey: publicKey,
           dbuuid: f.source.uuid,
           version: f.request.source_version,
           ...(f.request.email ? { email: f.request.email } : {}),
         });
         await updateUpgradeRequest(ctx.app.metabase, f.request.id, {
           platform_request_id: created.id,
-          platform_key: created.key,
+          platform_key: created.token,
+          platform_host: created.hostUri,
           platform_state: 'new',
         });
       },
@@ -192,10 +208,11 @@ export const upgradeJob = defineJob({
         const req = await platformRequest(f);
         if ((await client.status(req)).state !== 'new') return;
         const started = performance.now();
-        // A second upload replaces the first (the protocol), so a rerun simply sends again.
-        const tar = await packDirectory(path.join(f.work, 'source'));
-        const [size] = await Promise.all([client.upload(req, tar.stream), tar.done]);
-        await ctx.save({ uploaded: true, uploadBytes: size, uploadMs: Math.round(performance.now() - started) });
+        // rsync makes the platform's copy equal to ours, so a rerun after a kill sends what is missing.
+        const transfer = await client.transferStart(req, 'upload');
+        await uploadFolder(await sshTarget(f, transfer), path.join(f.work, 'source'), '/data/origin.dump');
+        await client.transferStop(req);
+        await ctx.save({ uploaded: true, uploadBytes: ctx.data.dumpBytes, uploadMs: Math.round(performance.now() - started) });
         await rm(path.join(f.work, 'source'), { recursive: true, force: true });
       },
     },
@@ -237,12 +254,22 @@ export const upgradeJob = defineJob({
           const client = upgradePlatform(ctx.app);
           const req = await platformRequest(f);
           const started = performance.now();
-          await extractTar(await client.download(req, 'filestore'), `${added}.partial`);
+          // Into a folder kept across attempts: rsync resumes what a kill interrupted.
+          const partial = path.join(f.work, 'download.partial');
+          await mkdir(partial, { recursive: true });
+          const transfer = await client.transferStart(req, 'download');
+          const dumpName = transfer.dumpName ?? 'upgraded.dump';
+          await downloadInto(await sshTarget(f, transfer), [`/data/${dumpName}`, '/data/filestore'], partial);
+          await client.transferStop(req);
+          if (!(await pathExists(path.join(partial, dumpName, 'toc.dat')))) {
+            throw new UpstreamFailed('The upgrade platform gave no upgraded dump to download.');
+          }
           await rm(added, { recursive: true, force: true });
-          await rename(`${added}.partial`, added);
+          if (await pathExists(path.join(partial, 'filestore'))) await rename(path.join(partial, 'filestore'), added);
+          else await mkdir(added, { recursive: true });
           // The dump last: its folder's presence says both are here.
-          await extractTar(await client.download(req, 'dump'), `${upgraded}.partial`);
-          await rename(`${upgraded}.partial`, upgraded);
+          await rename(path.join(partial, dumpName), upgraded);
+          await rm(partial, { recursive: true, force: true });
           await ctx.save({ downloadMs: Math.round(performance.now() - started) });
         }
         await updateUpgradeRequest(ctx.app.metabase, f.request.id, { state: 'To Restore on Cloud' });
@@ -391,24 +418,22 @@ async function pollUntilDone(ctx: Ctx, f: Facts): Promise<void> {
   for (;;) {
     try {
       const status = await client.status(req);
-      let chunk = await client.log(req, offset);
-      while (chunk.data.length > 0) {
+      // The log by byte ranges (at most 64 KiB an answer), to its current end.
+      for (let chunk = await client.logs(req, offset); chunk.offset > offset; chunk = await client.logs(req, offset)) {
         tail = (tail + chunk.data).slice(-LOG_TAIL_CHARS);
         offset = chunk.offset;
-        if (offset >= status.log_size) break;
-        chunk = await client.log(req, offset);
       }
       unreachableSince = null;
       await updateUpgradeRequest(ctx.app.metabase, f.request.id, {
-        platform_state: status.state,
+        platform_state: status.archived ? 'archived' : status.state,
         platform_archived: status.archived,
         log_tail: tail,
         log_offset: offset,
       });
       if (status.state === 'done') return;
       if (status.state === 'failed') throw new Invalid(status.reason ?? 'The upgrade platform failed the upgrade without a reason.');
-      if (status.state === 'cancelled' || status.state === 'archived') {
-        throw new Conflict(`The request is ${status.state} on the upgrade platform.`);
+      if (status.state === 'cancelled' || status.archived) {
+        throw new Conflict(`The request is ${status.archived ? 'archived' : status.state} on the upgrade platform.`);
       }
       // The platform gives no percentage: the bar creeps towards the step's end so it never looks stuck.
       const elapsed = (Date.now() - started) / 1000;

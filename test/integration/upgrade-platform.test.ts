@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, chmod, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, chmod, symlink, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,22 @@ import { createLoadTarget, finishLoad, loadArchive } from '../../src/provisionin
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
 import { UPGRADE_API_KEY } from '../support/env.js';
-import { apiKeyHeader, download, rpc, rpcOk, tarOf, tenantDumpTar, upload, waitForState } from '../support/upgrade-platform.js';
+import { rsyncWith, sshArgs, type SshTarget } from '../../src/upgrades/rsync.js';
+import {
+  apiKeyHeader,
+  createRequest,
+  downloadResult,
+  folderOf,
+  logsFrom,
+  rpc,
+  rpcHttps,
+  rpcOk,
+  sshKeyPair,
+  tenantDump,
+  transferTarget,
+  uploadDump,
+  waitForState,
+} from '../support/upgrade-platform.js';
 import { callAt } from '../support/http-call.js';
 
 const run = promisify(execFile);
@@ -49,14 +64,13 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Restores a downloaded dump tar into a new database of the test cluster, for reading it. */
-async function restoreResult(tar: Buffer, name: string): Promise<void> {
+/** Restores a downloaded directory-format dump into a new database of the test cluster, for reading it. */
+async function restoreResult(dumpDir: string, name: string): Promise<void> {
   const server = await embeddedServer(app);
+  // The loader runs as the cluster's OS user: it reads a copy it may read.
   const dir = await mkdtemp(path.join(tmpdir(), 'upgrade-result-'));
-  await writeFile(path.join(dir, 'dump.tar'), tar);
-  await mkdir(path.join(dir, 'dump'));
-  await run('tar', ['-xf', path.join(dir, 'dump.tar'), '-C', path.join(dir, 'dump')]);
-  // The loader's pg_restore runs as the clusters' OS user.
+  await chmod(dir, 0o755);
+  await run('cp', ['-r', dumpDir, path.join(dir, 'dump')]);
   await run('chmod', ['-R', 'a+rX', dir]);
   // Loaded as customer data is: by a loader role, then handed to the tenant role of `name`.
   const job = randomInt(1_000_000, 2_000_000_000);
@@ -83,50 +97,46 @@ const SCHEMA_SQL = `SELECT table_name, column_name, data_type, is_nullable FROM 
   WHERE table_schema = 'public' ORDER BY table_name, column_name`;
 
 describe('the upgrade platform', () => {
-  it('upgrades a real 16.0 tenant dump to 18.0: versions, schema and parameters move, data stays, assets come back as filestore additions', async () => {
+  it('upgrades a real 16.0 tenant dump to 18.0 over Odoo\'s protocol: rsync up, process, log by range, rsync down; versions, schema and parameters move, data stays, assets come back as filestore additions', async () => {
     const tenant = await createTestTenant(app, { base: 'brouwerij-de-kroon', prefix: 'upg16' });
-    const { tar, enterpriseCode } = await tenantDumpTar(app, tenant);
+    const { dir: dump, enterpriseCode } = await tenantDump(app, tenant);
     expect(enterpriseCode).toMatch(/^M/);
 
-    const created = await rpcOk(base, 'create', {
-      contract: enterpriseCode,
-      aim: 'test',
-      target: '18.0',
-      version: '16.0',
-      dbuuid: tenant.uuid,
-    });
-    expect(created.request.state).toBe('new');
-    const { id, key } = created.request;
+    // Only what Odoo's client sends: no version, no uuid (the dump says them).
+    const req = await createRequest(base, { contract: enterpriseCode, aim: 'test', target: '18.0' });
+    expect(req.hostUri).toBe(platform.assignedHostUri);
+    expect((await rpcOk(base, 'status', { token: req.token })).status).toBe('new');
 
-    const up = await upload(base, id, key, tar);
-    expect(up.body.error?.data.message).toBeUndefined();
-    expect(up.status).toBe(200);
-    expect(up.body.result.request).toEqual({ id, state: 'new', size: tar.length });
+    const stopped = await uploadDump(base, req, dump);
+    expect(stopped.error?.data.message).toBeUndefined();
+    expect(stopped.result.size).toBeGreaterThan(0);
 
-    expect((await rpcOk(base, 'process', { request: id, key })).request).toEqual({ id, state: 'pending' });
-    const done = await waitForState(base, id, key, ['done', 'failed']);
+    expect(await rpcOk(base, 'process', { token: req.token })).toEqual({ is_pg_version_compatible: true, state: 'pending' });
+    const done = await waitForState(base, req.token, ['done', 'failed']);
     expect(done.reason).toBeNull();
     expect(done.state).toBe('done');
-    expect(done).toMatchObject({ aim: 'test', target: '18.0', version: '16.0', archived: false });
+    expect(done).toMatchObject({ status: 'done', host_uri: platform.assignedHostUri, aim: 'test', target: '18.0', version: '16.0', archived: false });
     expect(new Date(done.done_date).getTime()).toBeGreaterThanOrEqual(new Date(done.process_date).getTime());
 
-    // The log, read by offset in pieces, is the whole log.
-    const whole = await rpcOk(base, 'log', { request: id, key, offset: 0 });
-    expect(whole.offset).toBe(done.log_size);
-    expect(whole.data).toContain('Module base: migrated 16.0.1.3 → 18.0.1.3');
-    expect(whole.data).toContain('Schema 16.0 → 17.0');
-    const half = Math.floor(whole.offset / 2);
-    const tail = await rpcOk(base, 'log', { request: id, key, offset: half });
-    expect(Buffer.from(whole.data).subarray(half).toString()).toBe(tail.data);
-    expect((await rpcOk(base, 'log', { request: id, key, offset: whole.offset })).data).toBe('');
+    // The log, read by byte ranges, is the whole log.
+    const whole = await logsFrom(base, req.token, 0);
+    expect(whole.status).toBe(206);
+    expect(Buffer.byteLength(whole.text)).toBe(done.log_size);
+    expect(whole.text).toContain('Module base: migrated 16.0.1.3 → 18.0.1.3');
+    expect(whole.text).toContain('Schema 16.0 → 17.0');
+    const half = Math.floor(Buffer.byteLength(whole.text) / 2);
+    const tail = await logsFrom(base, req.token, half);
+    expect(Buffer.from(whole.text).subarray(half).toString()).toBe(tail.text);
+    expect((await logsFrom(base, req.token, Buffer.byteLength(whole.text) + 10)).text).toBe('');
 
-    const dump = await download(base, id, key, 'dump');
-    expect(dump.status).toBe(200);
-    const filestore = await download(base, id, key, 'filestore');
-    expect(filestore.status).toBe(200);
+    const dest = await mkdtemp(path.join(tmpdir(), 'upgrade-download-'));
+    const started = await downloadResult(base, req, dest);
+    expect(started.dump_name).toBe('upgraded.dump');
+    expect((await readdir(dest)).sort()).toEqual(['filestore', 'upgrade-report.html', 'upgrade.log', 'upgraded.dump']);
+    expect(await readFile(path.join(dest, 'upgrade.log'), 'utf8')).toContain('Upgrade done: the database is on 18.0');
 
     const upgraded = `${tenant.name}-up`;
-    await restoreResult(dump.body, upgraded);
+    await restoreResult(path.join(dest, 'upgraded.dump'), upgraded);
     try {
       const modules = await query<{ name: string; latest_version: string }>(
         upgraded,
@@ -144,7 +154,7 @@ describe('the upgrade platform', () => {
       );
       expect(params).toEqual([
         { key: 'database.upgrade.from_version', value: '16.0' },
-        { key: 'database.upgrade.request', value: String(id) },
+        { key: 'database.upgrade.request', value: String(req.id) },
         { key: 'database.upgrade.to_version', value: '18.0' },
       ]);
 
@@ -176,14 +186,22 @@ describe('the upgrade platform', () => {
         `SELECT store_fname, url FROM ir_attachment WHERE url LIKE '/web/assets/%' ORDER BY store_fname`,
       );
       expect(assets.length).toBeGreaterThan(0);
-      const dir = await mkdtemp(path.join(tmpdir(), 'upgrade-fs-'));
-      await writeFile(path.join(dir, 'fs.tar'), filestore.body);
-      const { stdout } = await run('tar', ['-tf', path.join(dir, 'fs.tar')]);
-      expect(stdout.split('\n').filter(Boolean).sort()).toEqual(assets.map((a) => a.store_fname));
-      await rm(dir, { recursive: true, force: true });
+      const { stdout } = await run('find', ['.', '-type', 'f'], { cwd: path.join(dest, 'filestore') });
+      expect(stdout.split('\n').filter(Boolean).map((f) => f.replace(/^\.\//, '')).sort()).toEqual(assets.map((a) => a.store_fname));
     } finally {
       await dropDatabase(upgraded);
+      await rm(dest, { recursive: true, force: true });
     }
+  });
+
+  it('answers on the assigned host over HTTPS, with a certificate of the CA it gives, and on no other', async () => {
+    const req = await createRequest(base, { contract: 'M2411011234567', target: '18.0' });
+    const ca = await readFile(platform.caFile!);
+    const answer = await rpcHttps(req.hostUri, ca, 'status', { token: req.token });
+    expect(answer.status).toBe(200);
+    expect(answer.body.result).toMatchObject({ status: 'new', host_uri: req.hostUri });
+    // A caller that does not trust that CA does not get an answer.
+    await expect(rpcHttps(req.hostUri, undefined, 'status', { token: req.token })).rejects.toThrow(/certificate/i);
   });
 });
 
@@ -208,43 +226,48 @@ async function scratchLeftOn(dir: string): Promise<string[]> {
   }
 }
 
-/** A request created for `tenant` with its own code, its dump uploaded. */
-async function uploadedRequest(baseUrl: string, tenant: Awaited<ReturnType<typeof createTestTenant>>, version: string, target: string) {
-  const { tar, enterpriseCode } = await tenantDumpTar(app, tenant);
-  const { request } = await rpcOk(baseUrl, 'create', { contract: enterpriseCode, aim: 'test', target, version, dbuuid: tenant.uuid });
-  const up = await upload(baseUrl, request.id, request.key, tar);
-  expect(up.body.error?.data.message).toBeUndefined();
-  return { id: request.id as number, key: request.key as string, size: tar.length };
+/** A request created for `tenant` with its own code, its dump uploaded (as Odoo's client: only the protocol's parameters, unless `version` is given). */
+async function uploadedRequest(baseUrl: string, tenant: Awaited<ReturnType<typeof createTestTenant>>, version: string | undefined, target: string) {
+  const { dir, enterpriseCode } = await tenantDump(app, tenant);
+  const req = await createRequest(baseUrl, { contract: enterpriseCode, aim: 'test', target, ...(version ? { version, dbuuid: tenant.uuid } : {}) });
+  const up = await uploadDump(baseUrl, req, dir);
+  expect(up.error?.data.message).toBeUndefined();
+  await rm(path.dirname(dir), { recursive: true, force: true });
+  return req;
 }
 
 describe('who may use the upgrade platform, and how much', () => {
   const params = { aim: 'test', target: '18.0', version: '17.0', dbuuid: 'b1f5a3f0-0000-4000-8000-0000000000a1' };
   const contract = () => `MBOUND${randomBytes(6).toString('hex')}`;
-  const dumpTar = (bytes: number) => tarOf({ 'toc.dat': 'PGDMP'.padEnd(bytes, 'x') });
+  const dumpOf = (bytes: number) => folderOf({ 'toc.dat': 'PGDMP'.padEnd(bytes, 'x') });
 
-  it('answers AccessDenied to a caller without one of its API keys, on every endpoint, before reading an upload; the request page needs only the request key', async () => {
+  it('answers AccessDenied to a create without one of its API keys (a header, or in the base URL for Odoo\'s client); later calls need only the request\'s token', async () => {
+    const key = await sshKeyPair();
     for (const apiKey of [null, 'not-the-platform-key-at-all', '']) {
-      const created = await rpc(base, 'create', { ...params, contract: contract() }, apiKey);
+      const created = await rpc(base, 'create', { ...params, contract: contract(), ssh_key: key.publicKey }, apiKey);
       expect(created.error.data, String(apiKey)).toMatchObject({ name: 'AccessDenied' });
     }
-    const { request } = await rpcOk(base, 'create', { ...params, contract: contract() });
-    for (const method of ['status', 'log', 'process', 'cancel']) {
-      const denied = await rpc(base, method, { request: request.id, key: request.key, offset: 0 }, null);
+    // Odoo's client sends no header: its UPGRADE_SERVER_NAME carries the key in the path.
+    const viaPath = await callAt(`${base}/key/${encodeURIComponent(UPGRADE_API_KEY)}`, 'POST', '/upgrade/request/create', {
+      body: { jsonrpc: '2.0', method: 'not_used', params: { ...params, contract: contract(), ssh_key: key.publicKey }, id: 'not_used' },
+    });
+    expect(viaPath.body.result.token).toEqual(expect.any(String));
+    const wrongPath = await callAt(`${base}/key/wrong-key-wrong-key`, 'POST', '/upgrade/request/create', {
+      body: { jsonrpc: '2.0', params: { ...params, contract: contract(), ssh_key: key.publicKey } },
+    });
+    expect(wrongPath.body.error.data.name).toBe('AccessDenied');
+    // The token is the credential of everything after create (Odoo's client sends nothing else).
+    const req = await createRequest(base, { ...params, contract: contract() });
+    expect((await rpcOk(base, 'status', { token: req.token }, null)).status).toBe('new');
+    for (const method of ['status', 'process', 'cancel', 'transfer/start', 'transfer/stop']) {
+      const denied = await rpc(base, method, { token: req.token + 'x', transfer_type: 'upload' }, null);
       expect(denied.error.data.name, method).toBe('AccessDenied');
     }
-    const up = await upload(base, request.id, request.key, await dumpTar(1000), 'wrong-key-wrong-key');
-    expect(up.status).toBe(403);
-    expect(up.body.error.data.name).toBe('AccessDenied');
-    const dl = await download(base, request.id, request.key, 'dump', null);
-    expect(dl.status).toBe(403);
-    expect(dl.json.error.data.name).toBe('AccessDenied');
-    // Nothing was uploaded, and the request is still new: none of the refused calls did anything.
-    expect((await rpcOk(base, 'status', { request: request.id, key: request.key })).request.state).toBe('new');
-    expect((await rpc(base, 'process', { request: request.id, key: request.key })).error.data.message).toBe(
-      'Upload the dump before asking to process the request.',
-    );
-    // The page is a link for humans: the request key is its credential.
-    expect((await fetch(`${base}/request/${request.id}?key=${encodeURIComponent(request.key)}`)).status).toBe(200);
+    expect((await logsFrom(base, 'not-a-token-of-this-platform')).status).toBe(403);
+    expect((await fetch(`${base}/upgrade/request/page?token=${encodeURIComponent(req.token)}x`)).status).toBe(403);
+    expect((await fetch(`${base}/upgrade/request/page?token=${encodeURIComponent(req.token)}`)).status).toBe(200);
+    // Nothing was uploaded: there is nothing to process.
+    expect((await rpc(base, 'process', { token: req.token })).error.data.message).toBe('Upload the dump before asking to process the request.');
   });
 
   it('refuses to start without an API key', () => {
@@ -285,42 +308,42 @@ describe('who may use the upgrade platform, and how much', () => {
     it('accepts any of its keys, and bounds the unfinished requests of one contract with a ContractError, a cancelled one freeing its place', async () => {
       const code = contract();
       const made = [];
-      for (let i = 0; i < 3; i++) made.push((await rpcOk(bounded.url, 'create', { ...params, contract: code }, i === 0 ? 'other-key-of-this-platform' : undefined)).request);
-      const refused = await rpc(bounded.url, 'create', { ...params, contract: code });
+      for (let i = 0; i < 3; i++) made.push(await createRequest(bounded.url, { ...params, contract: code }, i === 0 ? 'other-key-of-this-platform' : undefined));
+      const key = await sshKeyPair();
+      const refused = await rpc(bounded.url, 'create', { ...params, contract: code, ssh_key: key.publicKey });
       expect(refused.error.data.name).toBe('ContractError');
       expect(refused.error.data.message).toBe(
         `The contract ${code} already has 3 upgrade requests in progress, the most it may: wait for one to finish, or cancel one.`,
       );
       // Simultaneous creates cannot slip past the bound either.
       const other = contract();
-      const burst = await Promise.all(Array.from({ length: 8 }, () => rpc(bounded.url, 'create', { ...params, contract: other })));
+      const burst = await Promise.all(Array.from({ length: 8 }, () => rpc(bounded.url, 'create', { ...params, contract: other, ssh_key: key.publicKey })));
       expect(burst.filter((b) => b.result).length).toBe(3);
       expect(burst.filter((b) => b.error?.data.name === 'ContractError').length).toBe(5);
-      await rpcOk(bounded.url, 'cancel', { request: made[0].id, key: made[0].key });
-      expect((await rpcOk(bounded.url, 'create', { ...params, contract: code })).request.state).toBe('new');
+      await rpcOk(bounded.url, 'cancel', { token: made[0].token });
+      expect((await createRequest(bounded.url, { ...params, contract: code })).token).toEqual(expect.any(String));
     });
 
     it('bounds what the unfinished requests of one contract hold in dumps together, and each upload by the upload limit', async () => {
       const code = contract();
-      const [a, b] = [(await rpcOk(bounded.url, 'create', { ...params, contract: code })).request, (await rpcOk(bounded.url, 'create', { ...params, contract: code })).request];
-      const tooBig = await upload(bounded.url, a.id, a.key, await dumpTar(230 * 1024));
-      expect(tooBig.status).toBe(413);
-      expect(tooBig.body.error.data.name).toBe('TransportError');
-      expect((await upload(bounded.url, a.id, a.key, await dumpTar(150 * 1024))).status).toBe(200);
+      const a = await createRequest(bounded.url, { ...params, contract: code });
+      const b = await createRequest(bounded.url, { ...params, contract: code });
+      const tooBig = await uploadDump(bounded.url, a, await dumpOf(230 * 1024));
+      expect(tooBig.error.data).toMatchObject({ name: 'ValidationError', message: 'The dump is larger than 0.2 MB.' });
+      expect((await uploadDump(bounded.url, a, await dumpOf(150 * 1024))).result.size).toBe(150 * 1024);
       // 150 KiB held by a: b may hold what is left of the contract's 256 KiB, no more.
-      const over = await upload(bounded.url, b.id, b.key, await dumpTar(150 * 1024));
-      expect(over.status).toBe(422);
-      expect(over.body.error.data).toMatchObject({ name: 'ContractError' });
-      expect(over.body.error.data.message).toContain(`The unfinished requests of the contract ${code} may hold 0.25 MB of dumps together`);
-      expect((await rpc(bounded.url, 'process', { request: b.id, key: b.key })).error.data.message).toBe('Upload the dump before asking to process the request.');
-      expect((await upload(bounded.url, b.id, b.key, await dumpTar(80 * 1024))).status).toBe(200);
+      const over = await uploadDump(bounded.url, b, await dumpOf(150 * 1024));
+      expect(over.error.data).toMatchObject({ name: 'ContractError' });
+      expect(over.error.data.message).toContain(`The unfinished requests of the contract ${code} may hold 0.25 MB of dumps together`);
+      expect((await rpc(bounded.url, 'process', { token: b.token })).error.data.message).toBe('Upload the dump before asking to process the request.');
+      expect((await uploadDump(bounded.url, b, await dumpOf(80 * 1024))).result.size).toBe(80 * 1024);
       // Another contract has its own allowance.
-      const c = (await rpcOk(bounded.url, 'create', { ...params, contract: contract() })).request;
-      expect((await upload(bounded.url, c.id, c.key, await dumpTar(150 * 1024))).status).toBe(200);
+      const c = await createRequest(bounded.url, { ...params, contract: contract() });
+      expect((await uploadDump(bounded.url, c, await dumpOf(150 * 1024))).result.size).toBe(150 * 1024);
       // A cancelled request gives its share back.
-      await rpcOk(bounded.url, 'cancel', { request: a.id, key: a.key });
-      const d = (await rpcOk(bounded.url, 'create', { ...params, contract: code })).request;
-      expect((await upload(bounded.url, d.id, d.key, await dumpTar(150 * 1024))).status).toBe(200);
+      await rpcOk(bounded.url, 'cancel', { token: a.token });
+      const d = await createRequest(bounded.url, { ...params, contract: code });
+      expect((await uploadDump(bounded.url, d, await dumpOf(150 * 1024))).result.size).toBe(150 * 1024);
     });
   });
 });
@@ -329,79 +352,77 @@ describe('what the upgrade platform refuses', () => {
   const params = { aim: 'test', target: '18.0', version: '17.0', dbuuid: 'b1f5a3f0-0000-4000-8000-000000000001' };
 
   it('answers a ContractError, as a JSON-RPC error over HTTP 200, for a missing, malformed or revoked contract', async () => {
+    const key = await sshKeyPair();
     for (const [contract, words] of [
       [undefined, 'This database has no enterprise subscription code: upgrades need an Odoo Enterprise contract.'],
       ['', 'This database has no enterprise subscription code'],
       ['not-a-code', 'The contract "not-a-code" is not valid'],
       ['MREVOKED123', 'The contract MREVOKED123 is not valid: it was revoked.'],
     ] as const) {
-      const res = await callAt(base, 'POST', '/database/v1/create', { body: { jsonrpc: '2.0', method: 'call', params: { ...params, contract }, id: 7 }, headers: apiKeyHeader() });
+      const res = await callAt(base, 'POST', '/upgrade/request/create', {
+        body: { jsonrpc: '2.0', method: 'not_used', params: { ...params, contract, ssh_key: key.publicKey }, id: 7 },
+        headers: apiKeyHeader(),
+      });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: 200, message: 'Odoo Server Error', data: { name: 'ContractError' } } });
       expect(res.body.error.data.message).toContain(words);
     }
   });
 
-  it('answers a ValidationError for a target that is not higher than the version, and 400 for a body that is not JSON', async () => {
-    const lower = await rpc(base, 'create', { ...params, contract: 'M2411011234567', target: '16.0' });
+  it('answers a ValidationError for a target that is not higher than the version or for a key that is not an SSH public key, and 400 for a body that is not JSON', async () => {
+    const key = await sshKeyPair();
+    const lower = await rpc(base, 'create', { ...params, contract: 'M2411011234567', target: '16.0', ssh_key: key.publicKey });
     expect(lower.error.data).toMatchObject({ name: 'ValidationError' });
     expect(lower.error.data.message).toContain('must be higher');
-    const bad = await callAt(base, 'POST', '/database/v1/create', { rawBody: '{"jsonrpc":', headers: apiKeyHeader() });
+    // A key line cannot smuggle options into the SSH server's authorized keys.
+    for (const sshKey of ['', 'command="sh" ' + key.publicKey, key.publicKey.trim() + '\nssh-ed25519 AAAA', 'ssh-rsa ' + key.publicKey.split(' ')[1]]) {
+      const bad = await rpc(base, 'create', { ...params, contract: 'M2411011234567', ssh_key: sshKey });
+      expect(bad.error.data.name, sshKey).toBe('ValidationError');
+    }
+    const bad = await callAt(base, 'POST', '/upgrade/request/create', { rawBody: '{"jsonrpc":', headers: apiKeyHeader() });
     expect(bad.status).toBe(400);
-    const huge = await callAt(base, 'POST', '/database/v1/create', { rawBody: JSON.stringify({ params: { pad: 'x'.repeat(2 * 1048576) } }), headers: apiKeyHeader() });
+    const huge = await callAt(base, 'POST', '/upgrade/request/create', { rawBody: JSON.stringify({ params: { pad: 'x'.repeat(2 * 1048576) } }), headers: apiKeyHeader() });
     expect(huge.status).toBe(413);
   });
 
-  it('answers AccessDenied to a wrong key (and to an unknown request) on every call, the download and the page', async () => {
-    const { request } = await rpcOk(base, 'create', { ...params, contract: 'M2411011234567' });
-    for (const method of ['status', 'log', 'process', 'cancel']) {
-      const wrong = await rpc(base, method, { request: request.id, key: request.key + 'x', offset: 0 });
-      expect(wrong.error.data.name).toBe('AccessDenied');
-      const unknown = await rpc(base, method, { request: 999999, key: request.key, offset: 0 });
-      expect(unknown.error.data.name).toBe('AccessDenied');
-    }
-    const dl = await download(base, request.id, 'wrong', 'dump');
-    expect(dl.status).toBe(403);
-    expect(dl.json.error.data.name).toBe('AccessDenied');
-    expect((await upload(base, request.id, 'wrong', Buffer.from('x'))).body.error.data.name).toBe('AccessDenied');
-    expect((await fetch(`${base}/request/${request.id}?key=wrong`)).status).toBe(403);
-  });
-
-  it('refuses an upload that is not only the files of a directory-format dump: paths, links, absolute names, other files', async () => {
-    const { request } = await rpcOk(base, 'create', { ...params, contract: 'M2411011234567' });
-    const dir = await mkdtemp(path.join(tmpdir(), 'upgrade-hostile-'));
-    await writeFile(path.join(dir, 'toc.dat'), 'PGDMP');
-    const hostile: Record<string, string[]> = {
-      'a member leaving the folder': ['--transform', 's,^,../,', 'toc.dat'],
-      'a member in a sub-folder': ['--transform', 's,^,sub/,', 'toc.dat'],
-      'an absolute name': ['--absolute-names', path.join(dir, 'toc.dat')],
+  it('refuses an upload that is not one pg_dump dump: links, sub-folders, other files, other formats; nothing is kept', async () => {
+    const req = await createRequest(base, { ...params, contract: 'M2411011234567' });
+    const hostile: Record<string, () => Promise<string>> = {
+      'a link to a file of the server': async () => {
+        const dir = await folderOf({ 'toc.dat': 'PGDMP' });
+        await symlink('/etc/passwd', path.join(dir, '3001.dat'));
+        return dir;
+      },
+      'a sub-folder': () => folderOf({ 'toc.dat': 'PGDMP', 'sub/3001.dat': 'x' }),
+      'a file of another name': () => folderOf({ 'toc.dat': 'PGDMP', 'evil.sh': 'rm -rf /' }),
+      'no table of contents': () => folderOf({ '3001.dat': 'x' }),
     };
-    await run('ln', ['-s', '/etc/passwd', path.join(dir, '3001.dat')]);
-    hostile['a symbolic link'] = ['toc.dat', '3001.dat'];
-    for (const [what, args] of Object.entries(hostile)) {
-      await run('tar', ['-cf', path.join(dir, 'x.tar'), '-C', dir, ...args]);
-      const res = await upload(base, request.id, request.key, await readFile(path.join(dir, 'x.tar')));
-      expect(res.body.error?.data.name, what).toBe('ValidationError');
+    for (const [what, make] of Object.entries(hostile)) {
+      const res = await uploadDump(base, req, await make());
+      expect(res.error?.data.name, what).toBe('ValidationError');
     }
-    const notDump = await upload(base, request.id, request.key, await tarOf({ 'dump.sql': 'DROP TABLE res_users;' }));
-    expect(notDump.body.error.data.name).toBe('ValidationError');
-    const notTar = await upload(base, request.id, request.key, Buffer.from('not a tar at all, just text'.repeat(40)));
-    expect(notTar.body.error.data.name).toBe('ValidationError');
-    await rm(dir, { recursive: true, force: true });
+    // Odoo's client may send a plain SQL dump: this platform says it takes pg_dump dumps only.
+    const started = await rpcOk(base, 'transfer/start', { token: req.token, transfer_type: 'upload' });
+    const sql = path.join(await mkdtemp(path.join(tmpdir(), 'upgrade-sql-')), 'origin.sql');
+    await writeFile(sql, 'DROP TABLE res_users;');
+    await rsyncWith(await transferTarget(req, started), (remote) => [sql, remote('/data/origin.sql')]);
+    const stopped = await rpc(base, 'transfer/stop', { token: req.token });
+    expect(stopped.error.data).toMatchObject({ name: 'ValidationError' });
+    expect(stopped.error.data.message).toContain('takes pg_dump dumps only');
     // Nothing was kept: there is still no dump to process.
-    const processed = await rpc(base, 'process', { request: request.id, key: request.key });
+    const processed = await rpc(base, 'process', { token: req.token });
     expect(processed.error.data).toMatchObject({ name: 'StateError', message: 'Upload the dump before asking to process the request.' });
   });
 
   it('cancels a new request once; a cancelled request cannot be processed, uploaded to or cancelled again', async () => {
-    const { request } = await rpcOk(base, 'create', { ...params, contract: 'M2411011234567' });
-    expect((await rpcOk(base, 'cancel', { request: request.id, key: request.key })).request).toEqual({ id: request.id, state: 'cancelled' });
-    const status = await rpcOk(base, 'status', { request: request.id, key: request.key });
-    expect(status.request).toMatchObject({ state: 'cancelled', archived: false });
-    expect((await rpc(base, 'cancel', { request: request.id, key: request.key })).error.data.name).toBe('StateError');
-    expect((await rpc(base, 'process', { request: request.id, key: request.key })).error.data.name).toBe('StateError');
-    expect((await upload(base, request.id, request.key, Buffer.from('x'))).body.error.data.name).toBe('StateError');
-    expect((await download(base, request.id, request.key, 'dump')).status).toBe(409);
+    const req = await createRequest(base, { ...params, contract: 'M2411011234567' });
+    expect(await rpcOk(base, 'cancel', { token: req.token })).toEqual({ status: 'cancelled' });
+    const status = await rpcOk(base, 'status', { token: req.token });
+    expect(status).toMatchObject({ status: 'cancelled', archived: false });
+    expect((await rpc(base, 'cancel', { token: req.token })).error.data.name).toBe('StateError');
+    expect((await rpc(base, 'process', { token: req.token })).error.data.name).toBe('StateError');
+    expect((await rpc(base, 'transfer/start', { token: req.token, transfer_type: 'upload' })).error.data.name).toBe('StateError');
+    expect((await rpc(base, 'transfer/start', { token: req.token, transfer_type: 'download' })).error.data.name).toBe('StateError');
   });
 
   it('fails a database with a module that has no upgrade path, with the reason, and leaves no scratch database', async () => {
@@ -411,13 +432,11 @@ describe('what the upgrade platform refuses', () => {
       tenant: { apps: ['account_accountant', 'point_of_sale', 'legacy_pos_restaurant_iot'] },
     });
     const r = await uploadedRequest(base, tenant, '17.0', '18.0');
-    await rpcOk(base, 'process', { request: r.id, key: r.key });
-    const failed = await waitForState(base, r.id, r.key, ['done', 'failed']);
+    await rpcOk(base, 'process', { token: r.token });
+    const failed = await waitForState(base, r.token, ['done', 'failed']);
     expect(failed).toMatchObject({ state: 'failed', reason: 'Module legacy_pos_restaurant_iot has no upgrade path to 18.0' });
-    expect((await rpcOk(base, 'log', { request: r.id, key: r.key, offset: 0 })).data).toContain(
-      'ERROR Module legacy_pos_restaurant_iot has no upgrade path to 18.0',
-    );
-    expect((await download(base, r.id, r.key, 'dump')).status).toBe(409);
+    expect((await logsFrom(base, r.token)).text).toContain('ERROR Module legacy_pos_restaurant_iot has no upgrade path to 18.0');
+    expect((await rpc(base, 'transfer/start', { token: r.token, transfer_type: 'download' })).error.data.name).toBe('StateError');
     expect(await scratchLeftOn(dataDir)).toEqual([]);
   });
 
@@ -426,16 +445,79 @@ describe('what the upgrade platform refuses', () => {
     const planted = '<img src=x onerror=alert(1)>';
     await app.tenants.withTenant(tenant, (c) => c.query(`UPDATE ir_module_module SET latest_version = $1 WHERE name = 'base'`, [planted]));
     const r = await uploadedRequest(base, tenant, '17.0', '18.0');
-    await rpcOk(base, 'process', { request: r.id, key: r.key });
-    const failed = await waitForState(base, r.id, r.key, ['done', 'failed']);
+    await rpcOk(base, 'process', { token: r.token });
+    const failed = await waitForState(base, r.token, ['done', 'failed']);
     expect(failed.state).toBe('failed');
     expect(failed.reason).toBe(`The dump is a database of version ${planted}, not of 17.0 as the request says.`);
-    const page = await fetch(`${base}/request/${r.id}?key=${encodeURIComponent(r.key)}`);
+    const page = await fetch(`${base}/upgrade/request/page?token=${encodeURIComponent(r.token)}`);
     const html = await page.text();
     expect(page.status).toBe(200);
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain(planted);
     expect(await scratchLeftOn(dataDir)).toEqual([]);
+  });
+});
+
+describe('the SSH server of the transfers', () => {
+  const params = { aim: 'test', target: '18.0', version: '17.0', dbuuid: 'b1f5a3f0-0000-4000-8000-0000000000c1' };
+  const ssh = (t: SshTarget, extra: string[], command: string[] = []) =>
+    run('ssh', [...extra, ...sshArgs(t), ...command], { timeout: 20_000, env: { PATH: '/usr/bin:/bin' } }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    );
+
+  it('gives a request\'s key its own folder only, during its transfer: not another request\'s folder, not a shell, not a pty, no forwarding', async () => {
+    const a = await createRequest(base, { ...params, contract: 'M2411011234567' });
+    const b = await createRequest(base, { ...params, contract: 'M2411011234567' });
+    const ta = await transferTarget(a, await rpcOk(base, 'transfer/start', { token: a.token, transfer_type: 'upload' }));
+    await rpcOk(base, 'transfer/start', { token: b.token, transfer_type: 'upload' });
+    const bFolder = path.join(dataDir, 'requests', String(b.id), 'upload');
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'upgrade-hostile-')), 'toc.dat');
+    await writeFile(file, 'PGDMP planted');
+
+    // Its own folder: yes.
+    await rsyncWith(ta, (remote) => [file, remote('/data/mine.dat')]);
+    expect(await readdir(path.join(dataDir, 'requests', String(a.id), 'upload', 'data'))).toContain('mine.dat');
+    // Another request's folder: by "..", by its absolute path (which lands inside its own folder), never.
+    await expect(rsyncWith(ta, (remote) => [file, remote(`/../../${b.id}/upload/data/toc.dat`)])).rejects.toThrow(/\.\./);
+    await rsyncWith(ta, (remote) => ['--mkpath', file, remote(`${bFolder}/data/toc.dat`)]).catch(() => undefined);
+    expect(await readdir(path.join(bFolder, 'data'))).toEqual([]);
+    // An upload is write-only: nothing is read back, not even its own.
+    const pull = await mkdtemp(path.join(tmpdir(), 'upgrade-pull-'));
+    await expect(rsyncWith(ta, (remote) => [remote('/data/'), pull])).rejects.toThrow(/write-only|rsync failed/);
+    expect(await readdir(pull)).toEqual([]);
+    // A shell command, a pty, forwardings: refused.
+    const shell = await ssh(ta, [], ['cat', '/etc/passwd']);
+    expect(shell.code).not.toBe(0);
+    expect(shell.stdout).not.toContain('root:');
+    expect(shell.stderr).toContain('does not run rsync');
+    const pty = await ssh(ta, ['-tt'], ['true']);
+    expect(pty.stderr).toMatch(/PTY allocation request failed/);
+    const forward = await ssh(ta, ['-W', `127.0.0.1:${new URL(base).port}`]);
+    expect(forward.code).not.toBe(0);
+    expect(forward.stderr).toMatch(/administratively prohibited|forwarding/i);
+    const remoteForward = await ssh(ta, ['-N', '-o', 'ExitOnForwardFailure=yes', '-R', '127.0.0.1:0:127.0.0.1:22']);
+    expect(remoteForward.code).not.toBe(0);
+    expect(remoteForward.stderr).toMatch(/remote port forwarding failed|administratively prohibited/i);
+
+    // After the transfer stops, the key opens nothing.
+    await rpc(base, 'transfer/stop', { token: a.token });
+    const after = await ssh(ta, [], ['true']);
+    expect(after.stderr).toMatch(/Permission denied/);
+    await rpc(base, 'transfer/stop', { token: b.token });
+  });
+
+  it('gives one public key one transfer at a time: another request cannot borrow a caller\'s public key to catch its dump', async () => {
+    const victim = await createRequest(base, { ...params, contract: 'M2411011234567' });
+    // Public keys are public: another caller sends the victim's.
+    const thief = await createRequest(base, { ...params, contract: 'M9999999999999' }, undefined, victim.key);
+    await rpcOk(base, 'transfer/start', { token: thief.token, transfer_type: 'upload' });
+    const refused = await rpc(base, 'transfer/start', { token: victim.token, transfer_type: 'upload' });
+    expect(refused.error.data).toMatchObject({ name: 'StateError' });
+    await rpc(base, 'transfer/stop', { token: thief.token });
+    await rpcOk(base, 'transfer/start', { token: victim.token, transfer_type: 'upload' });
+    expect((await rpc(base, 'transfer/start', { token: thief.token, transfer_type: 'upload' })).error.data.name).toBe('StateError');
+    await rpc(base, 'transfer/stop', { token: victim.token });
   });
 });
 
@@ -456,67 +538,71 @@ describe('the upgrade platform as its own process', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('killed in the middle of an upgrade, it finishes the request after its restart and leaves no scratch database; a pending request cancels', async () => {
+  it('killed in the middle of an upgrade, it finishes the request after its restart and leaves no scratch database; a pending request cancels', { timeout: 150_000 }, async () => {
     // Slow enough to be killed while migrating the modules.
     running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '120000', UPGRADE_PLATFORM_ARCHIVE_HOURS: '0.003' }));
     const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgkill' });
     const r = await uploadedRequest(running.url, tenant, '17.0', '18.0');
-    await rpcOk(running.url, 'process', { request: r.id, key: r.key });
-    await waitForState(running.url, r.id, r.key, ['progress']);
+    await rpcOk(running.url, 'process', { token: r.token });
+    await waitForState(running.url, r.token, ['progress']);
     const until = Date.now() + 60_000;
-    while (!(await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data.includes('Module ')) {
+    while (!(await logsFrom(running.url, r.token)).text.includes('Module ')) {
       if (Date.now() > until) throw new Error('the upgrade never reached its modules');
       await new Promise((res) => setTimeout(res, 100));
     }
     // One upgrade at a time: a second request waits, and can still be cancelled.
     const second = await uploadedRequest(running.url, tenant, '17.0', '18.0');
-    await rpcOk(running.url, 'process', { request: second.id, key: second.key });
-    expect((await rpcOk(running.url, 'status', { request: second.id, key: second.key })).request.state).toBe('pending');
-    expect((await rpcOk(running.url, 'cancel', { request: second.id, key: second.key })).request.state).toBe('cancelled');
+    await rpcOk(running.url, 'process', { token: second.token });
+    expect((await rpcOk(running.url, 'status', { token: second.token })).status).toBe('pending');
+    expect((await rpcOk(running.url, 'cancel', { token: second.token })).status).toBe('cancelled');
 
     running.child.kill('SIGKILL');
     await new Promise((res) => running!.child.once('exit', res));
     expect(await scratchLeftOn(dir)).toContain(`dbtools_scratch_upgrade_${r.id}`);
 
     running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '1', UPGRADE_PLATFORM_ARCHIVE_HOURS: '0.003' }));
-    const finished = await waitForState(running.url, r.id, r.key, ['done', 'failed', 'archived']);
+    const finished = await waitForState(running.url, r.token, ['done', 'failed', 'archived']);
     expect(finished.state).toBe('done');
     expect(await scratchLeftOn(dir)).toEqual([]);
-    const log = (await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data;
+    const log = (await logsFrom(running.url, r.token)).text;
     expect(log).toContain('The platform stopped during this upgrade; it starts again');
     expect(log).toContain('attempt 2');
-    expect((await download(running.url, r.id, r.key, 'dump')).status).toBe(200);
-    expect((await rpcOk(running.url, 'status', { request: second.id, key: second.key })).request.state).not.toBe('progress');
+    // The restarted platform (another assigned host, the same host key) serves the result.
+    const dest = await mkdtemp(path.join(tmpdir(), 'upgrade-download-'));
+    await downloadResult(running.url, r, dest);
+    expect(await readdir(path.join(dest, 'upgraded.dump'))).toContain('toc.dat');
+    await rm(dest, { recursive: true, force: true });
+    expect((await rpcOk(running.url, 'status', { token: second.token })).status).not.toBe('progress');
   });
 
   it('archives a finished request after the archive delay: status says so, the download is a 404, the page says archived', async () => {
     expect(running).toBeDefined();
     const url = running!.url;
     const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgarch' });
-    const r = await uploadedRequest(url, tenant, '17.0', 'saas~17.4');
-    await rpcOk(url, 'process', { request: r.id, key: r.key });
-    expect((await waitForState(url, r.id, r.key, ['done', 'failed', 'archived'])).state).toBe('done');
-    const archived = await waitForState(url, r.id, r.key, ['archived'], 60_000);
-    expect(archived).toMatchObject({ state: 'archived', archived: true, target: 'saas~17.4' });
+    const r = await uploadedRequest(url, tenant, undefined, 'saas~17.4');
+    await rpcOk(url, 'process', { token: r.token });
+    expect((await waitForState(url, r.token, ['done', 'failed', 'archived'])).state).toBe('done');
+    const archived = await waitForState(url, r.token, ['archived'], 60_000);
+    // Odoo's client reads the state and the archived flag apart.
+    expect(archived).toMatchObject({ status: 'done', archived: true, target: 'saas~17.4', version: '17.0' });
     expect(archived.log_size).toBeGreaterThan(0);
-    const dl = await download(url, r.id, r.key, 'dump');
-    expect(dl.status).toBe(404);
-    expect(dl.json.error.data).toMatchObject({ name: 'NotFound' });
-    const html = await (await fetch(`${url}/request/${r.id}?key=${encodeURIComponent(r.key)}`)).text();
+    const dl = await rpc(url, 'transfer/start', { token: r.token, transfer_type: 'download' });
+    expect(dl.error.data).toMatchObject({ name: 'NotFound' });
+    const html = await (await fetch(`${url}/upgrade/request/page?token=${encodeURIComponent(r.token)}`)).text();
     expect(html).toContain('This request is archived');
     expect(html).toContain('(it was done)');
     const files = (await readdir(path.join(dir, 'requests', String(r.id)))).sort();
     expect(files).toEqual(['upgrade.log']);
   });
 
-  it('stopped (SIGTERM) in the middle of an upgrade, it stops at once and hands the request back; the next start finishes it', async () => {
+  it('stopped (SIGTERM) in the middle of an upgrade, it stops at once and hands the request back; the next start finishes it', { timeout: 120_000 }, async () => {
     await running!.stop();
     running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '120000' }));
     const tenant = await createTestTenant(app, { base: 'dupont-avocats', prefix: 'upgstop' });
     const r = await uploadedRequest(running.url, tenant, '17.0', '18.0');
-    await rpcOk(running.url, 'process', { request: r.id, key: r.key });
+    await rpcOk(running.url, 'process', { token: r.token });
     const until = Date.now() + 60_000;
-    while (!(await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data.includes('Module ')) {
+    while (!(await logsFrom(running.url, r.token)).text.includes('Module ')) {
       if (Date.now() > until) throw new Error('the upgrade never reached its modules');
       await new Promise((res) => setTimeout(res, 100));
     }
@@ -525,8 +611,8 @@ describe('the upgrade platform as its own process', () => {
     // The paced migration had about 20 s left: the stop does not wait for it.
     expect(Date.now() - stopping).toBeLessThan(10_000);
     running = await spawnUpgradePlatform(env({ UPGRADE_PLATFORM_MS_PER_MB: '1' }));
-    expect((await waitForState(running.url, r.id, r.key, ['done', 'failed'])).state).toBe('done');
-    expect((await rpcOk(running.url, 'log', { request: r.id, key: r.key, offset: 0 })).data).toContain(
+    expect((await waitForState(running.url, r.token, ['done', 'failed'])).state).toBe('done');
+    expect((await logsFrom(running.url, r.token)).text).toContain(
       'The platform stopped during the upgrade: it will start again',
     );
     expect(await scratchLeftOn(dir)).toEqual([]);

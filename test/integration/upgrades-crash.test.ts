@@ -42,7 +42,7 @@ afterAll(async () => {
   await rm(upgradesDir, { recursive: true, force: true });
 }, 120_000);
 
-const env = () => ({ DBTOOLS_UPGRADE_URL: upgrades.url, DBTOOLS_UPGRADE_POLL_MS: '300' });
+const env = () => ({ DBTOOLS_UPGRADE_URL: upgrades.url, DBTOOLS_UPGRADE_CA_FILE: upgrades.caFile ?? '', DBTOOLS_UPGRADE_POLL_MS: '300' });
 
 const marker = (db: DatabaseRow, value?: string) =>
   platform.app.tenants.withTenant(db, async (c) => {

@@ -19,6 +19,7 @@ let clock = new Date();
 beforeAll(async () => {
   app = await connectTestApp({ now: () => clock });
   app.config.upgradeUrl = inject('upgradeUrl');
+  app.config.upgradeCaFile = inject('upgradeCaFile') || undefined;
 });
 afterAll(() => app.close());
 
@@ -126,7 +127,7 @@ describe('upgrade requests', () => {
     expect(mail?.text).toContain(copy.name);
     const history = (await migration(functional, db.name)).history;
     expect(history[0]).toMatchObject({ id: request.id, state: 'Done', mode: 'copy', target: '18.0', email });
-    expect(history[0].link).toMatch(/\/request\/\d+\?key=/);
+    expect(history[0].link).toMatch(/^https:\/\/[^/]+\/upgrade\/request\/page\?token=/);
     expect(await scratchLeft(job.id)).toEqual([]);
   });
 
@@ -143,7 +144,7 @@ describe('upgrade requests', () => {
     expect((await migration(functional, db.name)).history[0]).toMatchObject({ state: 'Done', mode: 'internal', email: null });
   });
 
-  it('Production is refused until a test upgrade to that target succeeded, then swaps in place with a safety backup, unlocked after', async () => {
+  it('Production is refused until a test upgrade to that target succeeded, then swaps in place with a safety backup, unlocked after', { timeout: 180_000 }, async () => {
     const db = await tenant();
     await app.tenants.withTenant(db, (c) => setConfigParameter(c, 'test.marker', 'production-data'));
     const users = await userCount(db);
@@ -175,7 +176,7 @@ describe('upgrade requests', () => {
     expect(job.result.timings.downtimeMs).toBeGreaterThan(0);
   });
 
-  it('a failing production upgrade leaves the customer the old database, unlocked, with the reason on the page', async () => {
+  it('a failing production upgrade leaves the customer the old database, unlocked, with the reason on the page', { timeout: 180_000 }, async () => {
     const db = await tenant();
     const functional = await AgentSession.login('functional');
     expect((await upgrade(functional, db.name, { target: '18.0', mode: 'copy' })).request.state).toBe('Done');

@@ -19,6 +19,8 @@ declare module 'vitest' {
     dataDir: string;
     /** The run's upgrade platform (its own cluster), which the platform's DBTOOLS_UPGRADE_URL names. */
     upgradeUrl: string;
+    /** The CA of its assigned host's certificate (DBTOOLS_UPGRADE_CA_FILE). */
+    upgradeCaFile: string;
   }
 }
 
@@ -45,6 +47,7 @@ export default async function setup(project: TestProject) {
     { log },
   );
   config.upgradeUrl = upgrades.url;
+  config.upgradeCaFile = upgrades.caFile;
   config.upgrades.pollMs = 300;
   const platform = await startPlatform(config, { durable: false, log });
   await seedDemoPlatform(platform.app, platform.embeddedServers);
@@ -58,6 +61,7 @@ export default async function setup(project: TestProject) {
   project.provide('baseUrl', `http://127.0.0.1:${address.port}`);
   project.provide('dataDir', dataDir);
   project.provide('upgradeUrl', upgrades.url);
+  project.provide('upgradeCaFile', upgrades.caFile ?? '');
   return async () => {
     await server.close();
     await frontEnds.stop();

@@ -14,6 +14,8 @@ const EXECUTABLES = {
   'nginx-light': ['usr/sbin/nginx'],
   pebble: ['usr/bin/pebble', 'usr/bin/pebble-challtestsrv'],
   openssl: ['usr/bin/openssl'],
+  'openssh-server': ['usr/sbin/sshd', 'usr/bin/ssh', 'usr/bin/ssh-keygen'],
+  rsync: ['usr/bin/rsync', 'usr/bin/rrsync'],
 };
 type Package = keyof typeof EXECUTABLES;
 
@@ -47,7 +49,7 @@ function check(root: string, command: string): Promise<{ code: number; stdout: s
   });
 }
 
-const ALL: Package[] = ['postgresql', 'chromium', 'nginx-light', 'pebble', 'openssl'];
+const ALL: Package[] = ['postgresql', 'chromium', 'nginx-light', 'pebble', 'openssl', 'openssh-server', 'rsync'];
 
 describe('system packages', () => {
   it('is quiet and succeeds when everything the tests need is installed', async () => {
@@ -56,7 +58,7 @@ describe('system packages', () => {
   });
 
   it('names each package the tests miss, with the apt-get command, and fails', async () => {
-    const result = await check(await machineWith(['postgresql', 'nginx-light', 'openssl']), 'test');
+    const result = await check(await machineWith(['postgresql', 'nginx-light', 'openssl', 'openssh-server', 'rsync']), 'test');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('  - chromium: ');
     expect(result.stderr).toContain('  - pebble: ');
@@ -64,11 +66,11 @@ describe('system packages', () => {
     expect(result.stderr).toContain('Install them with: sudo apt-get install -y chromium pebble\n');
   });
 
-  it('npm start needs only PostgreSQL: without nginx and pebble it warns how to install them and succeeds', async () => {
+  it('npm start needs only PostgreSQL: without nginx, pebble, sshd and rsync it warns how to install them and succeeds', async () => {
     const result = await check(await machineWith(['postgresql']), 'start');
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('optional system packages are missing');
-    expect(result.stderr).toContain('Install them with: sudo apt-get install -y nginx-light pebble\n');
+    expect(result.stderr).toContain('Install them with: sudo apt-get install -y nginx-light pebble openssh-server rsync\n');
     expect(result.stderr).not.toContain('chromium');
   });
 
@@ -83,6 +85,12 @@ describe('system packages', () => {
     const result = await check(root, 'ci');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the CI run needs these system packages:\n  - postgresql: ');
+  });
+
+  it('the upgrade platform\'s transfers need sshd and rsync with rrsync: the tests fail without them', async () => {
+    const result = await check(await machineWith(ALL, ['usr/sbin/sshd', 'usr/bin/rrsync']), 'test');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Install them with: sudo apt-get install -y openssh-server rsync\n');
   });
 
   it('pebble without pebble-challtestsrv counts as missing', async () => {

@@ -16,6 +16,7 @@ import * as frontEnd from './014-front-end.js';
 import * as emailRelay from './015-email-relay.js';
 import * as searchGrams from './016-search-grams.js';
 import * as emailReportOnce from './030-email-report-once.js';
+import * as upgradePlatformHost from './031-upgrade-platform-host.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '015-email-relay': emailRelay,
   '016-search-grams': searchGrams,
   '030-email-report-once': emailReportOnce,
+  '031-upgrade-platform-host': upgradePlatformHost,
 };
 
 export const migrationProvider: MigrationProvider = {
