@@ -10,6 +10,7 @@ import { checkConf, masterPid, NginxMissing, nginxUser, reloadNginx } from './ng
 import { frontEndPaths, siteFile, type FrontEndPaths } from './paths.js';
 import { renderServerBlock, type TlsDomain } from './server-block.js';
 import { activeTlsDomains } from './tls-domains.js';
+import { odooUpstreamOf, syncOdooAccess } from '../odoo/serving.js';
 
 /** What a database's site serves. */
 export interface Site {
@@ -17,6 +18,8 @@ export interface Site {
   secure: boolean;
   /** Custom domains with an active certificate: one TLS server block each. */
   tlsDomains?: TlsDomain[];
+  /** The upstream of the Odoo workers of its series (odooUpstreamOf); none: the placeholder's. */
+  odooUpstream?: string | null;
 }
 
 /** One change to a server's sites: a database's new site, or `null` to take it away. */
@@ -46,7 +49,11 @@ async function prepareFolders(paths: FrontEndPaths): Promise<void> {
  * its front end; otherwise only when missing, with Odoo's default port, so `nginx -t` has a
  * configuration to check sites against on a server we do not run.
  */
-export async function writeFrontEndConf(server: HostingServerRow, backend?: string): Promise<FrontEndPaths> {
+export async function writeFrontEndConf(
+  server: HostingServerRow,
+  backend?: string,
+  odooUpstreams?: { name: string; address: string }[],
+): Promise<FrontEndPaths> {
   const paths = frontEndPaths(server);
   await prepareFolders(paths);
   const exists = await readFile(paths.conf, 'utf8').then(
@@ -59,6 +66,7 @@ export async function writeFrontEndConf(server: HostingServerRow, backend?: stri
       paths,
       frontEnd: frontEndOf(server),
       backend: backend ?? ODOO_DEFAULT_BACKEND,
+      odooUpstreams,
     });
     const pending = `${paths.conf}.${randomBytes(6).toString('hex')}.pending`;
     await writeFile(pending, conf);
@@ -106,6 +114,8 @@ export async function writeSites(app: App, server: HostingServerRow, changes: Si
           zone: app.config.platformZone,
           webroot: paths.webroot,
           tlsDomains: site.tlsDomains,
+          upstream: site.odooUpstream ?? undefined,
+          odooRouting: !!site.odooUpstream,
         });
         await handKeysToNginx(site.tlsDomains ?? []);
         const pending = `${file}.${tag}.pending`;
@@ -163,6 +173,7 @@ export async function applySite(app: App, database: string): Promise<void> {
   await writeSite(app, server, database, {
     secure: row.secure,
     tlsDomains: await activeTlsDomains(app, database),
+    odooUpstream: await odooUpstreamOf(app, server, row.version),
   });
 }
 
@@ -176,6 +187,8 @@ export async function refreshSite(app: App, database: string, formerServer?: Hos
     // A database that moved leaves its former server's front end before the new one serves it.
     if (formerServer) await removeSite(app, formerServer, database);
     await applySite(app, database);
+    // The Odoo workers' role serves what the site serves (see src/odoo/worker-role.ts).
+    await syncOdooAccess(app, database, { formerServer });
   } catch (err) {
     const level = err instanceof NginxMissing ? 'debug' : 'warn';
     app.log[level](
