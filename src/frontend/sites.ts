@@ -92,7 +92,18 @@ async function handKeysToNginx(tlsDomains: TlsDomain[]): Promise<void> {
  * check fails nothing changed: the error says why and the previous configuration keeps
  * serving. One writer per server at a time, across processes.
  */
-export async function writeSites(app: App, server: HostingServerRow, changes: SiteChange[]): Promise<void> {
+export async function writeSites(app: App, server: HostingServerRow, given: SiteChange[]): Promise<void> {
+  // A caller that only changes the security features or the certificates (set-security, a
+  // certificate issued or removed) leaves the upstream to the database's series, read here.
+  const changes: SiteChange[] = [];
+  for (const c of given) {
+    if (!c.site || c.site.odooUpstream !== undefined) {
+      changes.push(c);
+      continue;
+    }
+    const row = await findDatabase(app.metabase, c.database);
+    changes.push({ ...c, site: { ...c.site, odooUpstream: row ? await odooUpstreamOf(app, server, row.version) : null } });
+  }
   await withFrontEndLock(app.metabase, server.id, async () => {
     const paths = await writeFrontEndConf(server);
     const listen = listenOf(frontEndOf(server));
