@@ -23,7 +23,14 @@ export interface OdooWorkerSpec {
   logFile: string;
   /** The OS user Odoo runs as (never root); undefined: as we run. */
   user?: { uid: number; gid: number };
+  /** Odoo's configuration file (written by startOdooWorkers): the platform's URL for the support login. */
+  configFile: string;
 }
+
+/** Our own Odoo modules (the support login), loaded server-wide by every worker. */
+export const DBTOOLS_ADDONS = path.resolve(import.meta.dirname, '../../odoo-addons');
+/** Server-wide modules: Odoo's defaults plus the support login, whose routes then answer on every database. */
+export const SERVER_WIDE_MODULES = ['base', 'web', 'dbtools_support'];
 
 /**
  * `odoo-bin` serving every database its role may connect to (see worker-role.ts), one request's
@@ -38,7 +45,9 @@ export function odooWorkerArgs(spec: OdooWorkerSpec): string[] {
   return [
     path.join(spec.tree, 'odoo-bin'),
     'server',
-    `--addons-path=${spec.addonsPaths.join(',')}`,
+    `--config=${spec.configFile}`,
+    `--addons-path=${[...spec.addonsPaths, DBTOOLS_ADDONS].join(',')}`,
+    `--load=${SERVER_WIDE_MODULES.join(',')}`,
     `--db_host=${spec.db.host}`,
     `--db_port=${spec.db.port}`,
     `--db_user=${spec.db.user}`,

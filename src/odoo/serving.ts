@@ -182,6 +182,25 @@ async function prepareDataDir(server: HostingServerRow, series: OdooSeries): Pro
   return dir;
 }
 
+/** Where Odoo reaches the platform's API (the support login's verify): DBTOOLS_PUBLIC_URL, else where it listens. */
+function platformUrl(app: App): string {
+  if (app.config.publicUrl) return app.config.publicUrl;
+  const host = app.config.host.includes(':') ? `[${app.config.host}]` : app.config.host;
+  return `http://${host}:${app.config.port}`;
+}
+
+/**
+ * The worker's Odoo configuration file: only what has no command-line option, the platform's URL
+ * for dbtools_support (read with odoo.tools.config.get). No secret in it: the database password
+ * reaches Odoo through its environment.
+ */
+async function writeOdooConfig(server: HostingServerRow, series: OdooSeries, url: string): Promise<string> {
+  if (/[\r\n]/.test(url)) throw new Error('the platform URL holds a line break');
+  const file = path.join(server.config_dir, 'odoo', series, 'odoo.conf');
+  await writeFile(file, `[options]\ndbtools_url = ${url}\n`, { mode: 0o644 });
+  return file;
+}
+
 export interface RunningOdooWorkers {
   workers: OdooWorker[];
   /** nginx upstreams: name → host:port. */
@@ -218,6 +237,7 @@ export async function startOdooWorkers(app: App, server: HostingServerRow): Prom
         dataDir: await prepareDataDir(server, source.series),
         logFile,
         user: owner && { uid: owner.uid, gid: owner.gid },
+        configFile: await writeOdooConfig(server, source.series, platformUrl(app)),
       },
       app.log,
     );

@@ -7,6 +7,7 @@
  * over HTTPS.
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,6 +85,25 @@ function hostOf(database: string): string {
 function through(host: string, urlPath = '/web/login'): Promise<FrontEndAnswer> {
   const fe = frontEndOf(server)!;
   return requestThrough(fe.address, fe.httpPort, host, urlPath);
+}
+
+/** A GET through the front end with a cookie, redirects not followed. */
+function getWithCookie(host: string, urlPath: string, cookie?: string): Promise<FrontEndAnswer> {
+  const fe = frontEndOf(server)!;
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: fe.address, port: fe.httpPort, path: urlPath, headers: { host, ...(cookie ? { cookie } : {}) }, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
+    req.end();
+  });
 }
 
 /** Odoo's login page: its form, with the field Odoo names `login`. */
@@ -172,14 +192,22 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
       level: 2,
       password_hash: await hashPassword(PASSWORD),
     });
-    frontEnds = await startFrontEnds(app, [server]);
-    server = frontEnds.running[0].server;
-    await platform.startWorker();
+    await upsertAgent(app.metabase, {
+      login: 'saas-office',
+      name: 'Sofia SaaS Office',
+      level: 4,
+      password_hash: await hashPassword(PASSWORD),
+    });
+    // The API first: the workers are told where it is (the support login's verify).
     api = await createServer(app);
     await api.listen({ host: '127.0.0.1', port: 0 });
     const address = api.server.address();
     if (!address || typeof address === 'string') throw new Error('no TCP address');
     base = `http://127.0.0.1:${address.port}`;
+    app.config.publicUrl = base;
+    frontEnds = await startFrontEnds(app, [server]);
+    server = frontEnds.running[0].server;
+    await platform.startWorker();
   }, 300_000);
 
   afterAll(async () => {
@@ -302,5 +330,44 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
     expect(answer.subjectCN).toBe(domain);
     expect(isOdooLogin(answer)).toBe(true);
     expect(answer.headers['strict-transport-security']).toBeDefined();
+  });
+
+  it("signs a support agent in with the single-use link, shows the support banner, and ends the session when the agent stops it", async () => {
+    await loginPageOf(hostOf(shop));
+    const agent = await AgentSession.login('saas-office', PASSWORD, base);
+    const started = await agent.run(shop, 'impersonate', { user: 2, reason: 'ticket 4242' });
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    const link = new URL(started.body.result.url as string);
+    expect(link.host).toBe(hostOf(shop));
+    const linkPath = `${link.pathname}${link.search}`;
+
+    const signedIn = await getWithCookie(hostOf(shop), linkPath);
+    expect(signedIn.status, signedIn.body.slice(0, 300)).toBe(303);
+    expect(signedIn.headers.location).toMatch(/\/web$/);
+    const cookie = String(signedIn.headers['set-cookie']?.find((c) => c.startsWith('session_id='))).split(';')[0];
+    expect(cookie).toMatch(/^session_id=./);
+
+    const client = await getWithCookie(hostOf(shop), '/web', cookie);
+    expect(client.status).toBe(200);
+    expect(client.body).toContain('Signed in by support (Sofia SaaS Office, ticket 4242)');
+    expect(client.body).toContain('href="/web/login/impersonate/end"');
+
+    // The link signs in once.
+    const again = await getWithCookie(hostOf(shop), linkPath);
+    expect(again.status).toBe(403);
+    expect(again.body).toContain('already used');
+
+    const stopped = await agent.run(shop, 'stop-impersonation', {});
+    expect(stopped.status).toBe(200);
+    const after = await getWithCookie(hostOf(shop), '/web', cookie);
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toMatch(/\/web\/login$/);
+  }, 120_000);
+
+  it('refuses a forged link', async () => {
+    await loginPageOf(hostOf(shop));
+    const forged = await getWithCookie(hostOf(shop), '/web/login/impersonate?token=eyJkYiI6InNob3AifQ.bm9wZQ');
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('not valid');
   });
 });
