@@ -34,7 +34,7 @@ import { listServers } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { treeAddonsPaths } from '../../src/odoo/tree.js';
 import { odooUpstreamName } from '../../src/odoo/serving.js';
-import { workerRoleName } from '../../src/odoo/worker-role.js';
+import { databasesServedByWorker, workerRoleName } from '../../src/odoo/worker-role.js';
 import { adoptDatabase } from '../../src/provisioning/adopt.js';
 import { findPgBin } from '../../src/hosting/cluster.js';
 import { dropTenantRole, tenantRoleName } from '../../src/hosting/tenant-role.js';
@@ -370,4 +370,22 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
     expect(forged.status).toBe(403);
     expect(forged.body).toContain('not valid');
   });
+
+  it('stops serving a dropped database (the workers lose it) and serves it again once undropped', async () => {
+    await loginPageOf(hostOf(shop));
+    const functional = await AgentSession.login('functional', PASSWORD, base);
+    const page = await functional.get(`/api/databases/${shop}`);
+    const drop = await functional.run(shop, 'drop', { validation: page.body.tools.drop.drop.validationNumber });
+    expect(drop.status, JSON.stringify(drop.body)).toBe(200);
+    expect((await waitForJob(functional, drop.body.job.id)).state).toBe('completed');
+    const served = () =>
+      app.tenants.withCluster(server.id, (admin) => databasesServedByWorker(admin, workerRoleName('odoo-a')));
+    expect(await served()).not.toContain(shop);
+    expect(isOdooLogin(await through(hostOf(shop)))).toBe(false);
+
+    const undrop = await functional.run(shop, 'undrop', {});
+    expect(undrop.status, JSON.stringify(undrop.body)).toBe(200);
+    expect(await served()).toContain(shop);
+    await loginPageOf(hostOf(shop), 30_000);
+  }, 120_000);
 });
