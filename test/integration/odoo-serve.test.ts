@@ -38,6 +38,7 @@ import { databasesServedByWorker, workerRoleName } from '../../src/odoo/worker-r
 import { adoptDatabase } from '../../src/provisioning/adopt.js';
 import { findPgBin } from '../../src/hosting/cluster.js';
 import { dropTenantRole, tenantRoleName } from '../../src/hosting/tenant-role.js';
+import { serverOverview } from '../../src/hosting/server-overview.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import { testEnv } from '../support/env.js';
 import { requestThrough, tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
@@ -247,6 +248,9 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
     expect(Number(/^Uid:\s+(\d+)/m.exec(status)![1])).not.toBe(0);
     const conf = await readFile(frontEnds!.running[0].paths.conf, 'utf8');
     expect(conf).toContain(`upstream ${odooUpstreamName(SERIES)} { server ${worker.upstream}; }`);
+    // The Servers page says real Odoo serves 17.0 there.
+    const overview = (await serverOverview(app)).find((s) => s.name === 'odoo-a')!;
+    expect(overview.odooSeries).toEqual([SERIES]);
   });
 
   it("serves an Odoo-made database's login page at its platform host, and no other database there", async () => {
