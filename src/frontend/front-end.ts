@@ -22,6 +22,7 @@ import {
 } from './nginx.js';
 import { frontEndPaths, type FrontEndPaths } from './paths.js';
 import { startPlaceholderBackend } from './placeholder-backend.js';
+import { odooUpstreamOf, startOdooWorkers, type RunningOdooWorkers } from '../odoo/serving.js';
 import { writeFrontEndConf, writeSites, type SiteChange } from './sites.js';
 
 export interface RunningFrontEnd {
@@ -30,6 +31,8 @@ export interface RunningFrontEnd {
   paths: FrontEndPaths;
   /** The nginx master's pid. */
   master: number;
+  /** The server's Odoo workers, one per series it has an Odoo for (none: the placeholder serves). */
+  odoo: RunningOdooWorkers;
   stop(): Promise<void>;
 }
 
@@ -49,7 +52,11 @@ async function syncSites(app: App, server: HostingServerRow): Promise<void> {
   for (const d of served) {
     changes.push({
       database: d.name,
-      site: { secure: d.secure, tlsDomains: await activeTlsDomains(app, d.name) },
+      site: {
+        secure: d.secure,
+        tlsDomains: await activeTlsDomains(app, d.name),
+        odooUpstream: await odooUpstreamOf(app, server, d.version),
+      },
     });
   }
   const { sitesDir } = frontEndPaths(server);
@@ -78,9 +85,12 @@ export async function startFrontEnd(app: App, given: HostingServerRow): Promise<
   const server = await assignFrontEnd(app.metabase, given.id, pickPorts);
   const frontEnd = frontEndOf(server)!;
   const backend = await startPlaceholderBackend(frontEnd.address);
+  let odoo: RunningOdooWorkers | undefined;
   try {
+    odoo = await startOdooWorkers(app, server);
+    const upstreams = odoo.upstreams;
     const paths = await withFrontEndLock(app.metabase, server.id, () =>
-      writeFrontEndConf(server, backend.address),
+      writeFrontEndConf(server, backend.address, upstreams),
     );
     await syncSites(app, server);
     let master = await masterPid(paths);
@@ -92,12 +102,15 @@ export async function startFrontEnd(app: App, given: HostingServerRow): Promise<
       frontEnd,
       paths,
       master: pid,
+      odoo,
       async stop() {
         await stopNginx(pid);
+        await odoo?.stop();
         await backend.close();
       },
     };
   } catch (e) {
+    await odoo?.stop();
     await backend.close();
     throw e;
   }

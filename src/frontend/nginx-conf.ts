@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { FrontEnd } from '../metabase/repositories/front-ends.js';
+import { odooUpstreamName } from '../odoo/serving.js';
+import { ODOO_SERIES } from '../tenant/odoo-version.js';
 import type { FrontEndPaths } from './paths.js';
 import { DEFAULT_UPSTREAM, safePath, SECURITY_HEADERS, UnsafeFrontEndValue } from './server-block.js';
 
@@ -23,10 +25,20 @@ export function renderFrontEndConf(opts: {
   paths: FrontEndPaths;
   frontEnd: FrontEnd;
   backend: string;
+  /** Upstreams of Odoo workers (name → host:port); every series' name is defined, the placeholder's backend standing in. */
+  odooUpstreams?: { name: string; address: string }[];
 }): string {
   const { paths } = opts;
   if (!BACKEND.test(opts.backend))
     throw new UnsafeFrontEndValue(`"${opts.backend}" is not a backend address`);
+  for (const u of opts.odooUpstreams ?? []) {
+    if (!BACKEND.test(u.address)) throw new UnsafeFrontEndValue(`"${u.address}" is not a backend address`);
+  }
+  // Sites name their series' upstream whichever process writes them: each is always defined.
+  const upstreams = ODOO_SERIES.map((series) => {
+    const name = odooUpstreamName(series);
+    return { name, address: opts.odooUpstreams?.find((u) => u.name === name)?.address ?? opts.backend };
+  });
   const listen = listenOf(opts.frontEnd);
   const q = (p: string) => safePath(p, 'front end');
   return [
@@ -53,6 +65,7 @@ export function renderFrontEndConf(opts: {
     `    uwsgi_temp_path ${q(path.join(paths.temp, 'uwsgi'))};`,
     `    scgi_temp_path ${q(path.join(paths.temp, 'scgi'))};`,
     `    upstream ${DEFAULT_UPSTREAM} { server ${opts.backend}; }`,
+    ...upstreams.map((u) => `    upstream ${u.name} { server ${u.address}; }`),
     '    server {',
     `        listen ${listen.http} default_server;`,
     '        server_name _;',

@@ -29,6 +29,12 @@ export interface ServerBlock {
   httpsListen?: string;
   /** An `upstream` name defined by the including nginx.conf, or host:port. */
   upstream?: string;
+  /**
+   * Real Odoo workers behind the upstream: they pick the database by host (`--db-filter=^%h$`),
+   * so the request reaches them with `Host` (and, for --proxy-mode, `X-Forwarded-Host`) set to the
+   * database's name whatever name the browser used (platform host or custom domain).
+   */
+  odooRouting?: boolean;
   serverNames?: string[];
   /** The platform zone the database's own host lives under (default PLATFORM_DOMAIN). */
   zone?: string;
@@ -110,9 +116,15 @@ export function renderServerBlock(block: ServerBlock): string {
     ...challenge,
     '    location / {',
     `        proxy_pass http://${upstream};`,
-    '        proxy_set_header Host $host;',
+    ...(block.odooRouting
+      ? [
+          `        proxy_set_header Host "${database}";`,
+          `        proxy_set_header X-Forwarded-Host "${database}";`,
+          // An absolute URL Odoo makes from the host it was given goes back to the browser's host.
+          `        proxy_redirect "~^https?://${database.replace(/\./g, '\\.')}(?::[0-9]+)?(/.*)?$" "$scheme://$http_host$1";`,
+        ]
+      : ['        proxy_set_header Host $host;', '        proxy_set_header X-Forwarded-Host $host;']),
     `        proxy_set_header ${DATABASE_HEADER} "${database}";`,
-    '        proxy_set_header X-Forwarded-Host $host;',
     '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     '        proxy_set_header X-Forwarded-Proto $scheme;',
     '        proxy_set_header X-Real-IP $remote_addr;',

@@ -10,6 +10,7 @@ import { checkConf, FrontEndNotRun, masterPid, NginxMissing, nginxUser, reloadNg
 import { frontEndPaths, siteFile, type FrontEndPaths } from './paths.js';
 import { renderServerBlock, type TlsDomain } from './server-block.js';
 import { activeTlsDomains } from './tls-domains.js';
+import { odooUpstreamOf, syncOdooAccess } from '../odoo/serving.js';
 
 /** What a database's site serves. */
 export interface Site {
@@ -17,6 +18,8 @@ export interface Site {
   secure: boolean;
   /** Custom domains with an active certificate: one TLS server block each. */
   tlsDomains?: TlsDomain[];
+  /** The upstream of the Odoo workers of its series (odooUpstreamOf); none: the placeholder's. */
+  odooUpstream?: string | null;
 }
 
 /** One change to a server's sites: a database's new site, or `null` to take it away. */
@@ -47,7 +50,11 @@ async function prepareFolders(paths: FrontEndPaths): Promise<void> {
  * with Odoo's default port, so `nginx -t` has a configuration to check sites against. A server
  * with no front end assigned has nothing to write (FrontEndNotRun).
  */
-export async function writeFrontEndConf(server: HostingServerRow, backend?: string): Promise<FrontEndPaths> {
+export async function writeFrontEndConf(
+  server: HostingServerRow,
+  backend?: string,
+  odooUpstreams?: { name: string; address: string }[],
+): Promise<FrontEndPaths> {
   const frontEnd = frontEndOf(server);
   if (!frontEnd) throw new FrontEndNotRun(server.name);
   const paths = frontEndPaths(server);
@@ -62,6 +69,7 @@ export async function writeFrontEndConf(server: HostingServerRow, backend?: stri
       paths,
       frontEnd,
       backend: backend ?? ODOO_DEFAULT_BACKEND,
+      odooUpstreams,
     });
     const pending = `${paths.conf}.${randomBytes(6).toString('hex')}.pending`;
     await writeFile(pending, conf);
@@ -87,7 +95,18 @@ async function handKeysToNginx(tlsDomains: TlsDomain[]): Promise<void> {
  * check fails nothing changed: the error says why and the previous configuration keeps
  * serving. One writer per server at a time, across processes.
  */
-export async function writeSites(app: App, server: HostingServerRow, changes: SiteChange[]): Promise<void> {
+export async function writeSites(app: App, server: HostingServerRow, given: SiteChange[]): Promise<void> {
+  // A caller that only changes the security features or the certificates (set-security, a
+  // certificate issued or removed) leaves the upstream to the database's series, read here.
+  const changes: SiteChange[] = [];
+  for (const c of given) {
+    if (!c.site || c.site.odooUpstream !== undefined) {
+      changes.push(c);
+      continue;
+    }
+    const row = await findDatabase(app.metabase, c.database);
+    changes.push({ ...c, site: { ...c.site, odooUpstream: row ? await odooUpstreamOf(app, server, row.version) : null } });
+  }
   await withFrontEndLock(app.metabase, server.id, async () => {
     const frontEnd = frontEndOf(server);
     if (!frontEnd) throw new FrontEndNotRun(server.name);
@@ -111,6 +130,8 @@ export async function writeSites(app: App, server: HostingServerRow, changes: Si
           zone: app.config.platformZone,
           webroot: paths.webroot,
           tlsDomains: site.tlsDomains,
+          upstream: site.odooUpstream ?? undefined,
+          odooRouting: !!site.odooUpstream,
         });
         await handKeysToNginx(site.tlsDomains ?? []);
         const pending = `${file}.${tag}.pending`;
@@ -168,6 +189,7 @@ export async function applySite(app: App, database: string): Promise<void> {
   await writeSite(app, server, database, {
     secure: row.secure,
     tlsDomains: await activeTlsDomains(app, database),
+    odooUpstream: await odooUpstreamOf(app, server, row.version),
   });
 }
 
@@ -181,6 +203,8 @@ export async function refreshSite(app: App, database: string, formerServer?: Hos
     // A database that moved leaves its former server's front end before the new one serves it.
     if (formerServer) await removeSite(app, formerServer, database);
     await applySite(app, database);
+    // The Odoo workers' role serves what the site serves (see src/odoo/worker-role.ts).
+    await syncOdooAccess(app, database, { formerServer });
   } catch (err) {
     const level = err instanceof NginxMissing || err instanceof FrontEndNotRun ? 'debug' : 'warn';
     app.log[level](

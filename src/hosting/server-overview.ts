@@ -3,6 +3,8 @@ import { frontEndOf, type FrontEnd } from '../metabase/repositories/front-ends.j
 import { countActiveDatabasesByServer, listServers } from '../metabase/repositories/servers.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { diskFreeAt, diskUsedUnder, readClusterFigures } from './server-status.js';
+import { odooSourcesOf } from '../odoo/serving.js';
+import type { OdooSeries } from '../tenant/odoo-version.js';
 
 /** How long a hosting server has to answer before the list shows it unhealthy. */
 export const SERVER_ANSWER_MS = 2_000;
@@ -22,6 +24,12 @@ export interface ServerOverview {
   healthy: boolean;
   /** Where its nginx front end listens (see src/frontend); null when the platform does not run it. */
   frontEnd: FrontEnd | null;
+  /**
+   * The Odoo series its front end's databases are served by real Odoo workers for (the server's
+   * Odoo source per series, see src/odoo/serving.ts); empty: the placeholder answers (no Odoo
+   * source), or the platform does not run its front end (frontEnd null).
+   */
+  odooSeries: OdooSeries[];
 }
 
 async function overviewOf(app: App, server: HostingServerRow, databases: number, timeoutMs: number): Promise<ServerOverview> {
@@ -39,6 +47,7 @@ async function overviewOf(app: App, server: HostingServerRow, databases: number,
     pgVersion: figures?.pgVersion ?? null,
     healthy: !!figures,
     frontEnd: frontEndOf(server),
+    odooSeries: frontEndOf(server) ? (await odooSourcesOf(app.config, server.name)).map((o) => o.series) : [],
   };
 }
 

@@ -1,9 +1,12 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { App } from '../app.js';
 import { Conflict, NotAllowed, NotFound } from '../errors.js';
 import { findAgentById } from '../metabase/repositories/agents.js';
 import {
   consumeImpersonationToken,
+  findImpersonation,
   findImpersonationByTokenHash,
+  stopImpersonation,
   insertImpersonation,
   stopImpersonations,
 } from '../metabase/repositories/impersonations.js';
@@ -80,6 +83,67 @@ export interface ImpersonationGranted {
   uid: number;
   login: string;
   expiresAt: Date;
+  /** The session, and the key the tenant's login hook asks its status and ends it with (see impersonationSessionKey). */
+  session: number;
+  key: string;
+  /** Who signed in and why: the tenant shows it in its banner. */
+  agent: { login: string; name: string };
+  reason: string;
+}
+
+/**
+ * The key of one impersonation session, handed to the tenant's login hook with the granted use
+ * only: with it (and nothing else) the hook asks whether the session still runs and ends it.
+ * Derived from the platform secret, never stored.
+ */
+export function impersonationSessionKey(secret: Buffer, session: number): string {
+  return createHmac('sha256', secret).update(`dbtools impersonation session\0${session}`).digest('base64url');
+}
+
+function sessionKeyMatches(secret: Buffer, session: number, key: string): boolean {
+  const expected = Buffer.from(impersonationSessionKey(secret, session));
+  const given = Buffer.from(key);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export interface ImpersonationStatus {
+  active: boolean;
+  expiresAt: Date;
+  /** Why it no longer runs: `stopped` by the agent (or the user's end link), `expired` (the hour is over). */
+  ended: 'stopped' | 'expired' | null;
+}
+
+/** Whether an impersonation session still runs: what the tenant checks before serving its user. */
+export async function impersonationStatus(app: App, session: number, key: string): Promise<ImpersonationStatus> {
+  if (!sessionKeyMatches(app.secret, session, key)) throw new NotAllowed(INVALID);
+  const row = await findImpersonation(app.metabase, session);
+  if (!row) throw new NotAllowed(INVALID);
+  const now = app.now();
+  const ended = row.stopped_at ? 'stopped' : row.expires_at <= now ? 'expired' : null;
+  return { active: !ended, expiresAt: row.expires_at, ended };
+}
+
+/** The banner's "end": the session stops as if the agent had stopped it, and the support log says so. */
+export async function endImpersonation(app: App, session: number, key: string): Promise<ImpersonationStatus> {
+  if (!sessionKeyMatches(app.secret, session, key)) throw new NotAllowed(INVALID);
+  const now = app.now();
+  await app.metabase.transaction().execute(async (tx) => {
+    const row = await stopImpersonation(tx, session, now);
+    if (!row) return;
+    const agent = await findAgentById(tx, row.agent_id);
+    await insertSupportLog(tx, {
+      agent_id: row.agent_id,
+      agent_login: row.agent_login,
+      agent_level: agent?.level ?? 0,
+      operation: 'impersonation-end',
+      database_name: row.database_name,
+      inputs: { user: row.user_id, login: row.user_login, session: row.id },
+      outcome: 'success',
+      message: 'Ended from the banner in the database.',
+      request_id: null,
+    });
+  });
+  return impersonationStatus(app, session, key);
 }
 
 const INVALID = 'This impersonation link is not valid.';
@@ -162,11 +226,16 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
   if ('denied' in outcome && outcome.denied) throw new NotAllowed(outcome.denied);
   if ('granted' in outcome && outcome.granted) {
     const row = outcome.granted;
+    const agent = await findAgentById(app.metabase, row.agent_id);
     return {
       database: row.database_name,
       uid: row.user_id,
       login: row.user_login,
       expiresAt: row.expires_at,
+      session: row.id,
+      key: impersonationSessionKey(app.secret, row.id),
+      agent: { login: row.agent_login, name: agent?.name ?? row.agent_login },
+      reason: row.reason,
     };
   }
   const row = outcome.refused;

@@ -1,5 +1,6 @@
 import { Conflict } from '../errors.js';
 import { revokeConnect } from '../hosting/database-copy.js';
+import { syncOdooAccess } from '../odoo/serving.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { z } from 'zod';
 import { defineJob, type StepContext } from './define.js';
@@ -44,6 +45,8 @@ export const dropJob = defineJob({
         const row = await findDatabase(ctx.app.metabase, ctx.job.database_name!);
         if (!row) return;
         await ctx.app.tenants.withCluster(row.server_id, (admin) => revokeConnect(admin, row.name));
+        // Nor through the server's Odoo workers (their role's grant on it goes).
+        await syncOdooAccess(ctx.app, row.name, { row });
       },
     },
   ],

@@ -6,6 +6,7 @@ import type { DatabaseRow } from '../metabase/schema.js';
 import { defineOperation } from './define.js';
 import { addDays, addMonths } from '../dates.js';
 import { setTrialExpiration } from './trial-expiration.js';
+import { syncOdooAccess } from '../odoo/serving.js';
 
 /** Why a drop-mode database cannot be undropped, or null. */
 export function undropRefusal(db: Pick<DatabaseRow, 'mode' | 'status'>): string | null {
@@ -33,6 +34,8 @@ export const undrop = defineOperation({
       : { extra_apps: !free, expire_date: free ? addMonths(now, 3) : addDays(now, 15) };
     const row = await setTrialExpiration(ctx, changes);
     const updated = await updateDatabase(ctx.tx, row.name, { mode: 'trial' });
+    // The customer can connect again: the server's Odoo workers serve it again (when it has any).
+    await syncOdooAccess(ctx.app, updated.name, { row: updated });
     return { mode: updated.mode, extra_apps: updated.extra_apps, expire_date: updated.expire_date };
   },
 });

@@ -71,7 +71,8 @@ async function sweepServer(app: App, server: HostingServerRow, admin: pg.Client,
     app.log.warn({ server: server.name, role }, 'a tenant role had more than its own rights; reset');
   }
   const settings = await admin.query<{ name: string }>(
-    `SELECT DISTINCT d.datname AS name FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase`,
+    // setrole 0: ALTER DATABASE … SET (the Odoo workers' own per-database role setting is ours).
+    `SELECT DISTINCT d.datname AS name FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE s.setrole = 0`,
   );
   const customized = settings.rows.map((r) => r.name).filter((n) => tenants.has(n));
   if (customized.length) {

@@ -119,9 +119,11 @@ describe('GET /api/servers', () => {
     for (const server of [local, local2]) {
       const item = items.find((i) => i.name === server.name)!;
       expect(Object.keys(item).sort()).toEqual(
-        ['connections', 'databases', 'diskFreeBytes', 'diskUsedBytes', 'frontEnd', 'healthy', 'name', 'pgVersion'].sort(),
+        ['connections', 'databases', 'diskFreeBytes', 'diskUsedBytes', 'frontEnd', 'healthy', 'name', 'odooSeries', 'pgVersion'].sort(),
       );
       expect(item.healthy).toBe(true);
+      // The suite's platform has no Odoo source (DBTOOLS_ODOO_SOURCES unset): the placeholder serves.
+      expect(item.odooSeries).toEqual([]);
       // Each embedded server's nginx: its own loopback address, the port pair every server shares.
       expect(item.frontEnd).toEqual(frontEndOf(await embeddedServer(app, server.name)));
       expect(item.frontEnd).toMatchObject({ httpPort: expect.any(Number), httpsPort: expect.any(Number) });
@@ -228,6 +230,7 @@ describe('a server that does not answer', () => {
       pgVersion: null,
       healthy: false,
       frontEnd: null,
+      odooSeries: [],
     });
     for (const s of ['local', 'local2']) expect(items.find((i) => i.name === s)!.healthy).toBe(true);
   });

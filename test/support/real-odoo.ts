@@ -7,12 +7,13 @@ import { existsSync } from 'node:fs';
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { access, chown, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { EmbeddedCluster } from '../../src/hosting/cluster.js';
-import { clusterOwner, freePort } from '../../src/hosting/cluster.js';
+import { clusterOwner, freePort, startCluster } from '../../src/hosting/cluster.js';
+import pg from 'pg';
 import { odooTreeOf } from '../../src/odoo/sources-folder.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 
@@ -94,7 +95,7 @@ export interface OdooRunner {
  * Odoo's role on a test cluster (Odoo refuses the user `postgres`) and its data folder, both
  * usable by the OS user Odoo runs as: `postgres` when we are root, ourselves otherwise.
  */
-export async function odooRunner(cluster: EmbeddedCluster, admin: import('pg').Client, dir: string): Promise<OdooRunner> {
+export async function odooRunner(cluster: EmbeddedCluster, admin: pg.Client, dir: string): Promise<OdooRunner> {
   // The cluster trusts only its own superuser; every other role logs in with a password.
   await admin.query(`DO $$ BEGIN CREATE ROLE odoo LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
   await admin.query(`ALTER ROLE odoo PASSWORD '${ODOO_PASSWORD}'`);
@@ -115,6 +116,34 @@ export async function odooRunner(cluster: EmbeddedCluster, admin: import('pg').C
   };
 }
 
+/** Where odooMadeDatabase caches the database Odoo made from `tree` with `modules` (pg_dump -Fc). */
+export function odooMadeDump(tree: string, series: OdooSeries, modules: string[]): string {
+  const key = createHash('sha256').update(`${tree}\0${modules.join(',')}`).digest('hex').slice(0, 16);
+  return path.join(REAL_ODOO_CACHE, 'databases', `${path.basename(path.dirname(tree))}-${series}-${key}.dump`);
+}
+
+/**
+ * The cached dump of a database made by Odoo (odooMadeDump), made first on a throwaway cluster of
+ * its own when the pretest has not (a run of one file on a fresh machine).
+ */
+export async function odooMadeDumpFile(tree: string, series: OdooSeries, modules: string[]): Promise<string> {
+  const dump = odooMadeDump(tree, series, modules);
+  if (await exists(dump)) return dump;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-dump-'));
+  await chmod(dir, 0o755);
+  const cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
+  const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database: 'postgres' });
+  try {
+    await admin.connect();
+    await odooMadeDatabase(await odooRunner(cluster, admin, dir), cluster, tree, series, modules, 'made');
+    return dump;
+  } finally {
+    await admin.end().catch(() => undefined);
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * A database made by Odoo itself with `modules` (no demo data), restored from the cache when
  * this tree and module list were made before, else installed and then cached.
@@ -128,19 +157,18 @@ export async function odooMadeDatabase(
   name: string,
 ): Promise<{ cached: boolean; ms: number }> {
   const started = Date.now();
-  const key = createHash('sha256').update(`${tree}\0${modules.join(',')}`).digest('hex').slice(0, 16);
-  const dump = path.join(REAL_ODOO_CACHE, 'databases', `${path.basename(path.dirname(tree))}-${series}-${key}.dump`);
-  const pg = (bin: string) => path.join(cluster.pgBin, bin);
+  const dump = odooMadeDump(tree, series, modules);
+  const pgBin = (bin: string) => path.join(cluster.pgBin, bin);
   const conn = ['-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'odoo'];
   if (await exists(dump)) {
-    await run(pg('createdb'), [...conn, name], asOdoo);
-    await run(pg('pg_restore'), [...conn, '--no-owner', '-d', name, dump], { ...asOdoo, maxBuffer: 64 * 1024 * 1024 });
+    await run(pgBin('createdb'), [...conn, name], asOdoo);
+    await run(pgBin('pg_restore'), [...conn, '--no-owner', '-d', name, dump], { ...asOdoo, maxBuffer: 64 * 1024 * 1024 });
     return { cached: true, ms: Date.now() - started };
   }
   await runner.odooBin(tree, ['server', '-d', name, '-i', modules.join(','), '--without-demo=all', '--stop-after-init']);
   await mkdir(path.dirname(dump), { recursive: true });
   const partial = `${dump}.partial-${process.pid}`;
-  await run(pg('pg_dump'), [...conn, '-Fc', '-f', partial, name], asOdoo);
+  await run(pgBin('pg_dump'), [...conn, '-Fc', '-f', partial, name], asOdoo);
   await rename(partial, dump);
   await rm(partial, { force: true });
   return { cached: false, ms: Date.now() - started };

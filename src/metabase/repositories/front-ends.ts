@@ -60,10 +60,10 @@ export async function assignFrontEnd(
 export function databasesServedBy(
   db: Db,
   serverId: number,
-): Promise<Pick<DatabaseRow, 'name' | 'secure' | 'server_id'>[]> {
+): Promise<Pick<DatabaseRow, 'name' | 'secure' | 'server_id' | 'version'>[]> {
   return db
     .selectFrom('database')
-    .select(['name', 'secure', 'server_id'])
+    .select(['name', 'secure', 'server_id', 'version'])
     .where('server_id', '=', serverId)
     .where('state', '<>', 'removed')
     .orderBy('name')

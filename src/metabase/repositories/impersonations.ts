@@ -77,3 +77,19 @@ export function stopImpersonations(
   if (userId !== undefined) q = q.where('user_id', '=', userId);
   return q.returningAll().execute();
 }
+
+export function findImpersonation(db: Db, id: number): Promise<ImpersonationSessionRow | undefined> {
+  return db.selectFrom('impersonation_session').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Stops one session (still running), answering it; undefined when it had ended already. */
+export function stopImpersonation(db: Db, id: number, now: Date): Promise<ImpersonationSessionRow | undefined> {
+  return db
+    .updateTable('impersonation_session')
+    .set({ stopped_at: now })
+    .where('id', '=', id)
+    .where('stopped_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -72,6 +72,7 @@ export function ServersPage() {
               <th scope="col">Connections</th>
               <th scope="col">PostgreSQL</th>
               <th scope="col">Front end</th>
+              <th scope="col">Served by</th>
             </tr>
           </thead>
           <tbody>
@@ -96,11 +97,18 @@ export function ServersPage() {
                 <td>{formatNumber(s.connections)}</td>
                 <td className="mono">{s.pgVersion ?? '—'}</td>
                 <td className="mono">{s.frontEnd ? `http ${s.frontEnd.httpPort} · https ${s.frontEnd.httpsPort}` : '—'}</td>
+                <td>
+                  {!s.frontEnd
+                    ? '—'
+                    : s.odooSeries.length
+                      ? `Odoo ${s.odooSeries.join(', ')}`
+                      : 'Placeholder (no Odoo source)'}
+                </td>
               </tr>
             ))}
             {!servers.loading && items.length === 0 && !servers.error && (
               <tr>
-                <td colSpan={7} className="empty">
+                <td colSpan={8} className="empty">
                   No hosting server is registered.
                 </td>
               </tr>
