@@ -17,14 +17,13 @@ import { findAgentById } from '../metabase/repositories/agents.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
+import { chooseCopyMethod } from '../provisioning/copy-method.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
 import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn } from '../provisioning/identity.js';
 import { describeNeutralization, type NeutralizationReport } from '../provisioning/neutralization.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { defineJob, type StepContext } from './define.js';
-
-export type CopyMethod = 'template' | 'dump';
 
 const duplicatePayload = z.object({
   source: z.string(),
@@ -33,10 +32,6 @@ const duplicatePayload = z.object({
   method: z.enum(['template', 'dump']).optional(),
 });
 export type DuplicatePayload = z.infer<typeof duplicatePayload>;
-
-export function chooseCopyMethod(sizeBytes: number, templateMaxBytes: number): CopyMethod {
-  return sizeBytes <= templateMaxBytes ? 'template' : 'dump';
-}
 
 function payloadOf(ctx: StepContext<DuplicatePayload>): DuplicatePayload {
   return ctx.payload;

@@ -26,7 +26,7 @@ import { insertMoveRollbackCopy } from '../metabase/repositories/move-rollback-c
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import type { DatabaseRow, HostingServerRow } from '../metabase/schema.js';
-import { endMaintenanceLock, isLocked, setMaintenanceLock } from '../operations/locked.js';
+import { endMaintenanceLock, isLocked, setMaintenanceLock } from '../lifecycle/maintenance-lock.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { clearScratchDatabase, dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
 import { databaseFilestore } from '../tenant/filestore.js';

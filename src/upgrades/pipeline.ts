@@ -21,7 +21,7 @@ import {
   updateUpgradeRequest,
 } from '../metabase/repositories/upgrade-requests.js';
 import type { DatabaseRow, HostingServerRow, UpgradeRequestRow } from '../metabase/schema.js';
-import { isLocked } from '../operations/locked.js';
+import { isLocked } from '../lifecycle/maintenance-lock.js';
 import { claimNewDatabase, } from '../provisioning/claim.js';
 import { testCopyRow } from '../provisioning/copy-rules.js';
 import { asLoader, discardLoad, finishLoad, prepareLoad } from '../provisioning/customer-sql.js';
