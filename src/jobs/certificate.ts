@@ -6,26 +6,26 @@ import {
   finalizeOrder,
   installCertificate,
   placeOrder,
+  issuanceData,
   recordFailure,
   type IssuanceData,
 } from '../domains/issuance.js';
-import { runDomainSchedule } from '../domains/certificate-queue.js';
-import { CERTIFICATE_JOB } from '../domains/certificate-job-kind.js';
-import { defineJob, defineSchedule, type StepContext } from './define.js';
+import { defineJob, type StepContext } from './define.js';
 
 const payload = z.object({ domain: z.string().min(1) });
 type Payload = z.infer<typeof payload>;
 
-const stopped = (ctx: StepContext<Payload>) => !!(ctx.data as IssuanceData).stop;
+const stopped = (ctx: StepContext<Payload, IssuanceData>) => !!ctx.data.stop;
 
 /**
  * One certificate attempt for a domain (first issuance, retry, renewal). It holds no database's
  * job slot: a domain waiting for its DNS must not block a duplicate or a backup. Each step is
  * idempotent: a process killed mid-way resumes with the same order and the same key.
  */
-export const certificateJob = defineJob<Payload>({
-  kind: CERTIFICATE_JOB,
+export const certificateJob = defineJob({
+  kind: 'certificate',
   payload,
+  data: issuanceData,
   maxAttempts: 3,
   steps: [
     {
@@ -40,21 +40,21 @@ export const certificateJob = defineJob<Payload>({
       weight: 1,
       async run(ctx) {
         if (stopped(ctx)) return;
-        await ctx.save({ ...(await placeOrder(ctx.app, ctx.payload.domain, ctx.data as IssuanceData)) });
+        await ctx.save({ ...(await placeOrder(ctx.app, ctx.payload.domain, ctx.data)) });
       },
     },
     {
       name: 'challenge',
       weight: 3,
       async run(ctx) {
-        if (!stopped(ctx)) await answerChallenges(ctx.app, ctx.payload.domain, ctx.data as IssuanceData);
+        if (!stopped(ctx)) await answerChallenges(ctx.app, ctx.payload.domain, ctx.data);
       },
     },
     {
       name: 'finalize',
       weight: 2,
       async run(ctx) {
-        if (!stopped(ctx)) await finalizeOrder(ctx.app, ctx.payload.domain, ctx.data as IssuanceData);
+        if (!stopped(ctx)) await finalizeOrder(ctx.app, ctx.payload.domain, ctx.data);
       },
     },
     {
@@ -72,16 +72,8 @@ export const certificateJob = defineJob<Payload>({
       },
     },
   ],
-  result: ({ data, payload: p }) => ({ domain: p.domain, ...(data as IssuanceData) }),
+  result: ({ data, payload: p }) => ({ domain: p.domain, ...data }),
   async rollback(ctx, error) {
     await recordFailure(ctx.app, ctx.payload.domain, error);
-  },
-});
-
-export const domainSchedule = defineSchedule({
-  name: 'custom-domains',
-  cron: '* * * * *',
-  run: async (app) => {
-    await runDomainSchedule(app);
   },
 });

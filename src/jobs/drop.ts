@@ -2,7 +2,7 @@ import { Conflict } from '../errors.js';
 import { revokeConnect } from '../hosting/database-copy.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { z } from 'zod';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, noStepData, type StepContext } from './define.js';
 
 const dropPayload = z.object({
   expireDate: z.string().datetime(),
@@ -22,6 +22,7 @@ function payloadOf(ctx: StepContext<DropPayload>): DropPayload {
 export const dropJob = defineJob({
   kind: 'drop',
   payload: dropPayload,
+  data: noStepData,
   maxAttempts: 5,
   steps: [
     {

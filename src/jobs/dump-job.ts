@@ -7,7 +7,7 @@ import { sendMail } from '../mail/mailer.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findDump, updateDump } from '../metabase/repositories/dumps.js';
 import { z } from 'zod';
-import { defineJob } from './define.js';
+import { defineJob, noStepData } from './define.js';
 
 /**
  * `prepare-dump`: the zip in Odoo's format, then the mail with its signed link. The row turns
@@ -16,6 +16,7 @@ import { defineJob } from './define.js';
 export const prepareDumpJob = defineJob({
   kind: 'prepare-dump',
   payload: z.object({ dump: z.coerce.number().int().positive() }),
+  data: noStepData,
   steps: [
     {
       name: 'build-zip',

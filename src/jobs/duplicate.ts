@@ -23,7 +23,7 @@ import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn } from '../provisioning/identity.js';
 import { describeNeutralization, type NeutralizationReport } from '../provisioning/neutralization.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, stepData, type StepContext } from './define.js';
 
 const duplicatePayload = z.object({
   source: z.string(),
@@ -32,6 +32,19 @@ const duplicatePayload = z.object({
   method: z.enum(['template', 'dump']).optional(),
 });
 export type DuplicatePayload = z.infer<typeof duplicatePayload>;
+
+/** What the steps record: the activation's support-log entry and the result tell it. */
+const duplicateData = stepData({
+  method: z.enum(['template', 'dump']),
+  sizeBytes: z.number(),
+  unavailableMs: z.number(),
+  copyMs: z.number(),
+  /** How the filestore was copied; set while the source was closed by a template copy. */
+  filestore: z.enum(['linked', 'copied', 'empty']),
+  expireDate: z.string(),
+  // Written by provisioning's makeItsOwn in this job's own step: its type is the schema.
+  neutralization: z.custom<NeutralizationReport>(),
+});
 
 function payloadOf(ctx: StepContext<DuplicatePayload>): DuplicatePayload {
   return ctx.payload;
@@ -53,6 +66,7 @@ async function rows(ctx: StepContext<DuplicatePayload>): Promise<{ source: Datab
 export const duplicateJob = defineJob({
   kind: 'duplicate',
   payload: duplicatePayload,
+  data: duplicateData,
   maxAttempts: 5,
   steps: [
     {
@@ -119,7 +133,7 @@ export const duplicateJob = defineJob({
       async run(ctx) {
         const { source, target } = await rows(ctx);
         // The template copy linked it while the source was closed.
-        if (target.state !== 'creating' || (ctx.data as { filestore?: string }).filestore) return;
+        if (target.state !== 'creating' || ctx.data.filestore) return;
         const server = await ctx.app.tenants.server(source.server_id);
         const how = await linkOrCopyTree(
           databaseFilestore(server.filestore_root, source.name),
@@ -149,7 +163,7 @@ export const duplicateJob = defineJob({
       async run(ctx) {
         const { source, target } = payloadOf(ctx);
         const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
-        const data = ctx.data as { method?: string; expireDate?: string; unavailableMs?: number; neutralization?: NeutralizationReport };
+        const data = ctx.data;
         await ctx.app.metabase.transaction().execute(async (tx) => {
           const row = await lockDatabase(tx, target);
           if (!row || row.state !== 'creating') return;
@@ -174,7 +188,7 @@ export const duplicateJob = defineJob({
     },
   ],
   result: (ctx) => {
-    const data = ctx.data as Record<string, unknown>;
+    const data = ctx.data;
     return {
       name: payloadOf(ctx).target,
       method: data.method,

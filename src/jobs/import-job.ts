@@ -8,7 +8,7 @@ import { asLoader, discardLoad, finishLoad, loadPlainDump, prepareLoad } from '.
 import { makeItsOwn } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { scratchName } from '../provisioning/scratch.js';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, stepData, type StepContext } from './define.js';
 
 const importPayload = z.object({
   /** The validated upload, removed once published or rolled back. */
@@ -43,6 +43,7 @@ async function reservedRow(ctx: StepContext<ImportPayload>, name: string) {
 export const importDumpJob = defineJob({
   kind: 'import-dump',
   payload: importPayload,
+  data: stepData({ uuid: z.string() }),
   maxAttempts: 2,
   steps: [
     {

@@ -8,7 +8,7 @@ import { findDatabase, lockDatabase, updateDatabase } from '../metabase/reposito
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import { defineJob, defineSchedule, noPayload, type StepContext } from './define.js';
+import { defineJob, noPayload, noStepData, type StepContext } from './define.js';
 
 async function row(ctx: StepContext): Promise<DatabaseRow | undefined> {
   return findDatabase(ctx.app.metabase, ctx.job.database_name!);
@@ -33,6 +33,7 @@ export function isReapable(db: DatabaseRow, now: Date): boolean {
 export const removeJob = defineJob({
   kind: 'remove',
   payload: noPayload,
+  data: noStepData,
   maxAttempts: 10,
   steps: [
     {
@@ -99,15 +100,4 @@ export const removeJob = defineJob({
       },
     },
   ],
-});
-
-export const reaperSchedule = defineSchedule({
-  name: 'reaper',
-  cron: '* * * * *',
-  // Imported when it runs: the reaper queues jobs, and the job registry imports this file.
-  run: async (app) => {
-    const reaper = await import('./reaper.js');
-    await reaper.reapExpiredDatabases(app);
-    await reaper.reapMoveRollbackCopies(app);
-  },
 });

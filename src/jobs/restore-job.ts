@@ -26,7 +26,7 @@ import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn, type CopyIdentity } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, stepData, type StepContext } from './define.js';
 
 interface RestoreFacts {
   backup: BackupRow;
@@ -77,6 +77,14 @@ function cluster<T>(app: App, f: RestoreFacts, fn: (admin: import('pg').Client) 
 export const restoreBackupJob = defineJob({
   kind: 'restore-backup',
   payload: restorePayload,
+  data: stepData({
+    /** The backup taken of the database before it is replaced (in place). */
+    safetyBackup: z.number(),
+    madeOwn: z.boolean(),
+    /** Filestore files newer than this are the live database's since the swap: kept. */
+    swapStartedAt: z.string(),
+    filesRemoved: z.number(),
+  }),
   steps: [
     {
       name: 'safety-backup',

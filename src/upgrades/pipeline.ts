@@ -10,7 +10,7 @@ import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { pathExists } from '../hosting/path-exists.js';
 import { restoreDirectoryDump } from '../hosting/restore-directory-dump.js';
 import { databaseExists, swapDatabases } from '../hosting/restore-cluster.js';
-import { defineJob, type StepContext } from '../jobs/define.js';
+import { defineJob, stepData, type StepContext, type StepDataOf } from '../jobs/define.js';
 import { findAgentById } from '../metabase/repositories/agents.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { leastLoadedServer } from '../metabase/repositories/servers.js';
@@ -39,7 +39,30 @@ import { randomUUID } from 'node:crypto';
 
 const upgradePayload = z.object({ request: z.coerce.number().int().positive() });
 type UpgradePayload = z.infer<typeof upgradePayload>;
-type Ctx = StepContext<UpgradePayload>;
+
+/** What the steps record: resuming, undoing, and the result's timings. */
+const upgradeData = stepData({
+  /** The request was cancelled before anything was done: nothing to undo. */
+  cancelled: z.boolean(),
+  /** The in-place upgrade set the maintenance lock (and when): the job must lift it. */
+  lockedByUs: z.boolean(),
+  lockedAt: z.string(),
+  uploaded: z.boolean(),
+  restored: z.boolean(),
+  swapped: z.boolean(),
+  mailed: z.boolean(),
+  mailedTo: z.string().nullable(),
+  safetyBackup: z.number(),
+  dumpBytes: z.number(),
+  uploadBytes: z.number(),
+  dumpMs: z.number(),
+  uploadMs: z.number(),
+  downloadMs: z.number(),
+  restoreMs: z.number(),
+  swapMs: z.number(),
+  downtimeMs: z.number(),
+});
+type Ctx = StepContext<UpgradePayload, StepDataOf<typeof upgradeData>>;
 
 /** pg_dump / pg_restore workers: the hosting hosts have few cores and serve customers meanwhile. */
 const PARALLEL_JOBS = 2;
@@ -108,6 +131,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const upgradeJob = defineJob({
   kind: 'upgrade',
   payload: upgradePayload,
+  data: upgradeData,
   // The platform's refusals and failures are domain errors (no retry); a retry is for a crash
   // or a transient error, and every step is idempotent.
   maxAttempts: 3,

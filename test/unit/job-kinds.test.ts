@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { jobDefinitions } from '../../src/jobs/index.js';
+import { jobDefinitions } from '../../src/jobs/kinds.js';
 import { JOB_KINDS } from '../../web/src/job-kinds.js';
 
 describe('the console’s words for jobs', () => {
