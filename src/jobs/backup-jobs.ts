@@ -9,12 +9,14 @@ import { defineJob, noPayload, stepData } from './define.js';
 /** A backup taken on request (`backup-now`), on the database's job slot. */
 export const backupJob = defineJob({
   kind: 'backup',
+  label: 'Backup',
   payload: noPayload,
   // Also the job's result.
   data: stepData({ backup: z.number(), size: z.number().nullable(), takenAt: z.string() }),
   steps: [
     {
       name: 'backup',
+      label: 'Backing up the database and its files',
       weight: 1,
       async run({ app, job, save }) {
         const database = await findDatabase(app.metabase, job.database_name!);
@@ -41,6 +43,7 @@ const FRESH_HOURS = 20;
  */
 export const backupAllJob = defineJob({
   kind: 'backup-all',
+  label: 'Automatic backups',
   payload: noPayload,
   // Also the job's result; `skipped` carries over to a resumed attempt.
   data: stepData({ skipped: z.array(z.string()), failed: z.array(z.string()), backedUp: z.number() }),
@@ -48,6 +51,7 @@ export const backupAllJob = defineJob({
   steps: [
     {
       name: 'backups',
+      label: 'Backing up every database due',
       weight: 1,
       async run({ app, job, data, save, progress }) {
         const since = new Date(app.now().getTime() - FRESH_HOURS * 3_600_000);

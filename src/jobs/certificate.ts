@@ -24,12 +24,14 @@ const stopped = (ctx: StepContext<Payload, IssuanceData>) => !!ctx.data.stop;
  */
 export const certificateJob = defineJob({
   kind: 'certificate',
+  label: 'Certificate',
   payload,
   data: issuanceData,
   maxAttempts: 3,
   steps: [
     {
       name: 'check-dns',
+      label: 'Checking the domain’s DNS and CAA',
       weight: 1,
       async run(ctx) {
         await ctx.save({ ...(await checkBeforeOrdering(ctx.app, ctx.payload.domain)) });
@@ -37,6 +39,7 @@ export const certificateJob = defineJob({
     },
     {
       name: 'order',
+      label: 'Ordering the certificate',
       weight: 1,
       async run(ctx) {
         if (stopped(ctx)) return;
@@ -45,6 +48,7 @@ export const certificateJob = defineJob({
     },
     {
       name: 'challenge',
+      label: 'Proving the domain to the certificate authority',
       weight: 3,
       async run(ctx) {
         if (!stopped(ctx)) await answerChallenges(ctx.app, ctx.payload.domain, ctx.data);
@@ -52,6 +56,7 @@ export const certificateJob = defineJob({
     },
     {
       name: 'finalize',
+      label: 'Getting the signed certificate',
       weight: 2,
       async run(ctx) {
         if (!stopped(ctx)) await finalizeOrder(ctx.app, ctx.payload.domain, ctx.data);
@@ -59,6 +64,7 @@ export const certificateJob = defineJob({
     },
     {
       name: 'install',
+      label: 'Deploying it on the front end',
       weight: 1,
       async run(ctx) {
         if (!stopped(ctx)) await installCertificate(ctx.app, ctx.payload.domain);
@@ -66,6 +72,7 @@ export const certificateJob = defineJob({
     },
     {
       name: 'activate',
+      label: 'Scheduling its renewal',
       weight: 1,
       async run(ctx) {
         if (!stopped(ctx)) await activate(ctx.app, ctx.payload.domain);

@@ -16,8 +16,10 @@ export interface StepContext<P = unknown, D extends object = StepDataOf<typeof n
 }
 
 export interface JobStep<P = unknown, D extends object = StepDataOf<typeof noStepData>> {
-  /** Shown to the agent as the current step. */
+  /** Recorded in the job's row (done_steps, step) and named by DBTOOLS_CRASH_AT: never renamed lightly. */
   name: string;
+  /** The step in the agent's words, shown as the job's current step. */
+  label: string;
   /** Share of the job's duration, for the progress bar. */
   weight: number;
   /** Must be idempotent: after a crash it runs again and finds its work done or finishes it. */
@@ -30,6 +32,8 @@ export interface JobStep<P = unknown, D extends object = StepDataOf<typeof noSte
  */
 export interface JobDefinition<P = unknown, D extends object = StepDataOf<typeof noStepData>> {
   kind: string;
+  /** The kind in the agent's words. */
+  label: string;
   /** The payload's schema: checked when the job is queued, parsed once when an attempt starts. */
   payload: z.ZodType<P>;
   /** What the steps record (`save`) for later steps and resumed attempts: made with `stepData`. */

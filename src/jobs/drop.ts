@@ -21,12 +21,14 @@ function payloadOf(ctx: StepContext<DropPayload>): DropPayload {
  */
 export const dropJob = defineJob({
   kind: 'drop',
+  label: 'Drop',
   payload: dropPayload,
   data: noStepData,
   maxAttempts: 5,
   steps: [
     {
       name: 'mark-drop-mode',
+      label: 'Entering drop mode',
       weight: 1,
       async run(ctx) {
         const name = ctx.job.database_name!;
@@ -40,6 +42,7 @@ export const dropJob = defineJob({
     },
     {
       name: 'revoke-connect',
+      label: 'Closing the customer’s access',
       weight: 1,
       async run(ctx) {
         const row = await findDatabase(ctx.app.metabase, ctx.job.database_name!);

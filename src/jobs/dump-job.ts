@@ -15,11 +15,13 @@ import { defineJob, noStepData } from './define.js';
  */
 export const prepareDumpJob = defineJob({
   kind: 'prepare-dump',
+  label: 'Dump',
   payload: z.object({ dump: z.coerce.number().int().positive() }),
   data: noStepData,
   steps: [
     {
       name: 'build-zip',
+      label: 'Building the zip',
       weight: 10,
       async run({ app, job, payload, progress }) {
         const dumpId = payload.dump;
@@ -48,6 +50,7 @@ export const prepareDumpJob = defineJob({
     },
     {
       name: 'notify',
+      label: 'Sending the e-mail',
       weight: 1,
       async run({ app, job, payload }) {
         const dump = await findDump(app.metabase, payload.dump);

@@ -65,12 +65,14 @@ async function rows(ctx: StepContext<DuplicatePayload>): Promise<{ source: Datab
  */
 export const duplicateJob = defineJob({
   kind: 'duplicate',
+  label: 'Duplicate',
   payload: duplicatePayload,
   data: duplicateData,
   maxAttempts: 5,
   steps: [
     {
       name: 'copy-database',
+      label: 'Copying the database',
       weight: 70,
       async run(ctx) {
         const { source, target } = await rows(ctx);
@@ -129,6 +131,7 @@ export const duplicateJob = defineJob({
     },
     {
       name: 'copy-filestore',
+      label: 'Linking the filestore',
       weight: 5,
       async run(ctx) {
         const { source, target } = await rows(ctx);
@@ -144,6 +147,7 @@ export const duplicateJob = defineJob({
     },
     {
       name: 'neutralize',
+      label: 'Neutralizing the copy',
       weight: 20,
       async run(ctx) {
         const { target } = await rows(ctx);
@@ -159,6 +163,7 @@ export const duplicateJob = defineJob({
     },
     {
       name: 'activate',
+      label: 'Making the copy available',
       weight: 5,
       async run(ctx) {
         const { source, target } = payloadOf(ctx);

@@ -42,12 +42,14 @@ async function reservedRow(ctx: StepContext<ImportPayload>, name: string) {
  */
 export const importDumpJob = defineJob({
   kind: 'import-dump',
+  label: 'Import',
   payload: importPayload,
   data: stepData({ uuid: z.string() }),
   maxAttempts: 2,
   steps: [
     {
       name: 'restore',
+      label: 'Restoring the dump',
       weight: 8,
       async run(ctx) {
         const f = facts(ctx);
@@ -72,6 +74,7 @@ export const importDumpJob = defineJob({
     },
     {
       name: 'publish',
+      label: 'Publishing the new database',
       weight: 1,
       async run(ctx) {
         const f = facts(ctx);

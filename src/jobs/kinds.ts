@@ -55,3 +55,12 @@ export function findJobDefinition(kind: string): AnyJobDefinition {
   if (!def) throw new Error(`No job definition for kind "${kind}"`);
   return def;
 }
+
+/** Each kind and its steps in the agent's words, as the console shows a job (GET /api/job-kinds). */
+export type JobKindTexts = Record<string, { label: string; steps: Record<string, string> }>;
+
+export function jobKindTexts(): JobKindTexts {
+  return Object.fromEntries(
+    jobDefinitions.map((d) => [d.kind, { label: d.label, steps: Object.fromEntries(d.steps.map((s) => [s.name, s.label])) }]),
+  );
+}

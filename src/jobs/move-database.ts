@@ -192,6 +192,7 @@ function downtimeMs(d: MoveData): number | null {
  */
 export const moveDatabaseJob = defineJob({
   kind: 'move-database',
+  label: 'Move',
   payload: movePayload,
   data: moveData,
   maxAttempts: 5,
@@ -200,6 +201,7 @@ export const moveDatabaseJob = defineJob({
   steps: [
     {
       name: 'precopy-filestore',
+      label: 'Copying the files (the database stays available)',
       weight: 15,
       async run(ctx) {
         const f = await facts(ctx);
@@ -210,6 +212,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'lock',
+      label: 'Locking the database',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -230,6 +233,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'dump',
+      label: 'Dumping the database',
       weight: 25,
       async run(ctx) {
         const f = await facts(ctx);
@@ -253,6 +257,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'restore',
+      label: 'Restoring it on the new server',
       weight: 50,
       async run(ctx) {
         const f = await facts(ctx);
@@ -276,6 +281,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'final-sync',
+      label: 'Copying the files changed meanwhile',
       weight: 3,
       async run(ctx) {
         const f = await facts(ctx);
@@ -286,6 +292,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'switch',
+      label: 'Switching to the new server',
       weight: 2,
       async run(ctx) {
         const f = await facts(ctx);
@@ -330,6 +337,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'unlock',
+      label: 'Unlocking the database',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -354,6 +362,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'keep-source',
+      label: 'Keeping the old copy read-only',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -362,6 +371,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'cleanup',
+      label: 'Cleaning up',
       weight: 2,
       async run(ctx) {
         const f = await facts(ctx);

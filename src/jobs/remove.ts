@@ -32,12 +32,14 @@ export function isReapable(db: DatabaseRow, now: Date): boolean {
  */
 export const removeJob = defineJob({
   kind: 'remove',
+  label: 'Removal',
   payload: noPayload,
   data: noStepData,
   maxAttempts: 10,
   steps: [
     {
       name: 'mark-removing',
+      label: 'Marking the database as being removed',
       weight: 1,
       async run(ctx) {
         await ctx.app.metabase.transaction().execute(async (tx) => {
@@ -50,6 +52,7 @@ export const removeJob = defineJob({
     },
     {
       name: 'remove-filestore',
+      label: 'Removing the files',
       weight: 1,
       async run(ctx) {
         const db = await row(ctx);
@@ -60,6 +63,7 @@ export const removeJob = defineJob({
     },
     {
       name: 'drop-database',
+      label: 'Removing the database',
       weight: 3,
       async run(ctx) {
         const db = await row(ctx);
@@ -74,6 +78,7 @@ export const removeJob = defineJob({
     },
     {
       name: 'mark-removed',
+      label: 'Marking the database as removed',
       weight: 1,
       async run(ctx) {
         const system = await findAgentByLogin(ctx.app.metabase, 'system');

@@ -76,6 +76,7 @@ function cluster<T>(app: App, f: RestoreFacts, fn: (admin: import('pg').Client) 
  */
 export const restoreBackupJob = defineJob({
   kind: 'restore-backup',
+  label: 'Restore',
   payload: restorePayload,
   data: stepData({
     /** The backup taken of the database before it is replaced (in place). */
@@ -88,6 +89,7 @@ export const restoreBackupJob = defineJob({
   steps: [
     {
       name: 'safety-backup',
+      label: 'Taking a safety backup of the current state',
       weight: 2,
       async run(ctx) {
         const f = await facts(ctx);
@@ -103,6 +105,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'restore-database',
+      label: 'Restoring the database',
       weight: 6,
       async run(ctx) {
         const f = await facts(ctx);
@@ -124,6 +127,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'filestore',
+      label: 'Restoring the files',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -140,6 +144,7 @@ export const restoreBackupJob = defineJob({
       // Kept as a step for resumed jobs and the console; the restore-database step now makes the
       // copy its own as the loader role, so this finds it done.
       name: 'make-copy',
+      label: 'Preparing the new database',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -152,6 +157,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'swap',
+      label: 'Swapping the restored database in',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -184,6 +190,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'cleanup',
+      label: 'Cleaning up',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);

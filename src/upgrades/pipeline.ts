@@ -130,6 +130,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export const upgradeJob = defineJob({
   kind: 'upgrade',
+  label: 'Upgrade',
   payload: upgradePayload,
   data: upgradeData,
   // The platform's refusals and failures are domain errors (no retry); a retry is for a crash
@@ -138,6 +139,7 @@ export const upgradeJob = defineJob({
   steps: [
     {
       name: 'start',
+      label: 'Starting (locking the database for a production upgrade)',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -166,6 +168,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'dump',
+      label: 'Dumping the database',
       weight: 10,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -180,6 +183,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'create',
+      label: 'Creating the request on the upgrade platform',
       weight: 1,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -207,6 +211,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'upload',
+      label: 'Uploading the dump',
       weight: 6,
       async run(ctx) {
         // Saved before the dump folder goes: a rerun after that finds the upload done.
@@ -225,6 +230,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'process',
+      label: 'Asking the platform to upgrade it',
       weight: 1,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -242,6 +248,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'upgrade',
+      label: 'Being upgraded by the upgrade platform',
       weight: 40,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -251,6 +258,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'download',
+      label: 'Downloading the upgraded database',
       weight: 10,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -274,6 +282,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'restore',
+      label: 'Restoring it on a hosting server',
       weight: 20,
       async run(ctx) {
         if (cancelled(ctx) || ctx.data.restored) return;
@@ -286,6 +295,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'publish',
+      label: 'Publishing it (or swapping it in place)',
       weight: 3,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -306,6 +316,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'finish',
+      label: 'Finishing (unlock, e-mail)',
       weight: 1,
       async run(ctx) {
         if (cancelled(ctx)) return;

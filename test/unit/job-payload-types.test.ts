@@ -28,11 +28,13 @@ export function queueingIsTyped(tx: MetabaseDb) {
 /** Step data is typed by the kind's schema: a step cannot save what later steps could not read. */
 export const stepDataIsTyped = defineJob({
   kind: 'typed-example',
+  label: 'Example',
   payload: noPayload,
   data: stepData({ copied: z.number() }),
   steps: [
     {
       name: 'copy',
+      label: 'Copying',
       weight: 1,
       async run(ctx) {
         const copied: number | undefined = ctx.data.copied;
