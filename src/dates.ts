@@ -21,3 +21,8 @@ export function endOfDayAfter(from: Date, days: number): Date {
   d.setUTCHours(23, 59, 59, 0);
   return d;
 }
+
+/** The day (YYYY-MM-DD) `days` before (negative) or after `day`. */
+export function shiftDay(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

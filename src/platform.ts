@@ -7,6 +7,7 @@ import type { App } from './app.js';
 import type { Config } from './config/config.js';
 import { tenantsInReservedNamespace } from './provisioning/scratch.js';
 import { startCluster, type EmbeddedCluster } from './hosting/cluster.js';
+import { ensureDatabase } from './hosting/ensure-database.js';
 import { connectMetabase, migrateMetabase, PatientPool, type MetabaseDb } from './metabase/connect.js';
 import { upsertServer } from './metabase/repositories/servers.js';
 import { relocateMetabase } from './metabase/relocate.js';
@@ -64,17 +65,6 @@ export interface PlatformOptions {
   /** Tests trade durability for speed. */
   durable?: boolean;
   now?: () => Date;
-}
-
-export async function ensureDatabase(config: pg.ClientConfig, name: string): Promise<void> {
-  const client = new pg.Client({ ...config, database: 'postgres' });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!exists.rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The signing secret lives in the metabase, so every process of the platform shares it. */

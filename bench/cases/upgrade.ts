@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runPgTool } from '../../src/hosting/backup-pg.js';
 import { createEmptyDatabase, dropDatabaseIfExists } from '../../src/hosting/restore-cluster.js';
 import { enqueueJob } from '../../src/jobs/enqueue.js';
+import { upgradeJob } from '../../src/upgrades/pipeline.js';
 import { findJob } from '../../src/metabase/repositories/jobs.js';
 import { findUpgradeRequest, insertUpgradeRequest, updateUpgradeRequest } from '../../src/metabase/repositories/upgrade-requests.js';
 import type { DatabaseRow, JobRow, UpgradeMode } from '../../src/metabase/schema.js';
@@ -30,7 +31,7 @@ async function runUpgrade(ctx: BenchContext, db: DatabaseRow, mode: UpgradeMode)
       email: 'bench@example.com',
       requested_at: new Date(),
     });
-    const { job } = await enqueueJob(tx, { kind: 'upgrade', database: db.name, agentId: null, payload: { request: request.id } });
+    const { job } = await enqueueJob(tx, upgradeJob, { database: db.name, agentId: null, payload: { request: request.id } });
     await updateUpgradeRequest(tx, request.id, { job_id: Number(job.id) });
     return { job, request };
   });

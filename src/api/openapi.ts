@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { allOperations } from '../operations/registry.js';
 import type { AnyRoute } from './route.js';
-import { routes } from './routes/index.js';
 
 const errorSchema = {
   type: 'object',
@@ -43,7 +42,7 @@ const responses = {
 };
 
 /** OpenAPI 3.1, generated from the route schemas and the operation registry. */
-export function openApiDocument() {
+export function openApiDocument(routes: readonly AnyRoute[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const p = (paths[openApiPath(route.url)] ??= {});

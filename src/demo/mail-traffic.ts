@@ -1,6 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { App } from '../app.js';
-import { relayDay, shiftDay } from '../mail/relay/day.js';
+import { shiftDay } from '../dates.js';
+import { relayDay } from '../mail/relay/day.js';
 import type { MailRelay } from '../mail/relay/start.js';
 import { bounceAddress } from '../mail/relay/verp.js';
 import { findDatabase } from '../metabase/repositories/databases.js';

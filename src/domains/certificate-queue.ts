@@ -1,9 +1,9 @@
 import type { App } from '../app.js';
+import { certificateJob } from '../jobs/certificate.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import { domainsDue, markExpiredCertificates, updateDomain } from '../metabase/repositories/domains.js';
 import { activeJobPayloadValues } from '../metabase/repositories/jobs.js';
-import { CERTIFICATE_JOB } from './certificate-job-kind.js';
 import { publishPlatformHosts } from './demo-dns.js';
 
 /**
@@ -20,8 +20,8 @@ export async function queueCertificate(
   return inTransaction(async (tx) => {
     // Serialized per domain: the schedule and an agent's retry never queue two.
     await tx.selectFrom('domain').select('id').where('domain', '=', domain).forUpdate().executeTakeFirst();
-    if ((await activeJobPayloadValues(tx, CERTIFICATE_JOB, 'domain')).includes(domain)) return false;
-    await enqueueJob(tx, { kind: CERTIFICATE_JOB, database: null, agentId, payload: { domain } });
+    if ((await activeJobPayloadValues(tx, certificateJob.kind, 'domain')).includes(domain)) return false;
+    await enqueueJob(tx, certificateJob, { database: null, agentId, payload: { domain } });
     return true;
   });
 }

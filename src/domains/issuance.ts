@@ -1,8 +1,10 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { App } from '../app.js';
 import { Invalid } from '../errors.js';
+import { stepData, type StepDataOf } from '../jobs/define.js';
 import { webrootOf, writeSite } from '../frontend/index.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findDomain, updateDomain } from '../metabase/repositories/domains.js';
@@ -19,11 +21,12 @@ import { domainSettings } from './settings.js';
  * What a resumed attempt needs lives in the job's data (the order's URL) and on disk (the
  * pending key and chain); the domain row says what agents see.
  */
-export interface IssuanceData {
+export const issuanceData = stepData({
   /** Set when this attempt ends early (DNS not ready, domain removed, not configured, rate limited). */
-  stop?: string;
-  orderUrl?: string;
-}
+  stop: z.string(),
+  orderUrl: z.string(),
+});
+export type IssuanceData = StepDataOf<typeof issuanceData>;
 
 interface Target {
   row: DomainRow;

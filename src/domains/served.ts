@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { TlsDomain } from '../frontend/index.js';
+import type { TlsDomain } from '../frontend/server-block.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { certificateFiles, readIfExists } from './key-files.js';

@@ -8,6 +8,7 @@ import type { App } from '../app.js';
 import { Conflict, DomainError, Invalid } from '../errors.js';
 import { tenantNameProblem } from '../hosting/database-name.js';
 import { enqueueJob, type PublicJob } from '../jobs/enqueue.js';
+import { importDumpJob } from '../jobs/import-job.js';
 import { claimNewDatabase } from '../provisioning/claim.js';
 import { importedRow } from '../provisioning/copy-rules.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
@@ -105,8 +106,7 @@ export async function importDump(
         tx,
         importedRow({ name, uuid: randomUUID(), now: app.now(), version, serverId: server.id }),
       );
-      const q = await enqueueJob(tx, {
-        kind: 'import-dump',
+      const q = await enqueueJob(tx, importDumpJob, {
         database: name,
         agentId: req.agent.id,
         payload: { file, server: server.id, version },

@@ -3,15 +3,20 @@ import { databasesNeedingBackup } from '../metabase/repositories/backups.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { automaticKind, takeBackup } from '../hosting/backup-take.js';
 import { NotFound } from '../errors.js';
-import { defineJob, noPayload } from './define.js';
+import { z } from 'zod';
+import { defineJob, noPayload, stepData } from './define.js';
 
 /** A backup taken on request (`backup-now`), on the database's job slot. */
 export const backupJob = defineJob({
   kind: 'backup',
+  label: 'Backup',
   payload: noPayload,
+  // Also the job's result.
+  data: stepData({ backup: z.number(), size: z.number().nullable(), takenAt: z.string() }),
   steps: [
     {
       name: 'backup',
+      label: 'Backing up the database and its files',
       weight: 1,
       async run({ app, job, save }) {
         const database = await findDatabase(app.metabase, job.database_name!);
@@ -22,7 +27,7 @@ export const backupJob = defineJob({
           jobId: job.id,
           agentId: job.agent_id,
         });
-        await save({ backup: backup.id, size: backup.size, takenAt: backup.taken_at });
+        await save({ backup: backup.id, size: backup.size, takenAt: backup.taken_at.toISOString() });
       },
     },
   ],
@@ -38,15 +43,19 @@ const FRESH_HOURS = 20;
  */
 export const backupAllJob = defineJob({
   kind: 'backup-all',
+  label: 'Automatic backups',
   payload: noPayload,
+  // Also the job's result; `skipped` carries over to a resumed attempt.
+  data: stepData({ skipped: z.array(z.string()), failed: z.array(z.string()), backedUp: z.number() }),
   maxAttempts: 3,
   steps: [
     {
       name: 'backups',
+      label: 'Backing up every database due',
       weight: 1,
       async run({ app, job, data, save, progress }) {
         const since = new Date(app.now().getTime() - FRESH_HOURS * 3_600_000);
-        const skipped = new Set((data.skipped as string[] | undefined) ?? []);
+        const skipped = new Set(data.skipped ?? []);
         const todo = (await databasesNeedingBackup(app.metabase, since)).filter((d) => !skipped.has(d.name));
         let done = 0;
         let backedUp = 0;

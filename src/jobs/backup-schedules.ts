@@ -5,6 +5,7 @@ import { databasesNeedingBackup } from '../metabase/repositories/backups.js';
 import { expiredDumps, updateDump } from '../metabase/repositories/dumps.js';
 import { activePlatformJob, lockPlatformJobKind } from '../metabase/repositories/jobs.js';
 import { defineSchedule } from './define.js';
+import { backupAllJob } from './backup-jobs.js';
 import { enqueueJob } from './enqueue.js';
 
 const FRESH_HOURS = 20;
@@ -18,10 +19,10 @@ export async function kickOffBackups(app: App): Promise<number | null> {
   const since = new Date(app.now().getTime() - FRESH_HOURS * 3_600_000);
   if (!(await databasesNeedingBackup(app.metabase, since)).length) return null;
   return app.metabase.transaction().execute(async (tx) => {
-    await lockPlatformJobKind(tx, 'backup-all');
-    const running = await activePlatformJob(tx, 'backup-all');
+    await lockPlatformJobKind(tx, backupAllJob.kind);
+    const running = await activePlatformJob(tx, backupAllJob.kind);
     if (running) return running.id;
-    const { job } = await enqueueJob(tx, { kind: 'backup-all', database: null, agentId: null });
+    const { job } = await enqueueJob(tx, backupAllJob, { database: null, agentId: null });
     return job.id;
   });
 }

@@ -3,7 +3,7 @@ import { revokeConnect } from '../hosting/database-copy.js';
 import { syncOdooAccess } from '../odoo/serving.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { z } from 'zod';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, noStepData, type StepContext } from './define.js';
 
 const dropPayload = z.object({
   expireDate: z.string().datetime(),
@@ -22,11 +22,14 @@ function payloadOf(ctx: StepContext<DropPayload>): DropPayload {
  */
 export const dropJob = defineJob({
   kind: 'drop',
+  label: 'Drop',
   payload: dropPayload,
+  data: noStepData,
   maxAttempts: 5,
   steps: [
     {
       name: 'mark-drop-mode',
+      label: 'Entering drop mode',
       weight: 1,
       async run(ctx) {
         const name = ctx.job.database_name!;
@@ -40,6 +43,7 @@ export const dropJob = defineJob({
     },
     {
       name: 'revoke-connect',
+      label: 'Closing the customer’s access',
       weight: 1,
       async run(ctx) {
         const row = await findDatabase(ctx.app.metabase, ctx.job.database_name!);

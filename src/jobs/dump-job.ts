@@ -7,7 +7,7 @@ import { sendMail } from '../mail/mailer.js';
 import { findDatabase } from '../metabase/repositories/databases.js';
 import { findDump, updateDump } from '../metabase/repositories/dumps.js';
 import { z } from 'zod';
-import { defineJob } from './define.js';
+import { defineJob, noStepData } from './define.js';
 
 /**
  * `prepare-dump`: the zip in Odoo's format, then the mail with its signed link. The row turns
@@ -15,10 +15,13 @@ import { defineJob } from './define.js';
  */
 export const prepareDumpJob = defineJob({
   kind: 'prepare-dump',
+  label: 'Dump',
   payload: z.object({ dump: z.coerce.number().int().positive() }),
+  data: noStepData,
   steps: [
     {
       name: 'build-zip',
+      label: 'Building the zip',
       weight: 10,
       async run({ app, job, payload, progress }) {
         const dumpId = payload.dump;
@@ -47,6 +50,7 @@ export const prepareDumpJob = defineJob({
     },
     {
       name: 'notify',
+      label: 'Sending the e-mail',
       weight: 1,
       async run({ app, job, payload }) {
         const dump = await findDump(app.metabase, payload.dump);

@@ -17,14 +17,13 @@ import { findAgentById } from '../metabase/repositories/agents.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
+import { chooseCopyMethod } from '../provisioning/copy-method.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
 import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn } from '../provisioning/identity.js';
 import { describeNeutralization, type NeutralizationReport } from '../provisioning/neutralization.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import { defineJob, type StepContext } from './define.js';
-
-export type CopyMethod = 'template' | 'dump';
+import { defineJob, stepData, type StepContext } from './define.js';
 
 const duplicatePayload = z.object({
   source: z.string(),
@@ -34,9 +33,18 @@ const duplicatePayload = z.object({
 });
 export type DuplicatePayload = z.infer<typeof duplicatePayload>;
 
-export function chooseCopyMethod(sizeBytes: number, templateMaxBytes: number): CopyMethod {
-  return sizeBytes <= templateMaxBytes ? 'template' : 'dump';
-}
+/** What the steps record: the activation's support-log entry and the result tell it. */
+const duplicateData = stepData({
+  method: z.enum(['template', 'dump']),
+  sizeBytes: z.number(),
+  unavailableMs: z.number(),
+  copyMs: z.number(),
+  /** How the filestore was copied; set while the source was closed by a template copy. */
+  filestore: z.enum(['linked', 'copied', 'empty']),
+  expireDate: z.string(),
+  // Written by provisioning's makeItsOwn in this job's own step: its type is the schema.
+  neutralization: z.custom<NeutralizationReport>(),
+});
 
 function payloadOf(ctx: StepContext<DuplicatePayload>): DuplicatePayload {
   return ctx.payload;
@@ -57,11 +65,14 @@ async function rows(ctx: StepContext<DuplicatePayload>): Promise<{ source: Datab
  */
 export const duplicateJob = defineJob({
   kind: 'duplicate',
+  label: 'Duplicate',
   payload: duplicatePayload,
+  data: duplicateData,
   maxAttempts: 5,
   steps: [
     {
       name: 'copy-database',
+      label: 'Copying the database',
       weight: 70,
       async run(ctx) {
         const { source, target } = await rows(ctx);
@@ -120,11 +131,12 @@ export const duplicateJob = defineJob({
     },
     {
       name: 'copy-filestore',
+      label: 'Linking the filestore',
       weight: 5,
       async run(ctx) {
         const { source, target } = await rows(ctx);
         // The template copy linked it while the source was closed.
-        if (target.state !== 'creating' || (ctx.data as { filestore?: string }).filestore) return;
+        if (target.state !== 'creating' || ctx.data.filestore) return;
         const server = await ctx.app.tenants.server(source.server_id);
         const how = await linkOrCopyTree(
           databaseFilestore(server.filestore_root, source.name),
@@ -135,6 +147,7 @@ export const duplicateJob = defineJob({
     },
     {
       name: 'neutralize',
+      label: 'Neutralizing the copy',
       weight: 20,
       async run(ctx) {
         const { target } = await rows(ctx);
@@ -150,11 +163,12 @@ export const duplicateJob = defineJob({
     },
     {
       name: 'activate',
+      label: 'Making the copy available',
       weight: 5,
       async run(ctx) {
         const { source, target } = payloadOf(ctx);
         const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
-        const data = ctx.data as { method?: string; expireDate?: string; unavailableMs?: number; neutralization?: NeutralizationReport };
+        const data = ctx.data;
         await ctx.app.metabase.transaction().execute(async (tx) => {
           const row = await lockDatabase(tx, target);
           if (!row || row.state !== 'creating') return;
@@ -179,7 +193,7 @@ export const duplicateJob = defineJob({
     },
   ],
   result: (ctx) => {
-    const data = ctx.data as Record<string, unknown>;
+    const data = ctx.data;
     return {
       name: payloadOf(ctx).target,
       method: data.method,

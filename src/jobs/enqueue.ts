@@ -2,7 +2,10 @@ import { Conflict } from '../errors.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import { activeJobOf, insertJob, queueWorkerJob } from '../metabase/repositories/jobs.js';
 import type { JobRow } from '../metabase/schema.js';
-import { findJobDefinition, JOB_TASK } from './registry.js';
+import type { JobDefinition } from './define.js';
+
+/** The one graphile-worker task that runs every tracked job. */
+export const JOB_TASK = 'dbtools-job';
 
 export function publicJob(job: JobRow) {
   return {
@@ -29,23 +32,28 @@ export function jobHoldsDatabase(running: JobRow): Conflict {
   );
 }
 
+/** Which database a job holds (null: none) and who asked, with the payload of its kind. */
+export type JobToQueue<P> = { database: string | null; agentId: number | null } & (Record<string, never> extends P
+  ? { payload?: P } // a kind whose payload needs nothing (noPayload) may be queued without one
+  : { payload: P });
+
 /**
  * Queues a long job inside the caller's metabase transaction (the operation's, with its
  * support-log entry). One long job per database: a second one is refused naming the first.
  */
-export async function enqueueJob(
+export async function enqueueJob<P, D extends object>(
   tx: MetabaseDb,
-  job: { kind: string; database: string | null; agentId: number | null; payload?: Record<string, unknown> },
+  def: JobDefinition<P, D>,
+  job: JobToQueue<P>,
 ): Promise<{ job: PublicJob }> {
-  const def = findJobDefinition(job.kind);
-  // A payload its kind cannot read is a bug of the caller: refused before anything is queued.
+  // The type checks the caller's payload; the schema also checks what types cannot (formats, ranges).
   def.payload.parse(job.payload ?? {});
   if (job.database) {
     const running = await activeJobOf(tx, job.database);
     if (running) throw jobHoldsDatabase(running);
   }
   const row = await insertJob(tx, {
-    kind: job.kind,
+    kind: def.kind,
     database_name: job.database,
     agent_id: job.agentId,
     payload: job.payload ?? {},

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { App } from '../app.js';
 import { DomainError, isDatabaseUnreachable } from '../errors.js';
 import {
@@ -11,9 +12,13 @@ import {
 } from '../metabase/repositories/jobs.js';
 import { metabaseAnswers } from '../metabase/connect.js';
 import type { StepContext } from './define.js';
-import { findJobDefinition } from './registry.js';
+import { findJobDefinition } from './kinds.js';
 
 const HEARTBEAT_MS = 2_000;
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+}
 
 /**
  * Test-only: `DBTOOLS_CRASH_AT=<kind>:<step>[:after]` kills the process with SIGKILL before (or
@@ -113,7 +118,7 @@ async function runAttempt(app: App, jobId: number, workerId: string, finalAttemp
     // Nothing was started from a payload no step can read: failed for good, nothing to undo.
     await finishJob(app.metabase, jobId, {
       state: 'failed',
-      error: `The job's payload is not valid for ${def.kind}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      error: `The job's payload is not valid for ${def.kind}: ${issuesText(parsed.error)}`,
     });
     return;
   }
@@ -121,10 +126,10 @@ async function runAttempt(app: App, jobId: number, workerId: string, finalAttemp
   const startedAt = job.started_at ?? new Date();
   const totalWeight = def.steps.reduce((s, step) => s + step.weight, 0) || 1;
   let doneWeight = 0;
-  let data = job.data;
+  let data: Record<string, unknown> = job.data;
   const beat = setInterval(() => void heartbeatJob(app.metabase, jobId).catch(() => undefined), HEARTBEAT_MS);
   let currentWeight = 0;
-  const ctx: StepContext = {
+  const ctx: StepContext<unknown, Record<string, unknown>> = {
     app,
     job,
     payload: parsed.data,
@@ -132,7 +137,7 @@ async function runAttempt(app: App, jobId: number, workerId: string, finalAttemp
       return data;
     },
     async save(patch) {
-      data = await mergeJobData(app.metabase, jobId, patch);
+      data = def.data.parse(await mergeJobData(app.metabase, jobId, patch));
     },
     async progress(fraction) {
       const progress = Math.min(99, Math.floor(((doneWeight + currentWeight * Math.max(0, Math.min(1, fraction))) / totalWeight) * 100));
@@ -140,6 +145,9 @@ async function runAttempt(app: App, jobId: number, workerId: string, finalAttemp
     },
   };
   try {
+    // Its own steps wrote it; a row they cannot read fails like any step would (retried, then
+    // rolled back), so a bad release never leaves a half-made database without its rollback.
+    data = def.data.parse(data);
     const done = new Set(job.done_steps);
     for (const step of def.steps) {
       if (done.has(step.name)) {

@@ -8,7 +8,7 @@ import { asLoader, discardLoad, finishLoad, loadPlainDump, prepareLoad } from '.
 import { makeItsOwn } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { scratchName } from '../provisioning/scratch.js';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, stepData, type StepContext } from './define.js';
 
 const importPayload = z.object({
   /** The validated upload, removed once published or rolled back. */
@@ -42,11 +42,14 @@ async function reservedRow(ctx: StepContext<ImportPayload>, name: string) {
  */
 export const importDumpJob = defineJob({
   kind: 'import-dump',
+  label: 'Import',
   payload: importPayload,
+  data: stepData({ uuid: z.string() }),
   maxAttempts: 2,
   steps: [
     {
       name: 'restore',
+      label: 'Restoring the dump',
       weight: 8,
       async run(ctx) {
         const f = facts(ctx);
@@ -71,6 +74,7 @@ export const importDumpJob = defineJob({
     },
     {
       name: 'publish',
+      label: 'Publishing the new database',
       weight: 1,
       async run(ctx) {
         const f = facts(ctx);

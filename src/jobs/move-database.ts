@@ -26,11 +26,11 @@ import { insertMoveRollbackCopy } from '../metabase/repositories/move-rollback-c
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import type { DatabaseRow, HostingServerRow } from '../metabase/schema.js';
-import { endMaintenanceLock, isLocked, setMaintenanceLock } from '../operations/locked.js';
+import { endMaintenanceLock, isLocked, setMaintenanceLock } from '../lifecycle/maintenance-lock.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { clearScratchDatabase, dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, stepData, type StepContext, type StepDataOf } from './define.js';
 
 /** The lock's reason while a move runs: the banner says why the database is unavailable. */
 export const MOVING = 'moving';
@@ -47,21 +47,23 @@ type MovePayload = z.infer<typeof movePayload>;
 const DEFAULT_JOBS = 2;
 
 /** What the steps record in the job's data. */
-interface MoveData {
+const moveData = stepData({
   /** Whether PUBLIC could connect to the source before it was frozen (not so for a dropped database). */
-  publicConnect?: boolean;
-  lockedAt?: string;
-  unlockedAt?: string;
+  publicConnect: z.boolean(),
+  lockedAt: z.string(),
+  unlockedAt: z.string(),
   /** The switch is about to put the copy under the database's name on the target: from then on, that name there is ours. */
-  switching?: boolean;
-  precopy?: { files: number; bytes: number; copiedBytes: number };
-  finalSync?: { copiedFiles: number; copiedBytes: number; removed: number };
-  dumpMs?: number;
+  switching: z.boolean(),
+  precopy: z.object({ files: z.number(), bytes: z.number(), copiedBytes: z.number() }),
+  finalSync: z.object({ copiedFiles: z.number(), copiedBytes: z.number(), removed: z.number() }),
+  dumpMs: z.number(),
   /** The folder the dump step's successful attempt wrote. */
-  dumpFolder?: string;
-  restoreMs?: number;
-  keepUntil?: string;
-}
+  dumpFolder: z.string(),
+  restoreMs: z.number(),
+  keepUntil: z.string(),
+});
+type MoveData = StepDataOf<typeof moveData>;
+type MoveContext = StepContext<MovePayload, MoveData>;
 
 interface MoveFacts {
   db: DatabaseRow;
@@ -80,7 +82,7 @@ interface MoveFacts {
   keptFolder: string;
 }
 
-async function facts(ctx: StepContext<MovePayload>): Promise<MoveFacts> {
+async function facts(ctx: MoveContext): Promise<MoveFacts> {
   const { app, job, payload } = ctx;
   const db = await findDatabase(app.metabase, job.database_name!);
   if (!db) throw new NotFound(`The database ${job.database_name} is unknown.`);
@@ -102,10 +104,8 @@ async function facts(ctx: StepContext<MovePayload>): Promise<MoveFacts> {
   };
 }
 
-const data = (ctx: StepContext<MovePayload>) => ctx.data as MoveData;
-
 /** Progress of a step, at most every 2 %, without holding the step up. */
-function reporter(ctx: StepContext<MovePayload>): (done: number, total: number) => void {
+function reporter(ctx: MoveContext): (done: number, total: number) => void {
   let reported = 0;
   return (done, total) => {
     const fraction = total > 0 ? done / total : 1;
@@ -120,7 +120,7 @@ function reporter(ctx: StepContext<MovePayload>): (done: number, total: number) 
  * `measure` finds done, polled every second, against the `total` expected; never quite 100 %.
  */
 async function reportWhile<T>(
-  ctx: StepContext<MovePayload>,
+  ctx: MoveContext,
   total: number,
   measure: () => Promise<number>,
   work: Promise<T>,
@@ -168,7 +168,7 @@ async function keepSourceAsRollback(app: App, f: MoveFacts): Promise<void> {
 }
 
 /** Ends the move's lock and records when (the end of the downtime); nothing when it is not ours. */
-async function endMoveLock(ctx: StepContext<MovePayload>, tx: MetabaseDb, name: string): Promise<DatabaseRow | undefined> {
+async function endMoveLock(ctx: MoveContext, tx: MetabaseDb, name: string): Promise<DatabaseRow | undefined> {
   const row = await lockDatabase(tx, name);
   if (!row || !isLocked(row) || row.lock_reason !== MOVING) return undefined;
   await endMaintenanceLock(tx, row);
@@ -192,13 +192,16 @@ function downtimeMs(d: MoveData): number | null {
  */
 export const moveDatabaseJob = defineJob({
   kind: 'move-database',
+  label: 'Move',
   payload: movePayload,
+  data: moveData,
   maxAttempts: 5,
   // Weights from the bench (1 GB + 1 GB): the live pre-copy ~10 % of the time, the dump ~25 %,
   // the restore (indexes built) ~60 %; the other steps take seconds.
   steps: [
     {
       name: 'precopy-filestore',
+      label: 'Copying the files (the database stays available)',
       weight: 15,
       async run(ctx) {
         const f = await facts(ctx);
@@ -209,12 +212,13 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'lock',
+      label: 'Locking the database',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
         if (f.switched) return;
         // Read before freezing: a dropped database had no CONNECT, and must not get it back.
-        if (data(ctx).publicConnect === undefined) {
+        if (ctx.data.publicConnect === undefined) {
           await ctx.save({ publicConnect: await ctx.app.tenants.withCluster(f.from.id, (a) => publicCanConnect(a, f.db.name)) });
         }
         await ctx.app.metabase.transaction().execute(async (tx) => {
@@ -229,6 +233,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'dump',
+      label: 'Dumping the database',
       weight: 25,
       async run(ctx) {
         const f = await facts(ctx);
@@ -252,11 +257,12 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'restore',
+      label: 'Restoring it on the new server',
       weight: 50,
       async run(ctx) {
         const f = await facts(ctx);
         if (f.switched) return;
-        const dump = data(ctx).dumpFolder;
+        const dump = ctx.data.dumpFolder;
         if (!dump) throw new Error('The dump step recorded no dump folder.');
         const started = performance.now();
         // A copy a crashed attempt left may be partial: start it over (its role goes with it).
@@ -275,6 +281,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'final-sync',
+      label: 'Copying the files changed meanwhile',
       weight: 3,
       async run(ctx) {
         const f = await facts(ctx);
@@ -285,12 +292,13 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'switch',
+      label: 'Switching to the new server',
       weight: 2,
       async run(ctx) {
         const f = await facts(ctx);
         if (f.switched) return;
         const { app } = ctx;
-        if (!data(ctx).switching) {
+        if (!ctx.data.switching) {
           // The operation checked the name was free there; whatever holds it now is not ours.
           const taken = await app.tenants.withCluster(f.to.id, (a) => databaseExists(a, f.db.name));
           if (taken || (await pathExists(f.dstFolder)))
@@ -305,7 +313,7 @@ export const moveDatabaseJob = defineJob({
           } else if (!(await databaseExists(admin, f.db.name))) {
             throw new Error(`The restored copy of ${f.db.name} is missing on ${f.to.name}.`);
           }
-          if (!data(ctx).publicConnect) await revokeConnect(admin, f.db.name);
+          if (!ctx.data.publicConnect) await revokeConnect(admin, f.db.name);
         });
         await renameFolder(f.buildingFolder, f.dstFolder);
         const keepUntil = new Date(app.now().getTime() + app.config.moveKeepSourceHours * 3_600_000);
@@ -329,6 +337,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'unlock',
+      label: 'Unlocking the database',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -336,7 +345,7 @@ export const moveDatabaseJob = defineJob({
         const who = await systemOrAgent(ctx.app, ctx.job.agent_id);
         await ctx.app.metabase.transaction().execute(async (tx) => {
           if (!(await endMoveLock(ctx, tx, f.db.name))) return;
-          const d = (await mergeJobData(tx, ctx.job.id, {})) as MoveData;
+          const d = moveData.parse(await mergeJobData(tx, ctx.job.id, {}));
           const ms = downtimeMs(d);
           await insertSupportLog(tx, {
             ...who,
@@ -353,6 +362,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'keep-source',
+      label: 'Keeping the old copy read-only',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -361,6 +371,7 @@ export const moveDatabaseJob = defineJob({
     },
     {
       name: 'cleanup',
+      label: 'Cleaning up',
       weight: 2,
       async run(ctx) {
         const f = await facts(ctx);
@@ -371,7 +382,7 @@ export const moveDatabaseJob = defineJob({
   ],
   result: async (ctx) => {
     const f = await facts(ctx);
-    const d = data(ctx);
+    const d = ctx.data;
     return {
       database: f.db.name,
       from: f.from.name,
@@ -387,7 +398,7 @@ export const moveDatabaseJob = defineJob({
     const f = await facts(ctx).catch(() => undefined);
     if (!f) return;
     const { app } = ctx;
-    const d = data(ctx);
+    const d = ctx.data;
     if (f.switched) {
       // The customer's database is the target's already: finish what can be, never undo it.
       await app.metabase.transaction().execute((tx) => endMoveLock(ctx, tx, f.db.name));

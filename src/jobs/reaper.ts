@@ -4,8 +4,9 @@ import { DomainError } from '../errors.js';
 import { databasesToReap, lockDatabase } from '../metabase/repositories/databases.js';
 import { dueMoveRollbackCopies, markMoveRollbackCopyRemoved } from '../metabase/repositories/move-rollback-copies.js';
 import { dropScratchDatabase } from '../provisioning/scratch.js';
+import { defineSchedule } from './define.js';
 import { enqueueJob } from './enqueue.js';
-import { isReapable } from './remove.js';
+import { isReapable, removeJob } from './remove.js';
 
 /**
  * Queues a removal job for each database due (each in its own transaction, the row locked
@@ -19,7 +20,7 @@ export async function reapExpiredDatabases(app: App): Promise<string[]> {
       await app.metabase.transaction().execute(async (tx) => {
         const db = await lockDatabase(tx, candidate.name);
         if (!db || !isReapable(db, app.now())) return;
-        await enqueueJob(tx, { kind: 'remove', database: db.name, agentId: null });
+        await enqueueJob(tx, removeJob, { database: db.name, agentId: null });
         queued.push(db.name);
       });
     } catch (e) {
@@ -51,3 +52,12 @@ export async function reapMoveRollbackCopies(app: App): Promise<string[]> {
   if (removed.length) app.log.info({ copies: removed }, 'reaper removed move rollback copies');
   return removed;
 }
+
+export const reaperSchedule = defineSchedule({
+  name: 'reaper',
+  cron: '* * * * *',
+  run: async (app) => {
+    await reapExpiredDatabases(app);
+    await reapMoveRollbackCopies(app);
+  },
+});

@@ -8,7 +8,7 @@ import { findDatabase, lockDatabase, updateDatabase } from '../metabase/reposito
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { databaseFilestore } from '../tenant/filestore.js';
-import { defineJob, defineSchedule, noPayload, type StepContext } from './define.js';
+import { defineJob, noPayload, noStepData, type StepContext } from './define.js';
 
 async function row(ctx: StepContext): Promise<DatabaseRow | undefined> {
   return findDatabase(ctx.app.metabase, ctx.job.database_name!);
@@ -32,11 +32,14 @@ export function isReapable(db: DatabaseRow, now: Date): boolean {
  */
 export const removeJob = defineJob({
   kind: 'remove',
+  label: 'Removal',
   payload: noPayload,
+  data: noStepData,
   maxAttempts: 10,
   steps: [
     {
       name: 'mark-removing',
+      label: 'Marking the database as being removed',
       weight: 1,
       async run(ctx) {
         await ctx.app.metabase.transaction().execute(async (tx) => {
@@ -49,6 +52,7 @@ export const removeJob = defineJob({
     },
     {
       name: 'remove-filestore',
+      label: 'Removing the files',
       weight: 1,
       async run(ctx) {
         const db = await row(ctx);
@@ -59,6 +63,7 @@ export const removeJob = defineJob({
     },
     {
       name: 'drop-database',
+      label: 'Removing the database',
       weight: 3,
       async run(ctx) {
         const db = await row(ctx);
@@ -73,6 +78,7 @@ export const removeJob = defineJob({
     },
     {
       name: 'mark-removed',
+      label: 'Marking the database as removed',
       weight: 1,
       async run(ctx) {
         const system = await findAgentByLogin(ctx.app.metabase, 'system');
@@ -99,15 +105,4 @@ export const removeJob = defineJob({
       },
     },
   ],
-});
-
-export const reaperSchedule = defineSchedule({
-  name: 'reaper',
-  cron: '* * * * *',
-  // Imported when it runs: the reaper queues jobs, and the job registry imports this file.
-  run: async (app) => {
-    const reaper = await import('./reaper.js');
-    await reaper.reapExpiredDatabases(app);
-    await reaper.reapMoveRollbackCopies(app);
-  },
 });

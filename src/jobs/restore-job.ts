@@ -26,7 +26,7 @@ import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn, type CopyIdentity } from '../provisioning/identity.js';
 import { abandonDatabase, publishDatabase } from '../provisioning/publish.js';
 import { dropScratchDatabase, scratchName } from '../provisioning/scratch.js';
-import { defineJob, type StepContext } from './define.js';
+import { defineJob, stepData, type StepContext } from './define.js';
 
 interface RestoreFacts {
   backup: BackupRow;
@@ -76,10 +76,20 @@ function cluster<T>(app: App, f: RestoreFacts, fn: (admin: import('pg').Client) 
  */
 export const restoreBackupJob = defineJob({
   kind: 'restore-backup',
+  label: 'Restore',
   payload: restorePayload,
+  data: stepData({
+    /** The backup taken of the database before it is replaced (in place). */
+    safetyBackup: z.number(),
+    madeOwn: z.boolean(),
+    /** Filestore files newer than this are the live database's since the swap: kept. */
+    swapStartedAt: z.string(),
+    filesRemoved: z.number(),
+  }),
   steps: [
     {
       name: 'safety-backup',
+      label: 'Taking a safety backup of the current state',
       weight: 2,
       async run(ctx) {
         const f = await facts(ctx);
@@ -95,6 +105,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'restore-database',
+      label: 'Restoring the database',
       weight: 6,
       async run(ctx) {
         const f = await facts(ctx);
@@ -116,6 +127,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'filestore',
+      label: 'Restoring the files',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -132,6 +144,7 @@ export const restoreBackupJob = defineJob({
       // Kept as a step for resumed jobs and the console; the restore-database step now makes the
       // copy its own as the loader role, so this finds it done.
       name: 'make-copy',
+      label: 'Preparing the new database',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -144,6 +157,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'swap',
+      label: 'Swapping the restored database in',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -176,6 +190,7 @@ export const restoreBackupJob = defineJob({
     },
     {
       name: 'cleanup',
+      label: 'Cleaning up',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);

@@ -4,8 +4,8 @@ import type { App } from '../app.js';
 import { isDatabaseUnreachable } from '../errors.js';
 import { requeueJob, staleRunningJobs } from '../metabase/repositories/jobs.js';
 import { executeJob } from './execute-job.js';
-import { schedules } from './index.js';
-import { JOB_TASK } from './registry.js';
+import { JOB_TASK } from './enqueue.js';
+import { schedules } from './kinds.js';
 
 export interface Worker {
   stop(): Promise<void>;

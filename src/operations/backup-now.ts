@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TooManyRequests } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { backupJob } from '../jobs/backup-jobs.js';
 import { countManualBackupJobsSince } from '../metabase/repositories/backups.js';
 import { defineOperation } from './define.js';
 
@@ -18,6 +19,6 @@ export const backupNow = defineOperation({
         `This database already had ${cap} manual backups today (UTC); the limit is ${cap} a day.`,
       );
     }
-    return enqueueJob(tx, { kind: 'backup', database: database.name, agentId: agent.id });
+    return enqueueJob(tx, backupJob, { database: database.name, agentId: agent.id });
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { dropJob } from '../jobs/drop.js';
 import { defineOperation } from './define.js';
 import { addDays } from '../dates.js';
 
@@ -18,8 +19,7 @@ export const drop = defineOperation({
     }
     if (database.mode === 'drop') throw new Conflict('This database is already in drop mode.');
     const expireDate = addDays(now, app.config.dropDelayDays);
-    const { job } = await enqueueJob(tx, {
-      kind: 'drop',
+    const { job } = await enqueueJob(tx, dropJob, {
       database: database.name,
       agentId: agent.id,
       payload: {

@@ -2,7 +2,7 @@ import type { App } from '../app.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import { duplicatesWeight } from '../provisioning/copy-rules.js';
-import { isLocked } from './locked.js';
+import { isLocked } from '../lifecycle/maintenance-lock.js';
 
 export interface DuplicateAllowance {
   possible: boolean;

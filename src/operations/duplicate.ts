@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { duplicateJob } from '../jobs/duplicate.js';
 import { databaseNamesLike } from '../metabase/repositories/databases.js';
 import { claimNewDatabase } from '../provisioning/claim.js';
 import { testCopyRow } from '../provisioning/copy-rules.js';
@@ -31,8 +32,7 @@ export const duplicate = defineOperation({
     // The copy's row is reserved with the job, in this transaction: nothing can be orphaned.
     await claimNewDatabase(app, tx, testCopyRow(database, { name, uuid: randomUUID(), now }));
     const target = name;
-    const { job } = await enqueueJob(tx, {
-      kind: 'duplicate',
+    const { job } = await enqueueJob(tx, duplicateJob, {
       database: database.name,
       agentId: agent.id,
       payload: { source: database.name, target },

@@ -7,7 +7,7 @@ import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { AgentRow } from '../metabase/schema.js';
 import { jobHoldsDatabase } from '../jobs/enqueue.js';
 import { activeJobOf } from '../metabase/repositories/jobs.js';
-import { isLocked } from './locked.js';
+import { isLocked } from '../lifecycle/maintenance-lock.js';
 import type { Operation } from './define.js';
 import { findOperation } from './registry.js';
 import { operationsCounter } from '../observability/metrics.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
 import { defineOperation } from './define.js';
-import { endMaintenanceLock, isLocked, setMaintenanceLock } from './locked.js';
+import { endMaintenanceLock, isLocked, setMaintenanceLock } from '../lifecycle/maintenance-lock.js';
 
 export const lock = defineOperation({
   name: 'lock',

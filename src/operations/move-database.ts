@@ -3,6 +3,7 @@ import { Conflict, Invalid } from '../errors.js';
 import { databaseExists } from '../hosting/database-copy.js';
 import { pathExists } from '../hosting/path-exists.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { moveDatabaseJob } from '../jobs/move-database.js';
 import { findServerByName } from '../metabase/repositories/servers.js';
 import { databaseFilestore } from '../tenant/filestore.js';
 import { defineOperation } from './define.js';
@@ -25,8 +26,7 @@ export const moveDatabase = defineOperation({
       throw new Conflict(`${target.name} already has a database named ${database.name}; it must be removed first.`);
     if (await pathExists(databaseFilestore(target.filestore_root, database.name)))
       throw new Conflict(`${target.name} already has a filestore folder named ${database.name}; it must be removed first.`);
-    return enqueueJob(tx, {
-      kind: 'move-database',
+    return enqueueJob(tx, moveDatabaseJob, {
       database: database.name,
       agentId: agent.id,
       payload: { from: database.server_id, to: target.id },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Invalid } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { prepareDumpJob } from '../jobs/dump-job.js';
 import { insertDump, updateDump } from '../metabase/repositories/dumps.js';
 import { defineOperation } from './define.js';
 
@@ -19,8 +20,7 @@ export const prepareDump = defineOperation({
       throw new Invalid(`"${email}" is not an e-mail address.`);
     }
     const dump = await insertDump(tx, { database_name: database.name, email, agent_id: agent.id });
-    const queued = await enqueueJob(tx, {
-      kind: 'prepare-dump',
+    const queued = await enqueueJob(tx, prepareDumpJob, {
       database: database.name,
       agentId: agent.id,
       payload: { dump: dump.id },

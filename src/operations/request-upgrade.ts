@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Conflict, Invalid, NotAllowed } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { upgradeJob } from '../upgrades/pipeline.js';
 import { insertUpgradeRequest, openUpgradeRequestOf, updateUpgradeRequest } from '../metabase/repositories/upgrade-requests.js';
 import { productionRefusal, targetsOf } from '../upgrades/rules.js';
 import { defineOperation } from './define.js';
@@ -44,8 +45,7 @@ export const requestUpgrade = defineOperation({
       agent_id: agent.id,
       requested_at: app.now(),
     });
-    const { job } = await enqueueJob(tx, {
-      kind: 'upgrade',
+    const { job } = await enqueueJob(tx, upgradeJob, {
       database: database.name,
       agentId: agent.id,
       payload: { request: request.id },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Conflict, NotAllowed, NotFound } from '../errors.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { restoreBackupJob } from '../jobs/restore-job.js';
 import { findBackup } from '../metabase/repositories/backups.js';
 import { claimNewDatabase } from '../provisioning/claim.js';
 import { duplicatesWeight, testCopyRow } from '../provisioning/copy-rules.js';
@@ -44,8 +45,7 @@ export const restoreBackup = defineOperation({
       // The new database's row is reserved with the job, as for a duplicate.
       await claimNewDatabase(app, tx, testCopyRow(database, { name: target, uuid: randomUUID(), now, version: backup.version }));
     }
-    return enqueueJob(tx, {
-      kind: 'restore-backup',
+    return enqueueJob(tx, restoreBackupJob, {
       database: database.name,
       agentId: agent.id,
       payload: { backup: backup.id, ...(target ? { target } : {}) },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { shiftDay } from '../mail/relay/day.js';
+import { shiftDay } from '../dates.js';
 
 /**
  * The trust badge's rules: thresholds and weights (points added to a base score), overridable in

@@ -1,8 +1,8 @@
 import { databaseSize } from '../hosting/database-copy.js';
-import { chooseCopyMethod } from '../jobs/duplicate.js';
+import { chooseCopyMethod } from '../provisioning/copy-method.js';
 import { duplicateAllowance } from '../operations/duplicate-allowance.js';
 import { duplicateExtensionLimit } from '../operations/extend-duplicate.js';
-import { isLocked } from '../operations/locked.js';
+import { isLocked } from '../lifecycle/maintenance-lock.js';
 import { undropRefusal } from '../operations/undrop.js';
 import { defineTool } from './define.js';
 

@@ -6,7 +6,7 @@ import { findDatabase } from '../metabase/repositories/databases.js';
 import { activeJobOf } from '../metabase/repositories/jobs.js';
 import { jobSeenBy } from '../jobs/job-access.js';
 import type { AgentRow } from '../metabase/schema.js';
-import { isLocked } from '../operations/locked.js';
+import { isLocked } from '../lifecycle/maintenance-lock.js';
 import { serverGitStatus } from '../git/server-status.js';
 import { emailUsage } from '../mail/relay/usage.js';
 import type { ToolContext } from './define.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { startCluster, type EmbeddedCluster } from '../hosting/cluster.js';
-import { ensureDatabase } from '../platform.js';
+import { ensureDatabase } from '../hosting/ensure-database.js';
 import type { LoadCluster } from '../provisioning/customer-sql.js';
 import { createUpgradeServer } from './http.js';
 import type { UpgradePlatformOptions } from './options.js';

@@ -10,7 +10,7 @@ import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { pathExists } from '../hosting/path-exists.js';
 import { restoreDirectoryDump } from '../hosting/restore-directory-dump.js';
 import { databaseExists, swapDatabases } from '../hosting/restore-cluster.js';
-import { defineJob, type StepContext } from '../jobs/define.js';
+import { defineJob, stepData, type StepContext, type StepDataOf } from '../jobs/define.js';
 import { findAgentById } from '../metabase/repositories/agents.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { leastLoadedServer } from '../metabase/repositories/servers.js';
@@ -21,7 +21,7 @@ import {
   updateUpgradeRequest,
 } from '../metabase/repositories/upgrade-requests.js';
 import type { DatabaseRow, HostingServerRow, UpgradeRequestRow } from '../metabase/schema.js';
-import { isLocked } from '../operations/locked.js';
+import { isLocked } from '../lifecycle/maintenance-lock.js';
 import { claimNewDatabase, } from '../provisioning/claim.js';
 import { testCopyRow } from '../provisioning/copy-rules.js';
 import { asLoader, discardLoad, finishLoad, prepareLoad } from '../provisioning/customer-sql.js';
@@ -40,7 +40,30 @@ import { randomUUID } from 'node:crypto';
 
 const upgradePayload = z.object({ request: z.coerce.number().int().positive() });
 type UpgradePayload = z.infer<typeof upgradePayload>;
-type Ctx = StepContext<UpgradePayload>;
+
+/** What the steps record: resuming, undoing, and the result's timings. */
+const upgradeData = stepData({
+  /** The request was cancelled before anything was done: nothing to undo. */
+  cancelled: z.boolean(),
+  /** The in-place upgrade set the maintenance lock (and when): the job must lift it. */
+  lockedByUs: z.boolean(),
+  lockedAt: z.string(),
+  uploaded: z.boolean(),
+  restored: z.boolean(),
+  swapped: z.boolean(),
+  mailed: z.boolean(),
+  mailedTo: z.string().nullable(),
+  safetyBackup: z.number(),
+  dumpBytes: z.number(),
+  uploadBytes: z.number(),
+  dumpMs: z.number(),
+  uploadMs: z.number(),
+  downloadMs: z.number(),
+  restoreMs: z.number(),
+  swapMs: z.number(),
+  downtimeMs: z.number(),
+});
+type Ctx = StepContext<UpgradePayload, StepDataOf<typeof upgradeData>>;
 
 /** pg_dump / pg_restore workers: the hosting hosts have few cores and serve customers meanwhile. */
 const PARALLEL_JOBS = 2;
@@ -118,13 +141,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export const upgradeJob = defineJob({
   kind: 'upgrade',
+  label: 'Upgrade',
   payload: upgradePayload,
+  data: upgradeData,
   // The platform's refusals and failures are domain errors (no retry); a retry is for a crash
   // or a transient error, and every step is idempotent.
   maxAttempts: 3,
   steps: [
     {
       name: 'start',
+      label: 'Starting (locking the database for a production upgrade)',
       weight: 1,
       async run(ctx) {
         const f = await facts(ctx);
@@ -153,6 +179,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'dump',
+      label: 'Dumping the database',
       weight: 10,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -167,6 +194,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'create',
+      label: 'Creating the request on the upgrade platform',
       weight: 1,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -199,6 +227,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'upload',
+      label: 'Uploading the dump',
       weight: 6,
       async run(ctx) {
         // Saved before the dump folder goes: a rerun after that finds the upload done.
@@ -218,6 +247,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'process',
+      label: 'Asking the platform to upgrade it',
       weight: 1,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -235,6 +265,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'upgrade',
+      label: 'Being upgraded by the upgrade platform',
       weight: 40,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -244,6 +275,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'download',
+      label: 'Downloading the upgraded database',
       weight: 10,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -277,6 +309,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'restore',
+      label: 'Restoring it on a hosting server',
       weight: 20,
       async run(ctx) {
         if (cancelled(ctx) || ctx.data.restored) return;
@@ -289,6 +322,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'publish',
+      label: 'Publishing it (or swapping it in place)',
       weight: 3,
       async run(ctx) {
         if (cancelled(ctx)) return;
@@ -309,6 +343,7 @@ export const upgradeJob = defineJob({
     },
     {
       name: 'finish',
+      label: 'Finishing (unlock, e-mail)',
       weight: 1,
       async run(ctx) {
         if (cancelled(ctx)) return;

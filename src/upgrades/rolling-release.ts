@@ -1,6 +1,7 @@
 import type { App } from '../app.js';
 import { defineSchedule } from '../jobs/define.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { upgradeJob } from './pipeline.js';
 import { lockDatabase } from '../metabase/repositories/databases.js';
 import { activeJobOf } from '../metabase/repositories/jobs.js';
 import {
@@ -75,7 +76,7 @@ export async function startRollingReleases(app: App): Promise<number[]> {
         return;
       }
       if ((running.get(db.server_id) ?? 0) >= limit || (await activeJobOf(tx, db.name))) return;
-      const { job } = await enqueueJob(tx, { kind: 'upgrade', database: db.name, agentId: null, payload: { request: queued.id } });
+      const { job } = await enqueueJob(tx, upgradeJob, { database: db.name, agentId: null, payload: { request: queued.id } });
       await updateUpgradeRequest(tx, queued.id, { job_id: Number(job.id) });
       running.set(db.server_id, (running.get(db.server_id) ?? 0) + 1);
       started.push(queued.id);

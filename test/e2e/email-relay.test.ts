@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { relayDay, shiftDay } from '../../src/mail/relay/day.js';
+import { shiftDay } from '../../src/dates.js';
+import { relayDay } from '../../src/mail/relay/day.js';
 import { createTestTenant } from '../support/tenants.js';
 import { e2eSetup, logIn, newPage, noPageErrors, openTools, section, seriousViolations } from './browser.js';
 

@@ -13,7 +13,7 @@ import { publishHead } from '../../src/audit/publish.js';
 import { auditHeadSchedule } from '../../src/audit/schedule.js';
 import { verifySupportHistory } from '../../src/audit/verify.js';
 import { loadConfig } from '../../src/config/config.js';
-import { schedules } from '../../src/jobs/index.js';
+import { schedules } from '../../src/jobs/kinds.js';
 import { connectMetabase, type MetabaseDb } from '../../src/metabase/connect.js';
 import { insertSupportLog } from '../../src/metabase/repositories/support-logs.js';
 import type { SupportLogRow } from '../../src/metabase/schema.js';

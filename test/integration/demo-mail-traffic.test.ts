@@ -6,7 +6,8 @@ import {
   type DemoSender,
 } from '../../src/demo/mail-traffic.js';
 import { wireTenantToRelay } from '../../src/mail/relay/credentials.js';
-import { relayDay, shiftDay } from '../../src/mail/relay/day.js';
+import { shiftDay } from '../../src/dates.js';
+import { relayDay } from '../../src/mail/relay/day.js';
 import { startMailRelay, type MailRelay } from '../../src/mail/relay/start.js';
 import { relayDays } from '../../src/metabase/repositories/email-relay.js';
 import { updateDatabase } from '../../src/metabase/repositories/databases.js';

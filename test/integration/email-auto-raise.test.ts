@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { autoRaiseEmailLimits } from '../../src/mail/relay/auto-raise.js';
-import { shiftDay } from '../../src/mail/relay/day.js';
+import { shiftDay } from '../../src/dates.js';
 import { findAgentByLogin } from '../../src/metabase/repositories/agents.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import type { DatabaseRow } from '../../src/metabase/schema.js';

@@ -31,6 +31,7 @@ const OPEN_TO_EVERY_AGENT = new Set([
   'GET /api/policy',
   'GET /api/jobs/:id', // gated by the access key of the job's kind (src/jobs/job-access.ts)
   'GET /api/jobs/:id/events',
+  'GET /api/job-kinds', // the words for each kind of job and its steps
 ]);
 
 const gated = routes.filter((r) => r.access);

@@ -24,8 +24,43 @@ declare module 'vitest' {
   }
 }
 
-/** Starts a real platform in a temp folder: its own PostgreSQL cluster, the seeded demo, the HTTP server. */
+interface RunningPlatform {
+  baseUrl: string;
+  dataDir: string;
+  upgradeUrl: string;
+  upgradeCaFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The run's one platform, however many projects (integration, e2e) name this setup. Each project
+ * loads this file through its own module runner, so module state is not shared: the main
+ * process's globalThis is.
+ */
+const shared = globalThis as typeof globalThis & {
+  dbtoolsTestPlatform?: { running: Promise<RunningPlatform>; users: number };
+};
+
+/** Provides the run's platform to the project, starting it for the first project that needs it. */
 export default async function setup(project: TestProject) {
+  shared.dbtoolsTestPlatform ??= { running: startTestPlatform(), users: 0 };
+  const mine = shared.dbtoolsTestPlatform;
+  mine.users++;
+  const platform = await mine.running;
+  project.provide('baseUrl', platform.baseUrl);
+  project.provide('dataDir', platform.dataDir);
+  project.provide('upgradeUrl', platform.upgradeUrl);
+  project.provide('upgradeCaFile', platform.upgradeCaFile);
+  return async () => {
+    // The last project to finish stops it.
+    if (--mine.users > 0) return;
+    shared.dbtoolsTestPlatform = undefined;
+    await platform.stop();
+  };
+}
+
+/** Starts a real platform in a temp folder: its own PostgreSQL cluster, the seeded demo, the HTTP server. */
+async function startTestPlatform(): Promise<RunningPlatform> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dbtools-test-'));
   // mkdtemp makes it private; the cluster runs as the postgres user, who must traverse it.
   await chmod(dataDir, 0o755);
@@ -58,15 +93,17 @@ export default async function setup(project: TestProject) {
   await server.listen({ host: '127.0.0.1', port: 0 });
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
-  project.provide('baseUrl', `http://127.0.0.1:${address.port}`);
-  project.provide('dataDir', dataDir);
-  project.provide('upgradeUrl', upgrades.url);
-  project.provide('upgradeCaFile', upgrades.caFile ?? '');
-  return async () => {
-    await server.close();
-    await frontEnds.stop();
-    await platform.close();
-    await upgrades.close();
-    await rm(dataDir, { recursive: true, force: true });
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    dataDir,
+    upgradeUrl: upgrades.url,
+    upgradeCaFile: upgrades.caFile ?? '',
+    async stop() {
+      await server.close();
+      await frontEnds.stop();
+      await platform.close();
+      await upgrades.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }

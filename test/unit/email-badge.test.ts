@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shiftDay } from '../../src/mail/relay/day.js';
+import { shiftDay } from '../../src/dates.js';
 import {
   DEFAULT_EMAIL_BADGE,
   emailBadge,

@@ -8,6 +8,7 @@
 import type { operationCatalog, policyAnswer } from '../../src/api/routes/operations.js';
 import type { SessionAgent } from '../../src/api/routes/session.js';
 import type { PublicJob } from '../../src/jobs/enqueue.js';
+import type { JobKindTexts as ServerJobKindTexts } from '../../src/jobs/kinds.js';
 import type { OutboxMessage as ServerOutboxMessage, OutboxSummary as ServerOutboxSummary } from '../../src/mail/catcher.js';
 import type { mailMode } from '../../src/mail/mailer.js';
 import type { DatabaseListItem as ServerDatabaseListItem } from '../../src/metabase/repositories/databases.js';
@@ -146,3 +147,6 @@ export type ServerItem = ServerOverview;
 export interface ServersAnswer {
   items: ServerItem[];
 }
+
+/** `GET /api/job-kinds`: each kind of job and its steps in words, from the job definitions. */
+export type JobKindTexts = ServerJobKindTexts;

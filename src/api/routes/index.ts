@@ -4,6 +4,7 @@ import { dumpRoutes } from './dumps.js';
 import { impersonationRoutes } from './impersonation.js';
 import { jobRoutes } from './jobs.js';
 import { logRoutes } from './logs.js';
+import { openApiRoute } from './openapi.js';
 import { operationRoutes } from './operations.js';
 import { serverRoutes } from './servers.js';
 import { sessionRoutes } from './session.js';
@@ -23,4 +24,5 @@ export const routes: AnyRoute[] = [
   ...logRoutes,
   ...serverRoutes,
   ...systemRoutes,
+  openApiRoute(() => routes),
 ] as AnyRoute[];

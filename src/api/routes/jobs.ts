@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { publicJob } from '../../jobs/enqueue.js';
 import { readableJob } from '../../jobs/job-access.js';
+import { jobKindTexts } from '../../jobs/kinds.js';
 import { findJob } from '../../metabase/repositories/jobs.js';
 import { bigintId } from '../../operations/inputs.js';
 import { defineRoute } from '../route.js';
@@ -9,6 +10,14 @@ const idParam = z.object({ id: bigintId() });
 const POLL_MS = 500;
 
 export const jobRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/job-kinds',
+    summary: 'Each kind of long job and its steps, in words for agents',
+    tag: 'jobs',
+    auth: 'agent',
+    handler: async () => jobKindTexts(),
+  }),
   defineRoute({
     method: 'GET',
     url: '/api/jobs/:id',

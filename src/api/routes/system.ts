@@ -1,6 +1,5 @@
 import { metabaseAnswers } from '../../metabase/connect.js';
 import { metricsRegistry } from '../../observability/metrics.js';
-import { openApiDocument } from '../openapi.js';
 import { defineRoute } from '../route.js';
 import { tenantsInReservedNamespace } from '../../provisioning/scratch.js';
 
@@ -33,13 +32,5 @@ export const systemRoutes = [
       reply.header('content-type', metricsRegistry.contentType);
       return reply.send(await metricsRegistry.metrics());
     },
-  }),
-  defineRoute({
-    method: 'GET',
-    url: '/api/openapi.json',
-    summary: 'This API as OpenAPI 3.1',
-    tag: 'system',
-    auth: 'public',
-    handler: async () => openApiDocument(),
   }),
 ];

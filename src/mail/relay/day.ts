@@ -6,11 +6,6 @@ export function relayDay(at: Date, startHour: number): string {
   return new Date(at.getTime() - startHour * 3_600_000).toISOString().slice(0, 10);
 }
 
-/** The relay day `days` before (negative) or after `day`. */
-export function shiftDay(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 /** When the next relay day starts, as written in the refusal ("06:00 UTC"). */
 export function dayStartText(startHour: number): string {
   return `${String(startHour).padStart(2, '0')}:00 UTC`;

@@ -3,7 +3,8 @@ import { relayDays, relayTotalSent, type RelayDayRow } from '../../metabase/repo
 import type { DatabaseRow } from '../../metabase/schema.js';
 import { externalSentBetween } from '../../tenant/mail-stats.js';
 import { RELAY_MAIL_SERVER_NAME } from '../../tenant/relay-mail-server.js';
-import { relayDay, shiftDay } from './day.js';
+import { shiftDay } from '../../dates.js';
+import { relayDay } from './day.js';
 
 /** The e-mail counts of the Database Status, as the page names them. */
 export interface EmailUsage {

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { get } from '../api.js';
 import { relative } from '../format.js';
-import { jobKindText, jobStepText } from '../job-kinds.js';
-import type { Job } from '../types.js';
+import { useGet } from '../load.js';
+import type { Job, JobKindTexts } from '../types.js';
 import { TenantText } from './TenantText.js';
 import { tenantPlainText } from '../tenant-text.js';
 
@@ -14,6 +14,14 @@ export function jobIdOf(job: unknown): string | undefined {
 }
 
 const FINISHED = new Set(['completed', 'failed']);
+
+/** A step in words (from its job's definition); one without words yet shows its name, readable. */
+function stepText(kinds: JobKindTexts | undefined, kind: string | undefined, step: string): string {
+  return (
+    (kind ? kinds?.[kind]?.steps[step] : undefined) ??
+    step.charAt(0).toUpperCase() + step.slice(1).replace(/[-_]+/g, ' ')
+  );
+}
 
 function etaText(eta: Job['eta']): string {
   if (eta === null || eta === undefined || eta === '') return '';
@@ -27,11 +35,13 @@ function etaText(eta: Job['eta']): string {
 
 /**
  * The progress of a long job: it follows the job's event stream and falls back to polling;
- * `onDone` gets its final state. Its kind and steps read as words (`job-kinds.ts`).
+ * `onDone` gets its final state. Its kind and steps read as the words of the job's definition
+ * (`GET /api/job-kinds`).
  */
 export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job): void }) {
   const [job, setJob] = useState<Job>();
   const [lost, setLost] = useState<string>();
+  const kinds = useGet<JobKindTexts>('/api/job-kinds').data;
   const doneRef = useRef(onDone);
   useEffect(() => {
     doneRef.current = onDone;
@@ -96,12 +106,12 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
   const progress =
     job?.state === 'completed' ? 100 : Math.max(0, Math.min(100, Math.round(job?.progress ?? 0)));
   const state = job?.state ?? 'queued';
-  const step = job?.step ? jobStepText(job.kind, job.step) : undefined;
+  const step = job?.step ? stepText(kinds, job.kind, job.step) : undefined;
   return (
     <div className={`job job-${state}`}>
       <div className="job-line">
         <span className="job-step">
-          {job?.kind && <span className="job-kind">{jobKindText(job.kind)} · </span>}
+          {job?.kind && <span className="job-kind">{kinds?.[job.kind]?.label ?? job.kind} · </span>}
           {state === 'completed' ? 'Done' : step ? <TenantText value={step} sentence /> : state === 'queued' ? 'Waiting to start' : state}
         </span>
         <span className="muted">

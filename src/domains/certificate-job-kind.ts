@@ -1,2 +1,0 @@
-/** The job kind of a certificate attempt (src/jobs/certificate.ts). */
-export const CERTIFICATE_JOB = 'certificate';
