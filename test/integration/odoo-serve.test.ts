@@ -38,7 +38,7 @@ import { databasesServedByWorker, workerRoleName } from '../../src/odoo/worker-r
 import { adoptDatabase } from '../../src/provisioning/adopt.js';
 import { findPgBin } from '../../src/hosting/cluster.js';
 import { dropTenantRole, tenantRoleName } from '../../src/hosting/tenant-role.js';
-import { serverOverview } from '../../src/hosting/server-overview.js';
+import { serverOverview } from '../../src/observability/server-overview.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import { testEnv } from '../support/env.js';
 import { requestThrough, tlsThrough, type FrontEndAnswer } from '../support/front-end.js';

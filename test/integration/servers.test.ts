@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { demoDatabases } from '../../src/demo/catalog.js';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
-import { SERVER_ANSWER_MS, type ServerOverview } from '../../src/hosting/server-overview.js';
+import { SERVER_ANSWER_MS, type ServerOverview } from '../../src/observability/server-overview.js';
 import { diskUsedUnder } from '../../src/hosting/server-status.js';
 import { frontEndOf } from '../../src/metabase/repositories/front-ends.js';
 import { upsertServer } from '../../src/metabase/repositories/servers.js';

@@ -24,7 +24,7 @@ import type { dropTool, duplicateTool, lockTool } from '../../src/tools/lifecycl
 import type { duplicateLimitTool, emailLimitTool } from '../../src/tools/limits.js';
 import type { restoreTool } from '../../src/tools/restore.js';
 import type { moveTool } from '../../src/tools/move.js';
-import type { ServerOverview } from '../../src/hosting/server-overview.js';
+import type { ServerOverview } from '../../src/observability/server-overview.js';
 import type { customDomainTool } from '../../src/tools/custom-domain.js';
 import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
 import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';

@@ -1,4 +1,4 @@
-import { serverOverview } from '../../hosting/server-overview.js';
+import { serverOverview } from '../../observability/server-overview.js';
 import { defineRoute } from '../route.js';
 
 export const serverRoutes = [

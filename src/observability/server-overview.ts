@@ -2,7 +2,7 @@ import type { App } from '../app.js';
 import { frontEndOf, type FrontEnd } from '../metabase/repositories/front-ends.js';
 import { countActiveDatabasesByServer, listServers } from '../metabase/repositories/servers.js';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { diskFreeAt, diskUsedUnder, readClusterFigures } from './server-status.js';
+import { diskFreeAt, diskUsedUnder, readClusterFigures } from '../hosting/server-status.js';
 import { odooSourcesOf } from '../odoo/serving.js';
 import type { OdooSeries } from '../tenant/odoo-version.js';
 
