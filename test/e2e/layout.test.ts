@@ -109,6 +109,8 @@ describe('every page at phone and desktop width, as each level', () => {
         page.on('pageerror', (e) => errors.push(e.message));
         const at = (d: string[]) => d.map((x) => `${size.name} ${x}`);
         await logIn(page, agent.login);
+        // Dates are UTC; the header says so and names the agent's own zone (the context's).
+        expect(await page.locator('.topbar .tz').innerText()).toBe('Times in UTC · you: Europe/Brussels (UTC+01:00)');
         defects.push(...at(await inspect(page, folder, 'search')));
         await page.getByLabel('Search').fill('bak');
         await page.getByRole('link', { name: DATABASE, exact: true }).waitFor();
