@@ -117,7 +117,7 @@ module.exports = {
     {
       name: 'upgrade-platform-is-its-own-service',
       comment:
-        'The upgrade platform runs as its own process with its own cluster. It shares only the PostgreSQL tooling (hosting/: clusters, restore, backups), the Odoo schema readers it needs (tenant/), the customer-SQL loader and the scratch namespace (provisioning/), the error classes and the config parser; never the metabase, the policy, operations, jobs or the API.',
+        'The upgrade platform runs as its own process with its own cluster. It shares only the PostgreSQL tooling (hosting/: clusters, restore, backups), the Odoo schema readers it needs (tenant/), the customer-SQL loader and the scratch namespace (provisioning/), the error classes, the config parser and the logger; never the metabase, the policy, operations, jobs or the API.',
       from: { path: '^src/upgrade-platform/' },
       to: {
         path: '^src/',
@@ -128,6 +128,8 @@ module.exports = {
           '^src/provisioning/(customer-sql|scratch)\\.ts$',
           '^src/errors\\.ts$',
           '^src/config/config\\.ts$',
+          // The log format both processes share (a terminal shows one kind of line).
+          '^src/observability/logger\\.ts$',
         ],
       },
     },

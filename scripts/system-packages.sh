@@ -12,8 +12,9 @@
 # As root (test, ci), the upgrade platform's SSH server needs a system user of its own,
 # dbtools-upgrade: made when missing (never root: the transfers run as that user).
 # Quiet when everything is there. As root with apt-get (and without --check) it installs what is
-# missing (one `apt-get update` first, only then); otherwise it prints exactly what to install
-# and exits non-zero only when something the command requires is missing.
+# missing, optional packages included, and says so (one `apt-get update` first, only then);
+# otherwise it prints exactly what to install and exits non-zero only when something the command
+# requires is missing.
 # DBTOOLS_SYSTEM_ROOT prefixes every path looked at (the tests point it at a folder of their own).
 set -euo pipefail
 
@@ -68,12 +69,19 @@ missing_of() {
 mapfile -t missing_required < <(missing_of "${required[@]}")
 mapfile -t missing_optional < <(missing_of "${optional[@]+"${optional[@]}"}")
 
-# Root with apt installs what the command requires; `start` leaves optional packages to the operator.
-if [ ${#missing_required[@]} -gt 0 ] && [ "$mode" != "--check" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "dbtools: installing ${missing_required[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_required[@]}" >/dev/null
+# Root with apt installs what is missing: what the command requires, and for `start` what the
+# embedded default uses too (nginx, pebble), as `npm test` does; a failed optional install only warns.
+to_install=("${missing_required[@]+"${missing_required[@]}"}" "${missing_optional[@]+"${missing_optional[@]}"}")
+if [ ${#to_install[@]} -gt 0 ] && [ "$mode" != "--check" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "dbtools: installing the system packages $label uses:"
+  for p in "${to_install[@]}"; do echo "  - $p: ${why[$p]}"; done
+  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${to_install[@]}" >/dev/null; then
+    echo "dbtools: installed ${to_install[*]}"
+  else
+    echo "dbtools: apt-get could not install ${to_install[*]} (above)" >&2
+  fi
   mapfile -t missing_required < <(missing_of "${required[@]}")
+  mapfile -t missing_optional < <(missing_of "${optional[@]+"${optional[@]}"}")
 fi
 
 status=0

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './observability/logger.js';
 import type { App } from './app.js';
 import type { Config } from './config/config.js';
 import { tenantsInReservedNamespace } from './provisioning/scratch.js';
@@ -45,6 +46,8 @@ export interface Platform {
    * nothing: the pools reconnect when the server is back. `everyMs` 0 turns it off.
    */
   watchCluster(everyMs?: number): void;
+  /** Ends the watch: a stop is under way, and a cluster stopping is then what is meant. */
+  unwatchCluster(): void;
   /** Starts the outgoing mail relay and its bounce endpoint in this process (closed by close()). */
   startRelay(): Promise<MailRelay>;
   /** The embedded cluster that holds the metabase (and nothing else). */
@@ -101,7 +104,9 @@ export function embeddedMetabaseClusterDir(dataDir: string): string {
 
 /** The first server's cluster stays where the single-server embedded default put it. */
 export function embeddedClusterDir(dataDir: string, server: string = EMBEDDED_SERVER): string {
-  return server === EMBEDDED_SERVER ? path.join(dataDir, 'pg') : path.join(embeddedServerRoot(dataDir, server), 'pg');
+  return server === EMBEDDED_SERVER
+    ? path.join(dataDir, 'pg')
+    : path.join(embeddedServerRoot(dataDir, server), 'pg');
 }
 
 export function embeddedServerPaths(dataDir: string, server: string = EMBEDDED_SERVER) {
@@ -119,7 +124,7 @@ export function embeddedServerPaths(dataDir: string, server: string = EMBEDDED_S
  * hosting servers and builds the App. Seeding the demo is separate (see demo/seed-demo.ts).
  */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const log = options.log ?? pino({ level: config.logLevel });
+  const log = options.log ?? createLogger(config.logLevel);
   // Outside the metabase, before anything: a process that cannot sign the history does not start.
   const auditKey = await loadAuditKey(config.audit);
   let cluster: EmbeddedCluster | undefined;
@@ -168,7 +173,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const cutOver = await ensureKeyedChain(metabase);
     const reserved = await tenantsInReservedNamespace(metabase);
     if (reserved.length) {
-      log.warn({ databases: reserved }, 'tenant databases named in the reserved scratch namespace; rename them (they are never dropped as scratch)');
+      log.warn(
+        { databases: reserved },
+        'tenant databases named in the reserved scratch namespace; rename them (they are never dropped as scratch)',
+      );
     }
     const embeddedServers: HostingServerRow[] = [];
     for (const [i, c] of clusters.slice(1).entries()) {
@@ -213,7 +221,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await giveTenantsTheirRoles(app);
     // The cut-over's head is published at once: removing it (and the keyed history) shows.
     if (cutOver.created) {
-      log.info({ entry: cutOver.id, headsFile: config.audit.headsFile }, 'the support history is signed with the audit key from now on');
+      log.info(
+        { entry: cutOver.id, headsFile: config.audit.headsFile },
+        'the support history is signed with the audit key from now on',
+      );
       await publishAuditHead(app);
     }
     const workers: { worker: Worker; pool: pg.Pool }[] = [];
@@ -260,16 +271,25 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
             const server = i === 0 ? 'metabase' : EMBEDDED_SERVERS[i - 1];
             try {
               if (await c.ensureRunning()) {
-                log.warn({ server, ms: Date.now() - started }, 'the embedded PostgreSQL cluster had stopped; started it again');
+                log.warn(
+                  { server, ms: Date.now() - started },
+                  'the embedded PostgreSQL cluster had stopped; started it again',
+                );
               }
             } catch (err) {
-              log.error({ server, err: (err as Error).message }, 'could not restart the embedded PostgreSQL cluster');
+              log.error(
+                { server, err: (err as Error).message },
+                'could not restart the embedded PostgreSQL cluster',
+              );
             }
           }
           checking = false;
         };
         watchdog = setInterval(() => void check(), everyMs);
         watchdog.unref();
+      },
+      unwatchCluster() {
+        clearInterval(watchdog);
       },
       async close({ keepClusters = false } = {}) {
         closing = true;
@@ -280,7 +300,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           await pool.end();
         }
         // The last head this process saw, so that entries written since the last minute's are covered too.
-        await publishAuditHead(app).catch((err: Error) => log.warn({ err: err.message }, 'could not publish the support history head'));
+        await publishAuditHead(app).catch((err: Error) =>
+          log.warn({ err: err.message }, 'could not publish the support history head'),
+        );
         app.tenants.close();
         await metabase.destroy();
         if (!keepClusters) await Promise.all(clusters.map((c) => c.stop()));

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pino from 'pino';
+import { createLogger } from '../observability/logger.js';
 import { loadConfig } from '../config/config.js';
 import { startPlatform } from '../platform.js';
 
@@ -14,7 +14,7 @@ async function runWorker(opts: { concurrency: string }): Promise<void> {
   const concurrency = Number(opts.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a whole number ≥ 1, got "${opts.concurrency}"`);
   const config = loadConfig();
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const platform = await startPlatform(config, { log });
   await platform.startWorker({ concurrency });
   const where = config.metabaseUrl ? 'the metabase at DBTOOLS_METABASE_URL' : `the embedded metabase in ${config.dataDir}`;

@@ -32,6 +32,8 @@ export interface DemoAcmeRunning {
   /** pebble's output (its orders show there). */
   pebbleLog: string;
   stop(): Promise<void>;
+  /** SIGKILL: a forced stop does not wait for them. */
+  kill(): Promise<void>;
 }
 
 interface State extends DemoAcme {
@@ -54,10 +56,14 @@ function alive(pid: number): boolean {
 }
 
 /** Only our own leftover demo processes are ended: the pid must still be pebble's. */
-async function endLeftover(pid: number): Promise<void> {
+async function endLeftover(pid: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (!cmd.includes('pebble')) return;
-  process.kill(pid, 'SIGTERM');
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return; // gone meanwhile
+  }
   for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
@@ -169,7 +175,7 @@ export async function startDemoAcme(app: App, server: HostingServerRow): Promise
     const { pids, ...settings } = previous;
     await saveDemoAcme(app, settings);
     await publishPlatformHosts(app);
-    return { settings, pebbleLog, stop: () => stopAll(pids) };
+    return { settings, pebbleLog, stop: () => stopAll(pids), kill: () => stopAll(pids, 'SIGKILL') };
   }
   for (const pid of previous?.pids ?? []) await endLeftover(pid);
 
@@ -245,9 +251,9 @@ export async function startDemoAcme(app: App, server: HostingServerRow): Promise
   await writeFile(stateFile, JSON.stringify({ ...settings, pids } satisfies State));
   await saveDemoAcme(app, settings);
   await publishPlatformHosts(app);
-  return { settings, pebbleLog, stop: () => stopAll(pids) };
+  return { settings, pebbleLog, stop: () => stopAll(pids), kill: () => stopAll(pids, 'SIGKILL') };
 }
 
-async function stopAll(pids: number[]): Promise<void> {
-  for (const pid of pids) await endLeftover(pid);
+async function stopAll(pids: number[], signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  for (const pid of pids) await endLeftover(pid, signal);
 }

@@ -210,6 +210,8 @@ export async function backfillDemoMailHistory(
     if (!db || db.state !== 'active') continue;
     if ((await relayTotalSent(app.metabase, s.database)) > 0) continue;
     const limit = db.email_daily_limit;
+    // No day before the database existed: a young demo database has a shorter history.
+    const created = relayDay(new Date(db.create_date), app.config.relay.dayStartHour);
     const days = Array.from({ length: HISTORY_DAYS }, (_, k) => {
       const i = HISTORY_DAYS - k;
       const wobble = (i * 37) % 11; // 0..10, a stable day-to-day variation
@@ -225,7 +227,8 @@ export async function backfillDemoMailHistory(
       const sent = Math.min(limit, Math.round(limit * 0.1) + wobble * 3);
       const hard_bounces = s.kind === 'bad-list' ? Math.round(sent / BAD_LIST_EVERY) : wobble === 0 ? 1 : 0;
       return { day, sent, refused: 0, hard_bounces, daily_limit: limit };
-    });
+    }).filter((d) => d.day >= created);
+    if (!days.length) continue;
     await insertRelayDays(app.metabase, s.database, days);
     filled.push(s.database);
   }

@@ -125,6 +125,23 @@ function servedCertificate(front: FrontEnd, domain: string): Promise<Served> {
   });
 }
 
+/**
+ * A failed handshake in words an agent can act on: Node passes OpenSSL's own strings through
+ * ("...:error:0A000410:SSL routines::sslv3 alert handshake failure"), which say nothing to them.
+ */
+export function describeTlsFailure(err: NodeJS.ErrnoException): string {
+  const text = err.message ?? '';
+  if (err.code === 'ECONNREFUSED') return 'nothing answers on the front end’s HTTPS port';
+  if (err.code === 'ETIMEDOUT' || /within 5 s/.test(text))
+    return 'the front end did not complete the handshake within 5 s';
+  if (err.code === 'ECONNRESET') return 'the front end closed the connection during the handshake';
+  if (/alert handshake failure|unrecognized name|no shared cipher/i.test(text))
+    return 'the front end has no certificate for this name: it refused the handshake';
+  if (/wrong version number|packet length too long/i.test(text)) return 'the HTTPS port does not speak TLS';
+  if (/no certificate presented/.test(text)) return 'the front end presented no certificate';
+  return `the handshake failed${err.code ? ` (${err.code})` : ''}`;
+}
+
 async function tlsCheck(
   front: FrontEnd | null,
   domain: string,
@@ -148,7 +165,7 @@ async function tlsCheck(
     const seen = `subject ${served.subject}, issuer ${served.issuer}, expires ${served.validTo.toISOString()}${covers ? '' : ` (not for ${domain})`}${served.validTo > now ? '' : ' (expired)'}`;
     return { check: { name, ok, seen, expected }, served };
   } catch (e) {
-    return { check: { name, ok: false, seen: `handshake failed: ${(e as Error).message}`, expected } };
+    return { check: { name, ok: false, seen: describeTlsFailure(e as NodeJS.ErrnoException), expected } };
   }
 }
 

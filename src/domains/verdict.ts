@@ -30,7 +30,12 @@ export interface VerdictInput {
  * certificate a matter of waiting (or of a failed issuance to investigate).
  */
 export function verdict(v: VerdictInput): string {
-  const record = `CNAME ${v.domain} → ${v.target}`;
+  // DNS names may come fully qualified ("x.dbtools.test.") and reasons as sentences: the
+  // verdict puts its own full stops.
+  const target = v.target.replace(/\.+$/, '');
+  const record = `CNAME ${v.domain} → ${target}`;
+  const dnsReason = v.dnsReason?.trim().replace(/\.+$/, '') || undefined;
+  const certReason = v.certReason?.trim().replace(/\.+$/, '') || undefined;
   switch (v.dnsStatus) {
     case 'servfail':
       return `The customer's DNS is failing (SERVFAIL or no answer) for ${v.domain}: their DNS provider must fix it. Nothing can be done on our side until it answers.`;
@@ -39,13 +44,13 @@ export function verdict(v: VerdictInput): string {
     case 'pending':
       return `Record missing: ${v.domain} has no record yet. The customer must add ${record} (it can take up to a few hours to be visible).`;
     case 'wrong_target':
-      return `Pointing elsewhere: ${v.dnsReason ?? `${v.domain} does not point to ${v.target}`}. The customer must change it to ${record}.`;
+      return `Pointing elsewhere: ${dnsReason ?? `${v.domain} does not point to ${target}`}. The customer must change it to ${record}.`;
     case 'conflicting_records':
-      return `Conflicting records: ${v.dnsReason ?? 'an extra A or AAAA record sends part of the traffic elsewhere'}`;
+      return `Conflicting records: ${dnsReason ?? 'an extra A or AAAA record sends part of the traffic elsewhere'}.`;
     case 'cdn_proxy':
-      return `A CDN proxy is in the way: ${v.dnsReason ?? 'the name resolves to a CDN'}. The customer must turn the proxy off (DNS only) for this name.`;
+      return `A CDN proxy is in the way: ${dnsReason ?? 'the name resolves to a CDN'}. The customer must turn the proxy off (DNS only) for this name.`;
     case 'caa_blocked':
-      return `CAA forbids our certificate authority: ${v.dnsReason ?? 'the CAA record names another CA'}`;
+      return `CAA forbids our certificate authority: ${dnsReason ?? 'the CAA record names another CA'}.`;
     case 'ok':
       break;
   }
@@ -59,7 +64,7 @@ export function verdict(v: VerdictInput): string {
   if (!v.tlsOk) {
     switch (v.certStatus) {
       case 'failed':
-        return `The DNS and the front end are right, but the last issuance failed: ${v.certReason ?? 'see the reason above'}. Investigate before trying again.`;
+        return `The DNS and the front end are right, but the last issuance failed: ${certReason ?? 'see the reason above'}. Investigate before trying again.`;
       case 'expired':
         return `The certificate expired and no new one is deployed yet: the renewal is being retried; check again shortly.`;
       default:

@@ -18,6 +18,7 @@ import {
   nginxInstalled,
   reloadNginx,
   startNginx,
+  killNginx,
   stopNginx,
 } from './nginx.js';
 import { frontEndPaths, type FrontEndPaths } from './paths.js';
@@ -123,7 +124,7 @@ export async function startFrontEnd(app: App, given: HostingServerRow): Promise<
 export async function startFrontEnds(
   app: App,
   servers: HostingServerRow[],
-): Promise<{ running: RunningFrontEnd[]; stop(): Promise<void> }> {
+): Promise<{ running: RunningFrontEnd[]; stop(): Promise<void>; kill(): Promise<void> }> {
   const running: RunningFrontEnd[] = [];
   for (const s of servers) {
     try {
@@ -146,6 +147,9 @@ export async function startFrontEnds(
     running,
     async stop() {
       for (const fe of running) await fe.stop();
+    },
+    async kill() {
+      for (const fe of running) await killNginx(fe.master);
     },
   };
 }

@@ -139,10 +139,23 @@ export async function startNginx(paths: FrontEndPaths): Promise<number> {
   return child.pid!;
 }
 
+const isNginxMaster = async (pid: number) =>
+  (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master');
+
+/** A forced stop: SIGTERM is nginx's fast shutdown (connections in flight are cut). */
+export async function killNginx(master: number): Promise<void> {
+  if (!(await isNginxMaster(master))) return;
+  try {
+    process.kill(master, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await waitFor('the master to exit', async () => !(await isNginxMaster(master)));
+}
+
 /** Stops a master gracefully (SIGQUIT: requests in flight finish) and waits until it is gone. */
 export async function stopNginx(master: number): Promise<void> {
-  const isMaster = async () =>
-    (await readFile(`/proc/${master}/cmdline`, 'utf8').catch(() => '')).startsWith('nginx: master');
+  const isMaster = () => isNginxMaster(master);
   // Gone already (stopped by another holder), its pid maybe reused: never signal anything else.
   if (!(await isMaster())) return;
   try {

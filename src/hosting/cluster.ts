@@ -25,6 +25,11 @@ export interface EmbeddedCluster {
    */
   ensureRunning(): Promise<boolean>;
   stop(): Promise<void>;
+  /**
+   * PostgreSQL's immediate shutdown (crash recovery at the next start): what a forced stop
+   * does when the fast one is taking too long.
+   */
+  stopNow(): Promise<void>;
 }
 
 export interface ClusterOptions {
@@ -149,10 +154,12 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
   const logFile = path.join(opts.dir, 'postgres.log');
   if (owner) await writeFile(logFile, '', { flag: 'a' }).then(() => chown(logFile, owner.uid, owner.gid));
   // A cluster left running by a killed process is still ours: pg_ctl status tells.
+  // pg_ctl's answer, not a status check killed on its way (the terminal's Ctrl-C reaches our
+  // process group): that must not make the watchdog start a second postmaster.
   const isRunning = () =>
     run(path.join(pgBin, 'pg_ctl'), ['status', '-D', dataDir], asOwner).then(
       () => true,
-      () => false,
+      (err: { signal?: unknown }) => Boolean(err.signal),
     );
   const startServer = () =>
     run(
@@ -200,5 +207,23 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
         () => undefined,
       );
     },
+    async stopNow() {
+      stopped = true;
+      await stopClusterAt(opts.dir, 'immediate', pgBin);
+    },
   };
+}
+
+/**
+ * Stops the cluster kept in `dir` (as startCluster lays it out) if it runs, without starting
+ * anything: for a cluster another process started (the upgrade platform's) that must not
+ * outlive a forced stop.
+ */
+export async function stopClusterAt(dir: string, mode: 'fast' | 'immediate', pgBin?: string): Promise<void> {
+  const dataDir = path.join(dir, 'data');
+  if (!(await pathExists(path.join(dataDir, 'postmaster.pid')))) return;
+  const owner = clusterOwner();
+  await run(path.join(await findPgBin(pgBin), 'pg_ctl'), ['stop', '-w', '-m', mode, '-D', dataDir], owner ? { uid: owner.uid, gid: owner.gid } : {}).catch(
+    () => undefined,
+  );
 }

@@ -220,7 +220,12 @@ export function emailBadge(input: BadgeInputs, policy: EmailBadgePolicy = DEFAUL
       points: w.singlePurpose,
     });
   } else {
-    reasons.push({ rule: 'single purpose', text: `${input.apps.length} applications installed`, points: 0 });
+    const n = input.apps.length;
+    reasons.push({
+      rule: 'single purpose',
+      text: `${n} application${n === 1 ? '' : 's'} installed`,
+      points: 0,
+    });
   }
 
   const byDay = new Map(input.days.map((d) => [d.day, d]));
@@ -244,7 +249,14 @@ export function emailBadge(input: BadgeInputs, policy: EmailBadgePolicy = DEFAUL
   });
 
   const score = policy.baseScore + reasons.reduce((s, r) => s + r.points, 0);
+  // Red says the sending went wrong: a database that sent nothing at all has given no such sign
+  // (a new trial's age and mode alone would make it red, and the nightly run would lower it).
+  const silent = sent === 0;
   const color: BadgeColor =
-    unacceptable || score < policy.redBelow ? 'red' : score >= policy.greenFrom ? 'green' : 'orange';
+    unacceptable || (score < policy.redBelow && !silent)
+      ? 'red'
+      : score >= policy.greenFrom
+        ? 'green'
+        : 'orange';
   return { color, score, reasons };
 }

@@ -1,5 +1,3 @@
-import { emailTrust } from '../policy/email-trust.js';
-import { mailStats } from '../tenant/mail-stats.js';
 import { relayToday } from '../mail/relay/usage.js';
 import { databaseBadge } from '../mail/relay/badge.js';
 import { plannedChange } from '../mail/relay/auto-raise.js';
@@ -13,12 +11,8 @@ export const emailLimitTool = defineTool({
       relayToday(app, database.name, now),
       databaseBadge(app, database, now),
     ]);
-    const live = { ...database, email_daily_count: today.sent };
-    // The limit can be set even when the tenant cannot be read: only the guidance is lost.
-    const trust = await app.tenants
-      .withTenant(database, mailStats)
-      .then((stats) => emailTrust(live, stats, now))
-      .catch(() => null);
+    // One trust score: the badge's (the relay's own counts, the policy's rules). The older
+    // tenant-side score disagreed with it and is gone.
     return {
       limit: limits.emailLimit,
       current: database.email_daily_limit,
@@ -26,7 +20,6 @@ export const emailLimitTool = defineTool({
       refusedToday: today.refused,
       bouncedToday: today.hard_bounces + today.soft_bounces,
       complaintsToday: today.complaints,
-      trust,
       badge: { color: badge.color, score: badge.score, reasons: badge.reasons },
       days,
       nextAutomaticChange: plannedChange(app, database, badge, now),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { withParentDeathSignal } from '../hosting/parent-death.js';
+import { logFormat } from '../observability/logger.js';
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.ts');
 
@@ -12,6 +13,8 @@ export interface SpawnedUpgradePlatform {
   caFile?: string;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** SIGKILL (a forced stop); its cluster is then the caller's to stop. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -24,12 +27,17 @@ export async function spawnUpgradePlatform(env: Record<string, string>, timeoutM
   // upgrade platform of the parent's next start (its requests table makes a kill safe).
   const { command, args } = await withParentDeathSignal('KILL', process.execPath, ['--import', 'tsx', CLI, 'upgrade-platform']);
   const child = spawn(command, args, {
-    env: { ...process.env, UPGRADE_PLATFORM_HOST: '127.0.0.1', UPGRADE_PLATFORM_PORT: '0', ...env, UPGRADE_PLATFORM_EXIT_WITH_PARENT: '1' },
+    // Its stdout is our pipe, not the terminal: it logs in the format we chose for ours.
+    env: { ...process.env, DBTOOLS_LOG_FORMAT: logFormat(), UPGRADE_PLATFORM_HOST: '127.0.0.1', UPGRADE_PLATFORM_PORT: '0', ...env, UPGRADE_PLATFORM_EXIT_WITH_PARENT: '1' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
   return new Promise((resolve, reject) => {
@@ -55,7 +63,7 @@ export async function spawnUpgradePlatform(env: Record<string, string>, timeoutM
         return;
       }
       clearTimeout(timer);
-      resolve({ url: m[1], caFile, child, stop });
+      resolve({ url: m[1], caFile, child, stop, kill });
     });
   });
 }

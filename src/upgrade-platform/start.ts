@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../observability/logger.js';
 import { startCluster, type EmbeddedCluster } from '../hosting/cluster.js';
 import { ensureDatabase } from '../hosting/ensure-database.js';
 import type { LoadCluster } from '../provisioning/customer-sql.js';
@@ -58,7 +59,7 @@ export async function startUpgradePlatform(
   options: UpgradePlatformOptions,
   deps: { log?: Logger } = {},
 ): Promise<RunningUpgradePlatform> {
-  const log = deps.log ?? pino({ level: options.logLevel, name: 'upgrade-platform' });
+  const log = deps.log ?? createLogger(options.logLevel, { name: 'upgrade-platform' });
   await mkdir(options.dataDir, { recursive: true });
   let embedded: EmbeddedCluster | undefined;
   let login: ClusterLogin;

@@ -51,6 +51,16 @@ describe('custom domains in the browser', () => {
       .toContain('Verdict: Everything is in order');
     expect(await detail.innerText()).toContain('for information only');
     expect(await detail.locator('table tbody tr').count()).toBe(4);
+    // All is fine: good news in green, nothing to retry, no warning to investigate, no double full stop.
+    expect(await detail.locator('p.success', { hasText: 'Verdict:' }).count()).toBe(1);
+    expect(await detail.locator('p.notice').count()).toBe(0);
+    expect(await detail.getByRole('button', { name: 'Check and retry now' }).count()).toBe(0);
+    expect(await tool.innerText()).not.toContain('Investigate before trying again');
+    expect(await detail.innerText()).not.toMatch(/\.\./);
+    // Its actions are styled buttons on one row, under a separator from the block above.
+    const diagnostics = detail.getByRole('button', { name: 'Diagnostics' });
+    expect(await diagnostics.getAttribute('class')).toContain('button');
+    expect(await detail.evaluate((el) => getComputedStyle(el).borderTopStyle)).toBe('solid');
     expect(await seriousViolations(page)).toEqual([]);
     noPageErrors(errors);
     await context.close();

@@ -202,7 +202,7 @@ describe('database lifecycle in the browser', () => {
     expect(await extend.isDisabled()).toBe(true);
     const duplicate = section(page, 'Duplicate');
     expect(await duplicate.getByRole('button', { name: 'Duplicate', exact: true }).isDisabled()).toBe(true);
-    expect(await duplicate.innerText()).toContain('Not possible: The database is locked (maintenance).');
+    expect(await duplicate.innerText()).toContain('Not possible. The database is locked (maintenance).');
     expect(await section(page, 'Drop').getByRole('button', { name: 'Drop', exact: true }).isDisabled()).toBe(
       true,
     );

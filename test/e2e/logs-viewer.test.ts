@@ -41,6 +41,8 @@ describe('the technical logs viewer', () => {
     await expect.poll(() => box.innerText()).toContain('ValueError: boom');
     expect(await box.innerText()).not.toContain(`${marker} elsewhere`);
     expect(await box.locator('li.level-error').count()).toBeGreaterThanOrEqual(3);
+    // Following under the database filter alone: no line is marked as a hit (all of them would be).
+    expect(await box.locator('li.hit').count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
 
     // Pause: new lines wait, Resume shows them.
@@ -56,7 +58,8 @@ describe('the technical logs viewer', () => {
     await page.getByLabel('Text', { exact: true }).fill(marker);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByRole('heading', { name: 'Search results' }).waitFor();
-    await page.getByText(/1 matching lines/).waitFor();
+    // One entry matched; its traceback lines are shown with it but are not counted as matches.
+    await page.getByText('1 matching entry, 3 lines shown with their context.').waitFor();
     const results = box.locator('li');
     expect(await results.count()).toBe(3);
     expect(await box.innerText()).not.toContain('while paused');

@@ -127,6 +127,16 @@ describe('the console is safe and accessible', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Databases', level: 1 }).waitFor();
 
+    // "/" in the search box that already has the focus (as after the login) types nothing: it
+    // selects what is there, so the next keys replace it.
+    expect(await focused()).toMatch(/^input#q/);
+    await page.keyboard.type('bak');
+    await page.keyboard.press('/');
+    expect(await page.locator('input#q').inputValue()).toBe('bak');
+    await page.keyboard.type('acme');
+    expect(await page.locator('input#q').inputValue()).toBe('acme');
+    await page.locator('input#q').fill('');
+
     // "/" brings the focus back to the search box from anywhere.
     await page.keyboard.press('Tab');
     expect(await focused()).toMatch(/^select#mode/);

@@ -20,6 +20,11 @@ describe('the Servers page', () => {
       expect(share).toBeGreaterThan(0);
       expect(share).toBeLessThanOrEqual(100);
       expect(await meter.getAttribute('aria-valuetext')).toMatch(/used, .* free/);
+      // The front ends share their ports: the loopback address is what tells them apart.
+      const address = name === 'local' ? '127.0.0.1' : '127.0.0.2';
+      expect(await row.innerText()).toMatch(
+        new RegExp(`${address.replaceAll('.', '\\.')} · http \\d+ · https \\d+`),
+      );
     }
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -40,7 +45,9 @@ describe('the Servers page', () => {
     await logIn(page, 'functional');
     const filter = page.getByLabel('Server');
     await filter.locator('option', { hasText: 'local2' }).waitFor({ state: 'attached' });
-    expect(await filter.locator('option').allInnerTexts()).toEqual(expect.arrayContaining(['Any', 'local', 'local2']));
+    expect(await filter.locator('option').allInnerTexts()).toEqual(
+      expect.arrayContaining(['Any', 'local', 'local2']),
+    );
     await filter.selectOption('local');
     await page.waitForURL(/server=local(&|$)/);
     await page.getByRole('link', { name: 'acme-bakery', exact: true }).waitFor();
@@ -53,7 +60,9 @@ describe('the Servers page', () => {
   test('a viewer has no Servers link and the page answers that the level is too low', async () => {
     const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'viewer');
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).count()).toBe(0);
+    expect(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).count(),
+    ).toBe(0);
     await page.goto(url('/servers'));
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('row').count()).toBe(1); // the header only

@@ -26,8 +26,11 @@ afterAll(async () => {
   await app.close();
 });
 
-async function wired(prefix: string, limit: number): Promise<string> {
-  const db = await createTestTenant(app, { prefix });
+async function wired(prefix: string, limit: number, createdDaysAgo = 60): Promise<string> {
+  const db = await createTestTenant(app, {
+    prefix,
+    metabase: { create_date: new Date(app.now().getTime() - createdDaysAgo * 86_400_000) },
+  });
   await updateDatabase(app.metabase, db.name, { email_daily_limit: limit });
   await wireTenantToRelay(app, db, relay.address);
   return db.name;
@@ -84,5 +87,14 @@ describe('demo mail traffic', () => {
 
     expect(await backfillDemoMailHistory(app, [fresh, over])).toEqual([]);
     expect(await relayDays(app.metabase, fresh.database, shiftDay(today(), -30), today())).toEqual(days);
+  });
+
+  it('starts a young database’s history on the day it was created, not before', async () => {
+    const young: DemoSender = { database: await wired('demo-young', 200, 5.5), kind: 'steady', perRound: 1 };
+    expect(await backfillDemoMailHistory(app, [young])).toEqual([young.database]);
+    const days = await relayDays(app.metabase, young.database, shiftDay(today(), -30), today());
+    const created = relayDay(new Date(app.now().getTime() - 5.5 * 86_400_000), app.config.relay.dayStartHour);
+    expect(days.length).toBeGreaterThan(0);
+    expect(days[0].day).toBe(created);
   });
 });

@@ -75,10 +75,10 @@ describe('nightly automatic e-mail limit', () => {
     const [raised] = await autoLog(green);
     expect(raised).toMatchObject({ agent_login: 'system', operation: 'email-auto-raise' });
     expect(raised.message).toMatch(
-      /^Raised from 100 to 200 a day: badge green \(score \d+: Bounce rate 1\.0 %/,
+      /^Raised from 100 to 200 a day: badge green, score \d+ — Bounce rate 1\.0 %/,
     );
     expect((await autoLog(red))[0].message).toMatch(
-      /^Lowered from 100 to 50 a day: badge red .*unacceptable above 6 %/,
+      /^Lowered from 100 to 50 a day: badge red, score \d+ — .*unacceptable above 6 %/,
     );
     expect(await autoLog(orange)).toEqual([]);
   });

@@ -125,4 +125,11 @@ describe('e-mail trust badge', () => {
     expect(badge.color).toBe('red');
     expect(rule(badge, 'subscription').points).toBe(0);
   });
+
+  it('is never red for a database that sent nothing: a new trial without mail is orange, not lowered', () => {
+    const quiet = emailBadge(healthyPaid(history(0), { mode: 'trial', createDate: ago(3), apps: ['crm'] }));
+    expect(quiet.score).toBeLessThan(DEFAULT_EMAIL_BADGE.redBelow);
+    expect(quiet.color).toBe('orange');
+    expect(rule(quiet, 'single purpose').text).toBe('1 application installed');
+  });
 });

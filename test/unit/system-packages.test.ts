@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,5 +97,33 @@ describe('system packages', () => {
     const result = await check(await machineWith(ALL, ['usr/bin/pebble-challtestsrv']), 'test');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('sudo apt-get install -y pebble\n');
+  });
+
+  it('npm start as root installs what the embedded default uses (nginx, pebble) through apt-get, and says so', async () => {
+    if (process.getuid?.() !== 0) return; // the install path is root's only
+    const root = await machineWith(['postgresql']);
+    // An apt-get of our own first on PATH: it records its calls and "installs" into the fake machine.
+    const bin = await mkdtemp(path.join(tmpdir(), 'dbtools-apt-'));
+    roots.push(bin);
+    const calls = path.join(bin, 'calls');
+    const files = (['nginx-light', 'pebble'] as const).flatMap((p) => EXECUTABLES[p]).map((f) => path.join(root, f));
+    await writeFile(
+      path.join(bin, 'apt-get'),
+      `#!/bin/sh\necho "$*" >> ${calls}\ncase "$1" in install) for f in ${files.join(' ')}; do mkdir -p "$(dirname "$f")"; printf '#!/bin/sh\\n' > "$f"; chmod 755 "$f"; done;; esac\n`,
+    );
+    await chmod(path.join(bin, 'apt-get'), 0o755);
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        SCRIPT,
+        ['start'],
+        { env: { ...process.env, DBTOOLS_SYSTEM_ROOT: root, PATH: `${bin}:${process.env.PATH}` } },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('installing the system packages `npm start` uses:\n  - nginx-light: ');
+    expect(result.stdout).toContain('installed nginx-light pebble\n');
+    expect(result.stderr).not.toContain('optional system packages are missing');
+    expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual(['update -qq', 'install -y -qq nginx-light pebble']);
   });
 });

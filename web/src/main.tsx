@@ -12,8 +12,11 @@ import { ServersPage } from './pages/Servers.js';
 import { ToolsPage } from './pages/Tools.js';
 import { SessionProvider } from './session.js';
 import './styles.css';
+import { labelTableCells } from './table-labels.js';
 
-createRoot(document.getElementById('root')!).render(
+const root = document.getElementById('root')!;
+labelTableCells(root);
+createRoot(root).render(
   <StrictMode>
     <SessionProvider>
       <BrowserRouter>

@@ -26,7 +26,8 @@ function isPinned(db: DatabaseRow, now: Date): boolean {
 
 function why(badge: EmailBadge): string {
   const weighed = badge.reasons.filter((r) => r.points !== 0).map((r) => r.text);
-  return `badge ${badge.color} (score ${badge.score}${weighed.length ? `: ${weighed.join('; ')}` : ''})`;
+  // No parentheses of its own: rule texts hold some, and the sentence around it quotes it whole.
+  return `badge ${badge.color}, score ${badge.score}${weighed.length ? ` — ${weighed.join('; ')}` : ''}`;
 }
 
 /** The next run of a daily cron ("M H * * *", UTC) after `now`. */

@@ -11,12 +11,19 @@ export interface EmailDay {
 }
 
 /** One colour per series, shared by the canvas and the HTML legend (the canvas cannot read CSS). */
+/**
+ * Refused and bounced get hues far apart (orange, purple), not two reds. The limit is drawn last
+ * and wider, dashed, so where "sent" reaches it both stay visible: the dashes over the blue line.
+ */
 const SERIES = [
-  { key: 'sent', label: 'Sent', stroke: '#1a5fb4', dash: undefined },
-  { key: 'refused', label: 'Refused over the limit', stroke: '#b35900', dash: undefined },
-  { key: 'bounced', label: 'Bounced', stroke: '#a51d2d', dash: undefined },
-  { key: 'limit', label: 'Daily limit', stroke: '#3d3846', dash: [6, 4] },
+  { key: 'sent', label: 'Sent', stroke: '#1a5fb4', dash: undefined, width: 2 },
+  { key: 'refused', label: 'Refused over the limit', stroke: '#c64600', dash: undefined, width: 2 },
+  { key: 'bounced', label: 'Bounced', stroke: '#813d9c', dash: undefined, width: 2 },
+  { key: 'limit', label: 'Daily limit', stroke: '#241f31', dash: [8, 5], width: 3 },
 ] as const;
+
+/** ISO days on the axis, as everywhere else in the console (uPlot's default is M/D). */
+const isoDay = (ts: number) => new Date(ts * 1000).toISOString().slice(0, 10);
 
 const HEIGHT = 220;
 
@@ -51,13 +58,13 @@ export function EmailDaysChart({ days }: { days: readonly EmailDay[] }) {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] } },
-        axes: [{}, { size: 60 }],
+        axes: [{ space: 90, values: (_u, splits) => splits.map(isoDay) }, { size: 60 }],
         series: [
           {},
           ...SERIES.map((s) => ({
             label: s.label,
             stroke: s.stroke,
-            width: 2,
+            width: s.width,
             ...(s.dash ? { dash: [...s.dash] } : {}),
             points: { show: false },
           })),

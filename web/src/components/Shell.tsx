@@ -18,6 +18,24 @@ function ServersLink({ level }: { level: number }) {
   return <NavLink to="/servers">Servers</NavLink>;
 }
 
+/**
+ * Dates are shown in UTC, the platform's clock, so two agents read the same thing; the agent's own
+ * zone and offset are said next to it, so a time can be read in local terms too.
+ */
+function TimeZoneNote() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const minutes = -new Date().getTimezoneOffset();
+  if (minutes === 0 && (zone === 'UTC' || zone === 'Etc/UTC')) return <span className="tz">Times in UTC</span>;
+  const sign = minutes < 0 ? '−' : '+';
+  const abs = Math.abs(minutes);
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return (
+    <span className="tz">
+      Times in UTC · you: {zone} (UTC{offset})
+    </span>
+  );
+}
+
 /** The frame of every page behind the login: skip link, header with navigation, main landmark. */
 export function Shell() {
   const { agent, expired, logout } = useSession();
@@ -50,6 +68,7 @@ export function Shell() {
           <NavLink to="/policy">My level</NavLink>
           <OutboxLink level={agent.level} />
         </nav>
+        <TimeZoneNote />
         <div className="who">
           <span>
             {agent.name} <span className="muted">· {agent.levelName}</span>

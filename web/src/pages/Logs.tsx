@@ -77,11 +77,31 @@ function levelClass(level: string | undefined): string {
   return level ? `log-line level-${level.toLowerCase()}` : 'log-line';
 }
 
+/**
+ * Log entries (a head line and its continuation, e.g. a traceback) holding a hit: what the agent
+ * asked for, not the context lines shown around them.
+ */
+function matchingEntries(lines: LogLine[]): number {
+  let count = 0;
+  let counted = false;
+  for (const l of lines) {
+    if (l.time && l.text.startsWith(l.time)) counted = false;
+    if (l.hit && !counted) {
+      count++;
+      counted = true;
+    }
+  }
+  return count;
+}
+
 function LogLines({
   lines,
   target,
   permalink,
+  highlight,
 }: {
+  /** Mark the hits: only when the agent searched for a text (without one, every shown entry "matches"). */
+  highlight: boolean;
   lines: LogLine[];
   target?: { file: string; n: number };
   permalink(line: LogLine): string;
@@ -94,7 +114,7 @@ function LogLines({
           <li
             key={`${l.file}:${l.n}`}
             id={`line-${l.file}-${l.n}`}
-            className={`${levelClass(l.level)}${l.hit ? ' hit' : ''}${isTarget ? ' target' : ''}`}
+            className={`${levelClass(l.level)}${highlight && l.hit ? ' hit' : ''}${isTarget ? ' target' : ''}`}
             data-n={l.n}
             aria-current={isTarget ? 'true' : undefined}
           >
@@ -120,7 +140,10 @@ export function LogsPage() {
   const { name = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const page = useGet<PageModel>(databasePath(name));
-  const model = page.data?.database.name === name ? (page.data.tools.tech_logs as unknown as LogsModel | undefined) : undefined;
+  const model =
+    page.data?.database.name === name
+      ? (page.data.tools.tech_logs as unknown as LogsModel | undefined)
+      : undefined;
   const server = model?.server ?? null;
   const filters = useMemo(() => filtersFrom(params, name), [params, name]);
   const line = Number(params.get('line')) || 0;
@@ -193,12 +216,17 @@ export function LogsPage() {
     let live = true;
     setStatus('Searching…');
     setError(undefined);
-    const q = line ? `file=${encodeURIComponent(filters.file)}&line=${line}&context=${Math.max(filters.context, 20)}` : search;
+    const q = line
+      ? `file=${encodeURIComponent(filters.file)}&line=${line}&context=${Math.max(filters.context, 20)}`
+      : search;
     get<{ lines: LogLine[]; truncated: boolean }>(`/api/logs/${encodeURIComponent(server)}/search?${q}`).then(
       (r) => {
         if (!live) return;
         setLines(r.lines);
-        setStatus(`${r.lines.filter((l) => l.hit).length} matching lines${r.truncated ? ' (the first ones only: narrow the search)' : ''}.`);
+        const entries = matchingEntries(r.lines);
+        setStatus(
+          `${entries} matching ${entries === 1 ? 'entry' : 'entries'}, ${r.lines.length} ${r.lines.length === 1 ? 'line' : 'lines'} shown with their context${r.truncated ? ' (the first ones only: narrow the search)' : ''}.`,
+        );
       },
       (e: unknown) => {
         if (!live) return;
@@ -267,7 +295,9 @@ export function LogsPage() {
 
   const download = useMemo(() => {
     if (!lines.length) return undefined;
-    return URL.createObjectURL(new Blob([lines.map((l) => l.text).join('\n') + '\n'], { type: 'text/plain' }));
+    return URL.createObjectURL(
+      new Blob([lines.map((l) => l.text).join('\n') + '\n'], { type: 'text/plain' }),
+    );
   }, [lines]);
   useEffect(() => () => (download ? URL.revokeObjectURL(download) : undefined), [download]);
 
@@ -300,44 +330,90 @@ export function LogsPage() {
         <div className="filter-grid">
           <div className="field">
             <label htmlFor="log-db">Database</label>
-            <input id="log-db" name="db" defaultValue={filters.db} placeholder="all databases" key={`db-${filters.db}`} />
+            <input
+              id="log-db"
+              name="db"
+              defaultValue={filters.db}
+              placeholder="all databases"
+              key={`db-${filters.db}`}
+            />
           </div>
           <fieldset className="field levels">
             <legend>Level</legend>
             {LEVELS.map((l) => (
               <label key={l} className={`level-choice level-${l.toLowerCase()}`}>
-                <input type="checkbox" name="level" value={l} defaultChecked={filters.levels.includes(l)} key={`${l}-${filters.levels.join()}`} />{' '}
+                <input
+                  type="checkbox"
+                  name="level"
+                  value={l}
+                  defaultChecked={filters.levels.includes(l)}
+                  key={`${l}-${filters.levels.join()}`}
+                />{' '}
                 {l}
               </label>
             ))}
           </fieldset>
           <div className="field">
             <label htmlFor="log-logger">Logger</label>
-            <input id="log-logger" name="logger" defaultValue={filters.logger} placeholder="odoo.http" key={`lg-${filters.logger}`} />
+            <input
+              id="log-logger"
+              name="logger"
+              defaultValue={filters.logger}
+              placeholder="odoo.http"
+              key={`lg-${filters.logger}`}
+            />
           </div>
           <div className="field wide">
             <label htmlFor="log-q">Text</label>
             <input id="log-q" name="q" defaultValue={filters.q} key={`q-${filters.q}`} />
             <label className="inline">
-              <input type="checkbox" name="regex" defaultChecked={filters.regex} key={`re-${filters.regex}`} /> Regular expression
+              <input
+                type="checkbox"
+                name="regex"
+                defaultChecked={filters.regex}
+                key={`re-${filters.regex}`}
+              />{' '}
+              Regular expression
             </label>
           </div>
           <div className="field">
             <label htmlFor="log-from">From (UTC)</label>
-            <input id="log-from" name="from" type="datetime-local" step="1" defaultValue={filters.from} key={`f-${filters.from}`} />
+            <input
+              id="log-from"
+              name="from"
+              type="datetime-local"
+              step="1"
+              defaultValue={filters.from}
+              key={`f-${filters.from}`}
+            />
           </div>
           <div className="field">
             <label htmlFor="log-to">To (UTC)</label>
-            <input id="log-to" name="to" type="datetime-local" step="1" defaultValue={filters.to} key={`t-${filters.to}`} />
+            <input
+              id="log-to"
+              name="to"
+              type="datetime-local"
+              step="1"
+              defaultValue={filters.to}
+              key={`t-${filters.to}`}
+            />
           </div>
           <div className="field">
             <label htmlFor="log-context">Context lines</label>
-            <input id="log-context" name="context" type="number" min={0} max={50} defaultValue={filters.context} key={`c-${filters.context}`} />
+            <input
+              id="log-context"
+              name="context"
+              type="number"
+              min={0}
+              max={50}
+              defaultValue={filters.context}
+              key={`c-${filters.context}`}
+            />
           </div>
-          <div className="field">
+          <div className="field wide">
             <label htmlFor="log-file">File</label>
             <select id="log-file" name="file" defaultValue={filters.file} key={`file-${filters.file}`}>
-              <option value="">live file, or the days of the time range</option>
+              <option value="">Live file, or the time range’s days</option>
               {model.files.map((f) => (
                 <option key={f.name} value={f.name}>
                   {f.name}
@@ -355,7 +431,13 @@ export function LogsPage() {
             className="button"
             onClick={(e) => {
               const form = e.currentTarget.form!;
-              apply({ preventDefault: () => undefined, currentTarget: form } as unknown as FormEvent<HTMLFormElement>, 'live');
+              apply(
+                {
+                  preventDefault: () => undefined,
+                  currentTarget: form,
+                } as unknown as FormEvent<HTMLFormElement>,
+                'live',
+              );
             }}
           >
             Follow live with these filters
@@ -365,24 +447,32 @@ export function LogsPage() {
 
       <section className="card log-view" aria-labelledby="log-view-title">
         <div className="card-head">
-          <h2 id="log-view-title">{searching ? (line ? `Line ${line} of ${filters.file}` : 'Search results') : 'Live tail'}</h2>
+          <h2 id="log-view-title">
+            {searching ? (line ? `Line ${line} of ${filters.file}` : 'Search results') : 'Live tail'}
+          </h2>
           <div className="actions">
-            {!searching && !idle && (paused ? (
-              <button type="button" className="button" onClick={resume}>
-                Resume{waiting ? ` (${waiting} new)` : ''}
-              </button>
-            ) : (
-              <button type="button" className="button" onClick={pause}>
-                Pause
-              </button>
-            ))}
+            {!searching &&
+              !idle &&
+              (paused ? (
+                <button type="button" className="button" onClick={resume}>
+                  Resume{waiting ? ` (${waiting} new)` : ''}
+                </button>
+              ) : (
+                <button type="button" className="button" onClick={pause}>
+                  Pause
+                </button>
+              ))}
             {!searching && (
               <button type="button" className="button" onClick={() => setLines([])}>
                 Clear
               </button>
             )}
             {searching && (
-              <button type="button" className="button" onClick={() => setParams(new URLSearchParams({ db: filters.db }))}>
+              <button
+                type="button"
+                className="button"
+                onClick={() => setParams(new URLSearchParams({ db: filters.db }))}
+              >
                 Back to live tail
               </button>
             )}
@@ -394,7 +484,11 @@ export function LogsPage() {
           </div>
         </div>
         <p className="muted small" role="status" aria-live="polite">
-          {idle ? 'The live tail stopped after 5 minutes without activity.' : paused ? 'Paused: new lines wait until you resume.' : status}
+          {idle
+            ? 'The live tail stopped after 5 minutes without activity.'
+            : paused
+              ? 'Paused: new lines wait until you resume.'
+              : status}
         </p>
         {idle && !searching && (
           <p>
@@ -410,7 +504,12 @@ export function LogsPage() {
         )}
         <div className="log-box" ref={box} onScroll={onScroll} tabIndex={0} aria-label="Log lines">
           {lines.length ? (
-            <LogLines lines={lines} target={target} permalink={permalink} />
+            <LogLines
+              lines={lines}
+              target={target}
+              permalink={permalink}
+              highlight={filters.q.trim() !== ''}
+            />
           ) : (
             <p className="muted">{searching ? 'No line.' : 'Waiting for new lines…'}</p>
           )}

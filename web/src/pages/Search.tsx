@@ -127,6 +127,13 @@ export function SearchPage() {
   }
 
   function onBoxKey(e: KeyboardEvent<HTMLInputElement>) {
+    // "/" is the shortcut to this box, and no name, uuid or subscription code holds one: pressed
+    // here it selects what is typed (the next key replaces it) instead of typing "/".
+    if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      e.currentTarget.select();
+      return;
+    }
     if (e.key === 'Enter' && items.length > 0 && (params.get('q') ?? '') === typed) {
       e.preventDefault();
       navigate(toolsUrl(items[0].name));
@@ -213,7 +220,7 @@ export function SearchPage() {
         </p>
       )}
       <div className="table-wrap">
-        <table className="results" aria-busy={loading}>
+        <table className="results stack" aria-busy={loading}>
           <caption className="sr-only">Databases matching the search</caption>
           <thead>
             <tr>
@@ -236,17 +243,17 @@ export function SearchPage() {
                     <TenantText value={d.uuid} />
                   </div>
                 </td>
-                <td>
+                <td data-label="Mode">
                   <ModeBadge mode={d.mode} extraApps={d.extra_apps} />
                 </td>
-                <td>
+                <td data-label="Status">
                   <span className={d.status.includes('maintenance') ? 'status locked' : 'status'}>
                     <TenantText value={d.status} />
                   </span>
                 </td>
-                <td className="mono">{d.version}</td>
-                <td className="nowrap">{d.expire_date ? formatDateTime(d.expire_date) : '—'}</td>
-                <td>
+                <td className="mono" data-label="Version">{d.version}</td>
+                <td className="nowrap" data-label="Expiry">{d.expire_date ? formatDateTime(d.expire_date) : '—'}</td>
+                <td data-label={d.duplicate_of ? 'Duplicate of' : undefined}>
                   <TenantText value={d.duplicate_of} empty="" />
                 </td>
               </tr>

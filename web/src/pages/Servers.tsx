@@ -51,8 +51,8 @@ export function ServersPage() {
       <div className="page-head">
         <h1>Hosting servers</h1>
         <p className="muted">
-          Each server is a PostgreSQL cluster with its filestores. Disk used counts its databases and filestores; a server
-          that does not answer within 2 seconds is shown as not answering.
+          Each server is a PostgreSQL cluster with its filestores. Disk used counts its databases and
+          filestores; a server that does not answer within 2 seconds is shown as not answering.
         </p>
       </div>
       {servers.error && (
@@ -87,7 +87,10 @@ export function ServersPage() {
                   </span>
                 </td>
                 <td>
-                  <Link to={`/?server=${encodeURIComponent(s.name)}`} aria-label={`${formatNumber(s.databases)} databases on ${s.name}`}>
+                  <Link
+                    to={`/?server=${encodeURIComponent(s.name)}`}
+                    aria-label={`${formatNumber(s.databases)} databases on ${s.name}`}
+                  >
                     {formatNumber(s.databases)}
                   </Link>
                 </td>
@@ -96,7 +99,11 @@ export function ServersPage() {
                 </td>
                 <td>{formatNumber(s.connections)}</td>
                 <td className="mono">{s.pgVersion ?? '—'}</td>
-                <td className="mono">{s.frontEnd ? `http ${s.frontEnd.httpPort} · https ${s.frontEnd.httpsPort}` : '—'}</td>
+                <td className="mono">
+                  {s.frontEnd
+                    ? `${s.frontEnd.address} · http ${s.frontEnd.httpPort} · https ${s.frontEnd.httpsPort}`
+                    : '—'}
+                </td>
                 <td>
                   {!s.frontEnd
                     ? '—'
@@ -118,7 +125,9 @@ export function ServersPage() {
       </div>
       <div className="table-foot">
         <span className="muted" role="status">
-          {servers.loading ? 'Loading…' : `${items.length} servers, ${items.filter((s) => !s.healthy).length} not answering`}
+          {servers.loading
+            ? 'Loading…'
+            : `${items.length} servers, ${items.filter((s) => !s.healthy).length} not answering`}
         </span>
         <button type="button" className="button" onClick={servers.reload} disabled={servers.loading}>
           Refresh

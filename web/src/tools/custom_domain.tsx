@@ -60,11 +60,17 @@ function Diagnostics({ database, domain }: { database: string; domain: string })
   }
   return (
     <div className="domain-diagnostics">
-      <button type="button" onClick={() => void run()} disabled={busy} aria-describedby={`diag-${domain}`}>
+      <button
+        type="button"
+        className="button small"
+        onClick={() => void run()}
+        disabled={busy}
+        aria-describedby={`diag-${domain}`}
+      >
         {busy ? 'Diagnosing…' : 'Diagnostics'}
       </button>{' '}
       <span className="hint" id={`diag-${domain}`}>
-        for information only
+        for information only: changes nothing
       </span>
       {error && (
         <p className="error" role="alert">
@@ -73,7 +79,8 @@ function Diagnostics({ database, domain }: { database: string; domain: string })
       )}
       {report && (
         <div aria-live="polite">
-          <p className="notice">
+          {/* Orange only when a check found a problem: a clean report reads as good news. */}
+          <p className={report.checks.every((c) => c.ok) ? 'success' : 'notice'}>
             <strong>Verdict:</strong> {report.verdict}
           </p>
           <div className="table-wrap">
@@ -213,21 +220,26 @@ export const customDomainSection = defineToolSection<Model>({
                 </>
               )}
             </dl>
+            <div className="domain-actions">
+              {/* An active certificate on a resolving name has nothing to retry. */}
+              {!(d.certStatus === 'active' && d.dnsStatus === 'ok') && (
+                <OperationForm
+                  operation="retry-certificate"
+                  fixed={{ domain: d.domain }}
+                  compact
+                  submitLabel="Check and retry now"
+                  legend={`Check ${d.domain} again`}
+                />
+              )}
+              <OperationForm
+                operation="remove-domain"
+                fixed={{ domain: d.domain }}
+                compact
+                submitLabel="Remove"
+                legend={`Remove ${d.domain}`}
+              />
+            </div>
             <Diagnostics database={page.database.name} domain={d.domain} />
-            <OperationForm
-              operation="retry-certificate"
-              fixed={{ domain: d.domain }}
-              compact
-              submitLabel="Check and retry now"
-              legend={`Check ${d.domain} again`}
-            />
-            <OperationForm
-              operation="remove-domain"
-              fixed={{ domain: d.domain }}
-              compact
-              submitLabel="Remove"
-              legend={`Remove ${d.domain}`}
-            />
           </section>
         ))}
         <OperationForm

@@ -80,7 +80,9 @@ export const dropSection = defineToolSection<Model>({
         ) : model.drop.possible ? (
           <OperationForm operation="drop" submitLabel="Drop" confirmLabel="Drop the database" />
         ) : (
-          <p className="notice">Not possible: {model.drop.reason}</p>
+          <p className="notice">
+            <strong>Not possible.</strong> {model.drop.reason}
+          </p>
         )}
       </>
     );

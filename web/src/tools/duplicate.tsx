@@ -231,7 +231,7 @@ export const duplicateSection = defineToolSection<Model>({
               Duplicate
             </button>
             <p className="hint" id="duplicate-refusal">
-              Not possible: <TenantText value={model.reason} sentence />
+              <strong>Not possible.</strong> <TenantText value={model.reason} sentence />
             </p>
           </div>
         )}

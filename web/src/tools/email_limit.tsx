@@ -11,9 +11,10 @@ const BADGE_TEXT = { green: 'Green: trusted', orange: 'Orange: watch', red: 'Red
 function nextChangeText(current: number, next: Model['nextAutomaticChange']): string {
   const when = next.at ? `at ${next.at.slice(0, 16).replace('T', ' ')} UTC` : 'at the next nightly run';
   if (next.limit === null) return `The nightly automatic change leaves it: ${next.reason}.`;
+  // The reason is quoted after "Why:", not in parentheses: it holds parentheses of its own.
   if (next.limit === current)
-    return `Next automatic change ${when}: none, the limit stays ${formatNumber(current)} (${next.reason}).`;
-  return `Next automatic change ${when}: ${next.limit > current ? 'raise' : 'lower'} to ${formatNumber(next.limit)} a day (${next.reason}).`;
+    return `Next automatic change ${when}: none, the limit stays ${formatNumber(current)}. Why: ${next.reason}.`;
+  return `Next automatic change ${when}: ${next.limit > current ? 'raise' : 'lower'} to ${formatNumber(next.limit)} a day. Why: ${next.reason}.`;
 }
 
 function points(p: number): string {

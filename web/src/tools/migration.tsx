@@ -44,20 +44,21 @@ export const upgradeRequestSection = defineToolSection<Model>({
     return (
       <>
         <p className="explain">
-          The database (on {model.version}) is sent to the upgrade platform, which moves it to the chosen version.{' '}
-          <strong>Internal</strong> makes a new upgraded database in the customer’s list without e-mail;{' '}
-          <strong>Copy</strong> makes an upgraded, neutralized test copy and e-mails its link;{' '}
-          <strong>Production</strong> upgrades the database itself, with downtime: it is locked, a safety backup is taken
-          and the upgraded database is swapped in place. {productionHint}
+          The database (on {model.version}) is sent to the upgrade platform, which moves it to the chosen
+          version. <strong>Internal</strong> makes a new upgraded database in the customer’s list without
+          e-mail; <strong>Copy</strong> makes an upgraded, neutralized test copy and e-mails its link;{' '}
+          <strong>Production</strong> upgrades the database itself, with downtime: it is locked, a safety
+          backup is taken and the upgraded database is swapped in place. {productionHint}
         </p>
         {model.filestoreTooBig && (
           <div className="banner drop" role="note">
             <p>
-              <strong>Filestore too big for unsupervised production upgrade.</strong> A production upgrade of this database
-              needs SaaS Office (level 4).
+              <strong>Filestore too big for unsupervised production upgrade.</strong> A production upgrade of
+              this database needs SaaS Office (level 4).
             </p>
           </div>
         )}
+        <LatestRequest r={model.history[0]} />
         <OperationForm
           operation="request-upgrade"
           legend={`Upgrade ${page.database.name}`}
@@ -72,13 +73,33 @@ export const upgradeRequestSection = defineToolSection<Model>({
                 { value: 'production', label: 'Production (in place, downtime)' },
               ],
             },
-            email: { label: 'E-mail address (optional)', hint: 'Receives every e-mail of this upgrade instead of the customer' },
+            email: {
+              label: 'E-mail address (optional)',
+              hint: 'Receives every e-mail of this upgrade instead of the customer',
+            },
           }}
         />
       </>
     );
   },
 });
+
+/**
+ * The newest request where it was made: after "Request the upgrade" the agent sees its state here
+ * (the section refreshes with the page), not only in the history further down.
+ */
+function LatestRequest({ r }: { r: Request | undefined }) {
+  if (!r) return null;
+  return (
+    <p className={r.state === 'Failed' ? 'error' : 'notice'} role="status" aria-live="polite">
+      <strong>
+        Latest request #{r.id}: {r.state}
+      </strong>{' '}
+      — {MODE_LABELS[r.mode]} to {r.target}, requested {formatDateTime(r.requestDate)}.{' '}
+      <a href="#tool-upgrade-history">Its details in the history</a>.
+    </p>
+  );
+}
 
 function PlatformLink({ r }: { r: Request }) {
   const href = safeHref(r.link);
@@ -105,11 +126,14 @@ function Details({ r }: { r: Request }) {
           <TenantText value={r.reason} sentence />
         </p>
       )}
-      {r.state === 'Done' && r.database && r.database !== undefined && (r.mode === 'copy' || r.mode === 'internal') && (
-        <p>
-          Upgraded database: <Link to={`/databases/${encodeURIComponent(r.database)}`}>{r.database}</Link>
-        </p>
-      )}
+      {r.state === 'Done' &&
+        r.database &&
+        r.database !== undefined &&
+        (r.mode === 'copy' || r.mode === 'internal') && (
+          <p>
+            Upgraded database: <Link to={`/databases/${encodeURIComponent(r.database)}`}>{r.database}</Link>
+          </p>
+        )}
       {r.canCancel && (
         <OperationForm
           operation="cancel-upgrade"
@@ -200,7 +224,9 @@ export const rollingReleaseSection = defineToolSection<Model>({
     return (
       <>
         {lock.until ? (
-          <p className="notice">No rolling release will be processed for this db until {formatDateTime(lock.until)}.</p>
+          <p className="notice">
+            No rolling release will be processed for this db until {formatDateTime(lock.until)}.
+          </p>
         ) : (
           <p className="explain">
             Databases on a saas~ version are upgraded each night to the newest saas~ release of their line.
@@ -212,9 +238,17 @@ export const rollingReleaseSection = defineToolSection<Model>({
               operation="set-rolling-release-lock"
               legend="Lock rolling releases"
               submitLabel="Lock"
-              fields={{ until: { label: 'No rolling release until', max: lock.maxUntil, hint: `At most one month ahead (${lock.maxUntil})` } }}
+              fields={{
+                until: {
+                  label: 'No rolling release until',
+                  max: lock.maxUntil,
+                  hint: `At most one month ahead (${lock.maxUntil})`,
+                },
+              }}
             />
-            {lock.until && <OperationForm operation="clear-rolling-release-lock" compact submitLabel="Remove the lock" />}
+            {lock.until && (
+              <OperationForm operation="clear-rolling-release-lock" compact submitLabel="Remove the lock" />
+            )}
           </>
         )}
       </>

@@ -36,7 +36,7 @@ function History({ database, version }: { database: string; version: unknown }) 
         </p>
       )}
       <div className="table-wrap">
-        <table className="history" aria-busy={logs.loading}>
+        <table className="history stack" aria-busy={logs.loading}>
           <caption className="sr-only">Support operations, newest first</caption>
           <thead>
             <tr>
@@ -51,14 +51,17 @@ function History({ database, version }: { database: string; version: unknown }) 
             {data?.entries.map((e) => (
               <tr key={e.id}>
                 <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td>
+                {/* Logins and operation names are single words: they never break inside. */}
+                <td className="nowrap" data-label="Agent">
                   <TenantText value={e.agent_login} />
                 </td>
-                <td className="mono">{e.operation}</td>
-                <td className="mono small">
+                <td className="mono nowrap" data-label="Operation">
+                  {e.operation}
+                </td>
+                <td className="mono small" data-label="Inputs">
                   <TenantText value={inputsText(e.inputs)} sentence />
                 </td>
-                <td>
+                <td data-label="Outcome">
                   <span className={`badge outcome-${e.outcome}`}>{e.outcome}</span>
                   {e.message && (
                     <div className="sub">
@@ -80,13 +83,23 @@ function History({ database, version }: { database: string; version: unknown }) 
       </div>
       {data && data.pages > 1 && (
         <nav className="pager" aria-label="History pages">
-          <button type="button" className="button small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+          <button
+            type="button"
+            className="button small"
+            disabled={page <= 1}
+            onClick={() => setPage(page - 1)}
+          >
             Newer
           </button>
           <span className="muted">
             Page {data.page} of {data.pages}
           </span>
-          <button type="button" className="button small" disabled={page >= data.pages} onClick={() => setPage(page + 1)}>
+          <button
+            type="button"
+            className="button small"
+            disabled={page >= data.pages}
+            onClick={() => setPage(page + 1)}
+          >
             Older
           </button>
         </nav>
