@@ -133,7 +133,24 @@ export async function ensureTenantRole(admin: pg.ClientBase, login: { role: stri
  */
 export async function letOdooBusConnect(admin: pg.ClientBase, role: string): Promise<void> {
   const { rows } = await admin.query<{ ok: boolean }>(`SELECT has_database_privilege($1, $2, 'CONNECT') AS ok`, [role, MAINTENANCE_DATABASE]);
-  if (!rows[0].ok) await admin.query(`GRANT CONNECT ON DATABASE ${MAINTENANCE_DATABASE} TO ${pg.escapeIdentifier(role)}`);
+  if (!rows[0].ok) await changeMaintenanceAcl(admin, `GRANT CONNECT ON DATABASE ${MAINTENANCE_DATABASE} TO ${pg.escapeIdentifier(role)}`);
+}
+
+/**
+ * GRANT and REVOKE on the maintenance database rewrite its one pg_database row: two at once (tenants
+ * made side by side) fail with "tuple concurrently updated" instead of waiting, so the loser retries.
+ */
+async function changeMaintenanceAcl(admin: pg.ClientBase, sql: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(sql);
+      return;
+    } catch (e) {
+      const concurrent = (e as { code?: string }).code === 'XX000' && /concurrently updated/.test((e as Error).message);
+      if (!concurrent || attempt >= 10) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+    }
+  }
 }
 
 /**
@@ -208,7 +225,7 @@ export async function dropTenantRole(admin: pg.ClientBase, role: string): Promis
   await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
   // A privilege on a database (letOdooBusConnect's) would keep DROP ROLE from dropping it.
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-  if (exists.rowCount) await admin.query(`REVOKE ALL ON DATABASE ${MAINTENANCE_DATABASE} FROM ${pg.escapeIdentifier(role)}`);
+  if (exists.rowCount) await changeMaintenanceAcl(admin, `REVOKE ALL ON DATABASE ${MAINTENANCE_DATABASE} FROM ${pg.escapeIdentifier(role)}`);
   try {
     await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(role)}`);
   } catch (e) {
