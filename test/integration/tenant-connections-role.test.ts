@@ -89,7 +89,11 @@ describe('a start gives every tenant its own role', () => {
       await su.end();
     }
     app.tenants.forget(db);
-    await app.tenants.withCluster(server.id, (admin) => admin.query(`DROP ROLE ${pg.escapeIdentifier(role)}`));
+    // Its CONNECT on the maintenance database (for Odoo's bus) goes with it.
+    await app.tenants.withCluster(server.id, async (admin) => {
+      await admin.query(`REVOKE ALL ON DATABASE postgres FROM ${pg.escapeIdentifier(role)}`);
+      await admin.query(`DROP ROLE ${pg.escapeIdentifier(role)}`);
+    });
 
     const lines: string[] = [];
     const sink = new Writable({
