@@ -49,7 +49,15 @@ function check(root: string, command: string): Promise<{ code: number; stdout: s
   });
 }
 
-const ALL: Package[] = ['postgresql', 'chromium', 'nginx-light', 'pebble', 'openssl', 'openssh-server', 'rsync'];
+const ALL: Package[] = [
+  'postgresql',
+  'chromium',
+  'nginx-light',
+  'pebble',
+  'openssl',
+  'openssh-server',
+  'rsync',
+];
 
 describe('system packages', () => {
   it('is quiet and succeeds when everything the tests need is installed', async () => {
@@ -58,7 +66,10 @@ describe('system packages', () => {
   });
 
   it('names each package the tests miss, with the apt-get command, and fails', async () => {
-    const result = await check(await machineWith(['postgresql', 'nginx-light', 'openssl', 'openssh-server', 'rsync']), 'test');
+    const result = await check(
+      await machineWith(['postgresql', 'nginx-light', 'openssl', 'openssh-server', 'rsync']),
+      'test',
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('  - chromium: ');
     expect(result.stderr).toContain('  - pebble: ');
@@ -70,7 +81,9 @@ describe('system packages', () => {
     const result = await check(await machineWith(['postgresql']), 'start');
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('optional system packages are missing');
-    expect(result.stderr).toContain('Install them with: sudo apt-get install -y nginx-light pebble openssh-server rsync\n');
+    expect(result.stderr).toContain(
+      'Install them with: sudo apt-get install -y nginx-light pebble openssh-server rsync\n',
+    );
     expect(result.stderr).not.toContain('chromium');
   });
 
@@ -87,7 +100,7 @@ describe('system packages', () => {
     expect(result.stderr).toContain('the CI run needs these system packages:\n  - postgresql: ');
   });
 
-  it('the upgrade platform\'s transfers need sshd and rsync with rrsync: the tests fail without them', async () => {
+  it("the upgrade platform's transfers need sshd and rsync with rrsync: the tests fail without them", async () => {
     const result = await check(await machineWith(ALL, ['usr/sbin/sshd', 'usr/bin/rrsync']), 'test');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Install them with: sudo apt-get install -y openssh-server rsync\n');
@@ -99,14 +112,16 @@ describe('system packages', () => {
     expect(result.stderr).toContain('sudo apt-get install -y pebble\n');
   });
 
-  it('npm start as root installs what the embedded default uses (nginx, pebble) through apt-get, and says so', async () => {
+  it("npm start as root installs what the embedded default uses (nginx, pebble, the upgrade platform's ssh and rsync) through apt-get, and says so", async () => {
     if (process.getuid?.() !== 0) return; // the install path is root's only
     const root = await machineWith(['postgresql']);
     // An apt-get of our own first on PATH: it records its calls and "installs" into the fake machine.
     const bin = await mkdtemp(path.join(tmpdir(), 'dbtools-apt-'));
     roots.push(bin);
     const calls = path.join(bin, 'calls');
-    const files = (['nginx-light', 'pebble'] as const).flatMap((p) => EXECUTABLES[p]).map((f) => path.join(root, f));
+    const files = (['nginx-light', 'pebble', 'openssh-server', 'rsync'] as const)
+      .flatMap((p) => EXECUTABLES[p])
+      .map((f) => path.join(root, f));
     await writeFile(
       path.join(bin, 'apt-get'),
       `#!/bin/sh\necho "$*" >> ${calls}\ncase "$1" in install) for f in ${files.join(' ')}; do mkdir -p "$(dirname "$f")"; printf '#!/bin/sh\\n' > "$f"; chmod 755 "$f"; done;; esac\n`,
@@ -122,8 +137,11 @@ describe('system packages', () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('installing the system packages `npm start` uses:\n  - nginx-light: ');
-    expect(result.stdout).toContain('installed nginx-light pebble\n');
+    expect(result.stdout).toContain('installed nginx-light pebble openssh-server rsync\n');
     expect(result.stderr).not.toContain('optional system packages are missing');
-    expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual(['update -qq', 'install -y -qq nginx-light pebble']);
+    expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
+      'update -qq',
+      'install -y -qq nginx-light pebble openssh-server rsync',
+    ]);
   });
 });
