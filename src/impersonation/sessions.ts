@@ -130,28 +130,21 @@ export async function endImpersonation(app: App, session: number, key: string): 
   await app.metabase.transaction().execute(async (tx) => {
     const row = await stopImpersonation(tx, session, now);
     if (!row) return;
-    const agent = await findAgentById(tx, row.agent_id);
-    await insertSupportLog(tx, {
-      agent_id: row.agent_id,
-      agent_login: row.agent_login,
-      agent_level: agent?.level ?? 0,
-      operation: 'impersonation-end',
-      database_name: row.database_name,
-      inputs: { user: row.user_id, login: row.user_login, session: row.id },
-      outcome: 'success',
-      message: 'Ended from the banner in the database.',
-      request_id: null,
-    });
+    await logImpersonation(tx, row, 'impersonation-end', 'success', 'Ended from the banner in the database.');
   });
   return impersonationStatus(app, session, key);
 }
 
 const INVALID = 'This impersonation link is not valid.';
 
-/** Each use of a login link, granted or refused, is in the support log under the agent who made it. */
-async function logImpersonationUse(
+/**
+ * What happens to a login link (each use, granted or refused, and its end from the banner) is in
+ * the support log under the agent who made it.
+ */
+async function logImpersonation(
   db: MetabaseDb,
   row: ImpersonationSessionRow,
+  operation: 'impersonation-use' | 'impersonation-end',
   outcome: 'success' | 'failure',
   message: string | null,
 ): Promise<void> {
@@ -160,7 +153,7 @@ async function logImpersonationUse(
     agent_id: row.agent_id,
     agent_login: row.agent_login,
     agent_level: agent?.level ?? 0,
-    operation: 'impersonation-use',
+    operation,
     database_name: row.database_name,
     inputs: { user: row.user_id, login: row.user_login, session: row.id },
     outcome,
@@ -220,7 +213,7 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
       throw new NotAllowed(INVALID);
     // A refused use still spends the link (it committed with its support-log entry).
     const denied = await refusalAtUse(app, tx, row);
-    await logImpersonationUse(tx, row, denied ? 'failure' : 'success', denied);
+    await logImpersonation(tx, row, 'impersonation-use', denied ? 'failure' : 'success', denied);
     return denied ? { denied } : { granted: row };
   });
   if ('denied' in outcome && outcome.denied) throw new NotAllowed(outcome.denied);
@@ -241,6 +234,6 @@ export async function verifyImpersonation(app: App, token: string): Promise<Impe
   const row = outcome.refused;
   if (!row) throw new NotAllowed(INVALID);
   const error = refusal(row, now);
-  await logImpersonationUse(app.metabase, row, 'failure', error.message);
+  await logImpersonation(app.metabase, row, 'impersonation-use', 'failure', error.message);
   throw error;
 }
