@@ -84,6 +84,11 @@ const ODOO_PASSWORD = 'odoo-test';
 /** The environment of a pg tool that logs in as Odoo's role. */
 const asOdoo = { env: { ...process.env, PGPASSWORD: ODOO_PASSWORD } };
 
+/** odoo-bin's options for its database server and login, and its data folder. */
+function odooConnectionArgs(db: { host: string; port: number; user: string; password: string }, dataDir: string): string[] {
+  return [`--db_host=${db.host}`, `--db_port=${db.port}`, `--db_user=${db.user}`, `--db_password=${db.password}`, `--data-dir=${dataDir}`];
+}
+
 export interface OdooRunner {
   /** odoo-bin with the cluster's connection options, as a non-root OS user (Odoo refuses root). */
   odooBin(tree: string, args: string[]): Promise<string>;
@@ -103,7 +108,7 @@ export async function odooRunner(cluster: EmbeddedCluster, admin: pg.Client, dir
   const dataDir = path.join(dir, 'odoo-data');
   await mkdir(dataDir, { recursive: true });
   if (owner) await chown(dataDir, owner.uid, owner.gid);
-  const connection = [`--db_host=${cluster.socketDir}`, `--db_port=${cluster.port}`, '--db_user=odoo', `--db_password=${ODOO_PASSWORD}`, `--data-dir=${dataDir}`];
+  const connection = odooConnectionArgs({ host: cluster.socketDir, port: cluster.port, user: 'odoo', password: ODOO_PASSWORD }, dataDir);
   return {
     db: { host: cluster.socketDir, port: cluster.port, user: 'odoo', password: ODOO_PASSWORD },
     async odooBin(tree, args) {
@@ -227,11 +232,7 @@ export async function startOdooServer(options: OdooServerOptions): Promise<OdooS
     'server',
     `--config=${config}`,
     '--addons-path=addons,odoo/addons',
-    `--db_host=${options.db.host}`,
-    `--db_port=${options.db.port}`,
-    `--db_user=${options.db.user}`,
-    `--db_password=${options.db.password}`,
-    `--data-dir=${options.dataDir}`,
+    ...odooConnectionArgs(options.db, options.dataDir),
     `--db-filter=${options.dbFilter}`,
     '--http-interface=127.0.0.1',
     `--http-port=${port}`,
@@ -373,11 +374,7 @@ export async function odooShell(
     path.join(options.tree, 'odoo-bin'),
     'shell',
     '--addons-path=addons,odoo/addons',
-    `--db_host=${options.db.host}`,
-    `--db_port=${options.db.port}`,
-    `--db_user=${options.db.user}`,
-    `--db_password=${options.db.password}`,
-    `--data-dir=${options.dataDir}`,
+    ...odooConnectionArgs(options.db, options.dataDir),
     '--no-http',
     '--log-level=warn',
     '-d',
