@@ -1,35 +1,102 @@
 /**
  * `git status --porcelain=v2 --branch -z`, read as it streams: a deployed checkout with a
  * runaway build folder can list hundreds of thousands of untracked files, so entries are
- * counted, and only the first few paths kept.
+ * counted, and only the first few kept.
  *
- * Records are NUL-terminated (-z: paths come verbatim, never quoted):
+ * Records are NUL-terminated (-z: paths come verbatim, never quoted, and may hold spaces or
+ * newlines):
  *   # branch.oid <sha> | (initial)          # branch.head <name> | (detached)
+ *   # branch.upstream <name>                # branch.ab +<ahead> -<behind>  (absent: upstream gone)
  *   1 <XY> <sub> <mH> <mI> <mW> <hH> <hI> <path>
  *   2 <XY> <sub> <mH> <mI> <mW> <hH> <hI> <X><score> <path>  NUL <origPath>
  *   u <XY> <sub> <m1> <m2> <m3> <mW> <h1> <h2> <h3> <path>
- *   ? <path>                                ! <path>  (ignored: not a change)
+ *   ? <path>                                ! <path>  (only with --ignored)
+ * X is the index against HEAD (staged), Y the work tree against the index (unstaged).
  */
+
+/** A change on one side, as `git status` names it. */
+export type GitChange = 'modified' | 'type-changed' | 'added' | 'deleted' | 'renamed' | 'copied';
+
+/** An unmerged path, in the words `git status` lists it with under "Unmerged paths". */
+export type GitConflict =
+  | 'both-modified'
+  | 'both-added'
+  | 'both-deleted'
+  | 'added-by-us'
+  | 'added-by-them'
+  | 'deleted-by-us'
+  | 'deleted-by-them';
+
+/** One path `git status` lists, with its staged and unstaged state apart. */
+export interface GitFileStatus {
+  path: string;
+  /** The path before a rename or copy. */
+  from?: string;
+  /** The index against HEAD; null when nothing is staged. */
+  staged: GitChange | null;
+  /**
+   * The work tree against the index; `untracked` for a file the index does not hold (also beside
+   * a staged deletion of the same path), `ignored` only when git was asked to show those.
+   */
+  unstaged: GitChange | 'untracked' | 'ignored' | null;
+  /** Set for an unmerged path; it then has no staged or unstaged state of its own. */
+  conflict?: GitConflict;
+}
+
+/** The branch's upstream: how far apart they are, or that it no longer exists on the remote. */
+export type GitUpstream = { name: string; ahead: number; behind: number } | { name: string; gone: true };
+
 export interface PorcelainStatus {
   /** The commit checked out; null before the first commit. */
   oid: string | null;
   /** The branch checked out; null when the HEAD is detached. */
   branch: string | null;
-  /** Changed, unmerged and untracked entries. */
+  /** Null when the branch tracks nothing (or the HEAD is detached). */
+  upstream: GitUpstream | null;
+  /** Distinct paths listed: a staged deletion with an untracked file of the same name is one path. */
   count: number;
-  paths: string[];
+  /** The first few of them, in git's order (tracked changes by path, then untracked, then ignored). */
+  files: GitFileStatus[];
 }
 
 /** Fields before the path of each entry kind (the path itself may contain spaces). */
-const FIELDS_BEFORE_PATH: Record<string, number> = { '1': 8, '2': 9, u: 10, '?': 1 };
+const FIELDS_BEFORE_PATH: Record<string, number> = { '1': 8, '2': 9, u: 10, '?': 1, '!': 1 };
+
+const CHANGE: Record<string, GitChange | null> = {
+  '.': null,
+  M: 'modified',
+  T: 'type-changed',
+  A: 'added',
+  D: 'deleted',
+  R: 'renamed',
+  C: 'copied',
+};
+
+const CONFLICT: Record<string, GitConflict> = {
+  UU: 'both-modified',
+  AA: 'both-added',
+  DD: 'both-deleted',
+  AU: 'added-by-us',
+  UA: 'added-by-them',
+  DU: 'deleted-by-us',
+  UD: 'deleted-by-them',
+};
 
 export class PorcelainV2Reader {
   private rest = '';
-  /** The next record is the original path of a rename or copy, not an entry. */
-  private origPathNext = false;
-  private readonly status: PorcelainStatus = { oid: null, branch: null, count: 0, paths: [] };
+  /** The entry whose original path (rename or copy) is the next record. */
+  private awaitingFrom: GitFileStatus | null = null;
+  /**
+   * Paths staged as deleted: an untracked file of the same name is the same path in a second
+   * state, not another one. Only these are remembered (not every path), so memory stays bounded
+   * by the staged deletions however many untracked files follow.
+   */
+  private readonly stagedDeletions = new Map<string, GitFileStatus | null>();
+  private readonly status: PorcelainStatus = { oid: null, branch: null, upstream: null, count: 0, files: [] };
+  private upstreamName: string | null = null;
+  private aheadBehind: { ahead: number; behind: number } | null = null;
 
-  constructor(private readonly keepPaths = 5) {}
+  constructor(private readonly keepFiles = 20) {}
 
   push(chunk: string): void {
     const records = (this.rest + chunk).split('\0');
@@ -41,12 +108,19 @@ export class PorcelainV2Reader {
     // Without -z's final NUL (a truncated stream), the last record still counts.
     if (this.rest) this.record(this.rest);
     this.rest = '';
-    return { ...this.status, paths: [...this.status.paths] };
+    const upstream: GitUpstream | null =
+      this.upstreamName === null
+        ? null
+        : this.aheadBehind
+          ? { name: this.upstreamName, ...this.aheadBehind }
+          : { name: this.upstreamName, gone: true };
+    return { ...this.status, upstream, files: this.status.files.map((f) => ({ ...f })) };
   }
 
   private record(record: string): void {
-    if (this.origPathNext) {
-      this.origPathNext = false;
+    if (this.awaitingFrom) {
+      this.awaitingFrom.from = record;
+      this.awaitingFrom = null;
       return;
     }
     if (record.startsWith('# ')) return this.header(record.slice(2));
@@ -55,16 +129,45 @@ export class PorcelainV2Reader {
     if (fields === undefined || record[1] !== ' ') return;
     const path = afterFields(record, fields);
     if (path === undefined) return;
-    if (kind === '2') this.origPathNext = true;
+    if (kind === '?' || kind === '!') return this.untracked(path, kind === '?' ? 'untracked' : 'ignored');
+    const xy = record.slice(2, 4);
+    const file: GitFileStatus =
+      kind === 'u'
+        ? { path, staged: null, unstaged: null, conflict: CONFLICT[xy] ?? 'both-modified' }
+        : { path, staged: CHANGE[xy[0]] ?? null, unstaged: CHANGE[xy[1]] ?? null };
+    const kept = this.add(file);
+    // The original path follows as a record of its own: it must not be read as an entry.
+    if (kind === '2') this.awaitingFrom = kept ?? { ...file };
+    if (file.staged === 'deleted') this.stagedDeletions.set(path, kept);
+  }
+
+  private untracked(path: string, state: 'untracked' | 'ignored'): void {
+    if (state === 'untracked' && this.stagedDeletions.has(path)) {
+      const deleted = this.stagedDeletions.get(path);
+      if (deleted) deleted.unstaged = 'untracked';
+      return;
+    }
+    this.add({ path, staged: null, unstaged: state });
+  }
+
+  /** Counts the entry and keeps it if there is room; the kept object, or null. */
+  private add(file: GitFileStatus): GitFileStatus | null {
     this.status.count += 1;
-    if (this.status.paths.length < this.keepPaths) this.status.paths.push(path);
+    if (this.status.files.length >= this.keepFiles) return null;
+    this.status.files.push(file);
+    return file;
   }
 
   private header(header: string): void {
     const space = header.indexOf(' ');
     const [key, value] = space < 0 ? [header, ''] : [header.slice(0, space), header.slice(space + 1)];
     if (key === 'branch.oid') this.status.oid = value === '(initial)' ? null : value;
-    if (key === 'branch.head') this.status.branch = value === '(detached)' ? null : value;
+    else if (key === 'branch.head') this.status.branch = value === '(detached)' ? null : value;
+    else if (key === 'branch.upstream') this.upstreamName = value;
+    else if (key === 'branch.ab') {
+      const ab = /^\+(\d+) -(\d+)$/.exec(value);
+      if (ab) this.aheadBehind = { ahead: Number(ab[1]), behind: Number(ab[2]) };
+    }
   }
 }
 
@@ -78,8 +181,8 @@ function afterFields(record: string, count: number): string | undefined {
   return record.slice(at) || undefined;
 }
 
-export function parsePorcelainV2(output: string, keepPaths?: number): PorcelainStatus {
-  const reader = new PorcelainV2Reader(keepPaths);
+export function parsePorcelainV2(output: string, keepFiles?: number): PorcelainStatus {
+  const reader = new PorcelainV2Reader(keepFiles);
   reader.push(output);
   return reader.end();
 }

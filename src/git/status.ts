@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { PorcelainV2Reader } from './porcelain.js';
+import { PorcelainV2Reader, type GitFileStatus, type GitUpstream } from './porcelain.js';
 import type { GitRepo } from './repositories.js';
 import { runGit, type GitRun } from './run-git.js';
 
@@ -11,8 +11,16 @@ export interface GitRepoStatus {
   subject?: string;
   /** Author date, ISO 8601 with the author's offset. */
   date?: string;
-  /** Files that differ from the commit (modified, staged, unmerged, untracked): how many, and the first few. */
-  changes?: { count: number; paths: string[] };
+  /** The branch checked out; null when the HEAD is detached. */
+  branch?: string | null;
+  /** What the branch tracks and how far apart they are; null when it tracks nothing. */
+  upstream?: GitUpstream | null;
+  /**
+   * The paths `git status` lists (staged, unstaged, unmerged, untracked): how many, and the first
+   * few with their staged and unstaged state. A path in two states (deleted in the index, back
+   * as an untracked file) counts once.
+   */
+  changes?: { count: number; files: GitFileStatus[] };
   /** In words, for the agent: missing folder, not a repository, git failing or too slow. */
   error?: string;
 }
@@ -20,8 +28,8 @@ export interface GitRepoStatus {
 export interface GitStatusOptions {
   /** A status of a big checkout on a cold cache takes a few seconds; a hung NFS mount never ends. */
   timeoutMs?: number;
-  /** How many changed paths to keep. */
-  keepPaths?: number;
+  /** How many changed files to keep (all are counted). */
+  keepFiles?: number;
 }
 
 export const GIT_TIMEOUT_MS = 10_000;
@@ -37,7 +45,7 @@ export async function readGitStatus(
   const folder = await folderWithin(dir, timeoutMs);
   if ('error' in folder) return { repo, error: folder.error };
   const real = folder.real;
-  const reader = new PorcelainV2Reader(options.keepPaths);
+  const reader = new PorcelainV2Reader(options.keepFiles);
   const [status, log] = await Promise.all([
     runGit(real, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '-z'], {
       timeoutMs,
@@ -55,7 +63,9 @@ export async function readGitStatus(
     commit,
     subject: subject ?? '',
     date,
-    changes: { count: parsed.count, paths: parsed.paths },
+    branch: parsed.branch,
+    upstream: parsed.upstream,
+    changes: { count: parsed.count, files: parsed.files },
   };
 }
 

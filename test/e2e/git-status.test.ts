@@ -4,7 +4,7 @@ import { e2eSetup, logIn, newPage, noPageErrors, openTools, section, seriousViol
 const e2e = e2eSetup();
 
 describe('the git status in the browser', () => {
-  test('technical support reads the server’s four checkouts in the Database Status panel: commits, local changes, a missing folder', async () => {
+  test('technical support reads the server’s four checkouts in the Database Status panel: commits, branch and upstream, each file’s staged and unstaged state, a missing folder', async () => {
     const { page, context, errors } = await newPage(e2e.browser);
     await logIn(page, 'technical');
     await openTools(page, 'acme-bakery');
@@ -14,9 +14,19 @@ describe('the git status in the browser', () => {
     const text = await status.innerText();
     // The panel's terms are upper-cased by the style sheet.
     expect(text).toMatch(/^ODOO\n[0-9a-f]{7,} \[FIX\] account: round the tax base/m);
-    expect(text).toContain(
-      'With local changes (2 files): account_accountant/models/account_move.py, web_studio/static/src/hotfix_4711.js',
-    );
+    // The demo's odoo checkout has not pulled the newest upstream fix; enterprise has a hotfix commit.
+    expect(text).toContain('On branch 17.0 · upstream origin/17.0: 1 commit behind');
+    expect(text).toContain('On branch 17.0 · upstream origin/17.0: 1 commit ahead');
+    expect(text).toContain('On branch 17.0 · no upstream');
+    expect(text).toContain('With local changes (3 files)');
+    const files = status.getByRole('table', { name: 'Local changes of Enterprise' });
+    const rows = await files.getByRole('row').allInnerTexts();
+    expect(rows.map((r) => r.replace(/\s+/g, ' ').trim())).toEqual([
+      'File Staged Not staged',
+      'account_accountant/models/account_move.py — modified',
+      'web_studio/models/studio_hotfix.py new file —',
+      'web_studio/static/src/hotfix_4711.js — untracked',
+    ]);
     expect(text).toMatch(/^INTERNAL\nThe folder \S+internal does not exist\./m);
     expect(await git.filter({ hasText: 'No local changes' }).count()).toBe(2);
     expect(await seriousViolations(page)).toEqual([]);

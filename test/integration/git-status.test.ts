@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { demoDatabases } from '../../src/demo/catalog.js';
 import { GitStatusCache } from '../../src/git/server-status.js';
-import { readGitStatus } from '../../src/git/status.js';
+import { readGitStatus, type GitRepoStatus } from '../../src/git/status.js';
 import { AgentSession } from '../support/http.js';
 
 const run = promisify(execFile);
@@ -63,7 +63,9 @@ describe('git status of a checkout', () => {
       commit: short,
       subject: '[FIX] web: keep the scroll position',
       date: AUTHOR_DATE,
-      changes: { count: 0, paths: [] },
+      branch: '17.0',
+      upstream: null,
+      changes: { count: 0, files: [] },
     });
   });
 
@@ -79,12 +81,16 @@ describe('git status of a checkout', () => {
     await unlink(path.join(dir, 'odoo/release.py'));
     await mkdir(path.join(dir, 'build/assets'), { recursive: true });
     for (let i = 0; i < 4; i++) await writeFile(path.join(dir, `build/assets/bundle-${i}.js`), '//\n');
-    const status = await readGitStatus('enterprise', dir);
+    const status = await readGitStatus('enterprise', dir, { keepFiles: 5 });
     expect(status.error).toBeUndefined();
     expect(status.changes?.count).toBe(7);
-    expect(status.changes?.paths).toHaveLength(5);
-    expect(status.changes?.paths).toEqual(
-      expect.arrayContaining(['addons/web/models.py', 'odoo/hotfix.py', 'odoo/release.py']),
+    expect(status.changes?.files).toHaveLength(5);
+    expect(status.changes?.files).toEqual(
+      expect.arrayContaining([
+        { path: 'addons/web/models.py', staged: null, unstaged: 'modified' },
+        { path: 'odoo/hotfix.py', staged: 'added', unstaged: null },
+        { path: 'odoo/release.py', staged: null, unstaged: 'deleted' },
+      ]),
     );
   });
 
@@ -137,7 +143,7 @@ describe('git status of a checkout', () => {
     // Without safe.directory git refuses to read another owner's repository.
     await expect(git(dir, 'status')).rejects.toThrow(/dubious ownership/);
     const status = await readGitStatus('odoo', dir);
-    expect(status).toMatchObject({ commit: short, changes: { count: 0, paths: [] } });
+    expect(status).toMatchObject({ commit: short, changes: { count: 0, files: [] } });
     // Deploys often switch a symlink to the current release: git sees the resolved path.
     const current = path.join(root, 'current');
     await symlink(dir, current);
@@ -235,7 +241,10 @@ describe('git status of a server', () => {
     clock = 4_000;
     expect((await cache.of(config, 'eu-2'))[0].changes?.count).toBe(0);
     clock = 9_001;
-    expect((await cache.of(config, 'eu-2'))[0].changes).toEqual({ count: 1, paths: ['hotfix.py'] });
+    expect((await cache.of(config, 'eu-2'))[0].changes).toEqual({
+      count: 1,
+      files: [{ path: 'hotfix.py', staged: null, unstaged: 'untracked' }],
+    });
   });
 });
 
@@ -246,15 +255,15 @@ describe('the Tools page model', () => {
     const technical = await AgentSession.login('technical');
     const page = await technical.get(`/api/databases/${database}`);
     expect(page.status).toBe(200);
-    const git = page.body.git as {
-      repo: string;
-      commit?: string;
-      changes?: { count: number };
-      error?: string;
-    }[];
+    const git = page.body.git as GitRepoStatus[];
     expect(git.map((g) => g.repo)).toEqual(['odoo', 'enterprise', 'design-themes', 'internal']);
-    expect(git[0]).toMatchObject({ commit: expect.stringMatching(/^[0-9a-f]{7,}$/), changes: { count: 0 } });
-    expect(git[1].changes?.count).toBe(2);
+    expect(git[0]).toMatchObject({
+      commit: expect.stringMatching(/^[0-9a-f]{7,}$/),
+      branch: '17.0',
+      upstream: { name: 'origin/17.0', ahead: 0, behind: 1 },
+      changes: { count: 0 },
+    });
+    expect(git[1]).toMatchObject({ upstream: { name: 'origin/17.0', ahead: 1, behind: 0 }, changes: { count: 3 } });
     expect(git[2].error).toBeUndefined();
     expect(git[3].error).toMatch(/^The folder .*internal does not exist\.$/);
   });

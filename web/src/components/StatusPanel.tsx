@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 import { formatDateTime, formatNumber, relative } from '../format.js';
 import { useToolsPage } from '../tools/context.js';
-import type { GitRepoStatus } from '../types.js';
+import type { GitChange, GitFileStatus, GitRepoStatus } from '../types.js';
 import { ModeBadge } from './ModeBadge.js';
 import { TenantText } from './TenantText.js';
 
@@ -114,8 +114,8 @@ function GitStatus({ repos }: { repos: GitRepoStatus[] }) {
 }
 
 function GitCommit({ status }: { status: GitRepoStatus }) {
-  const changes = status.changes ?? { count: 0, paths: [] };
-  const more = changes.count - changes.paths.length;
+  const changes = status.changes ?? { count: 0, files: [] };
+  const more = changes.count - changes.files.length;
   return (
     <>
       <span className="mono">{status.commit}</span> <bdi>{status.subject}</bdi>
@@ -123,20 +123,124 @@ function GitCommit({ status }: { status: GitRepoStatus }) {
         {formatDateTime(status.date)}
         {status.date && <> · {relative(status.date)}</>}
       </div>
+      <GitBranch status={status} />
       {changes.count > 0 ? (
-        <div className="git-changes">
-          With local changes ({formatNumber(changes.count)} {changes.count === 1 ? 'file' : 'files'}):{' '}
-          {changes.paths.map((p, i) => (
-            <span key={p}>
-              {i > 0 && ', '}
-              <bdi className="mono">{p}</bdi>
-            </span>
-          ))}
-          {more > 0 && <> and {formatNumber(more)} more</>}
-        </div>
+        <>
+          <div className="git-changes">
+            With local changes ({formatNumber(changes.count)} {changes.count === 1 ? 'file' : 'files'})
+            {more > 0 && <>, the first {formatNumber(changes.files.length)}:</>}
+          </div>
+          <div className="table-wrap">
+            <table className="compact git-files">
+              <caption className="sr-only">Local changes of {REPO_TITLES[status.repo] ?? status.repo}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">File</th>
+                  <th scope="col">Staged</th>
+                  <th scope="col">Not staged</th>
+                </tr>
+              </thead>
+              <tbody>
+                {changes.files.map((f) => (
+                  <GitFileRow key={`${f.from ?? ''}\0${f.path}`} file={f} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {more > 0 && <div className="muted">and {formatNumber(more)} more</div>}
+        </>
       ) : (
         <div className="muted">No local changes</div>
       )}
     </>
   );
+}
+
+/** The branch line of `git status`: the branch or a detached HEAD, its upstream, how far apart. */
+function GitBranch({ status }: { status: GitRepoStatus }) {
+  if (status.branch === undefined) return null;
+  if (status.branch === null) return <div>HEAD detached at <span className="mono">{status.commit}</span></div>;
+  const up = status.upstream;
+  return (
+    <div className="git-branch">
+      On branch <TenantText value={status.branch} className="mono" />
+      {!up ? (
+        <span className="muted"> · no upstream</span>
+      ) : 'gone' in up ? (
+        <>
+          {' '}
+          · upstream <TenantText value={up.name} className="mono" /> <span className="git-gone">is gone</span>
+        </>
+      ) : (
+        <>
+          {' '}
+          · upstream <TenantText value={up.name} className="mono" />: {aheadBehind(up.ahead, up.behind)}
+        </>
+      )}
+    </div>
+  );
+}
+
+function aheadBehind(ahead: number, behind: number): string {
+  if (!ahead && !behind) return 'up to date';
+  const commits = (n: number) => `${formatNumber(n)} ${n === 1 ? 'commit' : 'commits'}`;
+  return [ahead && `${commits(ahead)} ahead`, behind && `${commits(behind)} behind`].filter(Boolean).join(', ');
+}
+
+/** `git status`'s words for each state (its long format: "new file", "typechange", "both modified"). */
+const CHANGE_WORDS: Record<GitChange | 'untracked' | 'ignored', string> = {
+  modified: 'modified',
+  'type-changed': 'typechange',
+  added: 'new file',
+  deleted: 'deleted',
+  renamed: 'renamed',
+  copied: 'copied',
+  untracked: 'untracked',
+  ignored: 'ignored',
+};
+
+function GitFileRow({ file }: { file: GitFileStatus }) {
+  const name = (
+    <>
+      {file.from !== undefined && (
+        <>
+          <TenantText value={visibleControls(file.from)} className="mono" /> →{' '}
+        </>
+      )}
+      <TenantText value={visibleControls(file.path)} className="mono" />
+    </>
+  );
+  if (file.conflict)
+    return (
+      <tr>
+        <td>{name}</td>
+        <td colSpan={2} className="git-conflict">
+          unmerged: {file.conflict.replace(/-/g, ' ')}
+        </td>
+      </tr>
+    );
+  return (
+    <tr>
+      <td>{name}</td>
+      <td>{file.staged ? CHANGE_WORDS[file.staged] : '—'}</td>
+      <td>{file.unstaged ? CHANGE_WORDS[file.unstaged] : '—'}</td>
+    </tr>
+  );
+}
+
+/**
+ * A file name as git quotes one holding a control character (core.quotePath off: other
+ * characters, accents and emoji, stay as they are): in double quotes, the newline or tab as its
+ * escape, so one name cannot look like two lines or hide a character.
+ */
+function visibleControls(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this finds
+  const control = /[\u0000-\u001f\u007f]/g;
+  if (!name.match(control)) return name;
+  const escaped = name
+    .replace(/["\\]/g, (c) => `\\${c}`)
+    .replace(control, (c) =>
+      c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`,
+    );
+  return `"${escaped}"`;
 }
