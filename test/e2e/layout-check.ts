@@ -10,7 +10,8 @@ export interface LayoutDefect {
  * Runs in the page: horizontal overflow of the document, text boxes that overlap each other or
  * are cut off by their box (a select narrower than its chosen option, an input narrower than its
  * value, a box hiding overflowing text), and controls smaller than 24 × 24 px (WCAG 2.5.8; a link
- * inside a sentence is exempt, as there). Only what is visible on screen counts.
+ * inside a sentence is exempt, as there; a checkbox or radio is measured without its label). Only
+ * what is visible on screen counts.
  */
 export function checkLayout(page: Page, within?: string): Promise<LayoutDefect[]> {
   return page.evaluate((withinSelector) => {
@@ -133,7 +134,7 @@ export function checkLayout(page: Page, within?: string): Promise<LayoutDefect[]
       }
     }
 
-    // Targets: every control, at least 24 × 24 px (a checkbox or radio counts with its label).
+    // Targets: every control, at least 24 × 24 px.
     const controls = root.querySelectorAll(
       'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])',
     );
@@ -141,9 +142,6 @@ export function checkLayout(page: Page, within?: string): Promise<LayoutDefect[]
       if (!visible(el) || el.closest('.skip-link')) continue;
       if (el instanceof HTMLInputElement && el.type === 'file' && getComputedStyle(el).opacity === '0')
         continue;
-      let target: Element = el;
-      if (el instanceof HTMLInputElement && ['checkbox', 'radio'].includes(el.type))
-        target = el.closest('label') ?? el;
       if (el.tagName === 'A') {
         // A link in running text (a sentence around it) is exempt.
         const parent = el.parentElement!;
@@ -155,7 +153,9 @@ export function checkLayout(page: Page, within?: string): Promise<LayoutDefect[]
         )
           continue;
       }
-      const r = target.getBoundingClientRect();
+      // A checkbox or radio is measured by itself, not with its label: the label toggles it too,
+      // but a finger aims at the box, and a label may sit apart from it.
+      const r = el.getBoundingClientRect();
       if (r.width < 24 - 0.5 || r.height < 24 - 0.5)
         out.push({
           kind: 'small-target',
