@@ -53,7 +53,11 @@ describe('porcelain v2 parser', () => {
     const untracked = Array.from({ length: 12 }, (_, i) => `? build/file-${i}.js`);
     const status = parsePorcelainV2([`# branch.oid ${OID}`, ...untracked].join('\0') + '\0', 3);
     expect(status.count).toBe(12);
-    expect(status.files.map((f) => f.path)).toEqual(['build/file-0.js', 'build/file-1.js', 'build/file-2.js']);
+    expect(status.files.map((f) => f.path)).toEqual([
+      'build/file-0.js',
+      'build/file-1.js',
+      'build/file-2.js',
+    ]);
   });
 
   it('reads the same status whatever the chunks the stream is cut into', () => {
@@ -147,7 +151,11 @@ async function git(dir: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-async function commitFiles(dir: string, message: string, files: Record<string, string | null>): Promise<void> {
+async function commitFiles(
+  dir: string,
+  message: string,
+  files: Record<string, string | null>,
+): Promise<void> {
   for (const [name, content] of Object.entries(files)) {
     if (content === null) await git(dir, 'rm', '--quiet', '--', name);
     else {
@@ -250,7 +258,9 @@ describe('the git status of real repositories, as git itself lists it', () => {
     await git(other, 'push', '--quiet');
     await commitFiles(work, 'ours', { 'conflict.txt': 'ours\n', 'removed upstream.txt': 'changed here\n' });
     await git(work, 'fetch', '--quiet');
-    await expect(git(work, 'merge', 'origin/17.0')).rejects.toMatchObject({ stdout: expect.stringMatching(/CONFLICT/) });
+    await expect(git(work, 'merge', 'origin/17.0')).rejects.toMatchObject({
+      stdout: expect.stringMatching(/CONFLICT/),
+    });
     // Staged and then changed again; changed only; renamed; deleted from the index but still there.
     await writeFile(path.join(work, 'both.txt'), 'two\n');
     await git(work, 'add', 'both.txt');
@@ -270,13 +280,13 @@ describe('the git status of real repositories, as git itself lists it', () => {
     expect(status.upstream).toEqual({ name: 'origin/17.0', ahead: 1, behind: 2 });
     const byPath = (a: GitFileStatus, b: GitFileStatus) => (a.path < b.path ? -1 : 1);
     const expected: GitFileStatus[] = [
-        { path: 'both.txt', staged: 'modified', unstaged: 'modified' },
-        { path: 'café ☕.txt', staged: 'added', unstaged: null },
-        { path: 'conflict.txt', staged: null, unstaged: null, conflict: 'both-modified' },
-        { path: 'gone.txt', staged: 'deleted', unstaged: 'untracked' },
-        { path: 'list renderer.js', staged: null, unstaged: 'modified' },
-        { path: 'new name.py', from: 'old name.py', staged: 'renamed', unstaged: null },
-        { path: 'new\nline.txt', staged: null, unstaged: 'untracked' },
+      { path: 'both.txt', staged: 'modified', unstaged: 'modified' },
+      { path: 'café ☕.txt', staged: 'added', unstaged: null },
+      { path: 'conflict.txt', staged: null, unstaged: null, conflict: 'both-modified' },
+      { path: 'gone.txt', staged: 'deleted', unstaged: 'untracked' },
+      { path: 'list renderer.js', staged: null, unstaged: 'modified' },
+      { path: 'new name.py', from: 'old name.py', staged: 'renamed', unstaged: null },
+      { path: 'new\nline.txt', staged: null, unstaged: 'untracked' },
       { path: 'removed upstream.txt', staged: null, unstaged: null, conflict: 'deleted-by-them' },
     ];
     expect([...status.changes!.files].sort(byPath)).toEqual(expected.sort(byPath));
