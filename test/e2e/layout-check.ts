@@ -102,10 +102,25 @@ export function checkLayout(page: Page, within?: string): Promise<LayoutDefect[]
       if (!visible(el)) continue;
       const s = getComputedStyle(el);
       if (el instanceof HTMLSelectElement) {
-        const label = el.selectedOptions[0]?.textContent ?? '';
-        const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
-        if (textWidth(label, el) > room + 1)
-          out.push({ kind: 'clipped', what: `${describe(el)} shows "${label}" in ${Math.round(room)} px` });
+        // The room a select gives its value is its box less the padding and the arrow, whose width
+        // the style sheet does not say (the browser's theme draws it). So a copy holding only the
+        // chosen option, free to take the width it needs, says how wide the select must be.
+        const chosen = el.selectedOptions[0];
+        if (!chosen) continue;
+        const probe = el.cloneNode(false) as HTMLSelectElement;
+        probe.removeAttribute('id');
+        probe.append(chosen.cloneNode(true));
+        probe.style.cssText =
+          'position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none;left:0;top:0';
+        el.parentElement!.append(probe);
+        const needed = probe.getBoundingClientRect().width;
+        probe.remove();
+        const has = el.getBoundingClientRect().width;
+        if (needed > has + 1)
+          out.push({
+            kind: 'clipped',
+            what: `${describe(el)} shows "${chosen.textContent ?? ''}" in ${Math.round(has)} px (it needs ${Math.round(needed)})`,
+          });
         continue;
       }
       if (el instanceof HTMLInputElement && ['text', 'search', 'email', 'url', ''].includes(el.type)) {
