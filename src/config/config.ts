@@ -110,6 +110,13 @@ export interface Config {
   trustProxy: boolean | string[];
   /** Hosted databases answer at `<database host>.<zone>` (DBTOOLS_PLATFORM_ZONE): links to them are built from it. */
   platformZone: string;
+  /**
+   * The platform hosts (`<database>.<zone>`) answer HTTPS (DBTOOLS_PLATFORM_HTTPS=1): a TLS
+   * terminator with the zone's wildcard certificate sits in front of the front ends. Off by
+   * default, as the front ends dbtools writes serve those hosts over plain HTTP (only custom
+   * domains with a certificate get TLS): a link to them then says http://.
+   */
+  platformHttps: boolean;
   /** Days an API token lives when its creator does not say (DBTOOLS_TOKEN_DAYS). */
   tokenDays: number;
   levels: Record<number, string>;
@@ -394,6 +401,13 @@ function trustProxyEnv(v: string | undefined): Config['trustProxy'] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+function onOffEnv(env: NodeJS.ProcessEnv, key: string): boolean {
+  const v = env[key];
+  if (v === undefined || v === '' || v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  throw new ConfigError(`${key} must be 1 or 0, got "${v}"`);
+}
+
 function zoneEnv(v: string | undefined): string {
   const zone = (v || 'dbtools.test').toLowerCase().replace(/\.$/, '');
   if (!isHostName(zone)) throw new ConfigError(`DBTOOLS_PLATFORM_ZONE must be a DNS name, got "${v}"`);
@@ -442,6 +456,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.DBTOOLS_PUBLIC_URL || undefined,
     trustProxy: trustProxyEnv(env.DBTOOLS_TRUST_PROXY),
     platformZone: zoneEnv(env.DBTOOLS_PLATFORM_ZONE),
+    platformHttps: onOffEnv(env, 'DBTOOLS_PLATFORM_HTTPS'),
     tokenDays: intEnv(env, 'DBTOOLS_TOKEN_DAYS') ?? 90,
     levels: file.levels ? numericKeys(file.levels) : DEFAULT_LEVELS,
     accessMap,

@@ -25,3 +25,14 @@ export function databaseHost(database: string, zone: string): string {
     .replace(/-+$/, '');
   return `${readable}--${hash}.${zone}`;
 }
+
+/**
+ * The address of a hosted database's own host, for links sent to people (e-mails, the console):
+ * https only where the platform host serves it (`platformHttps`), else a link that opens.
+ */
+export function databaseOrigin(
+  database: string,
+  platform: { platformZone: string; platformHttps: boolean },
+): string {
+  return `${platform.platformHttps ? 'https' : 'http'}://${databaseHost(database, platform.platformZone)}`;
+}

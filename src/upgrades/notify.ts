@@ -1,5 +1,6 @@
 import type { App } from '../app.js';
-import { databaseHost } from '../frontend/host-name.js';
+import type { Config } from '../config/config.js';
+import { databaseOrigin } from '../frontend/host-name.js';
 import { sendMail } from '../mail/mailer.js';
 import type { DatabaseRow, UpgradeRequestRow } from '../metabase/schema.js';
 import { findDefaultAdmin } from '../tenant/users.js';
@@ -15,8 +16,8 @@ export async function upgradeRecipient(app: App, request: UpgradeRequestRow, cus
 }
 
 /** A hosted database's address, built from the platform's zone (never from tenant data). */
-export function databaseUrl(app: App, name: string): string {
-  return `https://${databaseHost(name, app.config.platformZone)}/web`;
+export function databaseUrl(config: Pick<Config, 'platformZone' | 'platformHttps'>, name: string): string {
+  return `${databaseOrigin(name, config)}/web`;
 }
 
 /** The e-mail of a finished upgrade, per mode (Internal sends none). */
@@ -27,7 +28,7 @@ export async function sendUpgradeDoneMail(
 ): Promise<void> {
   const db = request.database_name;
   if (request.mode === 'copy') {
-    const url = databaseUrl(app, request.result_database!);
+    const url = databaseUrl(app.config, request.result_database!);
     await sendMail(app, {
       to,
       subject: `Your test upgrade of ${db} to Odoo ${request.target} is ready`,
@@ -38,7 +39,7 @@ export async function sendUpgradeDoneMail(
     });
     return;
   }
-  const url = databaseUrl(app, db);
+  const url = databaseUrl(app.config, db);
   await sendMail(app, {
     to,
     subject: `Your database ${db} now runs Odoo ${request.target}`,
