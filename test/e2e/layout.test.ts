@@ -137,3 +137,24 @@ describe('every page at phone and desktop width, as each level', () => {
     }, 600_000);
   }
 });
+
+describe('a tenant-made choice on a phone', () => {
+  test('too long for its select, it is written out whole beneath it and describes it; on a desktop the select shows it all', async () => {
+    const shownBeneath: Record<string, string | null> = {};
+    for (const size of SIZES) {
+      const context = await e2e.browser.newContext({ viewport: size, locale: 'en-US', timezoneId: 'UTC' });
+      const page = await context.newPage();
+      await logIn(page, 'technical');
+      await page.goto(url('/databases/' + DATABASE));
+      const select = page.getByRole('region', { name: 'Admin Rights', exact: true }).getByLabel('User');
+      await select.waitFor();
+      await settled(page);
+      const chosen = await select.evaluate((el: HTMLSelectElement) => el.selectedOptions[0].title);
+      const describedBy = await select.getAttribute('aria-describedby');
+      shownBeneath[size.name] = describedBy && (await page.locator(`[id="${describedBy}"]`).innerText());
+      if (size.name === 'phone') expect(shownBeneath.phone).toBe(chosen);
+      await context.close();
+    }
+    expect(shownBeneath.desktop).toBeNull();
+  });
+});

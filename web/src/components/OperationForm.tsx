@@ -3,6 +3,7 @@ import { ApiError, databasePath, errorMessage, post } from '../api.js';
 import { useToolsPage } from '../tools/context.js';
 import type { JsonSchema, OperationInfo } from '../types.js';
 import { optionText, tenantPlainText } from '../tenant-text.js';
+import { ChoiceSelect } from './ChoiceSelect.js';
 import { jobIdOf } from './JobProgress.js';
 import { TenantText } from './TenantText.js';
 
@@ -195,16 +196,8 @@ export function OperationForm({
             };
             let input;
             if (o.options) {
-              input = (
-                <select {...common}>
-                  {o.options.map((v) => (
-                    // Labels are tenant text: an option holds text only, so controls become markers there.
-                    <option key={String(v.value)} value={String(v.value)} title={tenantPlainText(v.label)}>
-                      {optionText(v.label)}
-                    </option>
-                  ))}
-                </select>
-              );
+              const { 'aria-describedby': describedBy, ...rest } = common;
+              input = <ChoiceSelect {...rest} describedBy={describedBy} choices={o.options} />;
             } else if (kind === 'enum') {
               input = (
                 <select {...common}>
