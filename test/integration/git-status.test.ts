@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { demoDatabases } from '../../src/demo/catalog.js';
 import { GitStatusCache } from '../../src/git/server-status.js';
 import { readGitStatus, type GitRepoStatus } from '../../src/git/status.js';
+import { gitIn } from '../support/git.js';
 import { AgentSession } from '../support/http.js';
 
 const run = promisify(execFile);
@@ -22,18 +23,7 @@ beforeAll(async () => {
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 function git(dir: string, ...args: string[]) {
-  return run('git', ['-C', dir, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Runbot',
-      GIT_AUTHOR_EMAIL: 'runbot@example.com',
-      GIT_AUTHOR_DATE: AUTHOR_DATE,
-      GIT_COMMITTER_NAME: 'Runbot',
-      GIT_COMMITTER_EMAIL: 'runbot@example.com',
-    },
-  });
+  return gitIn(dir, args, AUTHOR_DATE);
 }
 
 /** A real repository with one commit of `files`. */

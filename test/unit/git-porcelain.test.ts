@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePorcelainV2, PorcelainV2Reader, type GitFileStatus } from '../../src/git/porcelain.js';
 import { readGitStatus } from '../../src/git/status.js';
+import { gitIn } from '../support/git.js';
 
 const OID = 'f457c90e1d2b0a9c8e7f6a5b4c3d2e1f0a9b8c7d';
 const H = '0123456789abcdef0123456789abcdef01234567';
@@ -135,20 +136,8 @@ describe('porcelain v2 parser', () => {
 
 const run = promisify(execFile);
 
-/** git as a developer runs it, without the machine's config, with a fixed author. */
 async function git(dir: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['-C', dir, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Runbot',
-      GIT_AUTHOR_EMAIL: 'runbot@example.com',
-      GIT_COMMITTER_NAME: 'Runbot',
-      GIT_COMMITTER_EMAIL: 'runbot@example.com',
-    },
-  });
-  return stdout;
+  return (await gitIn(dir, args)).stdout;
 }
 
 async function commitFiles(
