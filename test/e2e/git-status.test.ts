@@ -21,8 +21,9 @@ describe('the git status in the browser', () => {
     expect(text).toContain('With local changes (3 files)');
     const files = status.getByRole('table', { name: 'Local changes of Enterprise' });
     const rows = await files.getByRole('row').allInnerTexts();
+    // The table's header is upper-cased by the style sheet too.
     expect(rows.map((r) => r.replace(/\s+/g, ' ').trim())).toEqual([
-      'File Staged Not staged',
+      'FILE STAGED NOT STAGED',
       'account_accountant/models/account_move.py — modified',
       'web_studio/models/studio_hotfix.py new file —',
       'web_studio/static/src/hotfix_4711.js — untracked',
