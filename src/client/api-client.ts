@@ -98,6 +98,8 @@ export interface ApiClient<C extends Contract<C>> {
   call<K extends keyof C & string>(key: K, ...args: CallArgs<C[K]>): Promise<C[K]['response']>;
   /** The path of a route (an event stream to open, a link): params encoded, query appended. */
   path<K extends keyof C & string>(key: K, ...args: CallArgs<C[K]>): string;
+  /** The request a call makes, for a caller that sends it its own way (a test reading the status too). */
+  request<K extends keyof C & string>(key: K, ...args: CallArgs<C[K]>): ApiRequest;
 }
 
 export function apiClient<C extends Contract<C>>(send: Transport): ApiClient<C> {
@@ -105,5 +107,6 @@ export function apiClient<C extends Contract<C>>(send: Transport): ApiClient<C> 
     // The contract's types say what goes in and comes out; at run time a call is its request.
     call: (key, ...args) => send(requestOf(key, args[0] as LooseInput | undefined)) as never,
     path: (key, ...args) => requestOf(key, args[0] as LooseInput | undefined).path,
+    request: (key, ...args) => requestOf(key, args[0] as LooseInput | undefined),
   };
 }
