@@ -141,15 +141,30 @@ module.exports = {
     },
     {
       name: 'web-sees-types-only',
-      comment: 'The browser bundle holds no server code: web/src takes only types from src/.',
+      comment:
+        'The browser bundle holds no server code: web/src takes only types from src/, and the one API client (src/client/), which is plain code that itself takes only types.',
       from: { path: '^web/src/' },
-      to: { path: '^src/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^src/', pathNot: '^src/client/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'web-types-through-one-door',
-      comment: 'web/src/types.ts names all the browser reads of the server, so an API type change shows in one place.',
-      from: { path: '^web/src/', pathNot: '^web/src/types\\.ts$' },
+      comment:
+        'web/src/types.ts names all the browser reads of the server, so an API type change shows in one place; web/src/api.ts is the one door of the client.',
+      from: { path: '^web/src/', pathNot: ['^web/src/types\\.ts$', '^web/src/api\\.ts$'] },
       to: { path: '^src/' },
+    },
+    {
+      name: 'the-client-is-browser-code',
+      comment:
+        'src/client/ is bundled into the browser as well as run by the CLI and the tests: it takes only types from the rest of src/ (the contract) and nothing of Node.',
+      from: { path: '^src/client/' },
+      to: { path: '^src/', pathNot: '^src/client/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'the-client-needs-no-node',
+      comment: 'The browser has no Node modules: the client speaks through fetch, handed in by its caller.',
+      from: { path: '^src/client/' },
+      to: { dependencyTypes: ['core'] },
     },
   ].flatMap(rule),
   options: {

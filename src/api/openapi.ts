@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import { allOperations } from '../operations/registry.js';
-import type { AnyRoute } from './route.js';
+import { errorAnswer, operationAnswer } from './answers.js';
+import { isRawAnswer, type AnyRoute, type Answers } from './route.js';
 
-const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
-};
-
+/** A request part's schema: what a client may send (the input side). */
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
+
+/**
+ * An answer's schema: the JSON on the wire, which is also the input side (the server encodes its
+ * values through the schema: a date is an ISO string there).
+ */
+const answerSchema = jsonSchema;
 
 function openApiPath(url: string): string {
   return url.replace(/:(\w+)/g, '{$1}');
@@ -30,16 +33,42 @@ function parameters(route: AnyRoute) {
   return out;
 }
 
-const responses = {
-  '200': { description: 'OK' },
-  '400': { description: 'Malformed request', content: { 'application/json': { schema: errorSchema } } },
-  '401': { description: 'Not authenticated', content: { 'application/json': { schema: errorSchema } } },
-  '403': { description: 'Level too low, or CSRF token missing', content: { 'application/json': { schema: errorSchema } } },
-  '404': { description: 'Not found', content: { 'application/json': { schema: errorSchema } } },
-  '409': { description: 'Conflict with the database state', content: { 'application/json': { schema: errorSchema } } },
-  '422': { description: 'Invalid input or over the level limit', content: { 'application/json': { schema: errorSchema } } },
-  '429': { description: 'Too many failed logins', content: { 'application/json': { schema: errorSchema } } },
-};
+const errorStatuses = {
+  '400': 'Malformed request',
+  '401': 'Not authenticated',
+  '403': 'Level too low, or CSRF token missing',
+  '404': 'Not found',
+  '409': 'Conflict with the database state',
+  '422': 'Invalid input or over the level limit',
+  '429': 'Too many failed logins',
+  '500': 'Internal error (the request id is in the message)',
+  '503': 'The platform database cannot be reached right now',
+} as const;
+
+const SUCCESS_WORDS: Record<number, string> = { 200: 'OK', 202: 'Accepted: a long job was queued', 206: 'Partial content' };
+
+/** Each status a route answers with its body's schema; every error in the one shared shape. */
+function responses(route: AnyRoute | { responses: Answers; auth: string }) {
+  const error = { content: { 'application/json': { schema: answerSchema(errorAnswer) } } };
+  const out: Record<string, unknown> = {};
+  for (const [status, description] of Object.entries(errorStatuses)) {
+    // A public route asks no one to sign in.
+    if (status === '401' && route.auth === 'public') continue;
+    out[status] = { description, ...error };
+  }
+  for (const [status, answer] of Object.entries(route.responses)) {
+    out[status] = isRawAnswer(answer)
+      ? {
+          description: answer.description,
+          content: { [answer.contentType]: { schema: answer.events ? { description: 'Each event’s data', ...answerSchema(answer.events) } : { type: 'string' } } },
+        }
+      : {
+          description: SUCCESS_WORDS[Number(status)] ?? `Status ${status}`,
+          content: { 'application/json': { schema: answerSchema(answer) } },
+        };
+  }
+  return out;
+}
 
 /** OpenAPI 3.1, generated from the route schemas and the operation registry. */
 export function openApiDocument(routes: readonly AnyRoute[]) {
@@ -55,7 +84,7 @@ export function openApiDocument(routes: readonly AnyRoute[]) {
       ...(route.body && route.url !== '/api/databases/:name/operations/:operation'
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body as z.ZodType) } } } }
         : {}),
-      responses,
+      responses: responses(route),
     };
   }
   // One explicit path per operation, so clients see each input schema.
@@ -73,7 +102,7 @@ export function openApiDocument(routes: readonly AnyRoute[]) {
         security: [{ bearer: [] }, { cookie: [] }],
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         requestBody: { required: true, content: { 'application/json': { schema: input } } },
-        responses,
+        responses: responses({ auth: 'agent', responses: { 200: operationAnswer } }),
       },
     };
   }

@@ -5,6 +5,8 @@ import type { AgentRow } from '../metabase/schema.js';
 
 type Shape = z.ZodType<Record<string, unknown>>;
 
+export type Method = 'GET' | 'POST' | 'DELETE';
+
 export interface RouteContext<P, Q, B, A> {
   app: App;
   agent: A;
@@ -16,12 +18,55 @@ export interface RouteContext<P, Q, B, A> {
 }
 
 /**
- * A route: its schemas validate the request and feed the OpenAPI document. Handlers stay a
- * few lines: parse, call one service or operation, return.
+ * A body the handler writes itself, not JSON (an event stream, a download, metrics): its media
+ * type, in words what it holds, and for an event stream the schema of each event's `data`.
  */
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown, Auth extends 'public' | 'agent' = 'public' | 'agent'> {
-  method: 'GET' | 'POST' | 'DELETE';
-  url: string;
+export interface RawAnswer {
+  raw: true;
+  contentType: string;
+  description: string;
+  events?: z.ZodType;
+}
+
+export function rawAnswer(contentType: string, description: string, events?: z.ZodType): RawAnswer {
+  return { raw: true, contentType, description, ...(events && { events }) };
+}
+
+export function isRawAnswer(answer: unknown): answer is RawAnswer {
+  return typeof answer === 'object' && answer !== null && (answer as RawAnswer).raw === true;
+}
+
+/**
+ * What a route answers, by status: a zod schema of the JSON body, or a raw body. Errors are not
+ * listed: every route answers them in the one `{error: {code, message}}` shape (src/api/answers.ts).
+ * A schema's output side is what the handler returns (dates as Date); its input side is the JSON
+ * on the wire that clients read (dates as ISO strings): the server encodes through the schema.
+ */
+export type Answers = { readonly [status: number]: z.ZodType | RawAnswer };
+
+/** The values a handler may return: the output side of each JSON answer; anything for a raw one. */
+type HandlerAnswer<R extends Answers> = {
+  [S in keyof R]: R[S] extends z.ZodType ? z.output<R[S]> : R[S] extends RawAnswer ? unknown : never;
+}[keyof R];
+
+type Parsed<S, Absent> = S extends z.ZodType ? z.output<S> : Absent;
+
+/**
+ * A route: its schemas validate the request, check and shape the answer, feed the OpenAPI document
+ * and type the client (src/api/contract.ts). Handlers stay a few lines: parse, call one service or
+ * operation, return.
+ */
+export interface RouteSpec<
+  M extends Method = Method,
+  U extends string = string,
+  PS extends z.ZodType | undefined = z.ZodType | undefined,
+  QS extends z.ZodType | undefined = z.ZodType | undefined,
+  BS extends z.ZodType | undefined = z.ZodType | undefined,
+  R extends Answers = Answers,
+  Auth extends 'public' | 'agent' = 'public' | 'agent',
+> {
+  method: M;
+  url: U;
   summary: string;
   tag: string;
   auth: Auth;
@@ -31,20 +76,39 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, Auth extends '
    * agent; routes whose rule depends on the target (an operation) check it through the registry.
    */
   access?: Auth extends 'agent' ? string : never;
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
-  /** Answered as is, not as JSON (metrics, event streams, downloads). */
-  raw?: boolean;
-  handler(ctx: RouteContext<P, Q, B, Auth extends 'agent' ? AgentRow : AgentRow | undefined>): Promise<unknown>;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  responses: R;
+  handler(
+    ctx: RouteContext<
+      Parsed<PS, Record<string, never>>,
+      Parsed<QS, Record<string, never>>,
+      Parsed<BS, undefined>,
+      Auth extends 'agent' ? AgentRow : AgentRow | undefined
+    >,
+  ): Promise<HandlerAnswer<R>>;
 }
 
-export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined, Auth extends 'public' | 'agent' = 'agent'>(
-  spec: RouteSpec<P, Q, B, Auth>,
-): RouteSpec<P, Q, B, Auth> {
+export function defineRoute<
+  const M extends Method,
+  const U extends string,
+  R extends Answers,
+  PS extends z.ZodType | undefined = undefined,
+  QS extends z.ZodType | undefined = undefined,
+  BS extends z.ZodType | undefined = undefined,
+  Auth extends 'public' | 'agent' = 'agent',
+>(spec: RouteSpec<M, U, PS, QS, BS, R, Auth>): RouteSpec<M, U, PS, QS, BS, R, Auth> {
   return spec;
 }
 
+/** A route whose answer is written by its handler (no JSON body to check). */
+export function isRawRoute(route: AnyRoute): boolean {
+  return Object.values(route.responses).some(isRawAnswer);
+}
+
 // Erases the generics so routes of every shape fit in one list.
-export type AnyRoute = RouteSpec<never, never, never, 'public' | 'agent'>;
+export type AnyRoute = Omit<RouteSpec, 'handler'> & {
+  handler(ctx: RouteContext<never, never, never, never>): Promise<unknown>;
+};
 export type { Shape };

@@ -21,7 +21,7 @@ import { formatZodError } from '../operations/execute.js';
 import { SESSION_COOKIE, sameSecret, sessionAgent, tokenAgent } from './auth.js';
 import { requestDuration } from '../observability/metrics.js';
 import { isJsonValue, refusedRequestValue } from './request-text.js';
-import type { AnyRoute } from './route.js';
+import { isRawAnswer, isRawRoute, type AnyRoute } from './route.js';
 import { routes } from './routes/index.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -29,6 +29,8 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface ServerOptions {
   /** Extra routes or static files (the web console registers itself here). */
   plugins?: ((server: FastifyInstance) => Promise<void>)[];
+  /** The routes to serve: all of them unless a test serves its own. */
+  routes?: readonly AnyRoute[];
 }
 
 /** Who is calling: a Bearer token (CLI, scripts) or a session cookie plus its CSRF token. */
@@ -153,7 +155,32 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     reply.status(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
-  for (const route of routes as AnyRoute[]) {
+  registerRoutes(server, app, options.routes ?? (routes as readonly AnyRoute[]));
+  for (const plugin of options.plugins ?? []) await plugin(server);
+  return server;
+}
+
+/**
+ * A handler's value sent through its route's schema for the status it answers: a field the
+ * schema does not name is left out (no column leaks), dates become ISO strings, and a value the
+ * schema refuses is a contract broken, answered 500 and logged, never sent as it is.
+ */
+function answerOf(route: AnyRoute, status: number, value: unknown): unknown {
+  const answer = route.responses[status];
+  if (!answer || isRawAnswer(answer)) {
+    throw new Error(`${route.method} ${route.url} answered ${status}, which it does not declare as JSON`);
+  }
+  const encoded = answer.safeEncode(value as never);
+  if (!encoded.success) {
+    throw new Error(`${route.method} ${route.url} answered ${status} outside its schema: ${formatZodError(encoded.error)}`);
+  }
+  return encoded.data;
+}
+
+/** The routes on the server: who calls, what they may, the request parsed, the answer checked. */
+function registerRoutes(server: FastifyInstance, app: App, list: readonly AnyRoute[]): void {
+  for (const route of list) {
+    const raw = isRawRoute(route);
     server.route({
       method: route.method,
       url: route.url,
@@ -178,11 +205,9 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
           request,
           reply,
         });
-        if (route.raw) return reply;
-        return result ?? { ok: true };
+        if (raw) return reply;
+        return answerOf(route, reply.statusCode, result);
       },
     });
   }
-  for (const plugin of options.plugins ?? []) await plugin(server);
-  return server;
 }

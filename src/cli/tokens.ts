@@ -1,14 +1,6 @@
 import { Command } from 'commander';
 import type { ApiClient } from './client.js';
 
-interface TokenInfo {
-  id: number;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string;
-}
-
 interface Output {
   print(value: unknown, json: boolean, human: () => string): void;
   table(rows: Record<string, unknown>[], columns: string[]): string;
@@ -22,7 +14,7 @@ export function tokensCommand(client: () => Promise<ApiClient>, out: Output): Co
     .description('Your tokens: id, name, created, last used, expires (never the secret)')
     .option('--json')
     .action(async (opts: { json?: boolean }) => {
-      const res = await (await client()).request<{ tokens: TokenInfo[] }>('GET', '/api/tokens');
+      const res = await (await client()).call('GET /api/tokens');
       out.print(res.tokens, !!opts.json, () =>
         out.table(res.tokens as unknown as Record<string, unknown>[], ['id', 'name', 'createdAt', 'lastUsedAt', 'expiresAt']),
       );
@@ -33,9 +25,8 @@ export function tokensCommand(client: () => Promise<ApiClient>, out: Output): Co
     .option('--days <n>', 'days it lives (default: the server’s, 90)')
     .option('--json')
     .action(async (name: string, opts: { days?: string; json?: boolean }) => {
-      const res = await (await client()).request<TokenInfo & { token: string }>('POST', '/api/tokens', {
-        name,
-        ...(opts.days !== undefined ? { expiresInDays: opts.days } : {}),
+      const res = await (await client()).call('POST /api/tokens', {
+        body: { name, ...(opts.days !== undefined ? { expiresInDays: opts.days } : {}) },
       });
       out.print(res, !!opts.json, () => `${res.token}\n(token #${res.id} "${res.name}", expires ${res.expiresAt}; shown once)`);
     });
@@ -44,7 +35,7 @@ export function tokensCommand(client: () => Promise<ApiClient>, out: Output): Co
     .description('Revoke one of your tokens: it stops working at once')
     .option('--json')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const res = await (await client()).request<{ revoked: TokenInfo }>('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+      const res = await (await client()).call('DELETE /api/tokens/:id', { params: { id } });
       out.print(res.revoked, !!opts.json, () => `Revoked token #${res.revoked.id} "${res.revoked.name}".`);
     });
   return tokens;

@@ -12,6 +12,9 @@ export interface ToolContext {
   validationNumber(operation: string): string;
 }
 
+/** A section as the page carries it: the tool's own fields, or why it could not be loaded. */
+export type ToolSection = { error?: string; validationNumber?: string; [field: string]: unknown };
+
 /**
  * A section of the Tools page, keyed by its access-map key. It appears when the agent's
  * level allows the key and `applies` holds for the database.

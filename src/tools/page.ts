@@ -9,7 +9,7 @@ import type { AgentRow } from '../metabase/schema.js';
 import { isLocked } from '../lifecycle/maintenance-lock.js';
 import { serverGitStatus } from '../git/server-status.js';
 import { emailUsage } from '../mail/relay/usage.js';
-import type { ToolContext } from './define.js';
+import type { ToolContext, ToolSection } from './define.js';
 import { tools } from './index.js';
 
 /**
@@ -69,7 +69,8 @@ async function pageModel(app: App, agent: AgentRow, name: string) {
     /** The long job running on this database, so a refreshed page shows its progress again. */
     job: job ? jobSeenBy(app, agent, job) : null,
     level: { value: agent.level, name: app.policy.levelName(agent.level) },
-    tools: Object.fromEntries(models),
+    // Each model has its tool's own type (the console reads it as ToolModelOf that tool).
+    tools: Object.fromEntries(models) as Record<string, ToolSection>,
     ...(git && { git: await git }),
   };
 }

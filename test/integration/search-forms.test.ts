@@ -138,21 +138,14 @@ describe('search forms', () => {
   });
 
   it('the route takes the server filter repeated or comma-separated, and answers the next cursor', async () => {
-    const q = encodeURIComponent(tag);
-    const repeated = await agent.get<{ items: { name: string }[] }>(
-      `/api/databases?q=${q}&server=${server.name}&server=no-such-server`,
-    );
-    const comma = await agent.get<{ items: { name: string }[] }>(
-      `/api/databases?q=${q}&server=no-such-server,${server.name}`,
-    );
+    const repeated = await agent.call('GET /api/databases', { query: { q: tag, server: [server.name, 'no-such-server'] } });
+    const comma = await agent.call('GET /api/databases', { query: { q: tag, server: `no-such-server,${server.name}` } });
     expect(repeated.status).toBe(200);
     expect(names(repeated.body.items)).toHaveLength(4);
     expect(comma.body.items).toEqual(repeated.body.items);
-    const none = await agent.get<{ items: unknown[] }>(`/api/databases?q=${q}&server=no-such-server`);
+    const none = await agent.call('GET /api/databases', { query: { q: tag, server: 'no-such-server' } });
     expect(none.body.items).toEqual([]);
-    const page = await agent.get<{ items: { name: string }[]; nextCursor: string | null }>(
-      `/api/databases?q=${q}&limit=3`,
-    );
+    const page = await agent.call('GET /api/databases', { query: { q: tag, limit: 3 } });
     expect(page.body.nextCursor).toBe(page.body.items[2].name);
   });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { demoDatabases } from '../../src/demo/catalog.js';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
-import { SERVER_ANSWER_MS, type ServerOverview } from '../../src/observability/server-overview.js';
+import { SERVER_ANSWER_MS } from '../../src/observability/server-overview.js';
 import { diskUsedUnder } from '../../src/hosting/server-status.js';
 import { frontEndOf } from '../../src/metabase/repositories/front-ends.js';
 import { upsertServer } from '../../src/metabase/repositories/servers.js';
@@ -36,8 +36,8 @@ async function onCluster<T extends pg.QueryResultRow>(server: HostingServerRow, 
   }
 }
 
-async function listed(session = helpdesk): Promise<ServerOverview[]> {
-  const res = await session.get<{ items: ServerOverview[] }>('/api/servers');
+async function listed(session = helpdesk) {
+  const res = await session.call('GET /api/servers');
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.items;
 }
@@ -91,11 +91,11 @@ describe('the embedded default runs two hosting servers', () => {
 
   it('a database on the second server opens its Tools page, and the search filters by that server', async () => {
     const db = await createTestTenant(app, { prefix: 'srv2', server: 'local2' });
-    const page = await helpdesk.get<{ name: string }>(`/api/databases/${db.name}`);
+    const page = await helpdesk.call('GET /api/databases/:name', { params: { name: db.name } });
     expect(page.status, JSON.stringify(page.body)).toBe(200);
-    const found = await helpdesk.get<{ items: { name: string; server: string }[] }>(`/api/databases?q=${db.name}&server=local2`);
+    const found = await helpdesk.call('GET /api/databases', { query: { q: db.name, server: 'local2' } });
     expect(found.body.items.map((i) => [i.name, i.server])).toEqual([[db.name, 'local2']]);
-    const elsewhere = await helpdesk.get<{ items: unknown[] }>(`/api/databases?q=${db.name}&server=local`);
+    const elsewhere = await helpdesk.call('GET /api/databases', { query: { q: db.name, server: 'local' } });
     expect(elsewhere.body.items).toEqual([]);
   });
 });

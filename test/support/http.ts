@@ -1,3 +1,5 @@
+import type { ApiAnswer, ApiContract } from '../../src/api/contract.js';
+import { apiClient, type CallArgs } from '../../src/client/api-client.js';
 import { baseUrl } from './platform.js';
 import { DEMO_PASSWORD } from './env.js';
 import { callAt, type Answer, type Json } from './http-call.js';
@@ -5,8 +7,18 @@ import { callAt, type Answer, type Json } from './http-call.js';
 export type { Answer };
 
 /**
+ * The API's requests by contract key; a test sends them itself, to read the status and headers
+ * of refusals as well.
+ */
+const contract = apiClient<ApiContract>(async () => {
+  throw new Error('A test session sends the requests itself.');
+});
+
+/**
  * An HTTP client holding one agent's session cookie and CSRF token, like the browser does.
  * It talks to the suite's server, or to `base` (a server process of a test's own).
+ * `call` names a route by its contract key and types the answer as the route's success;
+ * `get`/`post` take any path, for what the contract does not allow (malformed requests).
  */
 export class AgentSession {
   constructor(
@@ -16,10 +28,17 @@ export class AgentSession {
   ) {}
 
   static async login(login: string, password = DEMO_PASSWORD, base?: string): Promise<AgentSession> {
-    const res = await call('POST', '/api/session', { body: { login, password }, base });
+    const { method, path, body } = contract.request('POST /api/session', { body: { login, password } });
+    const res = await call<ApiAnswer<'POST /api/session'>>(method, path, { body, base });
     if (res.status !== 200) throw new Error(`login ${login}: ${res.status} ${JSON.stringify(res.body)}`);
     const cookie = res.headers.get('set-cookie')!.split(';')[0];
-    return new AgentSession(cookie, (res.body as { csrfToken: string }).csrfToken, base);
+    return new AgentSession(cookie, res.body.csrfToken, base);
+  }
+
+  /** A route by its contract key: on a success the body is what the route answers (a refusal: `{error}`). */
+  call<K extends keyof ApiContract>(key: K, ...args: CallArgs<ApiContract[K]>): Promise<Answer<ApiAnswer<K>>> {
+    const { method, path, body } = contract.request(key, ...args);
+    return method === 'GET' ? this.get(path) : this.send(method, path, body);
   }
 
   get<T = Json>(path: string): Promise<Answer<T>> {
@@ -27,7 +46,11 @@ export class AgentSession {
   }
 
   post<T = Json>(path: string, body: unknown = {}): Promise<Answer<T>> {
-    return call<T>('POST', path, {
+    return this.send<T>('POST', path, body);
+  }
+
+  private send<T>(method: string, path: string, body: unknown): Promise<Answer<T>> {
+    return call<T>(method, path, {
       body,
       headers: { cookie: this.cookie, 'x-csrf-token': this.csrfToken },
       base: this.base,
@@ -35,10 +58,8 @@ export class AgentSession {
   }
 
   run<T = Json>(database: string, operation: string, input: unknown = {}): Promise<Answer<T>> {
-    return this.post<T>(
-      `/api/databases/${encodeURIComponent(database)}/operations/${encodeURIComponent(operation)}`,
-      input,
-    );
+    const { path } = contract.request('POST /api/databases/:name/operations/:operation', { params: { name: database, operation } });
+    return this.post<T>(path, input);
   }
 }
 

@@ -1,19 +1,14 @@
 /**
- * The one way the console talks to the API: JSON in and out, the CSRF token on mutations,
- * and a 401 anywhere sends the agent back to the login page.
+ * The one way the console talks to the API: the shared client (src/client/api-client.ts) typed by
+ * the API's contract, over fetch: JSON in and out, the CSRF token on mutations, and a 401 anywhere
+ * sends the agent back to the login page.
  */
+import { apiClient, apiErrorOf, ApiError, type ApiRequest, type CallArgs } from '../../src/client/api-client.js';
+import type { ApiAnswer, ApiContract } from './types.js';
+
+export { ApiError };
 
 const CSRF_KEY = 'dbtools.csrfToken';
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 type Listener = () => void;
 const expiredListeners = new Set<Listener>();
@@ -33,7 +28,7 @@ export function rememberCsrfToken(token: string | null): void {
   else sessionStorage.removeItem(CSRF_KEY);
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+async function send({ method, path, body }: ApiRequest): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken() ?? '';
@@ -56,22 +51,27 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
     // Not JSON (a proxy's error page): the status says enough.
   }
   if (!res.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
     if (res.status === 401 && path !== '/api/session') {
       rememberCsrfToken(null);
       for (const l of expiredListeners) l();
     }
-    throw new ApiError(res.status, error?.code ?? 'http_' + res.status, error?.message ?? `The server answered ${res.status}.`);
+    throw apiErrorOf(res.status, data, `The server answered ${res.status}.`);
   }
-  return data as T;
+  return data;
 }
 
-export const get = <T>(path: string) => api<T>('GET', path);
-export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
+/** `api.call('GET /api/databases/:name', {params: {name}})`: input and answer typed by the contract. */
+export const api = apiClient<ApiContract>(send);
 
-export function databasePath(name: string): string {
-  return '/api/databases/' + encodeURIComponent(name);
+/** The routes a page reads (GET), by their contract key. */
+export type GetKey = Extract<keyof ApiContract, `GET ${string}`>;
+
+/** Reads a GET route at an already built path (the client built it from the route's key). */
+export function getPath<K extends GetKey>(_key: K, path: string): Promise<ApiAnswer<K>> {
+  return send({ method: 'GET', path }) as Promise<ApiAnswer<K>>;
 }
+
+export type { CallArgs };
 
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorMessage, get } from './api.js';
-import type { OperationInfo, PolicyAnswer } from './types.js';
+import { api, errorMessage, getPath, type CallArgs, type GetKey } from './api.js';
+import type { ApiAnswer, ApiContract, OperationInfo, PolicyAnswer } from './types.js';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -10,8 +10,13 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** Fetches `path` (null: nothing yet) and keeps the newest answer only. */
-export function useGet<T>(path: string | null): Loaded<T> {
+/**
+ * Reads a GET route (`useGet('GET /api/outbox/:id', {params: {id}})`; a null key: nothing yet) and
+ * keeps the newest answer only. It loads again when the path the input makes changes.
+ */
+export function useGet<K extends GetKey>(key: K | null, ...args: CallArgs<ApiContract[K]>): Loaded<ApiAnswer<K>> {
+  type T = ApiAnswer<K>;
+  const path = key === null ? null : api.path(key, ...args);
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(path !== null);
@@ -22,7 +27,7 @@ export function useGet<T>(path: string | null): Loaded<T> {
     if (path === null) return;
     const id = ++latest.current;
     setLoading(true);
-    get<T>(path).then(
+    getPath(key!, path).then(
       (d) => {
         if (id !== latest.current) return;
         setData(d);
@@ -61,8 +66,9 @@ function useOnce<T>(make: () => Promise<T>): T | undefined {
 }
 
 const loadCatalog = () => {
-  catalog ??= get<{ operations: OperationInfo[] }>('/api/operations').then(
-    (a) => a.operations,
+  catalog ??= api.call('GET /api/operations').then(
+    // The input schemas are JSON Schema; the forms read the subset JsonSchema names.
+    (a) => a.operations as OperationInfo[],
     (e: unknown) => {
       catalog = undefined;
       throw e;
@@ -72,7 +78,7 @@ const loadCatalog = () => {
 };
 
 const loadPolicy = () => {
-  policy ??= get<PolicyAnswer>('/api/policy').catch((e: unknown) => {
+  policy ??= api.call('GET /api/policy').catch((e: unknown) => {
     policy = undefined;
     throw e;
   });

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, csrfToken, get, onSessionExpired, rememberCsrfToken } from './api.js';
+import { api, csrfToken, onSessionExpired, rememberCsrfToken } from './api.js';
 import { forgetCaches } from './load.js';
 import type { Agent } from './types.js';
 
@@ -21,7 +21,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (agent !== undefined) return;
-    get<Agent>('/api/me').then(setAgent, () => setAgent(null));
+    api.call('GET /api/me').then(setAgent, () => setAgent(null));
   }, [agent]);
 
   useEffect(
@@ -34,7 +34,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const login = useCallback(async (login: string, password: string) => {
-    const answer = await api<{ csrfToken: string; agent: Agent }>('POST', '/api/session', { login, password });
+    const answer = await api.call('POST /api/session', { body: { login, password } });
     rememberCsrfToken(answer.csrfToken);
     forgetCaches();
     setExpired(false);
@@ -43,7 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     try {
-      await api('DELETE', '/api/session');
+      await api.call('DELETE /api/session');
     } finally {
       rememberCsrfToken(null);
       forgetCaches();

@@ -1,21 +1,13 @@
 /**
- * Shapes of the API answers the console reads (see /api/openapi.json), imported from the
- * server's own definitions: type-only imports, erased at build (Vite never bundles server code),
- * so a change on the server is a compile error here instead of a page that silently reads
- * undefined. Only what JSON does to a value (`Jsonified`) and the JSON Schema of the operation
- * forms are written here.
+ * Shapes of the API answers the console reads, imported from the server's own definitions:
+ * type-only imports, erased at build (Vite never bundles server code), so a change on the server
+ * is a compile error here instead of a page that silently reads undefined. The answers come from
+ * the API's contract (src/api/contract.ts, derived from each route's answer schema: the JSON as
+ * sent); each tool's section of the Tools page keeps its tool's own type. Only what JSON does to
+ * a tool's value (`Jsonified`) and the JSON Schema of the operation forms are written here.
  */
-import type { operationCatalog, policyAnswer } from '../../src/api/routes/operations.js';
-import type { SessionAgent } from '../../src/api/routes/session.js';
-import type { PublicJob } from '../../src/jobs/enqueue.js';
-import type { JobKindTexts as ServerJobKindTexts } from '../../src/jobs/kinds.js';
-import type { OutboxMessage as ServerOutboxMessage, OutboxSummary as ServerOutboxSummary } from '../../src/mail/catcher.js';
-import type { mailMode } from '../../src/mail/mailer.js';
-import type { DatabaseListItem as ServerDatabaseListItem } from '../../src/metabase/repositories/databases.js';
-import type { pageSupportLogs } from '../../src/metabase/repositories/support-logs.js';
-import type { DatabaseMode } from '../../src/metabase/schema.js';
+import type { ApiAnswer, ApiContract } from '../../src/api/contract.js';
 import type { ToolModelOf } from '../../src/tools/define.js';
-import type { toolsPage } from '../../src/tools/page.js';
 import type { dumpTool } from '../../src/tools/dump.js';
 import type { migrationTool } from '../../src/tools/migration.js';
 import type { techLogsTool } from '../../src/tools/tech-logs.js';
@@ -24,10 +16,11 @@ import type { dropTool, duplicateTool, lockTool } from '../../src/tools/lifecycl
 import type { duplicateLimitTool, emailLimitTool } from '../../src/tools/limits.js';
 import type { restoreTool } from '../../src/tools/restore.js';
 import type { moveTool } from '../../src/tools/move.js';
-import type { ServerOverview } from '../../src/observability/server-overview.js';
 import type { customDomainTool } from '../../src/tools/custom-domain.js';
 import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
 import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';
+
+export type { ApiAnswer, ApiContract };
 
 /** What JSON makes of a server value: dates become ISO strings, the rest keeps its shape. */
 export type Jsonified<T> = T extends Date
@@ -38,20 +31,15 @@ export type Jsonified<T> = T extends Date
       ? { [K in keyof T]: Jsonified<T[K]> }
       : T;
 
-type Answer<F extends (...args: never[]) => unknown> = Jsonified<Awaited<ReturnType<F>>>;
+export type Agent = ApiAnswer<'GET /api/me'>;
 
-export type Agent = Jsonified<SessionAgent>;
+export type SearchAnswer = ApiAnswer<'GET /api/databases'>;
 
-export type Mode = DatabaseMode;
+export type DatabaseListItem = SearchAnswer['items'][number];
 
-export type DatabaseListItem = Jsonified<ServerDatabaseListItem>;
+export type Mode = DatabaseListItem['mode'];
 
-export interface SearchAnswer {
-  items: DatabaseListItem[];
-  nextCursor: string | null;
-}
-
-type ServerPage = Answer<typeof toolsPage>;
+type ServerPage = ApiAnswer<'GET /api/databases/:name'>;
 
 export type DatabaseModel = ServerPage['database'];
 
@@ -93,33 +81,28 @@ export interface JsonSchema {
   required?: string[];
 }
 
-export type OperationInfo = Omit<ReturnType<typeof operationCatalog>[number], 'input'> & { input: JsonSchema };
+export type OperationInfo = Omit<ApiAnswer<'GET /api/operations'>['operations'][number], 'input'> & { input: JsonSchema };
 
-type ServerPolicy = Jsonified<ReturnType<typeof policyAnswer>>;
+/** The per-level limits are keyed by "2", "3"... (object keys are strings in JSON). */
+export type PolicyAnswer = ApiAnswer<'GET /api/policy'>;
 
-export type LevelLimits = ServerPolicy['mine']['limits'];
+export type LevelLimits = PolicyAnswer['mine']['limits'];
 
-/** Object keys are strings once in JSON: the per-level limits are keyed by "2", "3"... */
-export type PolicyAnswer = Omit<ServerPolicy, 'limits'> & { limits: Record<string, LevelLimits> };
-
-export type SupportLogPage = Answer<typeof pageSupportLogs>;
+export type SupportLogPage = ApiAnswer<'GET /api/databases/:name/support-logs'>;
 
 export type SupportLogEntry = SupportLogPage['entries'][number];
 
-export type Job = Jsonified<PublicJob> & {
+export type Job = ApiAnswer<'GET /api/jobs/:id'> & {
   /** On the page model: false when your level may not follow this job (no result, no error, not watched). */
   readable?: boolean;
 };
 
-export type OutboxSummary = Jsonified<ServerOutboxSummary>;
+/** `mode`: `outbox`, the local catcher keeps every mail; `smtp`, mail leaves through a real server. */
+export type OutboxAnswer = ApiAnswer<'GET /api/outbox'>;
 
-export interface OutboxAnswer {
-  /** `outbox`: the local catcher keeps every mail; `smtp`: mail leaves through a real server. */
-  mode: ReturnType<typeof mailMode>;
-  messages: OutboxSummary[];
-}
+export type OutboxSummary = OutboxAnswer['messages'][number];
 
-export type OutboxMessage = Jsonified<ServerOutboxMessage>;
+export type OutboxMessage = ApiAnswer<'GET /api/outbox/:id'>;
 
 export type OauthAdminModel = ToolModelJson<typeof oauthAdminTool>;
 export type AdminRightsModel = ToolModelJson<typeof adminRightsTool>;
@@ -142,12 +125,10 @@ export type SecurityFeaturesModel = ToolModelJson<typeof securityTool>;
 export type TechLogsModel = ToolModelJson<typeof techLogsTool>;
 export type ToggleFreeModel = ToolModelJson<typeof toggleFreeTool>;
 
-/** GET /api/servers: one hosting server with its load and health (null: it could not be read). */
-export type ServerItem = ServerOverview;
+export type ServersAnswer = ApiAnswer<'GET /api/servers'>;
 
-export interface ServersAnswer {
-  items: ServerItem[];
-}
+/** One hosting server with its load and health (null: it could not be read). */
+export type ServerItem = ServersAnswer['items'][number];
 
 /** `GET /api/job-kinds`: each kind of job and its steps in words, from the job definitions. */
-export type JobKindTexts = ServerJobKindTexts;
+export type JobKindTexts = ApiAnswer<'GET /api/job-kinds'>;

@@ -5,9 +5,94 @@ import { metabaseReads } from '../../metabase/connect.js';
 import { findDatabase, searchDatabases } from '../../metabase/repositories/databases.js';
 import { pageSupportLogs } from '../../metabase/repositories/support-logs.js';
 import { toolsPage } from '../../tools/page.js';
+import { instant, jobAnswer } from '../answers.js';
 import { defineRoute } from '../route.js';
 
 const nameParam = z.object({ name: z.string().min(1).max(200) });
+
+const mode = z.enum(['trial', 'paid', 'drop']);
+const state = z.enum(['creating', 'active', 'removing', 'removed']);
+
+/** One row of the search (src/metabase/repositories/databases.ts DatabaseListItem). */
+const databaseListItem = z.object({
+  name: z.string(),
+  uuid: z.string(),
+  mode,
+  status: z.string(),
+  version: z.string(),
+  expire_date: instant.nullable(),
+  duplicate_of: z.string().nullable(),
+  subcode: z.string().nullable(),
+  extra_apps: z.boolean(),
+  state,
+  server: z.string(),
+});
+
+/** The metabase row of the Tools page, with the live e-mail counts, its server's name and the lock. */
+const pageDatabase = databaseListItem.extend({
+  id: z.number().int(),
+  server_id: z.number().int(),
+  create_date: instant,
+  secure: z.boolean(),
+  email_daily_count: z.number(),
+  email_daily_limit: z.number(),
+  /** null when the tenant cannot be read. */
+  ext_email_daily_count: z.number().nullable(),
+  email_total_count: z.number(),
+  duplicate_limit: z.number(),
+  lock_reason: z.string().nullable(),
+  status_before_lock: z.string().nullable(),
+  last_ping_at: instant.nullable(),
+  email_limit_pinned_until: instant.nullable(),
+  email_limit_pin_reason: z.string().nullable(),
+  rolling_release_locked_until: instant.nullable(),
+  locked: z.boolean(),
+});
+
+/**
+ * A tool's section: each tool builds its own model (src/tools/), which the console reads with that
+ * tool's type; here only what every section may carry is named, and the rest passes as the tool wrote it.
+ */
+const toolModel = z.looseObject({
+  /** The section could not be loaded (tenant unreachable...): shown instead of its content. */
+  error: z.string().optional(),
+  validationNumber: z.string().optional(),
+});
+
+/** One deployed checkout of the database's server (src/git/status.ts GitRepoStatus). */
+const gitRepoStatus = z.object({
+  repo: z.enum(['odoo', 'enterprise', 'design-themes', 'internal']),
+  commit: z.string().optional(),
+  subject: z.string().optional(),
+  date: z.string().optional(),
+  changes: z.object({ count: z.number().int(), paths: z.array(z.string()) }).optional(),
+  error: z.string().optional(),
+});
+
+const toolsPageAnswer = z.object({
+  database: pageDatabase,
+  /** The long job running on this database, so a refreshed page shows its progress again. */
+  job: jobAnswer.extend({ readable: z.boolean() }).nullable(),
+  level: z.object({ value: z.number().int(), name: z.string() }),
+  tools: z.record(z.string(), toolModel),
+  git: z.array(gitRepoStatus).optional(),
+});
+
+const supportLogEntry = z.object({
+  id: z.number().int(),
+  at: instant,
+  agent_id: z.number().int().nullable(),
+  agent_login: z.string(),
+  agent_level: z.number().int(),
+  operation: z.string(),
+  database_name: z.string(),
+  inputs: z.record(z.string(), z.unknown()),
+  outcome: z.enum(['success', 'failure']),
+  message: z.string().nullable(),
+  request_id: z.string().nullable(),
+  prev_hash: z.string(),
+  hash: z.string(),
+});
 
 export const databaseRoutes = [
   defineRoute({
@@ -25,6 +110,7 @@ export const databaseRoutes = [
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: z.string().max(200).optional(),
     }),
+    responses: { 200: z.object({ items: z.array(databaseListItem), nextCursor: z.string().nullable() }) },
     async handler({ app, query }) {
       const servers = [query.server ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
       // Reads on the shared pipelined connections: fifty agents typing do not queue for the pool.
@@ -44,6 +130,7 @@ export const databaseRoutes = [
     tag: 'databases',
     auth: 'agent',
     params: nameParam,
+    responses: { 200: toolsPageAnswer },
     handler: ({ app, agent, params }) => toolsPage(app, agent, params.name),
   }),
   defineRoute({
@@ -55,6 +142,7 @@ export const databaseRoutes = [
     access: 'support_logs',
     params: nameParam,
     query: z.object({ page: z.coerce.number().int().min(1).max(1_000_000).default(1) }),
+    responses: { 200: z.object({ entries: z.array(supportLogEntry), page: z.number().int(), pages: z.number().int() }) },
     async handler({ app, params, query }) {
       if (!isValidDatabaseName(params.name) || !(await findDatabase(app.metabase, params.name))) {
         throw new NotFound(`There is no database named "${params.name}".`);

@@ -5,7 +5,16 @@ import { importDump } from '../../dumps/import-upload.js';
 import { NotFound, UnsupportedMediaType } from '../../errors.js';
 import { mailMode } from '../../mail/mailer.js';
 import { listOutbox, readOutboxMessage } from '../../mail/catcher.js';
-import { defineRoute } from '../route.js';
+import { queuedJobAnswer } from '../answers.js';
+import { defineRoute, rawAnswer } from '../route.js';
+
+const outboxSummary = z.object({
+  id: z.string(),
+  date: z.string(),
+  from: z.string(),
+  to: z.array(z.string()),
+  subject: z.string(),
+});
 
 export const dumpRoutes = [
   defineRoute({
@@ -14,7 +23,10 @@ export const dumpRoutes = [
     summary: 'Download a dump by its signed link (no session; Range requests; 403 changed link, 410 expired)',
     tag: 'dumps',
     auth: 'public',
-    raw: true,
+    responses: {
+      200: rawAnswer('application/zip', 'The dump, whole'),
+      206: rawAnswer('application/zip', 'The byte range asked for (Range)'),
+    },
     params: z.object({
       id: z.coerce
         .number()
@@ -36,6 +48,7 @@ export const dumpRoutes = [
     auth: 'agent',
     access: 'import_dump',
     query: z.object({ name: z.string().min(1).max(63), server: z.string().max(63).optional() }),
+    responses: { 202: queuedJobAnswer },
     async handler({ app, agent, query, request, reply }) {
       // Only the upload content types arrive as a stream; JSON, text or no body at all is refused.
       if (!(request.body instanceof Readable)) {
@@ -60,6 +73,10 @@ export const dumpRoutes = [
     tag: 'mail',
     auth: 'agent',
     access: 'outbox',
+    responses: {
+      // `outbox`: the local catcher keeps every mail; `smtp`: mail leaves through a real server.
+      200: z.object({ mode: z.enum(['smtp', 'outbox']), messages: z.array(outboxSummary) }),
+    },
     async handler({ app }) {
       return { mode: mailMode(app), messages: await listOutbox(app.config.dataDir) };
     },
@@ -72,6 +89,7 @@ export const dumpRoutes = [
     auth: 'agent',
     access: 'outbox',
     params: z.object({ id: z.string().max(40) }),
+    responses: { 200: outboxSummary.extend({ text: z.string(), html: z.string().nullable() }) },
     async handler({ app, params }) {
       const message = await readOutboxMessage(app.config.dataDir, params.id);
       if (!message) throw new NotFound('There is no such message in the Outbox.');

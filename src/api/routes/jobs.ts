@@ -4,7 +4,8 @@ import { readableJob } from '../../jobs/job-access.js';
 import { jobKindTexts } from '../../jobs/kinds.js';
 import { findJob } from '../../metabase/repositories/jobs.js';
 import { bigintId } from '../../operations/inputs.js';
-import { defineRoute } from '../route.js';
+import { jobAnswer } from '../answers.js';
+import { defineRoute, rawAnswer } from '../route.js';
 
 const idParam = z.object({ id: bigintId() });
 const POLL_MS = 500;
@@ -16,6 +17,9 @@ export const jobRoutes = [
     summary: 'Each kind of long job and its steps, in words for agents',
     tag: 'jobs',
     auth: 'agent',
+    responses: {
+      200: z.record(z.string(), z.object({ label: z.string(), steps: z.record(z.string(), z.string()) })),
+    },
     handler: async () => jobKindTexts(),
   }),
   defineRoute({
@@ -25,6 +29,7 @@ export const jobRoutes = [
     tag: 'jobs',
     auth: 'agent',
     params: idParam,
+    responses: { 200: jobAnswer },
     handler: async ({ app, agent, params }) => publicJob(await readableJob(app, agent, params.id)),
   }),
   defineRoute({
@@ -34,7 +39,7 @@ export const jobRoutes = [
     tag: 'jobs',
     auth: 'agent',
     params: idParam,
-    raw: true,
+    responses: { 200: rawAnswer('text/event-stream', 'One event each time the job changes: `data:` the job as GET /api/jobs/{id} answers it', jobAnswer) },
     async handler({ app, agent, params, reply, request }) {
       await readableJob(app, agent, params.id);
       reply.hijack();
@@ -51,7 +56,7 @@ export const jobRoutes = [
       while (!closed) {
         const job = await findJob(app.metabase, params.id).catch(() => undefined);
         if (!job) break;
-        const event = JSON.stringify(publicJob(job));
+        const event = JSON.stringify(jobAnswer.encode(publicJob(job)));
         if (event !== last) {
           reply.raw.write(`data: ${event}\n\n`);
           last = event;

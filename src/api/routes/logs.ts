@@ -6,7 +6,7 @@ import { listLogFiles } from '../../logs/layout.js';
 import { checkPattern, searchLogs } from '../../logs/search.js';
 import { followLog } from '../../logs/tail.js';
 import { tailSlots } from '../../logs/tail-slots.js';
-import { defineRoute } from '../route.js';
+import { defineRoute, rawAnswer } from '../route.js';
 
 const serverParam = z.object({ server: z.string().max(63) });
 const level = z
@@ -16,6 +16,18 @@ const level = z
   .pipe(z.array(z.enum(LEVELS)));
 /** `from`/`to` as dates or datetimes (UTC), compared with the records' own times. */
 const time = z.coerce.date().transform(asRecordTime);
+/** One line of a log (src/logs/scan.ts LogLine). */
+const logLine = z.object({
+  file: z.string(),
+  n: z.number().int(),
+  text: z.string(),
+  hit: z.boolean(),
+  time: z.string().optional(),
+  level: z.enum(LEVELS).optional(),
+  db: z.string().optional(),
+  logger: z.string().optional(),
+});
+
 const filters = {
   q: z.string().max(500).optional(),
   regex: z
@@ -34,7 +46,10 @@ export const logRoutes = [
     summary: 'A technical log file (HTTP Basic: user `logs`, the server’s log password); plain days inline, .gz as download; Range',
     tag: 'logs',
     auth: 'public',
-    raw: true,
+    responses: {
+      200: rawAnswer('text/plain', 'The log file (a rotated .gz day as application/gzip, a download)'),
+      206: rawAnswer('text/plain', 'The byte range asked for (Range)'),
+    },
     params: z.object({ server: z.string().max(63), file: z.string().max(255) }),
     async handler({ app, params, request, reply }) {
       await serveLogFile(app, params.server, await serverNamed(app, params.server), params.file, request, reply);
@@ -48,6 +63,11 @@ export const logRoutes = [
     auth: 'agent',
     access: 'tech_logs',
     params: serverParam,
+    responses: {
+      200: z.object({
+        files: z.array(z.object({ name: z.string(), size: z.number(), compressed: z.boolean(), day: z.string().nullable() })),
+      }),
+    },
     async handler({ app, params }) {
       const server = await logServerFor(app, params.server);
       return { files: await listLogFiles(server.log_dir) };
@@ -71,6 +91,7 @@ export const logRoutes = [
       context: z.coerce.number().int().min(0).max(50).default(0),
       limit: z.coerce.number().int().min(1).max(20_000).default(2_000),
     }),
+    responses: { 200: z.object({ lines: z.array(logLine), truncated: z.boolean(), files: z.array(z.string()) }) },
     async handler({ app, params, query }) {
       const server = await logServerFor(app, params.server);
       const { level: levels, ...rest } = query;
@@ -86,7 +107,7 @@ export const logRoutes = [
     access: 'tech_logs',
     params: serverParam,
     query: z.object({ ...filters, backlog: z.coerce.number().int().min(0).max(1_000).default(0) }),
-    raw: true,
+    responses: { 200: rawAnswer('text/event-stream', 'Each new batch of matching lines: `data: {lines}`', z.object({ lines: z.array(logLine) })) },
     async handler({ app, agent, params, query, request, reply }) {
       const server = await logServerFor(app, params.server);
       const { level: levels, backlog, ...rest } = query;

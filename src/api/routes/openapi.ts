@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 
@@ -12,6 +13,8 @@ export function openApiRoute(documented: () => readonly AnyRoute[]) {
     summary: 'This API as OpenAPI 3.1',
     tag: 'system',
     auth: 'public',
+    // The document's own schema is OpenAPI's: its top-level fields are named, the rest passes as built.
+    responses: { 200: z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) }) },
     handler: async () => openApiDocument(documented()),
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentAnswer, okAnswer } from '../answers.js';
 import { login, logout, SESSION_COOKIE } from '../auth.js';
 import { defineRoute } from '../route.js';
 
@@ -20,6 +21,7 @@ export const sessionRoutes = [
     tag: 'auth',
     auth: 'public',
     body: z.object({ login: z.string().min(1).max(128), password: z.string().min(1).max(1024) }),
+    responses: { 200: z.object({ csrfToken: z.string(), agent: agentAnswer }) },
     async handler({ app, body, request, reply }) {
       // The cookie the caller came with (an earlier session) ends: a login always gets a new id.
       const session = await login(app, body.login, body.password, request.ip, request.cookies[SESSION_COOKIE]);
@@ -39,11 +41,12 @@ export const sessionRoutes = [
     summary: 'Log out',
     tag: 'auth',
     auth: 'agent',
+    responses: { 200: okAnswer },
     async handler({ app, request, reply }) {
       const cookie = request.cookies[SESSION_COOKIE];
       if (cookie) await logout(app, cookie);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return { ok: true };
+      return { ok: true as const };
     },
   }),
   defineRoute({
@@ -52,6 +55,7 @@ export const sessionRoutes = [
     summary: 'The calling agent',
     tag: 'auth',
     auth: 'agent',
+    responses: { 200: agentAnswer },
     handler: async ({ app, agent }) => me(app, agent),
   }),
 ];

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { exportSupportLogs } from '../../audit/export.js';
 import { addDays } from '../../dates.js';
-import { defineRoute } from '../route.js';
+import { defineRoute, rawAnswer } from '../route.js';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -16,7 +16,9 @@ export const supportLogRoutes = [
     tag: 'support-logs',
     auth: 'agent',
     access: 'support_logs_export',
-    raw: true,
+    responses: {
+      200: rawAnswer('application/x-ndjson', 'One support-log entry a line (JSON lines), or CSV with `format=csv` (text/csv)'),
+    },
     query: z.object({
       format: z.enum(['jsonl', 'csv']).default('jsonl'),
       database: z.string().min(1).max(200).optional(),

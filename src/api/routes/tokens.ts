@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { int4Id, wholeNumber } from '../../operations/inputs.js';
+import { instant } from '../answers.js';
 import { createApiToken, listTokens, revokeToken } from '../auth.js';
 import { defineRoute } from '../route.js';
 
@@ -14,6 +15,14 @@ const publicToken = (t: { id: number; name: string; created_at: Date; last_used_
   expiresAt: t.expires_at,
 });
 
+const tokenAnswer = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  createdAt: instant,
+  lastUsedAt: instant.nullable(),
+  expiresAt: instant,
+});
+
 export const tokenRoutes = [
   defineRoute({
     method: 'POST',
@@ -25,6 +34,7 @@ export const tokenRoutes = [
       name: z.string().trim().min(1).max(100),
       expiresInDays: wholeNumber(1, MAX_TOKEN_DAYS).optional(),
     }),
+    responses: { 200: tokenAnswer.extend({ token: z.string() }) },
     async handler({ app, agent, body }) {
       const created = await createApiToken(app, agent, body);
       return { ...publicToken(created), token: created.token };
@@ -36,6 +46,7 @@ export const tokenRoutes = [
     summary: 'Your API tokens: name, created, last used, expires (never the secret)',
     tag: 'auth',
     auth: 'agent',
+    responses: { 200: z.object({ tokens: z.array(tokenAnswer) }) },
     handler: async ({ app, agent }) => ({ tokens: (await listTokens(app, agent)).map(publicToken) }),
   }),
   defineRoute({
@@ -45,6 +56,7 @@ export const tokenRoutes = [
     tag: 'auth',
     auth: 'agent',
     params: z.object({ id: int4Id() }),
+    responses: { 200: z.object({ revoked: tokenAnswer }) },
     handler: async ({ app, agent, params }) => ({ revoked: publicToken(await revokeToken(app, agent, params.id)) }),
   }),
 ];

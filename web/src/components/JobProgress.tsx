@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { get } from '../api.js';
+import { api } from '../api.js';
 import { relative } from '../format.js';
 import { useGet } from '../load.js';
 import type { Job, JobKindTexts } from '../types.js';
@@ -41,7 +41,7 @@ function etaText(eta: Job['eta']): string {
 export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job): void }) {
   const [job, setJob] = useState<Job>();
   const [lost, setLost] = useState<string>();
-  const kinds = useGet<JobKindTexts>('/api/job-kinds').data;
+  const kinds = useGet('GET /api/job-kinds').data;
   const doneRef = useRef(onDone);
   useEffect(() => {
     doneRef.current = onDone;
@@ -51,7 +51,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let source: EventSource | undefined;
-    const url = `/api/jobs/${encodeURIComponent(jobId)}`;
+    const job = { params: { id: jobId } };
 
     const accept = (j: Job) => {
       if (stopped) return;
@@ -65,7 +65,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
     };
     const poll = () => {
       if (stopped) return;
-      get<Job>(url).then(
+      api.call('GET /api/jobs/:id', job).then(
         (j) => {
           accept(j);
           if (!stopped) timer = setTimeout(poll, 1000);
@@ -78,7 +78,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
     };
 
     if (typeof EventSource === 'function') {
-      source = new EventSource(url + '/events');
+      source = new EventSource(api.path('GET /api/jobs/:id/events', job));
       source.onmessage = (e: MessageEvent<string>) => {
         try {
           accept(JSON.parse(e.data) as Job);
@@ -92,7 +92,7 @@ export function JobProgress({ jobId, onDone }: { jobId: string; onDone?(job: Job
         poll();
       };
       // The stream may be slow to send its first event: show the state right away.
-      get<Job>(url).then(accept, () => undefined);
+      api.call('GET /api/jobs/:id', job).then(accept, () => undefined);
     } else {
       poll();
     }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, databasePath, errorMessage, post } from '../api.js';
+import { api, ApiError, errorMessage } from '../api.js';
 import { useToolsPage } from '../tools/context.js';
 import type { JsonSchema, OperationInfo } from '../types.js';
 import { optionText, tenantPlainText } from '../tenant-text.js';
@@ -135,20 +135,20 @@ export function OperationForm({
     setError(undefined);
     setDone(undefined);
     try {
-      const answer = await post<{ result?: unknown; job?: unknown }>(
-        `${databasePath(target)}/operations/${encodeURIComponent(op!.name)}`,
-        collect(new FormData(form.current)),
-      );
-      const started = jobIdOf(answer.job);
-      if (started) {
+      const answer = await api.call('POST /api/databases/:name/operations/:operation', {
+        params: { name: target, operation: op!.name },
+        body: collect(new FormData(form.current)),
+      });
+      const queued = 'job' in answer ? answer.job : undefined;
+      const started = jobIdOf(queued);
+      if (queued && started) {
         setJob(started);
-        const kind = (answer.job as { kind?: unknown } | undefined)?.kind;
-        watchJob({ id: started, kind: typeof kind === 'string' ? kind : undefined }, op!.access);
+        watchJob({ id: started, kind: queued.kind }, op!.access);
       }
       form.current?.reset();
       refresh();
       setDone(started ? 'Started.' : 'Done.');
-      onDone?.(answer.result ?? answer.job);
+      onDone?.('job' in answer ? answer.job : answer.result);
     } catch (e) {
       setError(errorMessage(e));
       // A refused operation leaves an entry in the history: show it.

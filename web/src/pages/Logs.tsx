@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { databasePath, errorMessage, get } from '../api.js';
+import { api, errorMessage, getPath } from '../api.js';
 import { useGet } from '../load.js';
-import type { PageModel } from '../types.js';
 
 /** One line as the search and the tail answer it (src/logs/scan.ts). */
 interface LogLine {
@@ -139,7 +138,7 @@ function LogLines({
 export function LogsPage() {
   const { name = '' } = useParams();
   const [params, setParams] = useSearchParams();
-  const page = useGet<PageModel>(databasePath(name));
+  const page = useGet('GET /api/databases/:name', { params: { name } });
   const model =
     page.data?.database.name === name
       ? (page.data.tools.tech_logs as unknown as LogsModel | undefined)
@@ -194,7 +193,7 @@ export function LogsPage() {
     setError(undefined);
     setStatus('Connecting to the live log…');
     // The last matching lines first, so the view does not open empty on a quiet database.
-    const source = new EventSource(`/api/logs/${encodeURIComponent(server)}/tail?${tailQuery}&backlog=200`);
+    const source = new EventSource(`${api.path('GET /api/logs/:server/tail', { params: { server } })}?${tailQuery}&backlog=200`);
     source.onmessage = (event) => {
       const batch = (JSON.parse(event.data as string) as { lines: LogLine[] }).lines;
       if (pausedRef.current) {
@@ -219,7 +218,7 @@ export function LogsPage() {
     const q = line
       ? `file=${encodeURIComponent(filters.file)}&line=${line}&context=${Math.max(filters.context, 20)}`
       : search;
-    get<{ lines: LogLine[]; truncated: boolean }>(`/api/logs/${encodeURIComponent(server)}/search?${q}`).then(
+    getPath('GET /api/logs/:server/search', `${api.path('GET /api/logs/:server/search', { params: { server } })}?${q}`).then(
       (r) => {
         if (!live) return;
         setLines(r.lines);

@@ -2,7 +2,6 @@ import { useEffect, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { formatDateTime } from '../format.js';
 import { useGet } from '../load.js';
-import type { OutboxAnswer, OutboxMessage } from '../types.js';
 import { TenantText } from '../components/TenantText.js';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/g;
@@ -45,7 +44,7 @@ export function TextWithLinks({ text }: { text: string }) {
 }
 
 function Message({ id }: { id: string }) {
-  const message = useGet<OutboxMessage>(`/api/outbox/${encodeURIComponent(id)}`);
+  const message = useGet('GET /api/outbox/:id', { params: { id } });
   const m = message.data?.id === id ? message.data : undefined;
   if (message.error && !m) {
     return (
@@ -86,7 +85,7 @@ function Message({ id }: { id: string }) {
 /** The mails the local SMTP catcher kept (embedded default): "your dump is ready" and the like. */
 export function OutboxPage() {
   const { id } = useParams();
-  const outbox = useGet<OutboxAnswer>('/api/outbox');
+  const outbox = useGet('GET /api/outbox');
   const reload = outbox.reload;
 
   useEffect(() => {

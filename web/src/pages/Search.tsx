@@ -1,23 +1,28 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { errorMessage, get } from '../api.js';
+import { api, errorMessage } from '../api.js';
 import { ModeBadge } from '../components/ModeBadge.js';
 import { formatDateTime } from '../format.js';
-import type { DatabaseListItem, SearchAnswer, ServersAnswer } from '../types.js';
+import type { DatabaseListItem, Mode } from '../types.js';
 import { TenantText } from '../components/TenantText.js';
 
 const PAGE = 50;
-const FILTERS = ['q', 'mode', 'status', 'server'] as const;
+type Filter = 'q' | 'mode' | 'status' | 'server';
 
-function searchPath(params: URLSearchParams, cursor?: string): string {
-  const query = new URLSearchParams();
-  for (const f of FILTERS) {
-    const v = params.get(f)?.trim();
-    if (v) query.set(f, v);
-  }
-  query.set('limit', String(PAGE));
-  if (cursor) query.set('cursor', cursor);
-  return '/api/databases?' + query.toString();
+/** The search the address asks for, a page of it. */
+function searchInput(params: URLSearchParams, cursor?: string) {
+  const filter = (f: Filter) => params.get(f)?.trim() || undefined;
+  return {
+    query: {
+      q: filter('q'),
+      // The address is typed by hand: the server refuses a mode it does not know, and the page says why.
+      mode: filter('mode') as Mode | undefined,
+      status: filter('status'),
+      server: filter('server'),
+      limit: PAGE,
+      cursor,
+    },
+  };
 }
 
 const toolsUrl = (name: string) => '/databases/' + encodeURIComponent(name);
@@ -30,7 +35,7 @@ function useServerNames(current: string | null): string[] {
   const [names, setNames] = useState<string[]>([]);
   useEffect(() => {
     let live = true;
-    get<ServersAnswer>('/api/servers').then(
+    api.call('GET /api/servers').then(
       (a) => live && setNames(a.items.map((s) => s.name)),
       () => undefined,
     );
@@ -52,7 +57,7 @@ export function SearchPage() {
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
   const request = useRef(0);
-  const key = searchPath(params);
+  const key = api.path('GET /api/databases', searchInput(params));
   const serverNames = useServerNames(params.get('server'));
 
   useEffect(() => {
@@ -87,7 +92,7 @@ export function SearchPage() {
   useEffect(() => {
     const id = ++request.current;
     setLoading(true);
-    get<SearchAnswer>(key).then(
+    api.call('GET /api/databases', searchInput(params)).then(
       (a) => {
         if (id !== request.current) return;
         setItems(a.items);
@@ -108,7 +113,7 @@ export function SearchPage() {
     const id = ++request.current;
     setLoading(true);
     try {
-      const a = await get<SearchAnswer>(searchPath(params, nextCursor));
+      const a = await api.call('GET /api/databases', searchInput(params, nextCursor));
       if (id !== request.current) return;
       setItems((prev) => [...prev, ...a.items]);
       setNextCursor(a.nextCursor);
@@ -119,7 +124,7 @@ export function SearchPage() {
     }
   }
 
-  function setFilter(name: (typeof FILTERS)[number], value: string) {
+  function setFilter(name: Filter, value: string) {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
     else next.delete(name);

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { formatBytes, formatNumber } from '../format.js';
 import { useGet } from '../load.js';
-import type { ServerItem, ServersAnswer } from '../types.js';
+import type { ServerItem } from '../types.js';
 import { TenantText } from '../components/TenantText.js';
 
 /** Share of the disk the server's data takes, in percent to a tenth (a big disk with little data is not 0), when both figures are known. */
@@ -41,7 +41,7 @@ function DiskUse({ server }: { server: ServerItem }) {
 
 /** The hosting servers: where databases live, how full each one is and whether it answers. */
 export function ServersPage() {
-  const servers = useGet<ServersAnswer>('/api/servers');
+  const servers = useGet('GET /api/servers');
   useEffect(() => {
     document.title = 'Servers · dbtools';
   }, []);

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { databasePath } from '../api.js';
 import { Banners } from '../components/Banners.js';
 import { JobProgress } from '../components/JobProgress.js';
 import { StatusPanel } from '../components/StatusPanel.js';
@@ -63,7 +62,7 @@ function SectionFrame({
 
 export function ToolsPage() {
   const { name = '' } = useParams();
-  const page = useGet<PageModel>(databasePath(name));
+  const page = useGet('GET /api/databases/:name', { params: { name } });
   const operations = useCatalog();
   const policy = usePolicy();
   const model = page.data?.database.name === name ? page.data : undefined;

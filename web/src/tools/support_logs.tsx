@@ -1,8 +1,6 @@
 import { useEffect, useState } from 'react';
-import { databasePath } from '../api.js';
 import { displayValue, formatDateTime } from '../format.js';
 import { useGet } from '../load.js';
-import type { SupportLogPage } from '../types.js';
 import { defineToolSection } from './define.js';
 import { TenantText } from '../components/TenantText.js';
 
@@ -23,7 +21,7 @@ function inputsText(inputs: Record<string, unknown>): string {
 
 function History({ database, version }: { database: string; version: unknown }) {
   const [page, setPage] = useState(1);
-  const logs = useGet<SupportLogPage>(`${databasePath(database)}/support-logs?page=${page}`);
+  const logs = useGet('GET /api/databases/:name/support-logs', { params: { name: database }, query: { page } });
   const { reload } = logs;
   // A new page model (after an operation) means a new entry: read the history again.
   useEffect(() => reload(), [version, reload]);
