@@ -60,12 +60,39 @@ const toolModel = z.looseObject({
 });
 
 /** One deployed checkout of the database's server (src/git/status.ts GitRepoStatus). */
+const gitChange = z.enum(['modified', 'type-changed', 'added', 'deleted', 'renamed', 'copied']);
+const gitFileStatus = z.object({
+  path: z.string(),
+  from: z.string().optional(),
+  staged: gitChange.nullable(),
+  unstaged: z.union([gitChange, z.enum(['untracked', 'ignored'])]).nullable(),
+  conflict: z
+    .enum([
+      'both-modified',
+      'both-added',
+      'both-deleted',
+      'added-by-us',
+      'added-by-them',
+      'deleted-by-us',
+      'deleted-by-them',
+    ])
+    .optional(),
+});
+
 const gitRepoStatus = z.object({
   repo: z.enum(['odoo', 'enterprise', 'design-themes', 'internal']),
   commit: z.string().optional(),
   subject: z.string().optional(),
   date: z.string().optional(),
-  changes: z.object({ count: z.number().int(), paths: z.array(z.string()) }).optional(),
+  branch: z.string().nullable().optional(),
+  upstream: z
+    .union([
+      z.object({ name: z.string(), ahead: z.number().int(), behind: z.number().int() }),
+      z.object({ name: z.string(), gone: z.literal(true) }),
+    ])
+    .nullable()
+    .optional(),
+  changes: z.object({ count: z.number().int(), files: z.array(gitFileStatus) }).optional(),
   error: z.string().optional(),
 });
 
@@ -112,7 +139,11 @@ export const databaseRoutes = [
     }),
     responses: { 200: z.object({ items: z.array(databaseListItem), nextCursor: z.string().nullable() }) },
     async handler({ app, query }) {
-      const servers = [query.server ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+      const servers = [query.server ?? []]
+        .flat()
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean);
       // Reads on the shared pipelined connections: fifty agents typing do not queue for the pool.
       const items = await searchDatabases(metabaseReads(app.metabase), {
         ...query,
@@ -142,7 +173,9 @@ export const databaseRoutes = [
     access: 'support_logs',
     params: nameParam,
     query: z.object({ page: z.coerce.number().int().min(1).max(1_000_000).default(1) }),
-    responses: { 200: z.object({ entries: z.array(supportLogEntry), page: z.number().int(), pages: z.number().int() }) },
+    responses: {
+      200: z.object({ entries: z.array(supportLogEntry), page: z.number().int(), pages: z.number().int() }),
+    },
     async handler({ app, params, query }) {
       if (!isValidDatabaseName(params.name) || !(await findDatabase(app.metabase, params.name))) {
         throw new NotFound(`There is no database named "${params.name}".`);
