@@ -88,12 +88,13 @@ function through(host: string, urlPath = '/web/login'): Promise<FrontEndAnswer> 
   return requestThrough(fe.address, fe.httpPort, host, urlPath);
 }
 
-/** A GET through the front end with a cookie, redirects not followed. */
-function getWithCookie(host: string, urlPath: string, cookie?: string): Promise<FrontEndAnswer> {
+/** A GET through the front end with a cookie (a POST of JSON when `json` is given), redirects not followed. */
+function getWithCookie(host: string, urlPath: string, cookie?: string, json?: unknown): Promise<FrontEndAnswer> {
   const fe = frontEndOf(server)!;
   return new Promise((resolve, reject) => {
+    const headers = { host, ...(cookie ? { cookie } : {}), ...(json === undefined ? {} : { 'content-type': 'application/json' }) };
     const req = http.request(
-      { host: fe.address, port: fe.httpPort, path: urlPath, headers: { host, ...(cookie ? { cookie } : {}) }, agent: false },
+      { host: fe.address, port: fe.httpPort, path: urlPath, method: json === undefined ? 'GET' : 'POST', headers, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -103,8 +104,30 @@ function getWithCookie(host: string, urlPath: string, cookie?: string): Promise<
     );
     req.on('error', reject);
     req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
-    req.end();
+    req.end(json === undefined ? undefined : JSON.stringify(json));
   });
+}
+
+/** One JSON-RPC call of the web client (`/web/dataset/call_kw`) with a session cookie: Odoo's answer. */
+async function callKw(host: string, cookie: string, model: string, method: string, args: unknown[]): Promise<{ result?: unknown; error?: { code: number; data?: { name?: string } } }> {
+  const answer = await getWithCookie(host, `/web/dataset/call_kw/${model}/${method}`, cookie, {
+    jsonrpc: '2.0',
+    method: 'call',
+    id: 1,
+    params: { model, method, args, kwargs: {} },
+  });
+  expect(answer.status, answer.body.slice(0, 300)).toBe(200);
+  return JSON.parse(answer.body) as { result?: unknown; error?: { code: number; data?: { name?: string } } };
+}
+
+/** Starts an impersonation of `user` as `agent` and follows its link: the Odoo session cookie it opened. */
+async function impersonatedSession(agent: AgentSession, user: number, reason: string): Promise<string> {
+  const started = await agent.run(shop, 'impersonate', { user, reason });
+  expect(started.status, JSON.stringify(started.body)).toBe(200);
+  const link = new URL(started.body.result.url as string);
+  const signedIn = await getWithCookie(hostOf(shop), `${link.pathname}${link.search}`);
+  expect(signedIn.status, signedIn.body.slice(0, 300)).toBe(303);
+  return String(signedIn.headers['set-cookie']?.find((c) => c.startsWith('session_id='))).split(';')[0];
 }
 
 /** Odoo's login page: its form, with the field Odoo names `login`. */
@@ -365,7 +388,31 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
     expect(stopped.status).toBe(200);
     const after = await getWithCookie(hostOf(shop), '/web', cookie);
     expect(after.status).toBe(303);
-    expect(after.headers.location).toMatch(/\/web\/login$/);
+    expect(after.headers.location).toMatch(/\/web\/login(\?|$)/);
+  }, 120_000);
+
+  it("checks the support login on every RPC call of an open page: once its hour is over, the next call gets Odoo's Session Expired", async () => {
+    await loginPageOf(hostOf(shop));
+    const agent = await AgentSession.login('saas-office', PASSWORD, base);
+    const cookie = await impersonatedSession(agent, 2, 'ticket 4343');
+    const before = await callKw(hostOf(shop), cookie, 'res.users', 'context_get', []);
+    expect(before.error, JSON.stringify(before.error)).toBeUndefined();
+
+    // The platform's clock past the hour: the page stays open, its next RPC call is refused.
+    const now = app.now;
+    app.now = () => new Date(Date.now() + 61 * 60_000);
+    try {
+      const after = await callKw(hostOf(shop), cookie, 'res.users', 'context_get', []);
+      expect(after.result).toBeUndefined();
+      expect(after.error?.code).toBe(100);
+      expect(after.error?.data?.name).toBe('odoo.http.SessionExpiredException');
+      // And the web client, reloaded, is Odoo's login page.
+      const page = await getWithCookie(hostOf(shop), '/web', cookie);
+      expect(page.status).toBe(303);
+      expect(page.headers.location).toMatch(/\/web\/login/);
+    } finally {
+      app.now = now;
+    }
   }, 120_000);
 
   it('refuses a forged link', async () => {
