@@ -206,6 +206,13 @@ async function start(
     `Upgrade platform: ${config.upgradeUrl}`,
     demoAcmeLine(demoAcme, config),
   ];
+  if (embedded.length) {
+    lines.push(
+      config.odooSources
+        ? `Real Odoo: the hosted databases are served (and the demo's made) by the Odoo trees of ${config.odooSources}`
+        : 'Real Odoo: off (each database answers with a placeholder); DBTOOLS_ODOO_SOURCES=<folder of Odoo trees or archives, e.g. ../shared/odoo> turns it on (README: Real Odoo behind the front ends)',
+    );
+  }
   if (demo) {
     lines.push(
       `Demo logins (password "${demo.password}"): ${DEMO_AGENTS.map((a) => `${a.login} (${a.level})`).join(', ')}`,

@@ -9,9 +9,11 @@ import { deleteDatabaseRows, insertDatabases } from '../metabase/repositories/da
 import { deleteIapCreditsOf } from '../metabase/repositories/iap-credits.js';
 import { getSetting, setSetting } from '../metabase/repositories/settings.js';
 import type { HostingServerRow } from '../metabase/schema.js';
-import { ensureTenantTemplates } from '../tenant/template.js';
+import { ensureTenantTemplates, tenantTemplateName } from '../tenant/template.js';
+import { odooSeries } from '../tenant/odoo-version.js';
+import { odooDemoTemplates } from './odoo-templates.js';
 import { demoDatabases, type DemoDatabase } from './catalog.js';
-import { dropTenantDatabase, seedTenantDatabases } from './seed-tenant.js';
+import { dropTenantDatabase, seedTenantDatabases, type TenantOrigin } from './seed-tenant.js';
 import { seedTenantOpsDemo } from './seed-tenant-ops.js';
 import { seedDemoGitRepos } from './git-repos.js';
 import { gitRepoPathsOf } from '../git/repositories.js';
@@ -97,14 +99,16 @@ export async function seedDemoPlatform(
   return { password, seeded: true };
 }
 
-/** One hosting server's share of the demo: its templates, then its tenant databases afresh. */
+/**
+ * One hosting server's share of the demo: its templates, then its tenant databases afresh. A series
+ * the server has an Odoo for is copied from the database Odoo made for the demo (odoo-templates.ts),
+ * the others from today's schema templates.
+ */
 async function seedServer(app: App, server: HostingServerRow, specs: DemoDatabase[]): Promise<void> {
-  await app.tenants.withCluster(server.id, (admin) =>
-    ensureTenantTemplates(
-      admin,
-      specs.map((s) => s.metabase.version),
-    ),
-  );
+  const versions = specs.map((s) => s.metabase.version);
+  const odoo = await odooDemoTemplates(app, server, versions);
+  const rest = versions.filter((v) => !odoo.has(odooSeries(v)));
+  if (rest.length) await app.tenants.withCluster(server.id, (admin) => ensureTenantTemplates(admin, rest));
   await app.tenants.withCluster(server.id, async (admin) => {
     for (const spec of specs) await dropTenantDatabase(admin, spec.metabase.name, server.filestore_root);
   });
@@ -117,5 +121,11 @@ async function seedServer(app: App, server: HostingServerRow, specs: DemoDatabas
     app.secret,
     specs,
     server.filestore_root,
+    (spec): TenantOrigin => {
+      const made = odoo.get(odooSeries(spec.metabase.version));
+      return made
+        ? { template: made.template, odooFilestore: made.filestore }
+        : { template: tenantTemplateName(spec.metabase.version) };
+    },
   );
 }

@@ -11,6 +11,7 @@ import {
   tenantLogin,
   tenantRoleName,
 } from '../hosting/tenant-role.js';
+import { linkOrCopyTree } from '../hosting/filestore-copy.js';
 import { attachmentChecksum, attachmentPath, databaseFilestore, storeFnameFor } from '../tenant/filestore.js';
 import { odooDatetime } from '../tenant/config-parameters.js';
 import { neutralizeDatabase } from '../tenant/neutralize.js';
@@ -97,7 +98,16 @@ const BOUNCE_REASONS = [
 ];
 
 /**
- * Creates one hosted tenant database from its version's template (unless `template` names
+ * What a demo database is copied from: a template of its series (today's schema template by
+ * default), and with `odooFilestore` a database Odoo made, whose attachments are copied along.
+ */
+export interface TenantOrigin {
+  template: string;
+  odooFilestore?: string;
+}
+
+/**
+ * Creates one hosted tenant database from its version's template (unless `origin` names
  * another) and gives it its own data, all in one transaction on the new database. Throws TenantDatabaseExists if the name is taken: whether to
  * drop and re-seed is the caller's decision. A failure half-way removes what it created.
  */
@@ -106,8 +116,9 @@ export async function seedTenantDatabase(
   secret: Buffer,
   spec: DemoDatabaseSpec,
   filestoreRoot: string,
-  template: string = tenantTemplateName(spec.metabase.version),
+  origin: TenantOrigin = { template: tenantTemplateName(spec.metabase.version) },
 ): Promise<void> {
+  const template = origin.template;
   const name = spec.metabase.name;
   const quoted = quoteDatabaseName(name);
   const existing = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -122,13 +133,14 @@ export async function seedTenantDatabase(
     const login = tenantLogin(secret, name);
     const address = { host: admin.host, port: admin.port };
     await handOverDatabase(admin, address, login, TEMPLATE_ROLE);
+    if (origin.odooFilestore) await linkOrCopyTree(origin.odooFilestore, databaseFilestore(filestoreRoot, name));
     // The customer's data is written as the tenant's own role, as everything after it is.
     const db = new pg.Client(tenantConnectionConfig(address, login));
     db.on('error', () => undefined); // surfaced by the pending query instead
     await db.connect();
     try {
       await db.query('BEGIN');
-      await fillTenant(db, spec, filestoreRoot);
+      await fillTenant(db, spec, filestoreRoot, !!origin.odooFilestore);
       await db.query('COMMIT');
     } finally {
       await db.end();
@@ -139,7 +151,27 @@ export async function seedTenantDatabase(
   }
 }
 
-async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: string): Promise<void> {
+/**
+ * `INSERT INTO table (columns) <select> <conflict>`; with `modelId`, the columns the list leaves
+ * out take the values of that row of the table instead of NULL or their default: in a database
+ * Odoo made, its modules add required columns of their own (NOT NULL, no default in PostgreSQL),
+ * and a copy of one of Odoo's rows has them right. `select` answers `columns` in order.
+ */
+function insertRows(table: string, columns: string[], select: string, conflict: string, modelId: number | null): string {
+  if (modelId === null) return `INSERT INTO ${table} (${columns.join(', ')}) ${select} ${conflict}`;
+  return `INSERT INTO ${table}
+          SELECT (jsonb_populate_record(NULL::${table}, m.row || to_jsonb(x))).*
+            FROM (${select}) AS x(${columns.join(', ')}),
+                 (SELECT to_jsonb(t) AS row FROM ${table} t WHERE t.id = ${Number(modelId)}) AS m
+          ${conflict}`;
+}
+
+/**
+ * The demo's data, written into a copy of its template. `madeByOdoo`: the template is a database
+ * Odoo installed, whose modules are really installed (its ir_module_module stays Odoo's) and whose
+ * tables have every column its modules add (rows are copied from one of Odoo's and changed).
+ */
+async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: string, madeByOdoo: boolean): Promise<void> {
   const { metabase: mb, tenant } = spec;
   const series = odooSeries(mb.version);
   const prng = new Prng(`dbtools-demo-data:${mb.name}`);
@@ -179,14 +211,26 @@ async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: 
   ];
   // The partner's stored full name: display_name in 16.0, complete_name from 17.0 on.
   const fullName = series === '16.0' ? 'display_name' : 'complete_name';
+  // In a database Odoo made, new rows copy the other columns of Odoo's own (model) rows.
+  const model = (id: number): number | null => (madeByOdoo ? id : null);
   await db.query(
-    `INSERT INTO res_partner (id, name, ${fullName}, email, type, is_company, active, create_date, create_uid, write_uid)
-     SELECT r.id, r.name, r.name, r.email, 'contact', r.is_company, r.active, r.create_date, $2, $2
-       FROM jsonb_to_recordset($1) AS r(id int, name text, email text, is_company bool, active bool, create_date timestamp)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, ${fullName} = EXCLUDED.${fullName}, email = EXCLUDED.email,
-       is_company = EXCLUDED.is_company, active = EXCLUDED.active, create_date = EXCLUDED.create_date`,
+    insertRows(
+      'res_partner',
+      ['id', 'name', fullName, 'email', 'type', 'is_company', 'active', 'create_date', 'create_uid', 'write_uid'],
+      `SELECT r.id, r.name, r.name, r.email, 'contact', r.is_company, r.active, r.create_date, $2::int, $2::int
+         FROM jsonb_to_recordset($1) AS r(id int, name text, email text, is_company bool, active bool, create_date timestamp)`,
+      `ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, ${fullName} = EXCLUDED.${fullName}, email = EXCLUDED.email,
+         is_company = EXCLUDED.is_company, active = EXCLUDED.active, create_date = EXCLUDED.create_date`,
+      model(ids.admin_partner_id),
+    ),
     [JSON.stringify(partners), ids.root_id],
   );
+  if (madeByOdoo) {
+    // Each new partner is its own commercial entity, as Odoo computes it for a partner without parent.
+    await db.query(`UPDATE res_partner SET commercial_partner_id = id, parent_id = NULL WHERE id = ANY($1::int[])`, [
+      partners.map((p) => p.id),
+    ]);
+  }
 
   const parentPaths: string[] = [];
   const companies = tenant.companies.map((c, i) => {
@@ -204,14 +248,18 @@ async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: 
     };
   });
   await db.query(
-    `INSERT INTO res_company (id, name, partner_id, currency_id, parent_id, sequence, email, active, layout_background, create_date, create_uid, write_uid)
-     SELECT r.id, r.name, r.partner_id, cur.id, r.parent_id, r.sequence, r.email, true, 'Blank', $2, $3, $3
-       FROM jsonb_to_recordset($1) AS r(id int, name text, partner_id int, currency text, parent_id int, sequence int, email text)
-       JOIN res_currency cur ON cur.name = r.currency
-      ORDER BY r.id
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, partner_id = EXCLUDED.partner_id, currency_id = EXCLUDED.currency_id,
-       parent_id = EXCLUDED.parent_id, sequence = EXCLUDED.sequence,
-       email = EXCLUDED.email, create_date = EXCLUDED.create_date`,
+    insertRows(
+      'res_company',
+      ['id', 'name', 'partner_id', 'currency_id', 'parent_id', 'sequence', 'email', 'active', 'layout_background', 'create_date', 'create_uid', 'write_uid'],
+      `SELECT r.id, r.name, r.partner_id, cur.id, r.parent_id, r.sequence, r.email, true, 'Blank', $2::timestamp, $3::int, $3::int
+         FROM jsonb_to_recordset($1) AS r(id int, name text, partner_id int, currency text, parent_id int, sequence int, email text)
+         JOIN res_currency cur ON cur.name = r.currency
+        ORDER BY r.id`,
+      `ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, partner_id = EXCLUDED.partner_id, currency_id = EXCLUDED.currency_id,
+         parent_id = EXCLUDED.parent_id, sequence = EXCLUDED.sequence,
+         email = EXCLUDED.email, create_date = EXCLUDED.create_date`,
+      model(ids.company_id),
+    ),
     [JSON.stringify(companies), created.toISOString(), ids.root_id],
   );
   // res.company is a _parent_store (branches) from 17.0 on; 16.0 has no parent_path.
@@ -242,13 +290,17 @@ async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: 
     create_date: new Date(created.getTime() + i * 3_600_000).toISOString(),
   }));
   await db.query(
-    `INSERT INTO res_users (id, login, password, active, share, company_id, partner_id, notification_type, oauth_provider_id, oauth_uid, create_date, create_uid, write_uid)
-     SELECT r.id, r.login, r.password, r.active, r.share, r.company_id, r.partner_id, 'email', r.oauth_provider_id, r.oauth_uid, r.create_date, $2, $2
-       FROM jsonb_to_recordset($1) AS r(id int, login text, password text, active bool, share bool, company_id int, partner_id int,
-                                        oauth_provider_id int, oauth_uid text, create_date timestamp)
-     ON CONFLICT (id) DO UPDATE SET login = EXCLUDED.login, password = EXCLUDED.password, active = EXCLUDED.active,
-       share = EXCLUDED.share, company_id = EXCLUDED.company_id, partner_id = EXCLUDED.partner_id,
-       oauth_provider_id = EXCLUDED.oauth_provider_id, oauth_uid = EXCLUDED.oauth_uid, create_date = EXCLUDED.create_date`,
+    insertRows(
+      'res_users',
+      ['id', 'login', 'password', 'active', 'share', 'company_id', 'partner_id', 'notification_type', 'oauth_provider_id', 'oauth_uid', 'create_date', 'create_uid', 'write_uid'],
+      `SELECT r.id, r.login, r.password, r.active, r.share, r.company_id, r.partner_id, 'email', r.oauth_provider_id, r.oauth_uid, r.create_date, $2::int, $2::int
+         FROM jsonb_to_recordset($1) AS r(id int, login text, password text, active bool, share bool, company_id int, partner_id int,
+                                          oauth_provider_id int, oauth_uid text, create_date timestamp)`,
+      `ON CONFLICT (id) DO UPDATE SET login = EXCLUDED.login, password = EXCLUDED.password, active = EXCLUDED.active,
+         share = EXCLUDED.share, company_id = EXCLUDED.company_id, partner_id = EXCLUDED.partner_id,
+         oauth_provider_id = EXCLUDED.oauth_provider_id, oauth_uid = EXCLUDED.oauth_uid, create_date = EXCLUDED.create_date`,
+      model(ids.admin_id),
+    ),
     [JSON.stringify(users), ids.root_id],
   );
 
@@ -270,7 +322,8 @@ async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: 
   const memberships = tenant.users.flatMap((u, i) =>
     groupXmlIds(u).map((xmlid) => ({ uid: userIds[i], xmlid })),
   );
-  await db.query(`DELETE FROM res_groups_users_rel WHERE uid = $1`, [ids.admin_id]);
+  // The template's administrator keeps the groups Odoo gave it when it installed the modules.
+  if (!madeByOdoo) await db.query(`DELETE FROM res_groups_users_rel WHERE uid = $1`, [ids.admin_id]);
   await db.query(
     `INSERT INTO res_groups_users_rel (uid, gid)
      SELECT r.uid, d.res_id FROM jsonb_to_recordset($1) AS r(uid int, xmlid text)
@@ -316,17 +369,20 @@ async function fillTenant(db: pg.Client, spec: DemoDatabaseSpec, filestoreRoot: 
     [JSON.stringify(params), ids.root_id, created.toISOString()],
   );
 
-  await db.query(
-    `UPDATE ir_module_module SET latest_version = CASE WHEN name = 'base' THEN $1 ELSE $2 END, write_date = $3 WHERE state = 'installed'`,
-    [moduleVersion(mb.version, '1.3'), moduleVersion(mb.version), created.toISOString()],
-  );
-  await db.query(
-    `INSERT INTO ir_module_module (name, state, application, latest_version, shortdesc, write_date)
-     SELECT a, 'installed', true, $2, jsonb_build_object('en_US', a), $3 FROM unnest($1::text[]) AS a
-     ON CONFLICT (name) DO UPDATE SET state = 'installed', application = true, latest_version = EXCLUDED.latest_version,
-       write_date = EXCLUDED.write_date`,
-    [tenant.apps, moduleVersion(mb.version), created.toISOString()],
-  );
+  // A database Odoo made has the modules it installed; a schema template is told its apps.
+  if (!madeByOdoo) {
+    await db.query(
+      `UPDATE ir_module_module SET latest_version = CASE WHEN name = 'base' THEN $1 ELSE $2 END, write_date = $3 WHERE state = 'installed'`,
+      [moduleVersion(mb.version, '1.3'), moduleVersion(mb.version), created.toISOString()],
+    );
+    await db.query(
+      `INSERT INTO ir_module_module (name, state, application, latest_version, shortdesc, write_date)
+       SELECT a, 'installed', true, $2, jsonb_build_object('en_US', a), $3 FROM unnest($1::text[]) AS a
+       ON CONFLICT (name) DO UPDATE SET state = 'installed', application = true, latest_version = EXCLUDED.latest_version,
+         write_date = EXCLUDED.write_date`,
+      [tenant.apps, moduleVersion(mb.version), created.toISOString()],
+    );
+  }
 
   await seedMail(db, spec, ids, prng);
 
@@ -502,7 +558,7 @@ export async function seedTenantDatabases(
   secret: Buffer,
   specs: DemoDatabaseSpec[],
   filestoreRoot: string,
-  template: string | undefined = undefined,
+  originOf: ((spec: DemoDatabaseSpec) => TenantOrigin) | undefined = undefined,
   concurrency = 3,
 ): Promise<SeedReport[]> {
   const reports: SeedReport[] = [];
@@ -516,7 +572,7 @@ export async function seedTenantDatabases(
       while (!failed && next < specs.length) {
         const spec = specs[next++];
         const started = performance.now();
-        await seedTenantDatabase(admin, secret, spec, filestoreRoot, template);
+        await seedTenantDatabase(admin, secret, spec, filestoreRoot, originOf?.(spec));
         reports.push({ database: spec.metabase.name, ms: Math.round(performance.now() - started) });
       }
     } catch (err) {

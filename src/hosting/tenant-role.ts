@@ -146,8 +146,7 @@ async function changeMaintenanceAcl(admin: pg.ClientBase, sql: string): Promise<
       await admin.query(sql);
       return;
     } catch (e) {
-      const concurrent = (e as { code?: string }).code === 'XX000' && /concurrently updated/.test((e as Error).message);
-      if (!concurrent || attempt >= 10) throw e;
+      if (!isConcurrentCatalogUpdate(e) || attempt >= 10) throw e;
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
     }
   }
@@ -202,6 +201,25 @@ export async function endAdoption(admin: pg.ClientBase, role: string, from: stri
  * ownership changes fire no trigger, and event triggers need a superuser to exist.
  */
 export async function adoptObjects(client: pg.ClientBase, from: string): Promise<void> {
+  // Two adoptions from the same role at once (demo databases copied side by side from templates it
+  // owns) both rewrite the pg_database rows of its other databases: the loser fails with "tuple
+  // concurrently updated" instead of waiting, and starts its transaction over.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adoptObjectsOnce(client, from);
+      return;
+    } catch (e) {
+      if (!isConcurrentCatalogUpdate(e) || attempt >= 10) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
+function isConcurrentCatalogUpdate(e: unknown): boolean {
+  return (e as { code?: string }).code === 'XX000' && /concurrently updated/.test((e as Error).message);
+}
+
+async function adoptObjectsOnce(client: pg.ClientBase, from: string): Promise<void> {
   await client.query('BEGIN');
   try {
     const others = await client.query<{ datname: string }>(

@@ -5,7 +5,8 @@ import type { App } from '../../src/app.js';
 import { DEMO_PASSWORD } from '../support/env.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
 
-export function launchBrowser(): Promise<Browser> {
+/** Chromium; `args` adds switches (e.g. `--host-resolver-rules` to reach hosted databases by name). */
+export function launchBrowser(args: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -15,6 +16,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...args,
     ],
   });
 }
@@ -62,17 +64,17 @@ export function url(path: string): string {
   return baseUrl() + path;
 }
 
-/** Logs in through the login page, the way an agent does. */
-export async function logIn(page: Page, login: string): Promise<void> {
-  await page.goto(url('/'));
+/** Logs in through the login page, the way an agent does (on another console than the run's: its base and password). */
+export async function logIn(page: Page, login: string, on: { base: string; password: string } = { base: baseUrl(), password: DEMO_PASSWORD }): Promise<void> {
+  await page.goto(on.base + '/');
   await page.getByLabel('Login').fill(login);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByLabel('Password').fill(on.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Databases', level: 1 }).waitFor();
 }
 
-export async function openTools(page: Page, database: string): Promise<void> {
-  await page.goto(url('/databases/' + encodeURIComponent(database)));
+export async function openTools(page: Page, database: string, base = baseUrl()): Promise<void> {
+  await page.goto(base + '/databases/' + encodeURIComponent(database));
   await page.getByText('Current support level:').waitFor();
 }
 

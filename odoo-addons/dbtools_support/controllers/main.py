@@ -3,9 +3,10 @@
 ``/web/login/impersonate?token=…`` hands the single-use token to the platform
 (``POST <dbtools_url>/api/impersonation/verify``); only when the platform grants it for this very
 database is a session opened as that user. The session remembers the platform's session id and
-key: every page load of the web client asks the platform whether it still runs (the agent may
-have stopped it; its hour may be over) and logs the session out when it does not, and the web
-client shows a banner "Signed in by support (agent, reason) — end".
+key: every request of that session (each page load and each RPC call of an open page) asks the
+platform whether it still runs (the agent may have stopped it; its hour may be over) and the
+session is logged out when it does not, and the web client shows a banner "Signed in by support
+(agent, reason) — end".
 
 ``dbtools_url`` comes from the worker's configuration file, written by the platform: never from
 the database (a customer controls its ir.config_parameter).
@@ -20,6 +21,7 @@ from markupsafe import Markup, escape
 
 from odoo import http
 from odoo.http import request
+from odoo.service import security
 from odoo.tools import config
 
 from odoo.addons.web.controllers.home import Home
@@ -71,6 +73,24 @@ def _still_running(info):
         return False
     status, body = _platform('/api/impersonation/status', {'session': info['session'], 'key': info['key']})
     return status == 200 and bool(body.get('active'))
+
+
+_odoo_check_session = security.check_session
+
+
+def check_session(session, env, *args, **kwargs):
+    """Odoo's check of a logged-in session, which ir.http._authenticate runs before every request
+    (16.0 to 18.0): a session it refuses is logged out there, so an RPC call of an ended support
+    login gets Odoo's own "Session Expired" and a page load the login page. This module is loaded
+    server-wide and installed in no database, so it cannot extend the ir.http model: it wraps the
+    function that model calls, and asks only for sessions it opened."""
+    if not _odoo_check_session(session, env, *args, **kwargs):
+        return False
+    info = session.get(SESSION_KEY)
+    return not info or _still_running(info)
+
+
+security.check_session = check_session
 
 
 def _banner(info):
@@ -126,10 +146,8 @@ class SupportLogin(Home):
 
     @http.route()
     def web_client(self, s_action=None, **kw):
+        # An ended support login never gets here with its uid: check_session logged it out.
         info = request.session.get(SESSION_KEY)
-        if info and request.session.uid and not _still_running(info):
-            request.session.logout(keep_db=True)
-            return request.redirect('/web/login', 303)
         response = super().web_client(s_action=s_action, **kw)
         if info and request.session.uid and getattr(response, 'status_code', 0) == 200 and hasattr(response, 'flatten'):
             response.flatten()
