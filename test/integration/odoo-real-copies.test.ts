@@ -21,6 +21,9 @@ import type { App } from '../../src/app.js';
 import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { wireTenantToRelay } from '../../src/mail/relay/credentials.js';
 import { startMailRelay, type MailRelay } from '../../src/mail/relay/start.js';
+import { emailUsage, relayToday } from '../../src/mail/relay/usage.js';
+import { listOutbox } from '../../src/mail/catcher.js';
+import { databaseHost } from '../../src/frontend/host-name.js';
 import { LIVE_FILE } from '../../src/logs/layout.js';
 import { searchLogs } from '../../src/logs/search.js';
 import type { ScanFilter } from '../../src/logs/scan.js';
@@ -739,6 +742,54 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
         expect(answer.params).toMatchObject({ type: 'success' });
         await expectOdooOpens(odoo, row.name, series, 'after the relay wiring');
       }, 300_000);
+
+      it('a message real Odoo sends (a mail.mail, its own process_email_queue) goes through our relay and is counted', async () => {
+        const { row, odoo, rpc } = await customer();
+        await wireTenantToRelay(app, row, relay.address);
+        const before = await relayToday(app, row.name, new Date());
+        const subject = `Sent by real Odoo ${series} through the relay (${row.name})`;
+        // No server named: Odoo picks its default outgoing server, which the wiring made the relay.
+        const id = await rpc.call<number>('mail.mail', 'create', [
+          {
+            subject,
+            body_html: '<p>Your quotation is ready.</p>',
+            email_from: `sales@${databaseHost(row.name, app.config.platformZone)}`,
+            email_to: 'customer@example.com',
+            auto_delete: false,
+          },
+        ]);
+        // Through JSON-RPC: process_email_queue answers None, which Odoo's XML-RPC cannot marshal.
+        const res = await fetch(`${odoo.url}/jsonrpc`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            method: 'call',
+            id: 1,
+            params: {
+              service: 'object',
+              method: 'execute_kw',
+              args: [row.name, rpc.uid, 'admin', 'mail.mail', 'process_email_queue', [[id]]],
+            },
+          }),
+        });
+        const queued = (await res.json()) as { error?: { data: { message: string } } };
+        expect(queued.error?.data.message).toBeUndefined();
+        const [sent] = await rpc.call<{ state: string; failure_reason: string | false; mail_server_id: [number, string] | false }[]>(
+          'mail.mail',
+          'read',
+          [[id], ['state', 'failure_reason', 'mail_server_id']],
+        );
+        expect(sent.state, String(sent.failure_reason)).toBe('sent');
+        const after = await relayToday(app, row.name, new Date());
+        expect(after.sent).toBe(before.sent + 1);
+        const usage = await emailUsage(app, (await findDatabase(app.metabase, row.name))!, new Date());
+        expect(usage.email_daily_count).toBe(after.sent);
+        // Delivered upstream: the platform's outbox (the local catcher) has it.
+        const outbox = await listOutbox(app.config.dataDir, 10_000);
+        expect(outbox.map((m) => m.subject)).toContain(subject);
+        await expectOdooOpens(odoo, row.name, series, 'after sending through the relay');
+      }, 900_000);
 
       it('restore-backup in place: Odoo serves the backup (a later record gone, the filestore back)', async () => {
         const { row, odoo, rpc } = await customer();

@@ -30,6 +30,7 @@ import {
   realOdooTree,
   type OdooRunner,
 } from '../support/real-odoo.js';
+import { customerData, tableContent, tablesWritten } from '../support/real-odoo-neutralization.js';
 
 const SERIES = REAL_ODOO_SERIES;
 const MODULES = NEUTRALIZATION_MODULES;
@@ -68,51 +69,6 @@ async function connect(database: string): Promise<pg.Client> {
   return c;
 }
 
-/** The tables a neutralize.sql writes: UPDATE, INSERT INTO, DELETE FROM, TRUNCATE. */
-function tablesOf(sql: string): string[] {
-  const found = new Set<string>();
-  // `ON CONFLICT ... DO UPDATE SET` writes the INSERT's table, named already.
-  const re = /(?<!\bDO\s+)\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+([a-z_][a-z0-9_]*)/gi;
-  for (const m of sql.replace(/--[^\n]*/g, '').matchAll(re)) found.add(m[1].toLowerCase());
-  return [...found];
-}
-
-/** What a customer's database has for the neutralization to act on, with each series' required columns. */
-async function customerData(db: pg.Client, series: OdooSeries): Promise<void> {
-  await db.query(`UPDATE auth_oauth_provider SET enabled = true`);
-  await db.query(
-    `INSERT INTO ir_mail_server (name, smtp_host, smtp_port, smtp_encryption, smtp_authentication, active, sequence)
-     VALUES ('Customer Office 365', 'smtp.office365.com', 587, 'starttls', 'login', true, 5)`,
-  );
-  await db.query(
-    `UPDATE mail_template SET mail_server_id = (SELECT max(id) FROM ir_mail_server) WHERE id = (SELECT min(id) FROM mail_template)`,
-  );
-  await db.query(
-    `UPDATE payment_provider SET state = 'enabled', stripe_secret_key = 'sk_live_x', stripe_publishable_key = 'pk_live_x',
-            stripe_webhook_secret = 'whsec_x' WHERE code = 'stripe'`,
-  );
-  await db.query(
-    `INSERT INTO ir_config_parameter (key, value) VALUES ('mail.web_push_vapid_private_key', 'private'),
-       ('mail.web_push_vapid_public_key', 'public'), ('mail.sfu_server_key', 'sfu') ON CONFLICT (key) DO NOTHING`,
-  );
-  const tokens = ['0123456789abcdef0123456789abcdef', '01234567-89ab-4def-8123-456789abcdef'];
-  if (series === '18.0') {
-    await db.query(
-      `INSERT INTO iap_account (service_id, account_token) SELECT s.id, t FROM (SELECT id FROM iap_service ORDER BY id LIMIT 1) s, unnest($1::text[]) t`,
-      [tokens],
-    );
-  } else {
-    await db.query(`INSERT INTO iap_account (service_name, account_token) SELECT 'sms', t FROM unnest($1::text[]) t`, [tokens]);
-  }
-}
-
-async function content(db: pg.Client, table: string): Promise<string[]> {
-  const { rows } = await db.query<{ r: string }>(
-    `SELECT row_to_json(t)::text AS r FROM ${pg.escapeIdentifier(table)} t ORDER BY 1`,
-  );
-  return rows.map((x) => x.r);
-}
-
 async function prove(series: OdooSeries): Promise<SeriesResult> {
   const tree = await realOdooTree(series);
   const name = `odoo_${series.replace('.', '_')}`;
@@ -136,11 +92,11 @@ async function prove(series: OdooSeries): Promise<SeriesResult> {
   };
   const viaSource = await neutralize(copies.a, treeAddonsPaths(tree));
   const viaFallback = await neutralize(copies.f, undefined);
-  const touched = new Map(files.map((f) => [f.module, tablesOf(f.sql)]));
+  const touched = new Map(files.map((f) => [f.module, tablesWritten(f.sql)]));
   const contents = new Map<string, [string[], string[], string[]]>();
   const [a, f, b] = await Promise.all([connect(copies.a), connect(copies.f), connect(copies.b)]);
   for (const table of new Set([...touched.values()].flat())) {
-    contents.set(table, [await content(a, table), await content(f, table), await content(b, table)]);
+    contents.set(table, [await tableContent(a, table), await tableContent(f, table), await tableContent(b, table)]);
   }
   return { series, made, touched, viaSource, viaFallback, contents };
 }

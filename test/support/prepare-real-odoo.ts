@@ -5,21 +5,31 @@
  * hook competing with the rest of the suite. Later runs find everything cached and take seconds.
  * Without Odoo's sources it says so and leaves the decision (skip, or fail under CI) to the tests.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import pg from 'pg';
 import { startCluster } from '../../src/hosting/cluster.js';
 import {
   ensureOdooDependencies,
-  NEUTRALIZATION_MODULES,
+  EVERY_NEUTRALIZE_ASKED,
+  odooMadeDump,
   odooMadeDatabase,
   odooRunner,
+  REAL_ODOO_MODULE_SETS,
   REAL_ODOO_SERIES,
   REAL_ODOO_SOURCES,
   realOdooMissing,
+  realOdooModules,
   realOdooTree,
 } from './real-odoo.js';
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 const missing = await realOdooMissing(REAL_ODOO_SERIES);
 if (missing) {
@@ -36,12 +46,26 @@ const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, user:
 try {
   await admin.connect();
   const runner = await odooRunner(cluster, admin, dir);
+  // One database per series and module set. Three installs at a time: an install is one Python
+  // process that waits on PostgreSQL about half the time, so three keep 2 cores busy.
+  const limit = pLimit(3);
   const made = await Promise.all(
-    REAL_ODOO_SERIES.map(async (series) => {
-      const tree = await realOdooTree(series);
-      const result = await odooMadeDatabase(runner, cluster, tree, series, NEUTRALIZATION_MODULES, `prepare_${series.replace('.', '_')}`);
-      return `${series} ${result.cached ? 'cached' : `installed in ${Math.round(result.ms / 1000)} s`}`;
-    }),
+    REAL_ODOO_MODULE_SETS.flatMap((set) =>
+      REAL_ODOO_SERIES.map((series) =>
+        limit(async () => {
+          const tree = await realOdooTree(series);
+          const modules = await realOdooModules(set, series, tree);
+          if (await exists(odooMadeDump(tree, series, modules))) return `${series} ${set} cached`;
+          if (set === 'every-neutralize' && !EVERY_NEUTRALIZE_ASKED)
+            return `${series} ${set} not made (DBTOOLS_REAL_ODOO_EVERY_NEUTRALIZE=1 makes it)`;
+          const name = `prepare_${series.replace('.', '_')}_${set.replace(/-/g, '_')}`;
+          const result = await odooMadeDatabase(runner, cluster, tree, series, modules, name);
+          // The cluster is thrown away; dropping now keeps its disk small while the others install.
+          await admin.query(`DROP DATABASE ${name}`);
+          return `${series} ${set} installed in ${Math.round(result.ms / 1000)} s`;
+        }),
+      ),
+    ),
   );
   console.info(`dbtools: real Odoo from ${REAL_ODOO_SOURCES} ready (${made.join(', ')}) in ${Math.round((Date.now() - started) / 1000)} s.`);
 } finally {
