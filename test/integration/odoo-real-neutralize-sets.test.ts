@@ -11,7 +11,7 @@
  * asked (DBTOOLS_REAL_ODOO_EVERY_NEUTRALIZE=1) and used whenever the cache has them; otherwise
  * that set is skipped, saying so.
  */
-import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,14 +22,18 @@ import { treeAddonsPaths } from '../../src/odoo/tree.js';
 import { neutralizeCopy, type NeutralizationReport } from '../../src/provisioning/neutralization.js';
 import { neutralizableModules } from '../../src/tenant/neutralize.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
-import { customerData, livenForNeutralization, tableContent, tablesWritten } from '../support/real-odoo-neutralization.js';
+import {
+  customerData,
+  livenForNeutralization,
+  tableContent,
+  tablesWritten,
+} from '../support/real-odoo-neutralization.js';
 import {
   ensureOdooDependencies,
-  EVERY_NEUTRALIZE_ASKED,
+  realOdooSetUnavailable,
   NOT_INSTALLABLE,
   neutralizeSqlModules,
   odooMadeDatabase,
-  odooMadeDump,
   odooRunner,
   REAL_ODOO_REQUIRED,
   REAL_ODOO_SERIES,
@@ -46,27 +50,18 @@ const SETS: RealOdooModuleSet[] = ['saas-customer', 'every-neutralize'];
 const missing = await realOdooMissing(SERIES);
 if (missing) console.warn(`Real-Odoo neutralization tests (module sets) skipped: ${missing}.`);
 
-describe.runIf(missing && REAL_ODOO_REQUIRED)('real Odoo (required here: DBTOOLS_REQUIRE_REAL_ODOO=1)', () => {
-  it('is available', () => {
-    expect.fail(`Real Odoo is required but ${missing}.`);
-  });
-});
-
-const cached = (p: string) =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
+describe.runIf(missing && REAL_ODOO_REQUIRED)(
+  'real Odoo (required here: DBTOOLS_REQUIRE_REAL_ODOO=1)',
+  () => {
+    it('is available', () => {
+      expect.fail(`Real Odoo is required but ${missing}.`);
+    });
+  },
+);
 
 /** Whether a set's databases are there to use (or to make, when asked), per series. */
 async function available(set: RealOdooModuleSet): Promise<string | undefined> {
-  if (missing || set !== 'every-neutralize' || EVERY_NEUTRALIZE_ASKED) return undefined;
-  for (const series of SERIES) {
-    const tree = await realOdooTree(series);
-    if (!(await cached(odooMadeDump(tree, series, await realOdooModules(set, series, tree)))))
-      return `no every-neutralize database of Odoo ${series} in the cache (DBTOOLS_REAL_ODOO_EVERY_NEUTRALIZE=1 makes them, 15+ min per series)`;
-  }
-  return undefined;
+  return missing ? undefined : realOdooSetUnavailable(set, SERIES);
 }
 
 interface ModuleResult {
@@ -124,13 +119,25 @@ async function prove(series: OdooSeries, set: RealOdooModuleSet): Promise<SetRes
   const started = Date.now();
   const tree = await realOdooTree(series);
   const name = `odoo_${series.replace('.', '_')}_${set.replace(/-/g, '_')}`;
-  const made = await odooMadeDatabase(runner, cluster, tree, series, await realOdooModules(set, series, tree), name);
+  const made = await odooMadeDatabase(
+    runner,
+    cluster,
+    tree,
+    series,
+    await realOdooModules(set, series, tree),
+    name,
+  );
   const source = await connect(name);
   const { rows: stateRows } = await source.query<{ name: string; state: string }>(
     `SELECT name, state FROM ir_module_module WHERE name = ANY($1)`,
     [await neutralizeSqlModules(tree)],
   );
-  const states = new Map((await neutralizeSqlModules(tree)).map((m) => [m, stateRows.find((r) => r.name === m)?.state ?? 'absent']));
+  const states = new Map(
+    (await neutralizeSqlModules(tree)).map((m) => [
+      m,
+      stateRows.find((r) => r.name === m)?.state ?? 'absent',
+    ]),
+  );
   await customerData(source, series);
   const installed = await neutralizableModules(source);
   const files = await neutralizationFiles(treeAddonsPaths(tree), installed);
@@ -142,7 +149,8 @@ async function prove(series: OdooSeries, set: RealOdooModuleSet): Promise<SetRes
   await source.end();
   const copies = { a: `${name}_a`, b: `${name}_b` };
   const maintenance = await connect('postgres');
-  for (const copy of Object.values(copies)) await maintenance.query(`CREATE DATABASE ${copy} TEMPLATE ${name}`);
+  for (const copy of Object.values(copies))
+    await maintenance.query(`CREATE DATABASE ${copy} TEMPLATE ${name}`);
   await runner.odooBin(tree, ['neutralize', '-d', copies.b]);
   const a = await connect(copies.a);
   await a.query('BEGIN');
@@ -150,84 +158,119 @@ async function prove(series: OdooSeries, set: RealOdooModuleSet): Promise<SetRes
   await a.query('COMMIT');
   const b = await connect(copies.b);
   const contents = new Map<string, [string[], string[]]>();
-  for (const table of allTables) contents.set(table, [await tableContent(a, table), await tableContent(b, table)]);
+  for (const table of allTables)
+    contents.set(table, [await tableContent(a, table), await tableContent(b, table)]);
   const modules = [...touched].map(([module, tables]) => ({
     module,
     tables,
-    differing: tables.filter((t) => JSON.stringify(contents.get(t)![0]) !== JSON.stringify(contents.get(t)![1])),
+    differing: tables.filter(
+      (t) => JSON.stringify(contents.get(t)![0]) !== JSON.stringify(contents.get(t)![1]),
+    ),
     changedByOdoo: tables.reduce((n, t) => n + rowsChanged(before.get(t)!, contents.get(t)![1]), 0),
     rows: tables.reduce((n, t) => n + contents.get(t)![1].length, 0),
   }));
   for (const c of [a, b, maintenance]) await c.end();
-  return { series, set, made, states, installed, viaSource, filesModules: files.map((f) => f.module), modules, ms: Date.now() - started };
+  return {
+    series,
+    set,
+    made,
+    states,
+    installed,
+    viaSource,
+    filesModules: files.map((f) => f.module),
+    modules,
+    ms: Date.now() - started,
+  };
 }
 
 const runSets = SETS.filter((s) => !skipped.get(s));
-for (const [set, why] of skipped) if (why) console.warn(`Real-Odoo neutralization, ${set} set skipped: ${why}.`);
+for (const [set, why] of skipped)
+  if (why) console.warn(`Real-Odoo neutralization, ${set} set skipped: ${why}.`);
 
-describe.skipIf(missing || !runSets.length)('neutralization equal to Odoo on module sets of real Odoo databases', () => {
-  beforeAll(async () => {
-    await ensureOdooDependencies();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-sets-'));
-    await chmod(dir, 0o755);
-    cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-    runner = await odooRunner(cluster, await connect('postgres'), dir);
-    // One set at a time, its series side by side: each restore and copy is disk-bound.
-    for (const set of runSets) {
-      const settled = await Promise.allSettled(SERIES.map((series) => prove(series, set)));
-      for (const s of settled) {
-        if (s.status === 'rejected') throw s.reason;
-        results.set(`${s.value.series} ${set}`, s.value);
-      }
-    }
-    for (const r of results.values()) {
-      const lines = r.modules.map(
-        (m) =>
-          `  ${m.module}: ${m.differing.length ? `DIFFERS in ${m.differing.join(', ')}` : 'equal'} (${m.tables.join(', ')}; ${m.rows} rows, ${m.changedByOdoo} changed by Odoo)`,
-      );
-      const absent = [...r.states].filter(([, state]) => state !== 'installed').map(([m, state]) => `${m} ${state}`);
-      console.info(
-        `Odoo ${r.series} ${r.set}: ${r.made.cached ? 'restored' : 'installed'} in ${(r.made.ms / 1000).toFixed(0)} s, ` +
-          `compared in ${(r.ms / 1000).toFixed(0)} s; neutralize.sql modules not installed: ${absent.join(', ') || 'none'}\n${lines.join('\n')}`,
-      );
-    }
-  }, 3_600_000);
-
-  afterAll(async () => {
-    for (const c of clients) await c.end().catch(() => undefined);
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
-
-  describe.each(runSets)('%s', (set) => {
-    describe.each(SERIES)('Odoo %s', (series) => {
-      it("runs the files of the same installed modules as odoo-bin neutralize, in Odoo's order", () => {
-        const r = results.get(`${series} ${set}`)!;
-        expect(r.viaSource.via).toBe('odoo-source');
-        expect(r.viaSource.modules).toEqual(r.filesModules);
-        if (set === 'saas-customer') {
-          expect(r.filesModules).toEqual(
-            expect.arrayContaining(['base', 'web', 'mail', 'iap', 'auth_oauth', 'payment', 'payment_stripe', 'website', 'delivery', 'google_calendar', 'microsoft_calendar']),
-          );
+describe.skipIf(missing || !runSets.length)(
+  'neutralization equal to Odoo on module sets of real Odoo databases',
+  () => {
+    beforeAll(async () => {
+      await ensureOdooDependencies();
+      dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-sets-'));
+      await chmod(dir, 0o755);
+      cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
+      runner = await odooRunner(cluster, await connect('postgres'), dir);
+      // One set at a time, its series side by side: each restore and copy is disk-bound.
+      for (const set of runSets) {
+        const settled = await Promise.allSettled(SERIES.map((series) => prove(series, set)));
+        for (const s of settled) {
+          if (s.status === 'rejected') throw s.reason;
+          results.set(`${s.value.series} ${set}`, s.value);
         }
-      });
-
-      if (set === 'every-neutralize') {
-        it('has every module of the tree with a neutralize.sql installed, but those Odoo cannot load from the pruned tree', () => {
-          const r = results.get(`${series} ${set}`)!;
-          const notInstalled = [...r.states].filter(([, state]) => state !== 'installed').map(([m]) => m);
-          expect(notInstalled.sort()).toEqual(Object.keys(NOT_INSTALLABLE[series]).sort());
-          expect(r.filesModules.sort()).toEqual([...r.states.keys()].filter((m) => !notInstalled.includes(m)).sort());
-        });
       }
+      for (const r of results.values()) {
+        const lines = r.modules.map(
+          (m) =>
+            `  ${m.module}: ${m.differing.length ? `DIFFERS in ${m.differing.join(', ')}` : 'equal'} (${m.tables.join(', ')}; ${m.rows} rows, ${m.changedByOdoo} changed by Odoo)`,
+        );
+        const absent = [...r.states]
+          .filter(([, state]) => state !== 'installed')
+          .map(([m, state]) => `${m} ${state}`);
+        console.info(
+          `Odoo ${r.series} ${r.set}: ${r.made.cached ? 'restored' : 'installed'} in ${(r.made.ms / 1000).toFixed(0)} s, ` +
+            `compared in ${(r.ms / 1000).toFixed(0)} s; neutralize.sql modules not installed: ${absent.join(', ') || 'none'}\n${lines.join('\n')}`,
+        );
+      }
+    }, 3_600_000);
 
-      it('leaves, module by module, every table its neutralize.sql writes exactly as odoo-bin neutralize does', () => {
-        const r = results.get(`${series} ${set}`)!;
-        expect(r.modules.filter((m) => m.differing.length).map((m) => `${m.module}: ${m.differing.join(', ')}`)).toEqual([]);
-        // The live data made the files act: most modules' tables were changed by Odoo.
-        const acted = r.modules.filter((m) => m.changedByOdoo > 0).length;
-        expect(acted).toBeGreaterThan(r.modules.length / 2);
+    afterAll(async () => {
+      for (const c of clients) await c.end().catch(() => undefined);
+      await cluster?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }, 60_000);
+
+    describe.each(runSets)('%s', (set) => {
+      describe.each(SERIES)('Odoo %s', (series) => {
+        it("runs the files of the same installed modules as odoo-bin neutralize, in Odoo's order", () => {
+          const r = results.get(`${series} ${set}`)!;
+          expect(r.viaSource.via).toBe('odoo-source');
+          expect(r.viaSource.modules).toEqual(r.filesModules);
+          if (set === 'saas-customer') {
+            expect(r.filesModules).toEqual(
+              expect.arrayContaining([
+                'base',
+                'web',
+                'mail',
+                'iap',
+                'auth_oauth',
+                'payment',
+                'payment_stripe',
+                'website',
+                'delivery',
+                'google_calendar',
+                'microsoft_calendar',
+              ]),
+            );
+          }
+        });
+
+        if (set === 'every-neutralize') {
+          it('has every module of the tree with a neutralize.sql installed, but those Odoo cannot load from the pruned tree', () => {
+            const r = results.get(`${series} ${set}`)!;
+            const notInstalled = [...r.states].filter(([, state]) => state !== 'installed').map(([m]) => m);
+            expect(notInstalled.sort()).toEqual(Object.keys(NOT_INSTALLABLE[series]).sort());
+            expect(r.filesModules.sort()).toEqual(
+              [...r.states.keys()].filter((m) => !notInstalled.includes(m)).sort(),
+            );
+          });
+        }
+
+        it('leaves, module by module, every table its neutralize.sql writes exactly as odoo-bin neutralize does', () => {
+          const r = results.get(`${series} ${set}`)!;
+          expect(
+            r.modules.filter((m) => m.differing.length).map((m) => `${m.module}: ${m.differing.join(', ')}`),
+          ).toEqual([]);
+          // The live data made the files act: most modules' tables were changed by Odoo.
+          const acted = r.modules.filter((m) => m.changedByOdoo > 0).length;
+          expect(acted).toBeGreaterThan(r.modules.length / 2);
+        });
       });
     });
-  });
-});
+  },
+);

@@ -13,7 +13,6 @@ import pg from 'pg';
 import { startCluster } from '../../src/hosting/cluster.js';
 import {
   ensureOdooDependencies,
-  EVERY_NEUTRALIZE_ASKED,
   odooMadeDump,
   odooMadeDatabase,
   odooRunner,
@@ -22,6 +21,7 @@ import {
   REAL_ODOO_SOURCES,
   realOdooMissing,
   realOdooModules,
+  realOdooSetAsked,
   realOdooTree,
 } from './real-odoo.js';
 
@@ -42,7 +42,12 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-prepare-'));
 // The cluster and Odoo run as the postgres user, who must traverse it.
 await chmod(dir, 0o755);
 const cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database: 'postgres' });
+const admin = new pg.Client({
+  host: cluster.socketDir,
+  port: cluster.port,
+  user: cluster.superuser,
+  database: 'postgres',
+});
 try {
   await admin.connect();
   const runner = await odooRunner(cluster, admin, dir);
@@ -56,8 +61,7 @@ try {
           const tree = await realOdooTree(series);
           const modules = await realOdooModules(set, series, tree);
           if (await exists(odooMadeDump(tree, series, modules))) return `${series} ${set} cached`;
-          if (set === 'every-neutralize' && !EVERY_NEUTRALIZE_ASKED)
-            return `${series} ${set} not made (DBTOOLS_REAL_ODOO_EVERY_NEUTRALIZE=1 makes it)`;
+          if (!realOdooSetAsked(set)) return `${series} ${set} not made (not asked for: see the README)`;
           const name = `prepare_${series.replace('.', '_')}_${set.replace(/-/g, '_')}`;
           const result = await odooMadeDatabase(runner, cluster, tree, series, modules, name);
           // The cluster is thrown away; dropping now keeps its disk small while the others install.
@@ -67,7 +71,9 @@ try {
       ),
     ),
   );
-  console.info(`dbtools: real Odoo from ${REAL_ODOO_SOURCES} ready (${made.join(', ')}) in ${Math.round((Date.now() - started) / 1000)} s.`);
+  console.info(
+    `dbtools: real Odoo from ${REAL_ODOO_SOURCES} ready (${made.join(', ')}) in ${Math.round((Date.now() - started) / 1000)} s.`,
+  );
 } finally {
   await admin.end().catch(() => undefined);
   await cluster.stop();

@@ -7,7 +7,18 @@ import { existsSync } from 'node:fs';
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -86,6 +97,46 @@ export const NOT_INSTALLABLE: Record<OdooSeries, Record<string, string>> = {
  */
 export const EVERY_NEUTRALIZE_ASKED = process.env.DBTOOLS_REAL_ODOO_EVERY_NEUTRALIZE === '1';
 
+/**
+ * Whether the pretest and the suites make the saas-customer databases: three installs of ~100
+ * modules took 27-33 min side by side on a loaded 2-core machine, more than the whole rest of CI,
+ * so they are made when asked (DBTOOLS_REAL_ODOO_SAAS_CUSTOMER=1, or with the every-neutralize
+ * set) or used when the cache has them.
+ */
+export const SAAS_CUSTOMER_ASKED =
+  process.env.DBTOOLS_REAL_ODOO_SAAS_CUSTOMER === '1' || EVERY_NEUTRALIZE_ASKED;
+
+const SET_ASKED: Record<RealOdooModuleSet, { asked: boolean; how: string }> = {
+  neutralization: { asked: true, how: '' },
+  'saas-customer': {
+    asked: SAAS_CUSTOMER_ASKED,
+    how: 'DBTOOLS_REAL_ODOO_SAAS_CUSTOMER=1 makes them, 10+ min per series',
+  },
+  'every-neutralize': {
+    asked: EVERY_NEUTRALIZE_ASKED,
+    how: 'DBTOOLS_REAL_ODOO_EVERY_NEUTRALIZE=1 makes them, 15+ min per series',
+  },
+};
+
+/** Whether the pretest makes a set's databases when the cache lacks them. */
+export function realOdooSetAsked(set: RealOdooModuleSet): boolean {
+  return SET_ASKED[set].asked;
+}
+
+/** Why a set's databases are not there to use (neither asked for nor cached for every series), if so. */
+export async function realOdooSetUnavailable(
+  set: RealOdooModuleSet,
+  series: readonly OdooSeries[],
+): Promise<string | undefined> {
+  if (SET_ASKED[set].asked) return undefined;
+  for (const s of series) {
+    const tree = await realOdooTree(s);
+    if (!(await exists(odooMadeDump(tree, s, await realOdooModules(set, s, tree)))))
+      return `no ${set} database of Odoo ${s} in the cache (${SET_ASKED[set].how})`;
+  }
+  return undefined;
+}
+
 /** Every module of an Odoo tree with a data/neutralize.sql, by name. */
 export async function neutralizeSqlModules(tree: string): Promise<string[]> {
   const found: string[] = [];
@@ -103,7 +154,11 @@ export const REAL_ODOO_MODULE_SETS = ['neutralization', 'saas-customer', 'every-
 export type RealOdooModuleSet = (typeof REAL_ODOO_MODULE_SETS)[number];
 
 /** The modules of a set for a series' tree. */
-export async function realOdooModules(set: RealOdooModuleSet, series: OdooSeries, tree: string): Promise<string[]> {
+export async function realOdooModules(
+  set: RealOdooModuleSet,
+  series: OdooSeries,
+  tree: string,
+): Promise<string[]> {
   if (set === 'neutralization') return NEUTRALIZATION_MODULES;
   if (set === 'saas-customer') return SAAS_CUSTOMER_MODULES;
   return (await neutralizeSqlModules(tree)).filter((m) => !(m in NOT_INSTALLABLE[series]));
@@ -128,7 +183,8 @@ export async function realOdooMissing(series: readonly OdooSeries[]): Promise<st
     return `${REAL_ODOO_SOURCES} is missing (Odoo's trees or archives odoo-<series>.tar.zst; set DBTOOLS_ODOO_SOURCES to another folder)`;
   const names = await readdir(REAL_ODOO_SOURCES);
   const lacking = series.filter((s) => !names.includes(`odoo-${s}.tar.zst`) && !names.includes(s));
-  if (lacking.length) return `${REAL_ODOO_SOURCES} has no Odoo ${lacking.join(', ')} (odoo-<series>.tar.zst or <series>/odoo-bin)`;
+  if (lacking.length)
+    return `${REAL_ODOO_SOURCES} has no Odoo ${lacking.join(', ')} (odoo-<series>.tar.zst or <series>/odoo-bin)`;
   return undefined;
 }
 
@@ -137,7 +193,10 @@ export async function ensureOdooDependencies(): Promise<void> {
   const script = path.join(REAL_ODOO_SOURCES, 'install-deps.sh');
   if (process.getuid?.() === 0 && (await exists(script))) await run(script, [], { timeout: 900_000 });
   try {
-    await run('/usr/bin/python3', ['-c', 'import psycopg2, lxml, werkzeug, passlib, babel, PIL, reportlab, zeep']);
+    await run('/usr/bin/python3', [
+      '-c',
+      'import psycopg2, lxml, werkzeug, passlib, babel, PIL, reportlab, zeep',
+    ]);
   } catch {
     throw new Error(`Odoo's python3 packages are missing: run ${script} as root (Debian 12).`);
   }
@@ -156,8 +215,17 @@ const ODOO_PASSWORD = 'odoo-test';
 const asOdoo = { env: { ...process.env, PGPASSWORD: ODOO_PASSWORD } };
 
 /** odoo-bin's options for its database server and login, and its data folder. */
-function odooConnectionArgs(db: { host: string; port: number; user: string; password: string }, dataDir: string): string[] {
-  return [`--db_host=${db.host}`, `--db_port=${db.port}`, `--db_user=${db.user}`, `--db_password=${db.password}`, `--data-dir=${dataDir}`];
+function odooConnectionArgs(
+  db: { host: string; port: number; user: string; password: string },
+  dataDir: string,
+): string[] {
+  return [
+    `--db_host=${db.host}`,
+    `--db_port=${db.port}`,
+    `--db_user=${db.user}`,
+    `--db_password=${db.password}`,
+    `--data-dir=${dataDir}`,
+  ];
 }
 
 export interface OdooRunner {
@@ -171,23 +239,42 @@ export interface OdooRunner {
  * Odoo's role on a test cluster (Odoo refuses the user `postgres`) and its data folder, both
  * usable by the OS user Odoo runs as: `postgres` when we are root, ourselves otherwise.
  */
-export async function odooRunner(cluster: EmbeddedCluster, admin: pg.Client, dir: string): Promise<OdooRunner> {
+export async function odooRunner(
+  cluster: EmbeddedCluster,
+  admin: pg.Client,
+  dir: string,
+): Promise<OdooRunner> {
   // The cluster trusts only its own superuser; every other role logs in with a password.
-  await admin.query(`DO $$ BEGIN CREATE ROLE odoo LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+  await admin.query(
+    `DO $$ BEGIN CREATE ROLE odoo LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+  );
   await admin.query(`ALTER ROLE odoo PASSWORD '${ODOO_PASSWORD}'`);
   const owner = clusterOwner();
   const dataDir = path.join(dir, 'odoo-data');
   await mkdir(dataDir, { recursive: true });
   if (owner) await chown(dataDir, owner.uid, owner.gid);
-  const connection = odooConnectionArgs({ host: cluster.socketDir, port: cluster.port, user: 'odoo', password: ODOO_PASSWORD }, dataDir);
+  const connection = odooConnectionArgs(
+    { host: cluster.socketDir, port: cluster.port, user: 'odoo', password: ODOO_PASSWORD },
+    dataDir,
+  );
   return {
     db: { host: cluster.socketDir, port: cluster.port, user: 'odoo', password: ODOO_PASSWORD },
     async odooBin(tree, args) {
-      const full = [path.join(tree, 'odoo-bin'), ...args, '--addons-path=addons,odoo/addons', ...connection, '--log-level=warn'];
+      const full = [
+        path.join(tree, 'odoo-bin'),
+        ...args,
+        '--addons-path=addons,odoo/addons',
+        ...connection,
+        '--log-level=warn',
+      ];
       const cmd = owner ? 'runuser' : '/usr/bin/python3';
       const cmdArgs = owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...full] : full;
       // A hang guard only: the every-neutralize install takes 15 min on a busy 2-core machine.
-      const { stdout } = await run(cmd, cmdArgs, { cwd: tree, timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run(cmd, cmdArgs, {
+        cwd: tree,
+        timeout: 3_600_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return stdout;
     },
   };
@@ -195,8 +282,15 @@ export async function odooRunner(cluster: EmbeddedCluster, admin: pg.Client, dir
 
 /** Where odooMadeDatabase caches the database Odoo made from `tree` with `modules` (pg_dump -Fc). */
 export function odooMadeDump(tree: string, series: OdooSeries, modules: string[]): string {
-  const key = createHash('sha256').update(`${tree}\0${modules.join(',')}`).digest('hex').slice(0, 16);
-  return path.join(REAL_ODOO_CACHE, 'databases', `${path.basename(path.dirname(tree))}-${series}-${key}.dump`);
+  const key = createHash('sha256')
+    .update(`${tree}\0${modules.join(',')}`)
+    .digest('hex')
+    .slice(0, 16);
+  return path.join(
+    REAL_ODOO_CACHE,
+    'databases',
+    `${path.basename(path.dirname(tree))}-${series}-${key}.dump`,
+  );
 }
 
 /**
@@ -209,7 +303,12 @@ export async function odooMadeDumpFile(tree: string, series: OdooSeries, modules
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-dump-'));
   await chmod(dir, 0o755);
   const cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-  const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database: 'postgres' });
+  const admin = new pg.Client({
+    host: cluster.socketDir,
+    port: cluster.port,
+    user: cluster.superuser,
+    database: 'postgres',
+  });
   try {
     await admin.connect();
     await odooMadeDatabase(await odooRunner(cluster, admin, dir), cluster, tree, series, modules, 'made');
@@ -239,10 +338,21 @@ export async function odooMadeDatabase(
   const conn = ['-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'odoo'];
   if (await exists(dump)) {
     await run(pgBin('createdb'), [...conn, name], asOdoo);
-    await run(pgBin('pg_restore'), [...conn, '--no-owner', '-d', name, dump], { ...asOdoo, maxBuffer: 64 * 1024 * 1024 });
+    await run(pgBin('pg_restore'), [...conn, '--no-owner', '-d', name, dump], {
+      ...asOdoo,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { cached: true, ms: Date.now() - started };
   }
-  await runner.odooBin(tree, ['server', '-d', name, '-i', modules.join(','), '--without-demo=all', '--stop-after-init']);
+  await runner.odooBin(tree, [
+    'server',
+    '-d',
+    name,
+    '-i',
+    modules.join(','),
+    '--without-demo=all',
+    '--stop-after-init',
+  ]);
   await mkdir(path.dirname(dump), { recursive: true });
   const partial = `${dump}.partial-${process.pid}`;
   await run(pgBin('pg_dump'), [...conn, '-Fc', '-f', partial, name], asOdoo);
@@ -291,7 +401,9 @@ export async function startOdooServer(options: OdooServerOptions): Promise<OdooS
   const config = `${options.dataDir}.conf`;
   // admin_passwd has no command-line flag; without one Odoo's default ('admin') would be rewritten
   // into this file by the first database-manager call.
-  await writeFile(config, `[options]\nadmin_passwd = ${options.masterPassword ?? randomUUID()}\n`, { mode: 0o600 });
+  await writeFile(config, `[options]\nadmin_passwd = ${options.masterPassword ?? randomUUID()}\n`, {
+    mode: 0o600,
+  });
   await writeFile(options.logfile, '');
   if (owner) {
     await chown(config, owner.uid, owner.gid);
@@ -314,12 +426,16 @@ export async function startOdooServer(options: OdooServerOptions): Promise<OdooS
     ...(options.pgBin ? [`--pg_path=${options.pgBin}`] : []),
     ...(options.masterPassword ? [] : ['--no-database-list']),
   ];
-  const child = spawn(owner ? 'runuser' : '/usr/bin/python3', owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...args] : args, {
-    cwd: options.tree,
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, ...options.env },
-  });
+  const child = spawn(
+    owner ? 'runuser' : '/usr/bin/python3',
+    owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...args] : args,
+    {
+      cwd: options.tree,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, ...options.env },
+    },
+  );
   let exited: string | undefined;
   const ended = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -351,7 +467,10 @@ export async function startOdooServer(options: OdooServerOptions): Promise<OdooS
   };
   const deadline = Date.now() + 180_000;
   for (;;) {
-    if (exited) throw new Error(`Odoo ${exited} before serving: ${(await readFile(options.logfile, 'utf8')).slice(-3000)}`);
+    if (exited)
+      throw new Error(
+        `Odoo ${exited} before serving: ${(await readFile(options.logfile, 'utf8')).slice(-3000)}`,
+      );
     const status = await fetch(`${url}/web/login`, { redirect: 'manual' }).then(
       (r) => r.status,
       () => undefined,
@@ -369,7 +488,10 @@ export async function startOdooServer(options: OdooServerOptions): Promise<OdooS
  * `/web/login` of one database as a browser gets it: `?db=` selects it (Odoo redirects, setting
  * the session cookie), then the page itself. Answers the final status and body.
  */
-export async function odooLoginPage(server: OdooServer, db: string): Promise<{ status: number; body: string }> {
+export async function odooLoginPage(
+  server: OdooServer,
+  db: string,
+): Promise<{ status: number; body: string }> {
   let target = `${server.url}/web/login?db=${encodeURIComponent(db)}`;
   let cookie = '';
   for (let hops = 0; hops < 5; hops++) {
@@ -390,7 +512,12 @@ export async function odooLoginPage(server: OdooServer, db: string): Promise<{ s
  * One XML-RPC call to a real Odoo (`/xmlrpc/2/<service>`), made by Python's own xmlrpc.client so
  * the protocol is the one Odoo's clients speak, not ours. A fault rejects with Odoo's message.
  */
-export async function odooXmlRpc(server: OdooServer, service: 'common' | 'object' | 'db', method: string, args: unknown[]): Promise<unknown> {
+export async function odooXmlRpc(
+  server: OdooServer,
+  service: 'common' | 'object' | 'db',
+  method: string,
+  args: unknown[],
+): Promise<unknown> {
   const script = [
     'import json, sys, xmlrpc.client',
     'req = json.load(sys.stdin)',
@@ -407,28 +534,50 @@ export async function odooXmlRpc(server: OdooServer, service: 'common' | 'object
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`xmlrpc ${service}.${method}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`xmlrpc ${service}.${method}: ${stderr.trim()}`)),
+    );
     child.stdin.end(JSON.stringify({ url: `${server.url}/xmlrpc/2/${service}`, method, args }));
   });
   const answer = JSON.parse(out) as { result?: unknown; fault?: string };
-  if (answer.fault !== undefined) throw new Error(`Odoo refused ${service}.${method}: ${answer.fault.slice(-2000)}`);
+  if (answer.fault !== undefined)
+    throw new Error(`Odoo refused ${service}.${method}: ${answer.fault.slice(-2000)}`);
   return answer.result;
 }
 
 /** A user's XML-RPC session on one database: `execute_kw` with its uid and password. */
 export interface OdooRpc {
   uid: number;
-  call<T = unknown>(model: string, method: string, args: unknown[], kwargs?: Record<string, unknown>): Promise<T>;
+  call<T = unknown>(
+    model: string,
+    method: string,
+    args: unknown[],
+    kwargs?: Record<string, unknown>,
+  ): Promise<T>;
 }
 
 /** Logs in through `common.authenticate` (a uid, or false when refused) and answers a session. */
-export async function odooAuthenticate(server: OdooServer, db: string, login: string, password: string): Promise<OdooRpc> {
+export async function odooAuthenticate(
+  server: OdooServer,
+  db: string,
+  login: string,
+  password: string,
+): Promise<OdooRpc> {
   const uid = await odooXmlRpc(server, 'common', 'authenticate', [db, login, password, {}]);
-  if (typeof uid !== 'number') throw new Error(`Odoo refused ${login} on ${db} (authenticate answered ${JSON.stringify(uid)})`);
+  if (typeof uid !== 'number')
+    throw new Error(`Odoo refused ${login} on ${db} (authenticate answered ${JSON.stringify(uid)})`);
   return {
     uid,
     call: <T>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
-      odooXmlRpc(server, 'object', 'execute_kw', [db, uid, password, model, method, args, kwargs]) as Promise<T>,
+      odooXmlRpc(server, 'object', 'execute_kw', [
+        db,
+        uid,
+        password,
+        model,
+        method,
+        args,
+        kwargs,
+      ]) as Promise<T>,
   };
 }
 
@@ -453,16 +602,24 @@ export async function odooShell(
     database,
   ];
   return new Promise<string>((resolve, reject) => {
-    const child = spawn(owner ? 'runuser' : '/usr/bin/python3', owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...args] : args, {
-      cwd: options.tree,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      owner ? 'runuser' : '/usr/bin/python3',
+      owner ? ['-u', owner.name, '--', '/usr/bin/python3', ...args] : args,
+      {
+        cwd: options.tree,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`odoo-bin shell failed (${code}): ${stderr.slice(-3000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`odoo-bin shell failed (${code}): ${stderr.slice(-3000)}`)),
+    );
     child.stdin.end(code);
   });
 }
