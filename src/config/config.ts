@@ -5,7 +5,11 @@ import { z } from 'zod';
 import { isHostName } from '../frontend/host-name.js';
 import { DEFAULT_CONNECTIONS_PER_SERVER, MAX_CONNECTIONS_PER_SERVER } from '../tenant/server-connections.js';
 import { DEFAULT_ACCESS_MAP, DEFAULT_LEVELS, DEFAULT_LIMITS, type LevelLimits } from './defaults.js';
-import { DEFAULT_EMAIL_AUTO_RAISE, emailAutoRaiseFileSchema, type EmailAutoRaisePolicy } from '../policy/email-auto-raise.js';
+import {
+  DEFAULT_EMAIL_AUTO_RAISE,
+  emailAutoRaiseFileSchema,
+  type EmailAutoRaisePolicy,
+} from '../policy/email-auto-raise.js';
 import { DEFAULT_EMAIL_BADGE, emailBadgeFileSchema, type EmailBadgePolicy } from '../policy/email-badge.js';
 
 const levelLimits = z.object({
@@ -129,6 +133,12 @@ export interface Config {
    * `odooAddonsPaths` for a series runs, for neutralizing copies as Odoo does.
    */
   odooSources?: string;
+  /**
+   * DBTOOLS_ODOO_DEMO_MODULES: the apps Odoo installs in the demo's Odoo-made databases (comma
+   * separated); unset, a small company's usual apps. Tests name a smaller set: the mechanism is
+   * the same, and Odoo's install of 78 modules costs minutes on 2 cores.
+   */
+  odooDemoModules?: string[];
   dropDelayDays: number;
   duplicateDropWeight: number;
   backups: BackupConfig;
@@ -201,7 +211,9 @@ export const AUDIT_KEY_MIN_LENGTH = 32;
 function auditConfig(env: NodeJS.ProcessEnv, dataDir: string): AuditConfig {
   const key = env.DBTOOLS_AUDIT_KEY || undefined;
   if (key !== undefined && key.length < AUDIT_KEY_MIN_LENGTH) {
-    throw new ConfigError(`DBTOOLS_AUDIT_KEY must be ${AUDIT_KEY_MIN_LENGTH} characters at least, got ${key.length}`);
+    throw new ConfigError(
+      `DBTOOLS_AUDIT_KEY must be ${AUDIT_KEY_MIN_LENGTH} characters at least, got ${key.length}`,
+    );
   }
   // Read once, then out of the environment: no child process (PostgreSQL, pg_dump, the upgrade
   // platform) inherits it, and a superuser's COPY … TO PROGRAM 'env' cannot read it there.
@@ -233,14 +245,25 @@ export interface UpgradesConfig {
 }
 
 /** The Odoo versions the platform hosts, oldest first, as upgrade targets. */
-export const DEFAULT_UPGRADE_CATALOG = ['16.0', '17.0', 'saas~17.1', 'saas~17.2', 'saas~17.3', 'saas~17.4', '18.0'];
+export const DEFAULT_UPGRADE_CATALOG = [
+  '16.0',
+  '17.0',
+  'saas~17.1',
+  'saas~17.2',
+  'saas~17.3',
+  'saas~17.4',
+  '18.0',
+];
 
 function upgradesConfig(env: NodeJS.ProcessEnv): UpgradesConfig {
   const catalog = env.DBTOOLS_UPGRADE_CATALOG
-    ? env.DBTOOLS_UPGRADE_CATALOG.split(',').map((v) => v.trim()).filter(Boolean)
+    ? env.DBTOOLS_UPGRADE_CATALOG.split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
     : DEFAULT_UPGRADE_CATALOG;
   const bad = catalog.find((v) => !/^(saas~)?\d+\.\d+$/.test(v));
-  if (bad) throw new ConfigError(`DBTOOLS_UPGRADE_CATALOG: "${bad}" is not an Odoo version like 17.0 or saas~17.2`);
+  if (bad)
+    throw new ConfigError(`DBTOOLS_UPGRADE_CATALOG: "${bad}" is not an Odoo version like 17.0 or saas~17.2`);
   const startHour = intEnv(env, 'DBTOOLS_UPGRADE_NIGHT_START_HOUR') ?? 1;
   const endHour = intEnv(env, 'DBTOOLS_UPGRADE_NIGHT_END_HOUR') ?? 5;
   if (startHour > 23 || endHour > 24) throw new ConfigError('The upgrade night window hours must be 0 to 24');
@@ -277,7 +300,9 @@ export interface DomainsConfig {
 function domainsConfig(env: NodeJS.ProcessEnv): DomainsConfig {
   const dnsServer = env.DBTOOLS_DNS_SERVER || undefined;
   if (dnsServer && !/^(\[[0-9a-f:]+\]|[0-9.]+)(:\d{1,5})?$/i.test(dnsServer)) {
-    throw new ConfigError(`DBTOOLS_DNS_SERVER must be an address with an optional port (127.0.0.1:53), got "${dnsServer}"`);
+    throw new ConfigError(
+      `DBTOOLS_DNS_SERVER must be an address with an optional port (127.0.0.1:53), got "${dnsServer}"`,
+    );
   }
   const acmeDirectory = env.DBTOOLS_ACME_DIRECTORY || undefined;
   if (acmeDirectory && !/^https?:\/\//.test(acmeDirectory)) {
@@ -374,7 +399,9 @@ function readConfigFile(file: string): z.infer<typeof fileSchema> {
 function tenantConnections(env: NodeJS.ProcessEnv, fromFile: number | undefined): number {
   const n = intEnv(env, 'DBTOOLS_TENANT_CONNECTIONS') ?? fromFile ?? DEFAULT_CONNECTIONS_PER_SERVER;
   if (n < 1 || n > MAX_CONNECTIONS_PER_SERVER) {
-    throw new ConfigError(`DBTOOLS_TENANT_CONNECTIONS must be between 1 and ${MAX_CONNECTIONS_PER_SERVER}, got ${n}`);
+    throw new ConfigError(
+      `DBTOOLS_TENANT_CONNECTIONS must be between 1 and ${MAX_CONNECTIONS_PER_SERVER}, got ${n}`,
+    );
   }
   return n;
 }
@@ -382,7 +409,9 @@ function tenantConnections(env: NodeJS.ProcessEnv, fromFile: number | undefined)
 function upgradeApiKey(env: NodeJS.ProcessEnv): string | undefined {
   const key = env.DBTOOLS_UPGRADE_API_KEY?.trim() || undefined;
   if (env.DBTOOLS_UPGRADE_URL && !key) {
-    throw new ConfigError('DBTOOLS_UPGRADE_API_KEY is needed with DBTOOLS_UPGRADE_URL: the upgrade platform answers only callers with its key.');
+    throw new ConfigError(
+      'DBTOOLS_UPGRADE_API_KEY is needed with DBTOOLS_UPGRADE_URL: the upgrade platform answers only callers with its key.',
+    );
   }
   return key;
 }
@@ -398,7 +427,10 @@ function intEnv(env: NodeJS.ProcessEnv, key: string): number | undefined {
 function trustProxyEnv(v: string | undefined): Config['trustProxy'] {
   if (!v || v === 'false' || v === '0') return false;
   if (v === 'true') return true;
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function onOffEnv(env: NodeJS.ProcessEnv, key: string): boolean {
@@ -406,6 +438,16 @@ function onOffEnv(env: NodeJS.ProcessEnv, key: string): boolean {
   if (v === undefined || v === '' || v === '0' || v === 'false') return false;
   if (v === '1' || v === 'true') return true;
   throw new ConfigError(`${key} must be 1 or 0, got "${v}"`);
+}
+
+function odooModulesEnv(v: string | undefined): string[] | undefined {
+  if (!v) return undefined;
+  const modules = v.split(',').map((m) => m.trim());
+  // Module names reach odoo-bin's -i: Odoo's own technical names only.
+  const bad = modules.find((m) => !/^[a-z0-9_]{1,64}$/.test(m));
+  if (bad !== undefined)
+    throw new ConfigError(`DBTOOLS_ODOO_DEMO_MODULES must list Odoo module names, got "${bad}"`);
+  return modules;
 }
 
 function zoneEnv(v: string | undefined): string {
@@ -420,7 +462,8 @@ function numericKeys<T>(rec: Record<string, T>): Record<number, T> {
 
 function relayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   const dayStartHour = intEnv(env, 'DBTOOLS_EMAIL_DAY_START_HOUR') ?? 0;
-  if (dayStartHour > 23) throw new ConfigError(`DBTOOLS_EMAIL_DAY_START_HOUR must be 0 to 23, got ${dayStartHour}`);
+  if (dayStartHour > 23)
+    throw new ConfigError(`DBTOOLS_EMAIL_DAY_START_HOUR must be 0 to 23, got ${dayStartHour}`);
   return {
     host: env.DBTOOLS_RELAY_HOST || '127.0.0.1',
     port: intEnv(env, 'DBTOOLS_RELAY_PORT') ?? 0,
@@ -463,6 +506,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: file.limits ? numericKeys(file.limits) : DEFAULT_LIMITS,
     servers: file.servers ?? [],
     odooSources: env.DBTOOLS_ODOO_SOURCES ? path.resolve(env.DBTOOLS_ODOO_SOURCES) : undefined,
+    odooDemoModules: odooModulesEnv(env.DBTOOLS_ODOO_DEMO_MODULES),
     dropDelayDays: file.dropDelayDays ?? 7,
     duplicateDropWeight: file.duplicateDropWeight ?? 0.25,
     backups: {
@@ -490,13 +534,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...DEFAULT_EMAIL_AUTO_RAISE,
       ...file.emailAutoRaise,
       caps: { ...DEFAULT_EMAIL_AUTO_RAISE.caps, ...file.emailAutoRaise?.caps },
-      },
+    },
     domains: domainsConfig(env),
     audit: auditConfig(env, dataDir),
     logs: {
       writer: env.DBTOOLS_LOG_WRITER ? env.DBTOOLS_LOG_WRITER !== '0' : (file.logs?.writer ?? true),
       linesPerMinute: intEnv(env, 'DBTOOLS_LOG_LINES_PER_MINUTE') ?? file.logs?.linesPerMinute ?? 30,
-      historyLinesPerDay: intEnv(env, 'DBTOOLS_LOG_HISTORY_LINES_PER_DAY') ?? file.logs?.historyLinesPerDay ?? 2000,
+      historyLinesPerDay:
+        intEnv(env, 'DBTOOLS_LOG_HISTORY_LINES_PER_DAY') ?? file.logs?.historyLinesPerDay ?? 2000,
       rotationCron: env.DBTOOLS_LOG_ROTATION_CRON || file.logs?.rotationCron || '0 5 * * *',
       tailsPerAgent: intEnv(env, 'DBTOOLS_LOG_TAILS_PER_AGENT') ?? file.logs?.tailsPerAgent ?? 4,
       tailsTotal: intEnv(env, 'DBTOOLS_LOG_TAILS_TOTAL') ?? file.logs?.tailsTotal ?? 40,

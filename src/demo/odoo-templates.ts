@@ -21,7 +21,16 @@ import { odooSeries, type OdooSeries } from '../tenant/odoo-version.js';
  * the platform links administrators with. Those a tree lacks are left out (see the trees'
  * SOURCES.md); Odoo installs each one's dependencies itself.
  */
-export const DEMO_ODOO_MODULES = ['contacts', 'crm', 'sale_management', 'account', 'website', 'mass_mailing', 'project', 'auth_oauth'];
+export const DEMO_ODOO_MODULES = [
+  'contacts',
+  'crm',
+  'sale_management',
+  'account',
+  'website',
+  'mass_mailing',
+  'project',
+  'auth_oauth',
+];
 
 /** Bumped when what the demo asks Odoo to make changes in a way the module list does not show. */
 const REVISION = 1;
@@ -51,9 +60,9 @@ const exists = (p: string) =>
     () => false,
   );
 
-async function installableModules(source: OdooSource): Promise<string[]> {
+async function installableModules(app: App, source: OdooSource): Promise<string[]> {
   const found: string[] = [];
-  for (const module of DEMO_ODOO_MODULES) {
+  for (const module of app.config.odooDemoModules ?? DEMO_ODOO_MODULES) {
     for (const dir of source.addonsPaths) {
       if (await exists(path.join(dir, module, '__manifest__.py'))) {
         found.push(module);
@@ -73,7 +82,12 @@ const building = new Map<string, Promise<OdooMadeDump>>();
  * later start finds the archive. The archive is renamed into place last, after its filestore, so
  * a start killed half-way leaves nothing that counts as made; the next start builds again.
  */
-export function odooMadeDump(app: App, server: HostingServerRow, source: OdooSource, cacheDir: string): Promise<OdooMadeDump> {
+export function odooMadeDump(
+  app: App,
+  server: HostingServerRow,
+  source: OdooSource,
+  cacheDir: string,
+): Promise<OdooMadeDump> {
   const key = `${cacheDir}\0${source.tree}\0${source.series}`;
   let made = building.get(key);
   if (!made) {
@@ -84,8 +98,13 @@ export function odooMadeDump(app: App, server: HostingServerRow, source: OdooSou
   return made;
 }
 
-async function buildOnce(app: App, server: HostingServerRow, source: OdooSource, cacheDir: string): Promise<OdooMadeDump> {
-  const modules = await installableModules(source);
+async function buildOnce(
+  app: App,
+  server: HostingServerRow,
+  source: OdooSource,
+  cacheDir: string,
+): Promise<OdooMadeDump> {
+  const modules = await installableModules(app, source);
   // The tree's real folder: the same Odoo reached through another link is the same database.
   const tree = await realpath(source.tree);
   const key = createHash('sha256')
@@ -93,7 +112,12 @@ async function buildOnce(app: App, server: HostingServerRow, source: OdooSource,
     .digest('hex')
     .slice(0, 16);
   const base = path.join(cacheDir, `${source.series}-${key}`);
-  const made: OdooMadeDump = { series: source.series, key, dump: `${base}.dump`, filestore: `${base}.filestore` };
+  const made: OdooMadeDump = {
+    series: source.series,
+    key,
+    dump: `${base}.dump`,
+    filestore: `${base}.filestore`,
+  };
   if (await exists(made.dump)) return made;
 
   const started = Date.now();
@@ -129,14 +153,18 @@ async function buildOnce(app: App, server: HostingServerRow, source: OdooSource,
       user: owner && { uid: owner.uid, gid: owner.gid },
     });
     const partial = `${made.dump}.partial`;
-    await runPgToolAsLoader(server, login, 'pg_dump', ['--format=custom'], { stdout: createWriteStream(partial) });
+    await runPgToolAsLoader(server, login, 'pg_dump', ['--format=custom'], {
+      stdout: createWriteStream(partial),
+    });
     await rm(made.filestore, { recursive: true, force: true });
     const files = path.join(work, 'filestore', name);
     if (await exists(files)) await rename(files, made.filestore);
     else await mkdir(made.filestore);
     await rename(partial, made.dump);
   } finally {
-    await dropLeftovers().catch((err: Error) => app.log.warn({ err: err.message }, 'could not drop the demo build database'));
+    await dropLeftovers().catch((err: Error) =>
+      app.log.warn({ err: err.message }, 'could not drop the demo build database'),
+    );
     await rm(work, { recursive: true, force: true });
   }
   app.log.info(
