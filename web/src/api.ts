@@ -66,6 +66,49 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
   return data as T;
 }
 
+/**
+ * A GET answered as NDJSON (one JSON value a line), each value handed to `onItem` as soon as its
+ * line has arrived: a long answer shows its first part while the rest is still on its way. A
+ * refusal (non-2xx) is a JSON error, thrown as `api` throws it. `signal` stops reading.
+ */
+export async function getStream(path: string, onItem: (item: unknown) => void, signal?: AbortSignal): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { accept: 'application/x-ndjson' }, credentials: 'same-origin', signal });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+  }
+  if (!res.ok || !res.body) {
+    // The refusal itself is JSON: `api` reads it the one way errors are read.
+    let data: { error?: { code?: string; message?: string } } | undefined;
+    try {
+      data = (await res.json()) as typeof data;
+    } catch {
+      // Not JSON (a proxy's error page): the status says enough.
+    }
+    if (res.status === 401) {
+      rememberCsrfToken(null);
+      for (const l of expiredListeners) l();
+    }
+    throw new ApiError(res.status, data?.error?.code ?? 'http_' + res.status, data?.error?.message ?? `The server answered ${res.status}.`);
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    pending += value;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line) onItem(JSON.parse(line));
+    }
+  }
+  if (pending) onItem(JSON.parse(pending));
+}
+
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 

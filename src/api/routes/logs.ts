@@ -1,9 +1,10 @@
+import { once } from 'node:events';
 import { z } from 'zod';
 import { logServerFor, serverNamed } from '../../logs/access.js';
 import { serveLogFile } from '../../logs/download.js';
 import { asRecordTime, LEVELS } from '../../logs/format.js';
 import { listLogFiles } from '../../logs/layout.js';
-import { checkPattern, searchLogs } from '../../logs/search.js';
+import { checkPattern, planLogSearch, streamLogSearch } from '../../logs/search.js';
 import { followLog } from '../../logs/tail.js';
 import { tailSlots } from '../../logs/tail-slots.js';
 import { defineRoute } from '../route.js';
@@ -57,7 +58,7 @@ export const logRoutes = [
     method: 'GET',
     url: '/api/logs/:server/search',
     summary:
-      'Search the technical logs (text or regular expression, database, level, logger, time range, ±context lines): records whole, tracebacks included; `file` + `line`: a permalink',
+      'Search the technical logs (text or regular expression, database, level, logger, time range, ±context lines): records whole, tracebacks included; `file` + `line`: a permalink. Streamed as NDJSON: `{lines}` batches in file order as they are found, then `{done: true, truncated, files}` (or `{error}` if the search fails midway)',
     tag: 'logs',
     auth: 'agent',
     access: 'tech_logs',
@@ -71,10 +72,39 @@ export const logRoutes = [
       context: z.coerce.number().int().min(0).max(50).default(0),
       limit: z.coerce.number().int().min(1).max(20_000).default(2_000),
     }),
-    async handler({ app, params, query }) {
+    raw: true,
+    async handler({ app, params, query, request, reply }) {
       const server = await logServerFor(app, params.server);
       const { level: levels, ...rest } = query;
-      return searchLogs(server.log_dir, { ...rest, levels });
+      const options = { ...rest, levels };
+      // A bad pattern or file name is still a 4xx JSON error: checked before the stream opens.
+      const files = await planLogSearch(server.log_dir, options);
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'application/x-ndjson; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-request-id': request.id,
+      });
+      const gone = new AbortController();
+      reply.raw.on('close', () => gone.abort());
+      // Each batch waits for the socket to take the previous one: a slow client slows the
+      // search instead of piling its lines up in memory; a client gone ends it.
+      const write = async (value: object) => {
+        if (gone.signal.aborted) throw new Error('the client went away');
+        if (!reply.raw.write(JSON.stringify(value) + '\n'))
+          await once(reply.raw, 'drain', { signal: gone.signal });
+      };
+      try {
+        const { truncated, files: names } = await streamLogSearch(server.log_dir, options, (lines) => write({ lines }), files);
+        await write({ done: true, truncated, files: names });
+      } catch (err) {
+        if (!gone.signal.aborted) {
+          app.log.warn({ err: (err as Error).message, server: server.name }, 'log search failed');
+          await write({ error: { code: 'search_failed', message: 'The search stopped: the log could not be read to the end.' } }).catch(() => undefined);
+        }
+      } finally {
+        reply.raw.end();
+      }
     },
   }),
   defineRoute({
