@@ -121,7 +121,8 @@ export default defineBenchCase({
     // Many hits with their tracebacks, in a log written outside (Python's logging, as Odoo writes):
     // each hit's record is its line and the 7 lines of its traceback, which grep -A7 prints too.
     const outside = path.join(dir, 'outside.log');
-    await sh(`python3 - "$1" <<'EOF'
+    // From a script file, as Odoo runs: each traceback frame shows its source line (7 lines in all).
+    await sh(`cat > "$2" <<'EOF'
 import logging, sys
 h = logging.FileHandler(sys.argv[1], encoding='utf-8')
 h.setFormatter(logging.Formatter('%(asctime)s %(process)s %(levelname)s %(dbname)s %(name)s: %(message)s'))
@@ -141,7 +142,8 @@ def fail(i):
 for i in range(200000):
     http.info('127.0.0.1 - - "POST /web/dataset/call_kw/res.partner/read HTTP/1.1" 200 - %d 0.%03d 0.%03d', i, i % 1000, (i * 7) % 1000)
     if i % 50 == 0: fail(i)
-EOF`, outside);
+EOF
+python3 "$2" "$1"`, outside, path.join(dir, 'write-outside.py'));
     const needle = 'failed: mail server';
     const [manyLines, msMany] = await median(async () => (await searchFile(outside, false, { q: needle, context: 0 }, Number.MAX_SAFE_INTEGER)).lines.length);
     const [grepMany, msGrepMany] = await median(() => sh(`grep -nF -A7 "$1" "$2" | grep -v '^--$' | wc -l`, needle, outside));
