@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Prng } from '../../src/demo/prng.js';
 import { demoRecord } from '../../src/logs/demo-records.js';
 import { formatRecord } from '../../src/logs/format.js';
-import { searchFile } from '../../src/logs/search.js';
+import { searchFile, streamLogSearch } from '../../src/logs/search.js';
 import type { ScanFilter } from '../../src/logs/scan.js';
 import { defineBenchCase, type BenchRow } from '../context.js';
 import { rssSampler, timed } from '../measure.js';
@@ -104,6 +104,55 @@ export default defineBenchCase({
       value: { ms: msR },
       note: 'goal ≤ 1.5×',
       baseline: { subject: 'grep -nE | wc -l', value: { ms: msGrepR } },
+    });
+
+    // The first lines of a streamed search (what the viewer shows first) on the same day.
+    const firstLines = async () => {
+      const start = performance.now();
+      let first = 0;
+      await streamLogSearch(dir, { q: fixed, file: path.basename(day), context: 0, limit: 20_000 }, () => {
+        first ||= performance.now() - start;
+      });
+      return first;
+    };
+    const [msFirst] = await median(firstLines);
+    rows.push({ subject: `  first lines of the streamed search of the day`, value: { ms: msFirst }, note: 'goal ≤ 100 ms' });
+
+    // Many hits with their tracebacks, in a log written outside (Python's logging, as Odoo writes):
+    // each hit's record is its line and the 7 lines of its traceback, which grep -A7 prints too.
+    const outside = path.join(dir, 'outside.log');
+    // From a script file, as Odoo runs: each traceback frame shows its source line (7 lines in all).
+    await sh(`cat > "$2" <<'EOF'
+import logging, sys
+h = logging.FileHandler(sys.argv[1], encoding='utf-8')
+h.setFormatter(logging.Formatter('%(asctime)s %(process)s %(levelname)s %(dbname)s %(name)s: %(message)s'))
+root = logging.getLogger(); root.addHandler(h); root.setLevel(logging.INFO)
+class Db(logging.Filter):
+    def filter(self, r):
+        r.dbname = 'customer-%d' % (r.relativeCreated % 40); return True
+h.addFilter(Db())
+cron = logging.getLogger('odoo.addons.base.models.ir_cron')
+http = logging.getLogger('werkzeug')
+def fail(i):
+    try:
+        def inner(): raise ConnectionRefusedError(111, 'Connection refused: mail.example.com:%d' % i)
+        inner()
+    except Exception:
+        cron.exception('Job %d failed: mail server unreachable', i)
+for i in range(200000):
+    http.info('127.0.0.1 - - "POST /web/dataset/call_kw/res.partner/read HTTP/1.1" 200 - %d 0.%03d 0.%03d', i, i % 1000, (i * 7) % 1000)
+    if i % 50 == 0: fail(i)
+EOF
+python3 "$2" "$1"`, outside, path.join(dir, 'write-outside.py'));
+    const needle = 'failed: mail server';
+    const [manyLines, msMany] = await median(async () => (await searchFile(outside, false, { q: needle, context: 0 }, Number.MAX_SAFE_INTEGER)).lines.length);
+    const [grepMany, msGrepMany] = await median(() => sh(`grep -nF -A7 "$1" "$2" | grep -v '^--$' | wc -l`, needle, outside));
+    if (String(manyLines) !== grepMany) throw new Error(`many hits: ${manyLines} lines, grep -A7 ${grepMany}`);
+    rows.push({
+      subject: `search a ${((await stat(outside)).size / MB).toFixed(0)} MB log written outside: 4,000 hits with their tracebacks (${manyLines} lines)`,
+      value: { ms: msMany },
+      note: 'goal ≤ 1.5×',
+      baseline: { subject: 'grep -nF -A7 | grep -v -- | wc -l', value: { ms: msGrepMany } },
     });
 
     // Memory: a search that reads every byte of a big file (no match: nothing stops it early).

@@ -65,8 +65,10 @@ export function checkPattern(options: Pick<ScanFilter, 'q' | 'regex'>): void {
 }
 
 /**
- * A file's bytes as chunks of 1 MB. A plain file is read into one reused buffer (each chunk
- * is valid until the next is asked for); a gzipped one is streamed through gunzip.
+ * A file's bytes as chunks of 1 MB. A plain file is read into two buffers in turn, the next
+ * chunk's read under way while the caller scans this one (a read waits on the thread pool, which
+ * a loaded machine makes slow: the wait and the scan overlap instead of adding up); each chunk is
+ * valid until the next is asked for. A gzipped one is streamed through gunzip.
  */
 export async function* logChunks(file: string, compressed: boolean): AsyncGenerator<Buffer> {
   if (compressed) {
@@ -79,16 +81,56 @@ export async function* logChunks(file: string, compressed: boolean): AsyncGenera
     return;
   }
   const handle = await open(file, 'r');
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let position = 0;
+  const read = (buf: Buffer) => {
+    const at = position;
+    // Each read starts where the previous one ended (it is issued once that one is done).
+    return handle.read(buf, 0, CHUNK, at).then((r) => {
+      position = at + r.bytesRead;
+      return r;
+    });
+  };
+  let next = read(buffers[0]);
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+    for (let i = 0; ; i ^= 1) {
+      const { bytesRead } = await next;
       if (!bytesRead) return;
-      yield buf.subarray(0, bytesRead);
+      // The other buffer is free: the caller has asked for this chunk, so it is done with that one.
+      next = read(buffers[i ^ 1]);
+      yield buffers[i].subarray(0, bytesRead);
     }
   } finally {
+    // A search that stops early leaves a read under way: it must end before the file is closed.
+    await next.catch(() => undefined);
     await handle.close();
   }
+}
+
+/**
+ * Scans one file, handing each line found to `take` (false: the search is full) and, after each
+ * chunk, calling `chunkDone` (awaited: a stream's consumer sets the pace). Answers whether the
+ * search was cut (a line past the limit was found).
+ */
+async function scanFile(
+  file: string,
+  compressed: boolean,
+  filter: ScanFilter,
+  name: string,
+  take: (line: LogLine) => boolean,
+  chunkDone?: () => Promise<void> | void,
+): Promise<boolean> {
+  let truncated = false;
+  const scanner = new LogScanner(name, filter, (line) => {
+    if (!truncated && !take(line)) truncated = true;
+  });
+  for await (const chunk of logChunks(file, compressed)) {
+    scanner.push(chunk);
+    if (truncated) return true;
+    await chunkDone?.();
+  }
+  scanner.end();
+  return truncated;
 }
 
 /** Searches one file; stops reading as soon as `limit` lines are found. */
@@ -100,16 +142,7 @@ export async function searchFile(
   out: LogLine[] = [],
   name = path.basename(file),
 ): Promise<{ lines: LogLine[]; truncated: boolean }> {
-  let truncated = false;
-  const scanner = new LogScanner(name, filter, (line) => {
-    if (out.length >= limit) truncated = true;
-    else out.push(line);
-  });
-  for await (const chunk of logChunks(file, compressed)) {
-    scanner.push(chunk);
-    if (truncated) return { lines: out, truncated };
-  }
-  scanner.end();
+  const truncated = await scanFile(file, compressed, filter, name, (line) => out.length < limit && out.push(line) > 0);
   return { lines: out, truncated };
 }
 
@@ -141,16 +174,56 @@ export async function linesAround(file: string, compressed: boolean, line: numbe
 }
 
 export async function searchLogs(dir: string, options: SearchOptions): Promise<SearchResult> {
+  const lines: LogLine[] = [];
+  const { truncated, files } = await streamLogSearch(dir, options, (batch) => {
+    for (const l of batch) lines.push(l);
+  });
+  return { lines, truncated, files };
+}
+
+/** The files a search will read, checked before anything is read or sent (a bad pattern or file name is a 4xx). */
+export async function planLogSearch(dir: string, options: SearchOptions): Promise<LogFile[]> {
   checkPattern(options);
-  const files = filesToSearch(await listLogFiles(dir), options);
+  return filesToSearch(await listLogFiles(dir), options);
+}
+
+/**
+ * A search whose lines go to `send` as they are found, a chunk's worth (about 1 MB of log) at a
+ * time, in file order: the first hits reach the agent while the rest of the files are read, and
+ * nothing but the current batch is held. `send` is awaited (the client's pace); a rejection stops
+ * the search. `files`: from planLogSearch, when the caller checked them first.
+ */
+export async function streamLogSearch(
+  dir: string,
+  options: SearchOptions,
+  send: (lines: LogLine[]) => Promise<void> | void,
+  files?: LogFile[],
+): Promise<{ truncated: boolean; files: string[] }> {
+  files ??= await planLogSearch(dir, options);
+  const names = files.map((f) => f.name);
   if (options.line && options.file) {
     const f = files[0];
-    return { lines: await linesAround(path.join(dir, f.name), f.compressed, options.line, options.context, f.name), truncated: false, files: [f.name] };
+    await send(await linesAround(path.join(dir, f.name), f.compressed, options.line, options.context, f.name));
+    return { truncated: false, files: names };
   }
-  const lines: LogLine[] = [];
+  let count = 0;
+  let batch: LogLine[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const full = batch;
+    batch = [];
+    await send(full);
+  };
   for (const f of files) {
-    const { truncated } = await searchFile(path.join(dir, f.name), f.compressed, options, options.limit, lines, f.name);
-    if (truncated) return { lines, truncated, files: files.map((x) => x.name) };
+    const take = (line: LogLine) => {
+      if (count >= options.limit) return false;
+      count++;
+      batch.push(line);
+      return true;
+    };
+    const truncated = await scanFile(path.join(dir, f.name), f.compressed, options, f.name, take, flush);
+    await flush();
+    if (truncated) return { truncated, files: names };
   }
-  return { lines, truncated: false, files: files.map((x) => x.name) };
+  return { truncated: false, files: names };
 }

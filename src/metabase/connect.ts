@@ -2,6 +2,7 @@ import { Kysely, Migrator, PostgresDialect, sql, type KyselyPlugin, type Postgre
 import pg from 'pg';
 import type { Metabase } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { preparedName } from './prepared.js';
 import '../pg-types.js';
 import { isDatabaseUnreachable } from '../errors.js';
 
@@ -50,7 +51,8 @@ class SharedReadConnections {
       () => ({
         client,
         // One handle per connection (Kysely keeps its state per handle); shared, so nothing to give back.
-        shared: { query: client.query.bind(client) as PostgresPoolClient['query'], release: () => undefined },
+        // A statement marked `prepared` goes by its name: planned once per connection.
+        shared: { query: preparedQuery(client), release: () => undefined },
       }),
       (e: unknown) => {
         forget();
@@ -59,6 +61,17 @@ class SharedReadConnections {
     );
     return opening;
   }
+}
+
+/** The client's query, naming the statements a repository marked `prepared` (see prepared.ts). */
+function preparedQuery(client: pg.Client): PostgresPoolClient['query'] {
+  const query = client.query.bind(client) as (text: unknown, values?: unknown[]) => unknown;
+  return ((text: unknown, values?: unknown[]) => {
+    const name = typeof text === 'string' ? preparedName(text) : undefined;
+    // A cursor (an object) or an unmarked text goes through untouched.
+    if (!name) return query(text, values);
+    return client.query({ name, text: text as string, values });
+  }) as PostgresPoolClient['query'];
 }
 
 /** `plugins` travel with the handle into its transactions (the audit key rides that way). */

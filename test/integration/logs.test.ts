@@ -322,10 +322,23 @@ describe('search', () => {
   beforeAll(async () => {
     technical = await AgentSession.login('technical');
   });
+  type Line = { file: string; n: number; text: string; hit: boolean; level?: string; db?: string };
+  /** The streamed answer (NDJSON: `{lines}` batches, then `{done, truncated, files}`), put together. */
   const search = async (params: Record<string, string>) => {
     const r = await technical.get(`/api/logs/${OWN}/search?${new URLSearchParams({ limit: '20000', ...params })}`);
     expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
-    return r.body as { lines: { file: string; n: number; text: string; hit: boolean; level?: string; db?: string }[]; truncated: boolean };
+    expect(r.headers.get('content-type')).toContain('application/x-ndjson');
+    // A one-line answer (no hit) parses as JSON on its own.
+    const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body) + '\n';
+    expect(text.endsWith('\n')).toBe(true);
+    const items = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { lines?: Line[]; done?: true; truncated?: boolean; files?: string[] });
+    const last = items.at(-1)!;
+    expect(last.done, JSON.stringify(last).slice(0, 300)).toBe(true);
+    expect(items.slice(0, -1).every((i) => Array.isArray(i.lines) && i.lines.length > 0)).toBe(true);
+    return { lines: items.flatMap((i) => i.lines ?? []), truncated: last.truncated!, files: last.files! };
   };
   const hits = (r: Awaited<ReturnType<typeof search>>) => r.lines.filter((l) => l.hit).map((l) => `${l.n}:${l.text}`);
 
@@ -343,6 +356,17 @@ describe('search', () => {
     expect(r.lines[start].text).toMatch(/ ERROR \S+ odoo\.addons\.base\.models\.ir_cron: Call from cron/);
     expect(r.lines.slice(start, first + 1).map((l) => l.text)).toEqual(file.slice(hitLine.n - 7, hitLine.n));
     expect(r.lines.slice(start, first + 1).every((l) => l.level === 'ERROR')).toBe(true);
+  });
+
+  it('streams its answer: batches of lines in file order, then whether the limit cut it', async () => {
+    const all = await search({ q: 'werkzeug', file: dayFileName(PLAIN_DAY) });
+    expect(all.truncated).toBe(false);
+    expect(all.files).toEqual([dayFileName(PLAIN_DAY)]);
+    const cut = await search({ q: 'werkzeug', file: dayFileName(PLAIN_DAY), limit: '3' });
+    expect(cut.truncated).toBe(true);
+    expect(cut.lines).toEqual(all.lines.slice(0, 3));
+    const none = await search({ q: 'no such text anywhere', file: dayFileName(PLAIN_DAY) });
+    expect(none.lines).toEqual([]);
   });
 
   it('a regular expression finds exactly the lines grep -E finds', async () => {

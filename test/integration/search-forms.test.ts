@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { metabaseReads } from '../../src/metabase/connect.js';
 import { searchDatabases, type DatabaseSearch } from '../../src/metabase/repositories/databases.js';
 import { listServers } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { AgentSession } from '../support/http.js';
+import { searchByDefinition } from '../support/search-reference.js';
 import { connectTestApp } from '../support/platform.js';
 
 let app: App & { close(): Promise<void> };
@@ -66,7 +68,9 @@ afterAll(async () => {
   await app.close();
 });
 
-const search = (s: Partial<DatabaseSearch>) => searchDatabases(app.metabase, { limit: 200, ...s });
+/** `shared`: on the shared read connections, as the route searches (prepared statements). */
+const search = (s: Partial<DatabaseSearch>, shared = false) =>
+  searchDatabases(shared ? metabaseReads(app.metabase) : app.metabase, { limit: 200, ...s });
 
 describe('search forms', () => {
   it('a term of one or two characters matches the start of names only, in name order', async () => {
@@ -80,18 +84,14 @@ describe('search forms', () => {
     expect(names(one)).toEqual([...names(one)].sort());
   });
 
-  it('a longer term matches a name substring at the start and further in, in name order, whichever index serves it', async () => {
+  it('a longer term matches a name substring at the start and further in, in name order, whichever piece serves it', async () => {
     const expected = [`${tag}-first`, `${tag}-second`, `aaa-${tag}-middle`, `zzz-end-${tag}`].sort();
-    // The default window reads the whole test metabase in order; a window of one name sends the
-    // infix part to the trigram index.
     expect(names(await search({ q: tag }))).toEqual(expected);
-    expect(names(await search({ q: tag, orderedWindow: 1 }))).toEqual(expected);
+    expect(names(await search({ q: tag, server: [] }, true))).toEqual(expected);
     const holding = (term: string) => names(rows.filter((r) => r.name.includes(term))).sort();
-    expect(names(await search({ q: tag, orderedWindow: 1, infixIndex: 'grams' }))).toEqual(expected);
     for (const term of [`${tag}-`, `-${tag}`, `end-${tag}`]) {
-      expect(names(await search({ q: term, orderedWindow: 1 }))).toEqual(holding(term));
-      expect(names(await search({ q: term, orderedWindow: 1, infixIndex: 'grams' }))).toEqual(holding(term));
       expect(names(await search({ q: term }))).toEqual(holding(term));
+      expect(names(await search({ q: term }, true))).toEqual(holding(term));
     }
     expect(await search({ q: `${tag}zz` })).toEqual([]);
   });
@@ -109,26 +109,123 @@ describe('search forms', () => {
     expect(names(await search({ q: tag, status: 'close' }))).toEqual([`aaa-${tag}-middle`]);
     expect(names(await search({ q: tag, server: [server.name, 'no-such-server'] }))).toHaveLength(4);
     expect(await search({ q: tag, server: ['no-such-server'] })).toEqual([]);
-    for (const orderedWindow of [1, 2, 3, 5]) {
-      expect(names(await search({ q: tag, mode: 'paid', limit: 1, orderedWindow }))).toEqual(
+    for (const shared of [false, true]) {
+      expect(names(await search({ q: tag, mode: 'paid', limit: 1 }, shared))).toEqual(
         [`${tag}-first`, `aaa-${tag}-middle`].sort().slice(0, 1),
       );
-      expect(names(await search({ q: tag, status: 'open', server: server.name, orderedWindow }))).toEqual(
+      expect(names(await search({ q: tag, status: 'open', server: server.name }, shared))).toEqual(
         [`${tag}-first`, `${tag}-second`, `zzz-end-${tag}`].sort(),
       );
     }
   });
 
-  it('pages with a keyset cursor: disjoint pages, in order, together every match, whatever the window', async () => {
-    // Small windows hand the infix part to the trigram index after the walk's last match (or the
-    // cursor); the default walk's length comes from the planner's estimate.
-    for (const [orderedWindow, infixIndex] of [undefined, 1, 2, 3, 5].flatMap((w) =>
-      (['trigram', 'grams'] as const).map((i) => [w, i] as const),
-    )) {
+  it('answers what its definition answers on hostile terms: wildcards, backslashes, unicode, very long', async () => {
+    const terms = [
+      '%',
+      '_',
+      '\\',
+      '%%%',
+      '___',
+      '\\%',
+      '\\_',
+      `${tag}%`,
+      `${tag.slice(0, 2)}_`,
+      `%${tag}`,
+      `_${tag}`,
+      `${tag}\\`,
+      'q_x',
+      '-',
+      '--',
+      '.',
+      '-q',
+      `é${tag}`,
+      `${tag}é`,
+      'İstanbul',
+      'ﬀﬀﬀ',
+      '😀😀😀',
+      `${tag}😀`,
+      'ß',
+      '\u202e' + tag,
+      "'; --",
+      `${tag.toUpperCase()}`,
+      uuid.slice(0, 3),
+      uuid.slice(0, 13).toUpperCase(),
+      `${uuid.slice(0, 8)}%`,
+      subcode,
+      ` ${subcode}`,
+      'x'.repeat(5000),
+      tag.repeat(400),
+      `${tag}-`.repeat(30),
+    ];
+    for (const q of terms)
+      for (const filter of [
+        {},
+        { mode: 'paid' },
+        { status: 'open', server: [server.name] },
+        { after: `${tag}-first` },
+      ])
+        for (const limit of [1, 200]) {
+          const s = { q, limit, ...filter };
+          const expected = await searchByDefinition(app.metabase, s);
+          expect(names(await search(s)), JSON.stringify(s).slice(0, 200)).toEqual(expected);
+          expect(names(await search(s, true)), JSON.stringify(s).slice(0, 200)).toEqual(expected);
+        }
+  });
+
+  it("follows a database's rename, new mode and removal (the name pieces are kept in step)", async () => {
+    const name = `ccc-${tag}-moving`;
+    const renamed = `ccc-renamed-${process.pid}`;
+    await app.metabase
+      .insertInto('database')
+      .values({
+        name,
+        uuid: randomUUID(),
+        mode: 'trial',
+        extra_apps: false,
+        status: 'open',
+        version: '17.0',
+        server_id: server.id,
+        email_daily_count: 0,
+        ext_email_daily_count: 0,
+        email_daily_limit: 200,
+        duplicate_limit: 0,
+        secure: false,
+      })
+      .execute();
+    try {
+      expect(ours(await search({ q: tag, mode: 'trial' }, true))).toContain(`${tag}-second`);
+      expect(names(await search({ q: `${tag}-moving`, mode: 'trial' }, true))).toEqual([name]);
+      await app.metabase.updateTable('database').set({ mode: 'paid' }).where('name', '=', name).execute();
+      expect(await search({ q: `${tag}-moving`, mode: 'trial' }, true)).toEqual([]);
+      expect(names(await search({ q: `${tag}-moving`, mode: 'paid' }, true))).toEqual([name]);
+      // An update of other columns (the relay's counters) leaves the pieces alone.
+      await app.metabase
+        .updateTable('database')
+        .set({ email_daily_count: 7 })
+        .where('name', '=', name)
+        .execute();
+      expect(names(await search({ q: 'moving', mode: 'paid' }, true))).toContain(name);
+      await app.metabase.updateTable('database').set({ name: renamed }).where('name', '=', name).execute();
+      expect(await search({ q: `${tag}-moving` }, true)).toEqual([]);
+      expect(names(await search({ q: `renamed-${process.pid}` }, true))).toEqual([renamed]);
+      await app.metabase.deleteFrom('database').where('name', '=', renamed).execute();
+      expect(await search({ q: `renamed-${process.pid}` }, true)).toEqual([]);
+      const { rows: left } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM database_name_piece WHERE name IN (${name}, ${renamed})`.execute(
+        app.metabase,
+      );
+      expect(left[0].n).toBe(0);
+    } finally {
+      await app.metabase.deleteFrom('database').where('name', 'in', [name, renamed]).execute();
+    }
+  });
+
+  it('pages with a keyset cursor: disjoint pages, in order, together every match, prepared or not', async () => {
+    for (const shared of [false, true]) {
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await search({ q: tag, limit: 2, after, orderedWindow, infixIndex });
+        const page = await search({ q: tag, limit: 2, after }, shared);
         seen.push(...names(page));
         if (page.length < 2) break;
         after = page[page.length - 1].name;
@@ -149,16 +246,21 @@ describe('search forms', () => {
     expect(page.body.nextCursor).toBe(page.body.items[2].name);
   });
 
-  it('has the indexes the forms are written for: the name btree (C collation: LIKE prefixes are ranges) the infix trigram index and the name order carrying the filtered columns', async () => {
+  it('has the indexes the forms are written for: the name btree (C collation: prefixes are ranges), the name pieces and the uuid prefix carrying the filtered columns', async () => {
     const { rows: indexes } = await sql<{ indexname: string; indexdef: string }>`
       SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'database'`.execute(app.metabase);
     const def = (name: string) => indexes.find((i) => i.indexname === name)?.indexdef;
-    expect(def('database_name_infix_trgm')).toContain('USING gin (substr(name, 2) gin_trgm_ops)');
     expect(def('database_name_key')).toContain('btree (name)');
     expect(def('database_name_filters')).toContain('btree (name) INCLUDE (mode, status, server_id)');
-    expect(def('database_uuid_prefix')).toContain('text_pattern_ops');
-    // The whole-name trigram index is gone: nothing reads it any more.
-    expect(def('database_name_trgm')).toBeUndefined();
+    expect(def('database_uuid_prefix_listed')).toContain(
+      'text_pattern_ops) INCLUDE (name, mode, status, server_id)',
+    );
+    // The trigram and first-character indexes are gone: nothing reads them any more.
+    for (const gone of ['database_name_trgm', 'database_name_infix_trgm', 'database_name_grams'])
+      expect(def(gone)).toBeUndefined();
+    const { rows: pieces } = await sql<{ indexdef: string }>`
+      SELECT indexdef FROM pg_indexes WHERE indexname = 'database_name_piece_pkey'`.execute(app.metabase);
+    expect(pieces[0].indexdef).toContain('btree (piece, name) INCLUDE (mode, status, server_id)');
     const { rows } = await sql<{
       datcollate: string;
     }>`SELECT datcollate FROM pg_database WHERE datname = current_database()`.execute(app.metabase);

@@ -3,7 +3,13 @@
  * the API's contract, over fetch: JSON in and out, the CSRF token on mutations, and a 401 anywhere
  * sends the agent back to the login page.
  */
-import { apiClient, apiErrorOf, ApiError, type ApiRequest, type CallArgs } from '../../src/client/api-client.js';
+import {
+  apiClient,
+  apiErrorOf,
+  ApiError,
+  type ApiRequest,
+  type CallArgs,
+} from '../../src/client/api-client.js';
 import type { ApiAnswer, ApiContract } from './types.js';
 
 export { ApiError };
@@ -62,6 +68,57 @@ async function send({ method, path, body }: ApiRequest): Promise<unknown> {
 
 /** `api.call('GET /api/databases/:name', {params: {name}})`: input and answer typed by the contract. */
 export const api = apiClient<ApiContract>(send);
+
+/**
+ * A GET answered as NDJSON (one JSON value a line), each value handed to `onItem` as soon as its
+ * line has arrived: a long answer shows its first part while the rest is still on its way. A
+ * refusal (non-2xx) is a JSON error, thrown as `api` throws it. `signal` stops reading.
+ */
+export async function getStream(
+  path: string,
+  onItem: (item: unknown) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      headers: { accept: 'application/x-ndjson' },
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+  }
+  if (!res.ok || !res.body) {
+    // The refusal itself is JSON: `api` reads it the one way errors are read.
+    let data: unknown;
+    try {
+      data = await res.json();
+    } catch {
+      // Not JSON (a proxy's error page): the status says enough.
+    }
+    if (res.status === 401) {
+      rememberCsrfToken(null);
+      for (const l of expiredListeners) l();
+    }
+    throw apiErrorOf(res.status, data, `The server answered ${res.status}.`);
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    pending += value;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line) onItem(JSON.parse(line));
+    }
+  }
+  if (pending) onItem(JSON.parse(pending));
+}
 
 /** The routes a page reads (GET), by their contract key. */
 export type GetKey = Extract<keyof ApiContract, `GET ${string}`>;

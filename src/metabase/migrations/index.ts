@@ -17,6 +17,7 @@ import * as emailRelay from './015-email-relay.js';
 import * as searchGrams from './016-search-grams.js';
 import * as emailReportOnce from './030-email-report-once.js';
 import * as upgradePlatformHost from './031-upgrade-platform-host.js';
+import * as searchOneRange from './032-search-one-range.js';
 
 /**
  * Numbered migrations, applied in order by Kysely's migrator. A new one is a new file and a
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '016-search-grams': searchGrams,
   '030-email-report-once': emailReportOnce,
   '031-upgrade-platform-host': upgradePlatformHost,
+  '032-search-one-range': searchOneRange,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { prepared } from '../prepared.js';
 import type { DatabaseRow, DatabaseUpdate, Metabase, NewDatabase } from '../schema.js';
 
 type Db = Kysely<Metabase>;
@@ -34,10 +35,6 @@ export interface DatabaseSearch {
   limit: number;
   /** Keyset pagination: the last name of the previous page. */
   after?: string;
-  /** Names read in order before an infix search turns to an index (tests use a few). */
-  orderedWindow?: number;
-  /** The index an infix search turns to after its walk (default: by the planner's estimate; tests choose). */
-  infixIndex?: 'trigram' | 'grams';
 }
 
 export type DatabaseListItem = Pick<
@@ -54,16 +51,10 @@ export type DatabaseListItem = Pick<
   | 'state'
 > & { server: string };
 
-/**
- * Names read in name order before an infix search turns to an index: a term in one name of 60
- * fills a page of 50 within it, at ~0.2 µs a name (index tuples, no table row).
- */
-const WALK = 3000;
-/** Candidates (planner's estimate) the trigram index reads and sorts at once; above, the first-character groups. */
-const TRIGRAM_MAX_CANDIDATES = 2000;
-
 /** A uuid prefix worth looking up: hex digits and dashes, three characters at least. */
 const UUID_PREFIX = /^[0-9a-f-]{3,36}$/;
+/** What a name may hold (DATABASE_NAME_PATTERN's characters): a term with anything else is in no name. */
+const NAME_CHARACTERS = /^[a-z0-9_.-]+$/;
 
 /**
  * Databases in name order, a page of `limit` after `after`, filtered by mode, status and
@@ -71,33 +62,68 @@ const UUID_PREFIX = /^[0-9a-f-]{3,36}$/;
  * one or two characters matches the start of names only (a substring that short matches nearly
  * every name and no index helps; a prefix is a range of the name's btree).
  *
- * Each way of matching is its own query, on its own index, each in name order with the page's
- * limit, answering names only, all sent at once; the page is their merge, whose rows one last
- * query reads by name (a page's rows, never the rows a filter rejected). The name order is read
- * from an index that carries the filtered columns (name INCLUDE mode, status, server_id): a walk
- * tests the filters and the LIKE on index tuples without visiting the table.
- *
- * A name substring is two branches that never overlap: at the start of the name (a range of the
- * name btree, read in order) and further in. For the second, a short walk of the name order finds
- * the page of a term common in names (one in 60). A term rarer there goes to an index: the
- * trigram index on the name without its first character when the planner expects few candidates
- * (read and sorted at once), else the index of name pieces keyed by the name's first character,
- * read one group of first characters after another in name order until the page is full (a term
- * common on the platform but rare past the cursor or under a filter). No total is counted: a
- * page and its cursor are all the console shows.
+ * One statement per kind of search, prepared on the shared read connections (a fixed text; the
+ * filters are parameters, null for "any"). Each way of matching is one index range read in name
+ * order that tests the filters on index tuples and stops at the page's end: no term, or a short
+ * one, the name order (name INCLUDE mode, status, server_id); a longer term, the names holding its
+ * rarest 3-character piece (the side table of migration 032, same columns), its uuid prefix (the
+ * uuid index carrying them) and its subscription code. The page's ≤ 50 rows are then read by
+ * name in the same statement. No total is counted: a page and its cursor are all the console shows.
  */
 export async function searchDatabases(db: Db, s: DatabaseSearch): Promise<DatabaseListItem[]> {
+  const statement = await searchStatement(db, s);
+  return statement ? (await statement.execute(db)).rows : [];
+}
+
+/** The one statement a search sends (undefined: none needed, no name can match), for EXPLAIN too. */
+export async function searchStatement(
+  db: Db,
+  s: DatabaseSearch,
+): Promise<RawBuilder<DatabaseListItem> | undefined> {
   const q = s.q?.toLowerCase();
-  if (!q) return pageRows(db, firstNames(db, s));
-  const like = escapeLike(q);
-  const prefix = firstNames(db, s).where('name', 'like', `${like}%`);
-  if (q.length < 3) return pageRows(db, prefix);
-  const branches: Promise<string[]>[] = [namesOf(prefix), infixMatches(db, s, q)];
-  if (UUID_PREFIX.test(q))
-    branches.push(namesOf(firstNames(db, s).where(sql<string>`uuid::text`, 'like', `${like}%`)));
-  branches.push(namesOf(firstNames(db, s).where('subcode', '=', s.q!.toUpperCase())));
-  const merged = [...new Set((await Promise.all(branches)).flat())].sort().slice(0, s.limit);
-  return merged.length ? pageRows(db, merged) : [];
+  const onName = q !== undefined && NAME_CHARACTERS.test(q);
+  let names: RawBuilder<{ name: string }>;
+  if (!q) names = sql`SELECT name FROM database WHERE ${filters(s)} ORDER BY name LIMIT ${s.limit}`;
+  else if (q.length < 3) {
+    // A term no name can start with needs no statement (and no subscription code is that short).
+    if (!onName) return undefined;
+    // A range of the name order (the metabase is created with the C collation: bytes order names).
+    names = sql`SELECT name FROM database
+      WHERE name >= ${q} AND name < ${upperBound(q)} AND ${filters(s)} ORDER BY name LIMIT ${s.limit}`;
+  } else {
+    const branches: RawBuilder<unknown>[] = [];
+    if (onName) {
+      // Every name holding q holds each of its pieces: the names holding the rarest one, in name
+      // order, tested for q itself on the index tuples.
+      const piece = await rarestPiece(db, q);
+      branches.push(sql`SELECT name FROM database_name_piece
+        WHERE piece = ${piece} AND strpos(name, ${q}) > 0 AND ${filters(s)} ORDER BY name LIMIT ${s.limit}`);
+    }
+    if (UUID_PREFIX.test(q))
+      branches.push(sql`SELECT name FROM database
+        WHERE uuid::text ~>=~ ${q} AND uuid::text ~<~ ${upperBound(q)} AND ${filters(s)}
+        ORDER BY name LIMIT ${s.limit}`);
+    branches.push(sql`SELECT name FROM database
+      WHERE subcode = ${s.q!.toUpperCase()} AND ${filters(s)} ORDER BY name LIMIT ${s.limit}`);
+    names =
+      branches.length === 1
+        ? (branches[0] as RawBuilder<{ name: string }>)
+        : sql`SELECT name FROM (${sql.join(
+            branches.map((b) => sql`(${b})`),
+            sql` UNION `,
+          )}) AS m ORDER BY name LIMIT ${s.limit}`;
+  }
+  return sql<DatabaseListItem>`${prepared}SELECT d.name, d.uuid, d.mode, d.status, d.version,
+      d.expire_date, d.duplicate_of, d.subcode, d.extra_apps, d.state, h.name AS server
+    FROM (${names}) AS page
+    JOIN database AS d ON d.name = page.name
+    JOIN hosting_server AS h ON h.id = d.server_id
+    ORDER BY d.name`;
+}
+
+/** The first string after every string starting with `prefix` (bytewise: the C collation's order). */
+function upperBound(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /** `q` taken literally by LIKE: its wildcards and the escape character escaped. */
@@ -105,156 +131,53 @@ function escapeLike(q: string): string {
   return q.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
+/** How often the commonest pieces occur (the planner's statistics), read at most every 10 minutes. */
+const pieceStatistics = new WeakMap<Db, { at: number; frequencies: Promise<Map<string, number>> }>();
+const PIECE_STATISTICS_MS = 10 * 60_000;
+
 /**
- * Names holding `q` after their first character, in name order: the matches in a walk of the name
- * order, then, when they do not fill the page, an index past the walk's last match.
+ * The piece of `q` fewest names hold: the shortest range to walk. Pieces outside the statistics'
+ * most common values are rarer than all of them.
  */
-async function infixMatches(db: Db, s: DatabaseSearch, q: string): Promise<string[]> {
-  // At least one character before the term: the start of names is the prefix branch's.
-  const pattern = `_%${escapeLike(q)}%`;
-  // The walk holds the prefix matches too (the merge drops the twins). Every name of the walk is
-  // read from the index alone.
-  const found = await namesOf(
-    db
-      .selectFrom(
-        db
-          .selectFrom('database')
-          .select(['name', 'mode', 'status', 'server_id'])
-          .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
-          .orderBy('name')
-          .limit(s.orderedWindow ?? WALK)
-          .as('w'),
-      )
-      .select('name')
-      .where('name', 'like', pattern)
-      .where(filters(s))
-      .orderBy('name')
-      .limit(s.limit),
-  );
-  if (found.length === s.limit) return found;
-  // The walk read its whole window without filling the page: no match lies between its last match
-  // and the window's end, so an index takes over after that match (or the cursor).
-  const rest = { ...s, after: found.at(-1) ?? s.after, limit: s.limit - found.length };
-  const useGrams = s.infixIndex
-    ? s.infixIndex === 'grams'
-    : (await trigramCandidates(db, q)) > TRIGRAM_MAX_CANDIDATES;
-  return [...found, ...(await (useGrams ? gramMatches(db, rest, q, pattern) : trigramMatches(db, rest, q)))];
+async function rarestPiece(db: Db, q: string): Promise<string> {
+  let cached = pieceStatistics.get(db);
+  if (!cached || Date.now() - cached.at > PIECE_STATISTICS_MS) {
+    cached = { at: Date.now(), frequencies: commonPieces(db) };
+    pieceStatistics.set(db, cached);
+  }
+  const frequencies = await cached.frequencies.catch(() => new Map<string, number>());
+  let best = q.slice(0, 3);
+  let bestFrequency = Infinity;
+  for (let i = 0; i + 3 <= q.length; i++) {
+    const piece = q.slice(i, i + 3);
+    const frequency = frequencies.get(piece) ?? 0;
+    if (frequency < bestFrequency) [best, bestFrequency] = [piece, frequency];
+  }
+  return best;
 }
 
-/** The planner's count of the trigram index's candidates for `q` after the first character. */
-async function trigramCandidates(db: Db, q: string): Promise<number> {
-  const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`
-    EXPLAIN (FORMAT JSON) SELECT 1 FROM database WHERE substr(name, 2) LIKE ${`%${escapeLike(q)}%`}`.execute(
+async function commonPieces(db: Db): Promise<Map<string, number>> {
+  const { rows } = await sql<{ pieces: string[] | null; frequencies: number[] | null }>`
+    SELECT most_common_vals::text::text[] AS pieces, most_common_freqs AS frequencies FROM pg_stats
+    WHERE schemaname = current_schema() AND tablename = 'database_name_piece' AND attname = 'piece'`.execute(
     db,
   );
-  return rows[0]['QUERY PLAN'][0].Plan['Plan Rows'];
-}
-
-/** Every candidate of the trigram index, rechecked and sorted: the way for a term few names hold. */
-function trigramMatches(db: Db, s: DatabaseSearch, q: string): Promise<string[]> {
-  return namesOf(
-    db
-      .selectFrom('database')
-      .select('name')
-      .where(sql<string>`substr(name, 2)`, 'like', `%${escapeLike(q)}%`)
-      .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
-      .where(filters(s))
-      // An expression, not the column: keeps the planner off the name index, on the trigram bitmap.
-      .orderBy(sql`name || ''`)
-      .limit(s.limit),
-  );
+  const { pieces, frequencies } = rows[0] ?? { pieces: null, frequencies: null };
+  return new Map((pieces ?? []).map((p, i) => [p, frequencies![i]]));
 }
 
 /**
- * The index of name pieces (migration 016), one first character at a time from the cursor's (the
- * ten digits, rare first characters, as one group): a group's candidates are read and sorted, and
- * a full page ends the search before the later groups are read.
- */
-async function gramMatches(db: Db, s: DatabaseSearch, q: string, pattern: string): Promise<string[]> {
-  const pieces = [...new Set(Array.from({ length: q.length - 2 }, (_, i) => q.slice(i, i + 3)))];
-  const groups = ['0123456789', ...'abcdefghijklmnopqrstuvwxyz'];
-  const first = s.after?.[0] ?? '';
-  const found: string[] = [];
-  // Groups wholly before the cursor hold no name after it.
-  for (const group of groups.filter((g) => g.at(-1)! >= first)) {
-    const keyed = [...group].map(
-      (c) => sql<boolean>`database_name_grams(name) @> ${pieces.map((p) => c + p)}::text[]`,
-    );
-    found.push(
-      ...(await namesOf(
-        db
-          .selectFrom('database')
-          .select('name')
-          .where(sql<boolean>`(${sql.join(keyed, sql` OR `)})`)
-          // LIKE on the column itself: no trigram index matches it, so no lossy bitmap brings the
-          // recheck (and a call of database_name_grams per row) back.
-          .where('name', 'like', pattern)
-          .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
-          .where(filters(s))
-          .orderBy(sql`name || ''`)
-          .limit(s.limit - found.length),
-      )),
-    );
-    if (found.length === s.limit) break;
-  }
-  return found;
-}
-
-/**
- * The search's filters, on columns the name index carries (the server by id, so a walk stays on
- * one table; the servers' ids are an init plan, read once).
+ * The search's filters and cursor, as parameters (null or empty for "any": one statement text per
+ * kind), on columns the name order's index and the piece table carry (the server by id; the
+ * servers' ids are an init plan, read once).
  */
 function filters(s: DatabaseSearch): RawBuilder<boolean> {
   const servers = typeof s.server === 'string' ? [s.server] : (s.server ?? []);
-  const conditions = [sql`true`];
-  if (s.mode) conditions.push(sql`mode = ${s.mode}`);
-  if (s.status) conditions.push(sql`status = ${s.status}`);
-  if (servers.length)
-    conditions.push(
-      sql`server_id = ANY (ARRAY(SELECT id FROM hosting_server WHERE name = ANY (${servers}::text[])))`,
-    );
-  return sql<boolean>`${sql.join(conditions, sql` AND `)}`;
-}
-
-/** The first `limit` names after the cursor that pass the filters, in name order. */
-function firstNames(db: Db, s: DatabaseSearch) {
-  return db
-    .selectFrom('database')
-    .select('name')
-    .where(filters(s))
-    .$if(s.after !== undefined, (query) => query.where('name', '>', s.after!))
-    .orderBy('name')
-    .limit(s.limit);
-}
-
-async function namesOf(query: { execute(): Promise<{ name: string }[]> }): Promise<string[]> {
-  return (await query.execute()).map((row) => row.name);
-}
-
-/** The columns a search answers (the server by its name), in name order. */
-function listed(db: Db) {
-  return db
-    .selectFrom('database as d')
-    .innerJoin('hosting_server as h', 'h.id', 'd.server_id')
-    .select([
-      'd.name',
-      'd.uuid',
-      'd.mode',
-      'd.status',
-      'd.version',
-      'd.expire_date',
-      'd.duplicate_of',
-      'd.subcode',
-      'd.extra_apps',
-      'd.state',
-      'h.name as server',
-    ])
-    .orderBy('d.name');
-}
-
-/** The page's rows, read by name: names listed, or the query naming them (then one statement). */
-function pageRows(db: Db, names: string[] | ReturnType<typeof firstNames>): Promise<DatabaseListItem[]> {
-  return listed(db).where('d.name', 'in', names).execute();
+  return sql<boolean>`name > ${s.after ?? ''}
+    AND (${s.mode ?? null}::text IS NULL OR mode = ${s.mode ?? null})
+    AND (${s.status ?? null}::text IS NULL OR status = ${s.status ?? null})
+    AND (cardinality(${servers}::text[]) = 0
+         OR server_id = ANY (ARRAY(SELECT id FROM hosting_server WHERE name = ANY (${servers}::text[]))))`;
 }
 
 /** Forgets rows entirely (a demo seed that starts over); removed databases keep theirs as history. */

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { api, errorMessage, getPath } from '../api.js';
+import { api, errorMessage, getStream } from '../api.js';
 import { useGet } from '../load.js';
 
 /** One line as the search and the tail answer it (src/logs/scan.ts). */
@@ -13,6 +13,14 @@ interface LogLine {
   level?: string;
   db?: string;
   logger?: string;
+}
+
+/** One value of the search's NDJSON stream: a batch of lines, the end, or a failure midway. */
+interface SearchAnswer {
+  lines?: LogLine[];
+  done?: true;
+  truncated?: boolean;
+  error?: { code: string; message: string };
 }
 
 interface LogsModel {
@@ -193,7 +201,9 @@ export function LogsPage() {
     setError(undefined);
     setStatus('Connecting to the live log…');
     // The last matching lines first, so the view does not open empty on a quiet database.
-    const source = new EventSource(`${api.path('GET /api/logs/:server/tail', { params: { server } })}?${tailQuery}&backlog=200`);
+    const source = new EventSource(
+      `${api.path('GET /api/logs/:server/tail', { params: { server } })}?${tailQuery}&backlog=200`,
+    );
     source.onmessage = (event) => {
       const batch = (JSON.parse(event.data as string) as { lines: LogLine[] }).lines;
       if (pausedRef.current) {
@@ -208,34 +218,47 @@ export function LogsPage() {
     return () => source.close();
   }, [server, searching, idle, tailQuery]);
 
-  // A search (or a permalink): one request, the answer replaces the list.
+  // A search (or a permalink): one streamed request; its lines are shown as they arrive.
   const search = searchQuery(filters);
   useEffect(() => {
     if (!server || !searching) return;
-    let live = true;
+    const stop = new AbortController();
     setStatus('Searching…');
     setError(undefined);
+    setLines([]);
     const q = line
       ? `file=${encodeURIComponent(filters.file)}&line=${line}&context=${Math.max(filters.context, 20)}`
       : search;
-    getPath('GET /api/logs/:server/search', `${api.path('GET /api/logs/:server/search', { params: { server } })}?${q}`).then(
-      (r) => {
-        if (!live) return;
-        setLines(r.lines);
-        const entries = matchingEntries(r.lines);
-        setStatus(
-          `${entries} matching ${entries === 1 ? 'entry' : 'entries'}, ${r.lines.length} ${r.lines.length === 1 ? 'line' : 'lines'} shown with their context${r.truncated ? ' (the first ones only: narrow the search)' : ''}.`,
-        );
-      },
-      (e: unknown) => {
-        if (!live) return;
-        setError(errorMessage(e));
-        setStatus('');
-      },
-    );
-    return () => {
-      live = false;
+    const found: LogLine[] = [];
+    const describe = (truncated: boolean | undefined) => {
+      const entries = matchingEntries(found);
+      const counts = `${entries} matching ${entries === 1 ? 'entry' : 'entries'}, ${found.length} ${found.length === 1 ? 'line' : 'lines'}`;
+      return truncated === undefined
+        ? `Searching… ${counts} so far.`
+        : `${counts} shown with their context${truncated ? ' (the first ones only: narrow the search)' : ''}.`;
     };
+    getStream(
+      `${api.path('GET /api/logs/:server/search', { params: { server } })}?${q}`,
+      (item) => {
+        const answer = item as SearchAnswer;
+        if (answer.lines) {
+          found.push(...answer.lines);
+          // A new array per batch (React compares by identity); batches are a megabyte of log apart.
+          setLines(found.slice());
+          setStatus(describe(undefined));
+        } else if (answer.done) setStatus(describe(answer.truncated));
+        else if (answer.error) {
+          setError(answer.error.message);
+          setStatus(describe(undefined).replace('Searching… ', 'Stopped: '));
+        }
+      },
+      stop.signal,
+    ).catch((e: unknown) => {
+      if (stop.signal.aborted) return;
+      setError(errorMessage(e));
+      setStatus('');
+    });
+    return () => stop.abort();
   }, [server, searching, search, line, filters.file, filters.context]);
 
   // Auto-scroll only when the agent is at the bottom already (reading older lines is not disturbed).
