@@ -17,7 +17,8 @@ import { insertDomain, updateDomain } from '../../src/metabase/repositories/doma
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import { tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
-import { isOdooLogin, startOdooHosting, type OdooHosting } from '../support/odoo-hosting.js';
+import { startOdooHosting, type OdooHosting } from '../support/odoo-hosting.js';
+import { isOdooLogin } from '../support/odoo-platform.js';
 import {
   ensureOdooDependencies,
   NEUTRALIZATION_MODULES,
@@ -35,11 +36,14 @@ const PASSWORD = 'odoo-security-agent-password';
 const missing = await realOdooMissing(SERIES);
 if (missing) console.warn(`Real-Odoo security feature tests skipped: ${missing}.`);
 
-describe.runIf(missing && REAL_ODOO_REQUIRED)('real Odoo (required here: DBTOOLS_REQUIRE_REAL_ODOO=1)', () => {
-  it('is available', () => {
-    expect.fail(`Real Odoo is required but ${missing}.`);
-  });
-});
+describe.runIf(missing && REAL_ODOO_REQUIRED)(
+  'real Odoo (required here: DBTOOLS_REQUIRE_REAL_ODOO=1)',
+  () => {
+    it('is available', () => {
+      expect.fail(`Real Odoo is required but ${missing}.`);
+    });
+  },
+);
 
 const databaseOf = (series: OdooSeries) => `odoo-sec-${series.replace('.', '-')}-${process.pid}`;
 const domainOf = (series: OdooSeries) => `shop-${series.replace('.', '-')}-${process.pid}.example.test`;
@@ -55,12 +59,31 @@ async function installCertificate(series: OdooSeries): Promise<void> {
   const files = certificateFiles(app.config, server, domain);
   await mkdir(path.dirname(files.certFile), { recursive: true });
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', `/CN=${domain}`, '-addext', `subjectAltName=DNS:${domain}`, '-keyout', files.keyFile, '-out', files.certFile,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${domain}`,
+    '-addext',
+    `subjectAltName=DNS:${domain}`,
+    '-keyout',
+    files.keyFile,
+    '-out',
+    files.certFile,
   ]);
   const user = nginxUser();
   if (user) await chown(files.keyFile, user.uid, user.gid);
-  await insertDomain(app.metabase, { domain, database_name: databaseOf(series), next_attempt_at: new Date() });
+  await insertDomain(app.metabase, {
+    domain,
+    database_name: databaseOf(series),
+    next_attempt_at: new Date(),
+  });
   const now = new Date();
   await updateDomain(app.metabase, domain, {
     dns_status: 'ok',
@@ -76,7 +99,9 @@ async function overHttps(series: OdooSeries): ReturnType<typeof tlsThrough> {
   const fe = frontEndOf(hosting.server)!;
   const until = Date.now() + 120_000;
   for (;;) {
-    const answer = await tlsThrough(fe.address, fe.httpsPort, domainOf(series), certificates.get(series)!, { path: '/web/login' });
+    const answer = await tlsThrough(fe.address, fe.httpsPort, domainOf(series), certificates.get(series)!, {
+      path: '/web/login',
+    });
     if (isOdooLogin(answer) || Date.now() > until) return answer;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -5,39 +5,30 @@
  * Databases made by Odoo are placed on it as customers' are. The same setup as
  * test/integration/odoo-serve.test.ts, shared here for the files that need it too.
  */
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
 import { hashPassword } from '../../src/agents/password.js';
 import { createServer } from '../../src/api/server.js';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { demoDatabases } from '../../src/demo/catalog.js';
-import { databaseHost, frontEndOf, startFrontEnds, type RunningFrontEnd } from '../../src/frontend/index.js';
-import { findPgBin } from '../../src/hosting/cluster.js';
+import { databaseHost, startFrontEnds, type RunningFrontEnd } from '../../src/frontend/index.js';
 import { dropTenantRole, tenantRoleName } from '../../src/hosting/tenant-role.js';
 import { upsertAgent } from '../../src/metabase/repositories/agents.js';
-import { insertDatabases } from '../../src/metabase/repositories/databases.js';
 import { listServers } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { treeAddonsPaths } from '../../src/odoo/tree.js';
 import { workerRoleName } from '../../src/odoo/worker-role.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
-import { adoptDatabase } from '../../src/provisioning/adopt.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import { testEnv } from './env.js';
 import type { FrontEndAnswer } from './front-end.js';
+import { odooLoginPageThrough, placeOdooMadeDatabase, throughFrontEnd } from './odoo-platform.js';
 import { connectTestApp } from './platform.js';
 import { realOdooTree } from './real-odoo.js';
 import { embeddedServer } from './tenants.js';
-
-const run = promisify(execFile);
 
 export interface OdooHosting {
   app: App;
@@ -54,11 +45,6 @@ export interface OdooHosting {
   /** Polls until `host` answers Odoo's login page through the front end (Odoo starting). */
   loginPage(host: string, ms?: number): Promise<FrontEndAnswer>;
   stop(): Promise<void>;
-}
-
-/** Odoo's login page: its form, with the field Odoo names `login`. */
-export function isOdooLogin(answer: FrontEndAnswer): boolean {
-  return answer.status === 200 && answer.body.includes('oe_login_form') && answer.body.includes('name="login"');
 }
 
 export async function startOdooHosting(options: {
@@ -91,7 +77,10 @@ export async function startOdooHosting(options: {
     await platform?.close();
     await shared.tenants.withCluster(local.id, async (admin) => {
       for (const name of placed) {
-        const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${name}%`]);
+        const { rows } = await admin.query<{ datname: string }>(
+          `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+          [`${name}%`],
+        );
         for (const { datname } of rows) {
           await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
           await dropTenantRole(admin, tenantRoleName(datname));
@@ -110,7 +99,8 @@ export async function startOdooHosting(options: {
 
   try {
     const odooAddonsPaths: Record<string, string[]> = {};
-    for (const series of options.series) odooAddonsPaths[series] = treeAddonsPaths(await realOdooTree(series));
+    for (const series of options.series)
+      odooAddonsPaths[series] = treeAddonsPaths(await realOdooTree(series));
     const serverDir = path.join(dir, options.name);
     const configFile = path.join(dir, 'servers.json');
     await writeFile(
@@ -129,13 +119,17 @@ export async function startOdooHosting(options: {
         ],
       }),
     );
-    const config = loadConfig(testEnv(dir, { DBTOOLS_METABASE_URL: `${adminUrl}/${metabaseName}`, DBTOOLS_CONFIG: configFile }));
+    const config = loadConfig(
+      testEnv(dir, { DBTOOLS_METABASE_URL: `${adminUrl}/${metabaseName}`, DBTOOLS_CONFIG: configFile }),
+    );
     platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
     const app = platform.app;
     let server = (await listServers(app.metabase)).find((s) => s.name === options.name)!;
-    for (const d of ['filestore', 'backups', 'logs', 'config']) await mkdir(path.join(serverDir, d), { recursive: true });
+    for (const d of ['filestore', 'backups', 'logs', 'config'])
+      await mkdir(path.join(serverDir, d), { recursive: true });
     const passwordHash = await hashPassword(options.password);
-    for (const agent of options.agents) await upsertAgent(app.metabase, { ...agent, password_hash: passwordHash });
+    for (const agent of options.agents)
+      await upsertAgent(app.metabase, { ...agent, password_hash: passwordHash });
     // The API first: the workers are told where it is (the support login's verify).
     api = await createServer(app);
     await api.listen({ host: '127.0.0.1', port: 0 });
@@ -145,23 +139,7 @@ export async function startOdooHosting(options: {
     app.config.publicUrl = base;
     const place = async (name: string, series: OdooSeries, dump: string) => {
       placed.push(name);
-      const loader = `dbtools_scratch_loader_${process.pid}_${placed.length}`;
-      const password = randomUUID();
-      await app.tenants.withCluster(server.id, async (admin) => {
-        await admin.query(`CREATE ROLE ${loader} LOGIN PASSWORD '${password}'`);
-        await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} OWNER ${loader}`);
-      });
-      await run(
-        path.join(await findPgBin(app.config.pgBin), 'pg_restore'),
-        ['-h', server.host, '-p', String(server.port), '-U', loader, '--no-owner', '-d', name, dump],
-        { env: { PATH: process.env.PATH, PGPASSWORD: password }, maxBuffer: 64 * 1024 * 1024 },
-      );
-      await adoptDatabase(app, server, { database: name, tenant: name, from: loader });
-      await app.tenants.withCluster(server.id, (admin) => admin.query(`DROP ROLE ${loader}`));
-      const spec = demoDatabases(app.now()).find((d) => d.metabase.name === 'acme-bakery')!;
-      await insertDatabases(app.metabase, [
-        { ...spec.metabase, duplicate_of: null, name, uuid: randomUUID(), version: series, server_id: server.id },
-      ]);
+      await placeOdooMadeDatabase(app, server, name, dump, series);
     };
     // Placed before the front end starts: a worker's start grants it what is active.
     for (const d of options.databases) await place(d.name, d.series, d.dump);
@@ -171,34 +149,9 @@ export async function startOdooHosting(options: {
     await platform.startWorker();
 
     const hostOf = (database: string) => databaseHost(database, app.config.platformZone);
-    const get = (host: string, urlPath = '/web/login', cookie?: string) => {
-      const fe = frontEndOf(server)!;
-      return new Promise<FrontEndAnswer>((resolve, reject) => {
-        const req = http.request(
-          { host: fe.address, port: fe.httpPort, path: urlPath, headers: { host, ...(cookie ? { cookie } : {}) }, agent: false },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (body += c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-          },
-        );
-        req.on('error', reject);
-        req.setTimeout(60_000, () => req.destroy(new Error('no answer within 60 s')));
-        req.end();
-      });
-    };
-    const loginPage = async (host: string, ms = 180_000) => {
-      const until = Date.now() + ms;
-      let last = '';
-      while (Date.now() < until) {
-        const answer = await get(host).catch((e: Error) => ({ status: 0, headers: {}, body: e.message }));
-        if (isOdooLogin(answer)) return answer;
-        last = `${answer.status} ${answer.body.slice(0, 300)}`;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      throw new Error(`${host} did not answer Odoo's login page within ${ms} ms; last: ${last}`);
-    };
+    const get = (host: string, urlPath = '/web/login', cookie?: string) =>
+      throughFrontEnd(server, host, urlPath, cookie);
+    const loginPage = (host: string, ms = 180_000) => odooLoginPageThrough(server, host, ms);
     return {
       app,
       get server() {

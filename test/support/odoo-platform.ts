@@ -34,7 +34,12 @@ import { webConsole } from '../../src/web/serve.js';
 import { testEnv } from './env.js';
 import { requestThrough, type FrontEndAnswer } from './front-end.js';
 import { connectTestApp } from './platform.js';
-import { ensureOdooDependencies, NEUTRALIZATION_MODULES, odooMadeDumpFile, realOdooTree } from './real-odoo.js';
+import {
+  ensureOdooDependencies,
+  NEUTRALIZATION_MODULES,
+  odooMadeDumpFile,
+  realOdooTree,
+} from './real-odoo.js';
 import { embeddedServer } from './tenants.js';
 
 const run = promisify(execFile);
@@ -67,7 +72,11 @@ export interface OdooPlatform {
  * Starts it: `tag` names the server (`odoo-<tag>`) and the shop (`odoo-<tag>-shop-<pid>`);
  * `console` serves the React console beside the API.
  */
-export async function startOdooPlatform(opts: { tag: string; series: OdooSeries; console?: boolean }): Promise<OdooPlatform> {
+export async function startOdooPlatform(opts: {
+  tag: string;
+  series: OdooSeries;
+  console?: boolean;
+}): Promise<OdooPlatform> {
   await ensureOdooDependencies();
   const tree = await realOdooTree(opts.series);
   const dump = await odooMadeDumpFile(tree, opts.series, NEUTRALIZATION_MODULES);
@@ -75,7 +84,10 @@ export async function startOdooPlatform(opts: { tag: string; series: OdooSeries;
   const local = await embeddedServer(shared);
   const serverName = `odoo-${opts.tag}`;
   const shop = `odoo-${opts.tag}-shop-${process.pid}`;
-  const metabaseName = `dbtools_odoo_${opts.tag}_${process.pid}_${Date.now().toString(36)}`.replace(/-/g, '_');
+  const metabaseName = `dbtools_odoo_${opts.tag}_${process.pid}_${Date.now().toString(36)}`.replace(
+    /-/g,
+    '_',
+  );
   await shared.tenants.withCluster(local.id, (admin) => admin.query(`CREATE DATABASE ${metabaseName}`));
   const adminUrl = `postgres://${encodeURIComponent(local.superuser)}:${encodeURIComponent(local.password ?? '')}@127.0.0.1:${local.port}`;
   const dir = await mkdtemp(path.join(tmpdir(), `dbtools-odoo-${opts.tag}-`));
@@ -98,13 +110,16 @@ export async function startOdooPlatform(opts: { tag: string; series: OdooSeries;
       ],
     }),
   );
-  const config = loadConfig(testEnv(dir, { DBTOOLS_METABASE_URL: `${adminUrl}/${metabaseName}`, DBTOOLS_CONFIG: configFile }));
+  const config = loadConfig(
+    testEnv(dir, { DBTOOLS_METABASE_URL: `${adminUrl}/${metabaseName}`, DBTOOLS_CONFIG: configFile }),
+  );
   const platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
   const app = platform.app;
   let server = (await listServers(app.metabase)).find((s) => s.name === serverName)!;
   for (const d of ['filestore', 'backups', 'logs', 'config']) await mkdir(folder(d), { recursive: true });
   await placeOdooMadeDatabase(app, server, shop, dump, opts.series);
-  for (const agent of AGENTS) await upsertAgent(app.metabase, { ...agent, password_hash: await hashPassword(ODOO_PLATFORM_PASSWORD) });
+  for (const agent of AGENTS)
+    await upsertAgent(app.metabase, { ...agent, password_hash: await hashPassword(ODOO_PLATFORM_PASSWORD) });
   // The API first: the workers are told where it is (the support login's verify).
   const api = await createServer(app, opts.console ? { plugins: [webConsole(app)] } : undefined);
   await api.listen({ host: '127.0.0.1', port: 0 });
@@ -130,7 +145,10 @@ export async function startOdooPlatform(opts: { tag: string; series: OdooSeries;
       await frontEnds.stop();
       await platform.close();
       await shared.tenants.withCluster(local.id, async (admin) => {
-        const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${shop}%`]);
+        const { rows } = await admin.query<{ datname: string }>(
+          `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+          [`${shop}%`],
+        );
         for (const { datname } of rows) {
           await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
           await dropTenantRole(admin, tenantRoleName(datname));
@@ -152,8 +170,15 @@ export async function startOdooPlatform(opts: { tag: string; series: OdooSeries;
  * A database made by Odoo (base, web, mail, auth_oauth, payment_stripe), placed on the server as a
  * customer's is: restored by a loader role, then given to its tenant role.
  */
-async function placeOdooMadeDatabase(app: App, server: HostingServerRow, name: string, dump: string, series: OdooSeries): Promise<void> {
-  const loader = `dbtools_scratch_loader_${process.pid}`;
+let loaders = 0;
+export async function placeOdooMadeDatabase(
+  app: App,
+  server: HostingServerRow,
+  name: string,
+  dump: string,
+  series: OdooSeries,
+): Promise<void> {
+  const loader = `dbtools_scratch_loader_${process.pid}_${++loaders}`;
   const password = randomUUID();
   await app.tenants.withCluster(server.id, async (admin) => {
     await admin.query(`CREATE ROLE ${loader} LOGIN PASSWORD '${password}'`);
@@ -167,17 +192,36 @@ async function placeOdooMadeDatabase(app: App, server: HostingServerRow, name: s
   await adoptDatabase(app, server, { database: name, tenant: name, from: loader });
   await app.tenants.withCluster(server.id, (admin) => admin.query(`DROP ROLE ${loader}`));
   const spec = demoDatabases(app.now()).find((d) => d.metabase.name === 'acme-bakery')!;
-  await insertDatabases(app.metabase, [{ ...spec.metabase, duplicate_of: null, name, uuid: randomUUID(), version: series, server_id: server.id }]);
+  await insertDatabases(app.metabase, [
+    { ...spec.metabase, duplicate_of: null, name, uuid: randomUUID(), version: series, server_id: server.id },
+  ]);
 }
 
 /** A request through the server's front end for `host`: a GET, or a POST of JSON when `json` is given; redirects not followed. */
-export function throughFrontEnd(server: HostingServerRow, host: string, urlPath: string, cookie?: string, json?: unknown): Promise<FrontEndAnswer> {
+export function throughFrontEnd(
+  server: HostingServerRow,
+  host: string,
+  urlPath: string,
+  cookie?: string,
+  json?: unknown,
+): Promise<FrontEndAnswer> {
   const fe = frontEndOf(server)!;
   if (!cookie && json === undefined) return requestThrough(fe.address, fe.httpPort, host, urlPath);
   return new Promise((resolve, reject) => {
-    const headers = { host, ...(cookie ? { cookie } : {}), ...(json === undefined ? {} : { 'content-type': 'application/json' }) };
+    const headers = {
+      host,
+      ...(cookie ? { cookie } : {}),
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    };
     const req = http.request(
-      { host: fe.address, port: fe.httpPort, path: urlPath, method: json === undefined ? 'GET' : 'POST', headers, agent: false },
+      {
+        host: fe.address,
+        port: fe.httpPort,
+        path: urlPath,
+        method: json === undefined ? 'GET' : 'POST',
+        headers,
+        agent: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -193,15 +237,25 @@ export function throughFrontEnd(server: HostingServerRow, host: string, urlPath:
 
 /** Odoo's login page: its form, with the field Odoo names `login`. */
 export function isOdooLogin(answer: FrontEndAnswer): boolean {
-  return answer.status === 200 && answer.body.includes('oe_login_form') && answer.body.includes('name="login"');
+  return (
+    answer.status === 200 && answer.body.includes('oe_login_form') && answer.body.includes('name="login"')
+  );
 }
 
 /** Polls the front end until `host` answers Odoo's login page (Odoo starting, or restarting). */
-export async function odooLoginPageThrough(server: HostingServerRow, host: string, ms = 90_000): Promise<FrontEndAnswer> {
+export async function odooLoginPageThrough(
+  server: HostingServerRow,
+  host: string,
+  ms = 90_000,
+): Promise<FrontEndAnswer> {
   const until = Date.now() + ms;
   let last = '';
   while (Date.now() < until) {
-    const answer = await throughFrontEnd(server, host, '/web/login').catch((e: Error) => ({ status: 0, headers: {}, body: e.message }));
+    const answer = await throughFrontEnd(server, host, '/web/login').catch((e: Error) => ({
+      status: 0,
+      headers: {},
+      body: e.message,
+    }));
     if (isOdooLogin(answer)) return answer;
     last = `${answer.status} ${answer.body.slice(0, 300)}`;
     await new Promise((r) => setTimeout(r, 250));
@@ -215,17 +269,38 @@ export interface JsonRpcAnswer {
 }
 
 /** One JSON-RPC call as Odoo's web client makes it (`params`), through the front end, with a session cookie. */
-export async function odooJsonRpc(server: HostingServerRow, host: string, urlPath: string, params: unknown, cookie?: string): Promise<JsonRpcAnswer & { cookie?: string }> {
-  const answer = await throughFrontEnd(server, host, urlPath, cookie, { jsonrpc: '2.0', method: 'call', id: 1, params });
-  if (answer.status !== 200) throw new Error(`${urlPath} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+export async function odooJsonRpc(
+  server: HostingServerRow,
+  host: string,
+  urlPath: string,
+  params: unknown,
+  cookie?: string,
+): Promise<JsonRpcAnswer & { cookie?: string }> {
+  const answer = await throughFrontEnd(server, host, urlPath, cookie, {
+    jsonrpc: '2.0',
+    method: 'call',
+    id: 1,
+    params,
+  });
+  if (answer.status !== 200)
+    throw new Error(`${urlPath} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
   const set = answer.headers['set-cookie']?.find((c) => c.startsWith('session_id='));
   return { ...(JSON.parse(answer.body) as JsonRpcAnswer), cookie: set?.split(';')[0] };
 }
 
 /** `/web/session/authenticate` through the front end: Odoo's own login by JSON-RPC; the session's uid and cookie. */
-export async function odooJsonLogin(server: HostingServerRow, host: string, db: string, login: string, password: string): Promise<{ uid: number; cookie: string }> {
+export async function odooJsonLogin(
+  server: HostingServerRow,
+  host: string,
+  db: string,
+  login: string,
+  password: string,
+): Promise<{ uid: number; cookie: string }> {
   const answer = await odooJsonRpc(server, host, '/web/session/authenticate', { db, login, password });
   const uid = (answer.result as { uid?: unknown } | undefined)?.uid;
-  if (typeof uid !== 'number' || !answer.cookie) throw new Error(`Odoo refused ${login} on ${db}: ${JSON.stringify(answer.error ?? answer.result).slice(0, 500)}`);
+  if (typeof uid !== 'number' || !answer.cookie)
+    throw new Error(
+      `Odoo refused ${login} on ${db}: ${JSON.stringify(answer.error ?? answer.result).slice(0, 500)}`,
+    );
   return { uid, cookie: answer.cookie };
 }
