@@ -18,6 +18,7 @@ import { odooUpstreamName } from '../../src/odoo/serving.js';
 import { databasesServedByWorker, workerRoleName } from '../../src/odoo/worker-role.js';
 import { tenantRoleName } from '../../src/hosting/tenant-role.js';
 import { serverOverview } from '../../src/observability/server-overview.js';
+import { sClient } from '../support/domains.js';
 import { tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
 import { waitForJob } from '../support/jobs.js';
@@ -184,6 +185,13 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
     expect(answer.subjectCN).toBe(domain);
     expect(isOdooLogin(answer)).toBe(true);
     expect(answer.headers['strict-transport-security']).toBeDefined();
+    // As an operator checks it by hand: openssl sees the certificate, curl trusts it with --cacert.
+    expect(await sClient(fe.address, fe.httpsPort, domain)).toContain(`CN = ${domain}`);
+    const curl = await run('curl', [
+      '-sS', '--cacert', certFile, '--resolve', `${domain}:${fe.httpsPort}:${fe.address}`,
+      `https://${domain}:${fe.httpsPort}/web/login`,
+    ]);
+    expect(curl.stdout).toContain('oe_login_form');
   });
 
   it("signs a support agent in with the single-use link, shows the support banner, and ends the session when the agent stops it", async () => {
