@@ -49,7 +49,7 @@ export type ToolModelJson<T> = Jsonified<ToolModelOf<T>>;
 /** What every tool entry may carry besides its own fields. */
 export interface ToolModelBase {
   /** The section could not be loaded (tenant unreachable...): shown instead of its content. */
-  error?: string;
+  error?: string | null;
   /** The number to type back for operations that need one. */
   validationNumber?: string;
 }

@@ -54,8 +54,11 @@ const pageDatabase = databaseListItem.extend({
  * tool's type; here only what every section may carry is named, and the rest passes as the tool wrote it.
  */
 const toolModel = z.looseObject({
-  /** The section could not be loaded (tenant unreachable...): shown instead of its content. */
-  error: z.string().optional(),
+  /**
+   * The section could not be loaded (tenant unreachable...): shown instead of its content. A
+   * section may also carry its own `error: null` (the dump section: a dump that did not fail).
+   */
+  error: z.string().nullable().optional(),
   validationNumber: z.string().optional(),
 });
 
