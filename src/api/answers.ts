@@ -36,8 +36,16 @@ export const jobAnswer = z.object({
   finishedAt: instant.nullable(),
 });
 
-/** An operation that queued a long job answers the job. */
-export const queuedJobAnswer = z.object({ job: jobAnswer });
+/**
+ * An operation that queued a long job answers the job, and what the agent needs next: the copy's
+ * name (duplicate), the day it will be removed (drop), the upgrade request's id (request-upgrade).
+ */
+export const queuedJobAnswer = z.object({
+  job: jobAnswer,
+  name: z.string().optional(),
+  removalDate: instant.optional(),
+  request: z.number().int().optional(),
+});
 
 /**
  * What running an operation answers: a long one its queued job, the others their result, each in
