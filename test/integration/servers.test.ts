@@ -26,7 +26,11 @@ let local2: HostingServerRow;
 let helpdesk: AgentSession;
 
 /** A query on a hosting cluster's maintenance database, straight through pg (not the code under test). */
-async function onCluster<T extends pg.QueryResultRow>(server: HostingServerRow, sql: string, params: unknown[] = []): Promise<T[]> {
+async function onCluster<T extends pg.QueryResultRow>(
+  server: HostingServerRow,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client(app.tenants.clusterConfig(server));
   await client.connect();
   try {
@@ -66,15 +70,23 @@ describe('the embedded default runs two hosting servers', () => {
       (await onCluster(s, `SELECT 1 FROM pg_database WHERE datname = 'dbtools'`)).length;
     expect(await metabaseOn(local)).toBe(0);
     expect(await metabaseOn(local2)).toBe(0);
-    const [metabaseDir] = (await sql<{ dir: string }>`SELECT current_setting('data_directory') AS dir`.execute(app.metabase)).rows;
+    const [metabaseDir] = (
+      await sql<{ dir: string }>`SELECT current_setting('data_directory') AS dir`.execute(app.metabase)
+    ).rows;
     expect([a.dir, b.dir]).not.toContain(metabaseDir.dir);
   });
 
   it('the demo databases are spread over both servers, each one on the cluster its row names and not on the other', async () => {
     const names = demoDatabases(new Date()).map((d) => d.metabase.name);
-    const rows = await app.metabase.selectFrom('database').select(['name', 'server_id']).where('name', 'in', names).execute();
+    const rows = await app.metabase
+      .selectFrom('database')
+      .select(['name', 'server_id'])
+      .where('name', 'in', names)
+      .execute();
     const on = async (s: HostingServerRow) =>
-      new Set((await onCluster<{ datname: string }>(s, 'SELECT datname FROM pg_database')).map((r) => r.datname));
+      new Set(
+        (await onCluster<{ datname: string }>(s, 'SELECT datname FROM pg_database')).map((r) => r.datname),
+      );
     const [first, second] = [await on(local), await on(local2)];
     const placed = { local: 0, local2: 0 };
     for (const row of rows) {
@@ -119,7 +131,17 @@ describe('GET /api/servers', () => {
     for (const server of [local, local2]) {
       const item = items.find((i) => i.name === server.name)!;
       expect(Object.keys(item).sort()).toEqual(
-        ['connections', 'databases', 'diskFreeBytes', 'diskUsedBytes', 'frontEnd', 'healthy', 'name', 'odooSeries', 'pgVersion'].sort(),
+        [
+          'connections',
+          'databases',
+          'diskFreeBytes',
+          'diskUsedBytes',
+          'frontEnd',
+          'healthy',
+          'name',
+          'odooSeries',
+          'pgVersion',
+        ].sort(),
       );
       expect(item.healthy).toBe(true);
       // The suite's platform has no Odoo source (DBTOOLS_ODOO_SOURCES unset): the placeholder serves.
@@ -128,13 +150,25 @@ describe('GET /api/servers', () => {
       expect(item.frontEnd).toEqual(frontEndOf(await embeddedServer(app, server.name)));
       expect(item.frontEnd).toMatchObject({ httpPort: expect.any(Number), httpsPort: expect.any(Number) });
 
-      const { count } = await app.metabase
-        .selectFrom('database')
-        .select((eb) => eb.fn.countAll<string>().as('count'))
-        .where('server_id', '=', server.id)
-        .where('state', '=', 'active')
-        .executeTakeFirstOrThrow();
-      expect(item.databases).toBe(Number(count));
+      // Other files of the run make and drop databases on the same platform: compare a listing
+      // with the metabase's count only when the count did not move while it was read.
+      const activeOn = async (): Promise<number> => {
+        const { count } = await app.metabase
+          .selectFrom('database')
+          .select((eb) => eb.fn.countAll<string>().as('count'))
+          .where('server_id', '=', server.id)
+          .where('state', '=', 'active')
+          .executeTakeFirstOrThrow();
+        return Number(count);
+      };
+      let settled: { listed: number; counted: number } | undefined;
+      for (let attempt = 0; attempt < 20 && !settled; attempt += 1) {
+        const before = await activeOn();
+        const listedNow = (await listed()).find((i) => i.name === server.name)!.databases;
+        if ((await activeOn()) === before) settled = { listed: listedNow, counted: before };
+      }
+      expect(settled, 'the count never held still while listing').toBeDefined();
+      expect(settled!.listed).toBe(settled!.counted);
       expect(item.databases).toBeGreaterThan(0);
 
       const [pgInfo] = await onCluster<{ version: string; max: string; bytes: string }>(
@@ -156,7 +190,9 @@ describe('GET /api/servers', () => {
       const slack = server === local2 ? 4096 * 400 : expected * 0.05;
       expect(Math.abs(item.diskUsedBytes! - expected)).toBeLessThan(slack);
 
-      const df = Number((await run('df', ['-B1', '--output=avail', server.filestore_root])).stdout.trim().split('\n')[1]);
+      const df = Number(
+        (await run('df', ['-B1', '--output=avail', server.filestore_root])).stdout.trim().split('\n')[1],
+      );
       expect(Math.abs(item.diskFreeBytes! - df)).toBeLessThan(256 * 1024 * 1024);
     }
   });
@@ -171,7 +207,9 @@ describe('disk used under a folder', () => {
       await writeFile(path.join(dir, 'two'), Buffer.alloc(10, 2));
       const alone = await diskUsedUnder(dir);
       const blocks = async (f: string) => Number((await stat(f)).blocks) * 512;
-      expect(alone).toBe((await blocks(path.join(dir, 'a', 'b', 'one'))) + (await blocks(path.join(dir, 'two'))));
+      expect(alone).toBe(
+        (await blocks(path.join(dir, 'a', 'b', 'one'))) + (await blocks(path.join(dir, 'two'))),
+      );
       expect(alone).toBeGreaterThanOrEqual(100_000);
       await link(path.join(dir, 'a', 'b', 'one'), path.join(dir, 'linked'));
       expect(await diskUsedUnder(dir)).toBe(alone);
@@ -214,7 +252,12 @@ describe('a server that does not answer', () => {
 
   it('is listed healthy while its cluster runs, then unhealthy once it is stopped, within the answer time, while the others stay healthy', async () => {
     const before = (await listed()).find((i) => i.name === name)!;
-    expect(before).toMatchObject({ healthy: true, databases: 0, connections: expect.any(Number), pgVersion: expect.any(String) });
+    expect(before).toMatchObject({
+      healthy: true,
+      databases: 0,
+      connections: expect.any(Number),
+      pgVersion: expect.any(String),
+    });
 
     await cluster.stop();
     const started = Date.now();
