@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'var', 'web/dist', 'dist', 'coverage', 'docs'] },
+  { ignores: ['node_modules', '.tmp', 'var', 'web/dist', 'dist', 'coverage', 'docs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,25 +7,39 @@ import pino from 'pino';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort, startCluster } from '../../src/hosting/cluster.js';
-import { EMBEDDED_SERVER, embeddedClusterDir, embeddedMetabaseClusterDir, startPlatform } from '../../src/platform.js';
+import {
+  EMBEDDED_SERVER,
+  embeddedClusterDir,
+  embeddedMetabaseClusterDir,
+  startPlatform,
+} from '../../src/platform.js';
 import { isTestCopyOf } from '../../src/provisioning/identity.js';
 import { DEFAULT_TENANT_TEMPLATE } from '../../src/tenant/template.js';
+import { builtSource } from './built-source.js';
 import { testEnv } from './env.js';
 import { AgentSession } from './http.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
- * Spawns `node --import tsx <args>` in the repository (the process the crash hook kills is the one
- * we watch: no tsx wrapper between) and resolves once its output shows `ready`.
+ * Spawns `node <built src>/<script> <args>` in the repository (the process the crash hook kills is
+ * the one we watch: no wrapper between) and resolves once its output shows `ready`.
  */
 async function spawnReady(
+  script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: string,
 ): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const entry = path.join(await builtSource(), script);
+  const child = spawn(process.execPath, ['--enable-source-maps', entry, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -38,13 +52,19 @@ async function spawnReady(
       child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
       child.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.CRASH_LOG!, d));
     }
-    void exited.then(() => reject(new Error(`${args.join(' ')} exited before it was ready:\n${output.slice(-2000)}`)));
+    void exited.then(() =>
+      reject(new Error(`${[script, ...args].join(' ')} exited before it was ready:\n${output.slice(-2000)}`)),
+    );
   });
   return { child, exited };
 }
 
 /** The signal that ended a process, or a failure when it is still alive after `ms`. */
-function exitWithin(exited: Promise<NodeJS.Signals | null>, ms: number, failure: string): Promise<NodeJS.Signals | null> {
+function exitWithin(
+  exited: Promise<NodeJS.Signals | null>,
+  ms: number,
+  failure: string,
+): Promise<NodeJS.Signals | null> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     exited,
@@ -77,7 +97,7 @@ export class WorkerProcess {
 }
 
 /**
- * A real dbtools server process (`node --import tsx src/main.ts`) on its own data dir and its
+ * A real dbtools server process (`node main.js`, built from src/) on its own data dir and its
  * own PostgreSQL cluster, which tests kill (the crash hook sends SIGKILL) and start again, or
  * whose cluster they stop and start under it. The data dir, its cluster and its seeded demo
  * live for the whole file; `app` reads and checks them from the test process.
@@ -98,7 +118,10 @@ export class CrashPlatform {
     await chmod(dataDir, 0o755);
     const p = new CrashPlatform(dataDir, await freePort());
     await p.start();
-    const platform = await startPlatform(loadConfig(testEnv(dataDir)), { durable: false, log: pino({ level: 'warn' }) });
+    const platform = await startPlatform(loadConfig(testEnv(dataDir)), {
+      durable: false,
+      log: pino({ level: 'warn' }),
+    });
     p.app = platform.app;
     p.closeApp = () => platform.app.metabase.destroy();
     await p.stop();
@@ -124,7 +147,12 @@ export class CrashPlatform {
    */
   async start(crashAt?: string, env: Record<string, string> = {}): Promise<void> {
     await this.stop(); // one server per data dir: a test that failed midway may have left one
-    const { child, exited } = await spawnReady(['src/main.ts'], this.childEnv(crashAt, { PORT: String(this.port), ...env }), 'dbtools console:');
+    const { child, exited } = await spawnReady(
+      'main.js',
+      [],
+      this.childEnv(crashAt, { PORT: String(this.port), ...env }),
+      'dbtools console:',
+    );
     this.child = child;
     this.exited = exited;
   }
@@ -135,14 +163,22 @@ export class CrashPlatform {
    * beside the server or without it.
    */
   async spawnWorker(crashAt?: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-    const { child, exited } = await spawnReady(['src/cli/main.ts', 'worker', '--concurrency', '1'], this.childEnv(crashAt, env), 'dbtools worker');
+    const { child, exited } = await spawnReady(
+      'cli/main.js',
+      ['worker', '--concurrency', '1'],
+      this.childEnv(crashAt, env),
+      'dbtools worker',
+    );
     return new WorkerProcess(child, exited);
   }
 
   private childEnv(crashAt: string | undefined, env: Record<string, string>): NodeJS.ProcessEnv {
     const childEnv = {
       ...process.env,
-      ...testEnv(this.dataDir, { DBTOOLS_JOB_STALE_SECONDS: '3', LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error' }),
+      ...testEnv(this.dataDir, {
+        DBTOOLS_JOB_STALE_SECONDS: '3',
+        LOG_LEVEL: process.env.CRASH_LOG ? 'debug' : 'error',
+      }),
       ...env,
       ...(crashAt ? { DBTOOLS_CRASH_AT: crashAt } : {}),
     };
@@ -230,10 +266,12 @@ export class CrashPlatform {
       const here = rows.filter((r) => r.server_id === server.id);
       for (const name of databases) {
         const row = byName.get(name);
-        if (!row || row.state === 'removed' || row.server_id !== server.id) out.push(`database ${name} on ${server.name} has no metabase row`);
+        if (!row || row.state === 'removed' || row.server_id !== server.id)
+          out.push(`database ${name} on ${server.name} has no metabase row`);
       }
       for (const row of here) {
-        if (row.state === 'active' && !databases.has(row.name)) out.push(`active row ${row.name} has no database on ${server.name}`);
+        if (row.state === 'active' && !databases.has(row.name))
+          out.push(`active row ${row.name} has no database on ${server.name}`);
       }
       for (const folder of await readdir(server.filestore_root)) {
         const name = folder.replace(/\.partial$/, '');
