@@ -6,15 +6,14 @@
  * (over plain HTTP SameSite=Lax only); turned off, the cookie is again as Odoo sets it (HttpOnly
  * only) and no HSTS is sent.
  */
-import { execFile } from 'node:child_process';
-import { chown, mkdir, readFile } from 'node:fs/promises';
+import { chown } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateFiles } from '../../src/domains/key-files.js';
 import { frontEndOf, HSTS, nginxUser } from '../../src/frontend/index.js';
 import { insertDomain, updateDomain } from '../../src/metabase/repositories/domains.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
+import { selfSignedCertificate } from '../support/domains.js';
 import { tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
 import { startOdooHosting, type OdooHosting } from '../support/odoo-hosting.js';
@@ -29,7 +28,6 @@ import {
   realOdooTree,
 } from '../support/real-odoo.js';
 
-const run = promisify(execFile);
 const SERIES = REAL_ODOO_SERIES;
 const PASSWORD = 'odoo-security-agent-password';
 
@@ -57,26 +55,7 @@ async function installCertificate(series: OdooSeries): Promise<void> {
   const { app, server } = hosting;
   const domain = domainOf(series);
   const files = certificateFiles(app.config, server, domain);
-  await mkdir(path.dirname(files.certFile), { recursive: true });
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${domain}`,
-    '-addext',
-    `subjectAltName=DNS:${domain}`,
-    '-keyout',
-    files.keyFile,
-    '-out',
-    files.certFile,
-  ]);
+  const { cert } = await selfSignedCertificate(path.dirname(files.certFile), domain);
   const user = nginxUser();
   if (user) await chown(files.keyFile, user.uid, user.gid);
   await insertDomain(app.metabase, {
@@ -91,7 +70,7 @@ async function installCertificate(series: OdooSeries): Promise<void> {
     issued_at: now,
     expires_at: new Date(now.getTime() + 2 * 86_400_000),
   });
-  certificates.set(series, await readFile(files.certFile, 'utf8'));
+  certificates.set(series, cert);
 }
 
 /** Odoo's /web/login through the front end over HTTPS at the custom domain, polled until Odoo answers it. */

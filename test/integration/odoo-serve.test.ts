@@ -18,7 +18,7 @@ import { odooUpstreamName } from '../../src/odoo/serving.js';
 import { databasesServedByWorker, workerRoleName } from '../../src/odoo/worker-role.js';
 import { tenantRoleName } from '../../src/hosting/tenant-role.js';
 import { serverOverview } from '../../src/observability/server-overview.js';
-import { sClient } from '../support/domains.js';
+import { sClient, selfSignedCertificate } from '../support/domains.js';
 import { tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
 import { waitForJob } from '../support/jobs.js';
@@ -170,16 +170,11 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
 
   it('serves the real Odoo login page over HTTPS at a custom domain with its certificate', async () => {
     const domain = `shop-${process.pid}.example.test`;
-    const certFile = path.join(dir, `${domain}.crt`);
-    const keyFile = path.join(dir, `${domain}.key`);
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', `/CN=${domain}`, '-addext', `subjectAltName=DNS:${domain}`, '-keyout', keyFile, '-out', certFile,
-    ]);
+    const { certFile, keyFile, cert } = await selfSignedCertificate(dir, domain);
     // As the certificate job installs it: the site names no upstream, the database's series picks it.
     await writeSite(app, server, shop, { secure: true, tlsDomains: [{ domain, certFile, keyFile }] });
     const fe = frontEndOf(server)!;
-    const answer = await tlsThrough(fe.address, fe.httpsPort, domain, await readFile(certFile, 'utf8'), {
+    const answer = await tlsThrough(fe.address, fe.httpsPort, domain, cert, {
       path: '/web/login',
     });
     expect(answer.subjectCN).toBe(domain);
