@@ -57,8 +57,7 @@ export interface ToolModelBase {
 export type ToolModel = ToolModelBase & Record<string, unknown>;
 
 /** One deployed checkout of the database's hosting server: its commit and local changes, or why it cannot be read. */
-export type { GitRepoStatus } from '../../src/git/status.js';
-export type { GitChange, GitFileStatus } from '../../src/git/porcelain.js';
+export type { GitChange, GitFileStatus, GitRepoStatus } from '../../src/git/status-schema.js';
 
 /** The Tools page model; each section reads its own entry of `tools` with its tool's type. */
 export type PageModel = Omit<ServerPage, 'tools'> & { tools: Record<string, ToolModel> };
