@@ -1,6 +1,6 @@
 /**
  * set-security on real Odoo's answers: per series, a database made by Odoo is served by the
- * platform's Odoo worker behind the hosting server's nginx (test/support/odoo-hosting.ts), with a
+ * platform's Odoo worker behind the hosting server's nginx (test/support/odoo-platform.ts), with a
  * custom domain whose certificate is installed. With the security features on, Odoo's own
  * /web/login answer over HTTPS carries HSTS and its session_id cookie Secure and SameSite=Lax
  * (over plain HTTP SameSite=Lax only); turned off, the cookie is again as Odoo sets it (HttpOnly
@@ -16,8 +16,7 @@ import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import { selfSignedCertificate } from '../support/domains.js';
 import { tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
-import { startOdooHosting, type OdooHosting } from '../support/odoo-hosting.js';
-import { isOdooLogin } from '../support/odoo-platform.js';
+import { isOdooLogin, startOdooPlatform, type OdooPlatform } from '../support/odoo-platform.js';
 import {
   ensureOdooDependencies,
   NEUTRALIZATION_MODULES,
@@ -46,7 +45,7 @@ describe.runIf(missing && REAL_ODOO_REQUIRED)(
 const databaseOf = (series: OdooSeries) => `odoo-sec-${series.replace('.', '-')}-${process.pid}`;
 const domainOf = (series: OdooSeries) => `shop-${series.replace('.', '-')}-${process.pid}.example.test`;
 
-let hosting: OdooHosting;
+let hosting: OdooPlatform;
 let technical: AgentSession;
 const certificates = new Map<OdooSeries, string>();
 
@@ -103,7 +102,7 @@ describe.skipIf(missing)("set-security on real Odoo's answers through nginx", ()
         dump: await odooMadeDumpFile(await realOdooTree(series), series, NEUTRALIZATION_MODULES),
       })),
     );
-    hosting = await startOdooHosting({
+    hosting = await startOdooPlatform({
       name: 'odoo-sec',
       series: [...SERIES],
       agents: [{ login: 'technical', name: 'Theo Technical', level: 3 }],
