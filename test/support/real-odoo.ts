@@ -285,6 +285,8 @@ export async function odooRunner(
  * real-Odoo suites have Odoo make (or restore) its databases and run `odoo-bin` on them.
  */
 export interface RealOdooCluster {
+  /** The test's folder (the cluster and Odoo's data are under it), removed at stop. */
+  dir: string;
   cluster: EmbeddedCluster;
   /** A superuser client on `postgres`. */
   admin: pg.Client;
@@ -324,7 +326,7 @@ export async function startRealOdooCluster(name: string): Promise<RealOdooCluste
     };
     const admin = await connect('postgres');
     const runner = await odooRunner(started, admin, dir);
-    return { cluster: started, admin, runner, connect, stop };
+    return { dir, cluster: started, admin, runner, connect, stop };
   } catch (e) {
     await stop().catch(() => undefined);
     throw e;
