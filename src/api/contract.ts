@@ -35,3 +35,6 @@ export type ApiContract = {
 
 /** The JSON a route answers on success. */
 export type ApiAnswer<K extends keyof ApiContract> = ApiContract[K]['response'];
+
+/** For a stream (server-sent events, NDJSON), the JSON of each event or line: its route's `events` schema. */
+export type ApiEvent<K extends keyof ApiContract> = ApiContract[K]['events'];

@@ -28,6 +28,16 @@ export interface RawAnswer {
   events?: z.ZodType;
 }
 
+/**
+ * A raw answer; with `events`, its schema's own type is kept (not widened to z.ZodType), so the
+ * contract (src/api/contract.ts) types each event or NDJSON line a client reads from it.
+ */
+export function rawAnswer(contentType: string, description: string): RawAnswer;
+export function rawAnswer<E extends z.ZodType>(
+  contentType: string,
+  description: string,
+  events: E,
+): RawAnswer & { events: E };
 export function rawAnswer(contentType: string, description: string, events?: z.ZodType): RawAnswer {
   return { raw: true, contentType, description, ...(events && { events }) };
 }

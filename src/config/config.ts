@@ -21,7 +21,8 @@ const levelLimits = z.object({
 
 const absolutePath = z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path');
 
-const gitRepoPaths = z
+/** The deployed checkouts of a hosting server, by name (src/git/status-schema.ts lists them by these keys). */
+export const gitRepoPaths = z
   .object({
     odoo: absolutePath,
     enterprise: absolutePath,

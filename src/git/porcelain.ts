@@ -14,37 +14,7 @@
  * X is the index against HEAD (staged), Y the work tree against the index (unstaged).
  */
 
-/** A change on one side, as `git status` names it. */
-export type GitChange = 'modified' | 'type-changed' | 'added' | 'deleted' | 'renamed' | 'copied';
-
-/** An unmerged path, in the words `git status` lists it with under "Unmerged paths". */
-export type GitConflict =
-  | 'both-modified'
-  | 'both-added'
-  | 'both-deleted'
-  | 'added-by-us'
-  | 'added-by-them'
-  | 'deleted-by-us'
-  | 'deleted-by-them';
-
-/** One path `git status` lists, with its staged and unstaged state apart. */
-export interface GitFileStatus {
-  path: string;
-  /** The path before a rename or copy. */
-  from?: string;
-  /** The index against HEAD; null when nothing is staged. */
-  staged: GitChange | null;
-  /**
-   * The work tree against the index; `untracked` for a file the index does not hold (also beside
-   * a staged deletion of the same path), `ignored` only when git was asked to show those.
-   */
-  unstaged: GitChange | 'untracked' | 'ignored' | null;
-  /** Set for an unmerged path; it then has no staged or unstaged state of its own. */
-  conflict?: GitConflict;
-}
-
-/** The branch's upstream: how far apart they are, or that it no longer exists on the remote. */
-export type GitUpstream = { name: string; ahead: number; behind: number } | { name: string; gone: true };
+import type { GitChange, GitConflict, GitFileStatus, GitUpstream } from './status-schema.js';
 
 export interface PorcelainStatus {
   /** The commit checked out; null before the first commit. */

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { GIT_REPOS, gitRepoPathsOf } from './repositories.js';
-import { readGitStatus, type GitRepoStatus, type GitStatusOptions } from './status.js';
+import type { GitRepoStatus } from './status-schema.js';
+import { readGitStatus, type GitStatusOptions } from './status.js';
 
 /**
  * The git status of a server's four checkouts, read at most once per `ttlMs` per server.

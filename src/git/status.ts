@@ -1,29 +1,8 @@
 import { realpath, stat } from 'node:fs/promises';
-import { PorcelainV2Reader, type GitFileStatus, type GitUpstream } from './porcelain.js';
+import { PorcelainV2Reader } from './porcelain.js';
 import type { GitRepo } from './repositories.js';
 import { runGit, type GitRun } from './run-git.js';
-
-/** One checkout as the Tools page shows it: its commit and local changes, or why it cannot be read. */
-export interface GitRepoStatus {
-  repo: GitRepo;
-  /** Short hash of the commit checked out. */
-  commit?: string;
-  subject?: string;
-  /** Author date, ISO 8601 with the author's offset. */
-  date?: string;
-  /** The branch checked out; null when the HEAD is detached. */
-  branch?: string | null;
-  /** What the branch tracks and how far apart they are; null when it tracks nothing. */
-  upstream?: GitUpstream | null;
-  /**
-   * The paths `git status` lists (staged, unstaged, unmerged, untracked): how many, and the first
-   * few with their staged and unstaged state. A path in two states (deleted in the index, back
-   * as an untracked file) counts once.
-   */
-  changes?: { count: number; files: GitFileStatus[] };
-  /** In words, for the agent: missing folder, not a repository, git failing or too slow. */
-  error?: string;
-}
+import type { GitRepoStatus } from './status-schema.js';
 
 export interface GitStatusOptions {
   /** A status of a big checkout on a cold cache takes a few seconds; a hung NFS mount never ends. */

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frontEndOf } from '../../src/frontend/index.js';
 import { AgentSession } from '../support/http.js';
-import { ODOO_PLATFORM_PASSWORD, odooJsonLogin, odooJsonRpc, startOdooPlatform, type OdooPlatform } from '../support/odoo-platform.js';
+import { ODOO_PLATFORM_PASSWORD, odooJsonLogin, odooJsonRpc, startOdooShop, type OdooPlatform } from '../support/odoo-platform.js';
 import { REAL_ODOO_REQUIRED, realOdooMissing } from '../support/real-odoo.js';
 import { launchBrowser, logIn, newPage, noPageErrors, openTools, section } from './browser.js';
 
@@ -23,7 +23,7 @@ describe.runIf(missing && REAL_ODOO_REQUIRED)('real Odoo (required here: DBTOOLS
   });
 });
 
-let odoo: OdooPlatform;
+let odoo: OdooPlatform & { shop: string };
 let browser: Browser;
 /** An internal user of the shop who is no administrator, made through Odoo itself. */
 let clerk: { id: number; login: string; name: string };
@@ -56,7 +56,7 @@ function sessionOf(page: Page): Promise<{ uid: number | false; username?: string
 
 describe.skipIf(!!missing)('the support login in Chromium, in real Odoo', () => {
   beforeAll(async () => {
-    odoo = await startOdooPlatform({ tag: 'e2e', series: SERIES, console: true });
+    odoo = await startOdooShop({ tag: 'e2e', series: SERIES, console: true });
     const fe = frontEndOf(odoo.server)!;
     browser = await launchBrowser([`--host-resolver-rules=MAP *.${odoo.app.config.platformZone} ${fe.address}`]);
     // A user made by Odoo (its defaults: an internal user in base.group_user), through Odoo's own JSON-RPC.
@@ -77,7 +77,7 @@ describe.skipIf(!!missing)('the support login in Chromium, in real Odoo', () => 
 
   afterAll(async () => {
     await browser?.close();
-    await odoo?.close();
+    await odoo?.stop();
   }, 120_000);
 
   it('an agent impersonates a user from the Tools page: the Odoo web client opens as that user with the support banner; Stop ends the session', async () => {

@@ -1,10 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -29,14 +28,13 @@ import { insertDatabases, updateDatabase } from '../../src/metabase/repositories
 import { listServers, upsertServer } from '../../src/metabase/repositories/servers.js';
 import type { HostingServerRow } from '../../src/metabase/schema.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
+import { selfSignedCertificate } from '../support/domains.js';
 import { testEnv } from '../support/env.js';
 import { requestThrough, tlsThrough } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
 import { waitForJob } from '../support/jobs.js';
 import { connectTestApp } from '../support/platform.js';
 import { createTestTenant, embeddedServer } from '../support/tenants.js';
-
-const run = promisify(execFile);
 
 /*
  * Two hosting servers of their own, registered in a metabase of their own (a database on the
@@ -64,38 +62,10 @@ async function addDatabase(name: string, server: HostingServerRow, secure = fals
   ]);
 }
 
-/** A self-signed certificate for `domain` made by openssl, as a CA would hand one over. */
-async function selfSigned(domain: string): Promise<{ certFile: string; keyFile: string; cert: string }> {
-  const certs = path.join(dir, 'certs');
-  await mkdir(certs, { recursive: true });
-  const certFile = path.join(certs, `${domain}.crt`);
-  const keyFile = path.join(certs, `${domain}.key`);
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${domain}`,
-    '-addext',
-    `subjectAltName=DNS:${domain}`,
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-  ]);
-  return { certFile, keyFile, cert: await readFile(certFile, 'utf8') };
-}
-
 const made = new Map<string, Promise<{ certFile: string; keyFile: string }>>();
 /** One self-signed certificate per domain for the whole file. */
 function certOf(domain: string): Promise<{ certFile: string; keyFile: string }> {
-  if (!made.has(domain)) made.set(domain, selfSigned(domain));
+  if (!made.has(domain)) made.set(domain, selfSignedCertificate(path.join(dir, 'certs'), domain));
   return made.get(domain)!;
 }
 
@@ -341,7 +311,7 @@ describe('the front end of each hosting server', () => {
     const before = await readFile(file, 'utf8');
     const broken = path.join(dir, 'certs', 'broken.crt');
     await writeFile(broken, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
-    const { keyFile } = await selfSigned('broken.example.test');
+    const { keyFile } = await selfSignedCertificate(path.join(dir, 'certs'), 'broken.example.test');
     await expect(
       writeSite(app, serverA, 'shop', {
         secure: false,

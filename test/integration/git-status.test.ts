@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { demoDatabases } from '../../src/demo/catalog.js';
 import { GitStatusCache } from '../../src/git/server-status.js';
-import { readGitStatus, type GitRepoStatus } from '../../src/git/status.js';
+import type { GitRepoStatus } from '../../src/git/status-schema.js';
+import { readGitStatus } from '../../src/git/status.js';
 import { gitIn } from '../support/git.js';
 import { AgentSession } from '../support/http.js';
 

@@ -11,14 +11,11 @@
  * for the one it builds on (memoized promises), so a test can run alone and still finds its input.
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { wireTenantToRelay } from '../../src/mail/relay/credentials.js';
 import { startMailRelay, type MailRelay } from '../../src/mail/relay/start.js';
 import { emailUsage, relayToday } from '../../src/mail/relay/usage.js';
@@ -37,13 +34,11 @@ import { AgentSession } from '../support/http.js';
 import { waitForJob } from '../support/jobs.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
 import {
-  ensureOdooDependencies,
   giveToOdoo,
   NEUTRALIZATION_MODULES,
   odooAuthenticate,
   odooLoginPage,
   odooMadeDatabase,
-  odooRunner,
   odooShell,
   odooXmlRpc,
   REAL_ODOO_REQUIRED,
@@ -51,10 +46,11 @@ import {
   realOdooMissing,
   realOdooTree,
   startOdooServer,
+  startRealOdooCluster,
   type OdooRpc,
-  type OdooRunner,
   type OdooServer,
   type OdooServerOptions,
+  type RealOdooCluster,
 } from '../support/real-odoo.js';
 
 const SERIES = REAL_ODOO_SERIES;
@@ -82,10 +78,7 @@ let functional: AgentSession;
 let technical: AgentSession;
 let helpdesk: AgentSession;
 let relay: MailRelay;
-let dir: string;
-let cluster: EmbeddedCluster;
-let admin: pg.Client;
-let runner: OdooRunner;
+let real: RealOdooCluster;
 const servers: OdooServer[] = [];
 const timings: string[] = [];
 
@@ -117,7 +110,7 @@ const tenantOdoo = new Map<string, OdooServerOptions>();
 async function serveTenant(tree: string, db: DatabaseRow, env?: Record<string, string>): Promise<OdooServer> {
   const server = await app.tenants.server(db.server_id);
   const login = app.tenants.tenantLogin(db.name);
-  const dataDir = path.join(dir, `tenant-${db.name}`);
+  const dataDir = path.join(real.dir, `tenant-${db.name}`);
   await mkdir(dataDir, { recursive: true });
   await symlink(server.filestore_root, path.join(dataDir, 'filestore'));
   // The platform runs as root here and Odoo as the clusters' OS user: Odoo writes attachments
@@ -130,7 +123,7 @@ async function serveTenant(tree: string, db: DatabaseRow, env?: Record<string, s
     db: { host: server.host, port: server.port, user: login.role, password: login.password },
     dataDir,
     dbFilter: `^${escapeRegExp(db.name)}$`,
-    logfile: path.join(dir, `${db.name}.log`),
+    logfile: path.join(real.dir, `${db.name}.log`),
     env,
   };
   tenantOdoo.set(db.name, options);
@@ -268,15 +261,15 @@ function seriesChain(series: OdooSeries) {
   /** The customer's own Odoo: a database Odoo installed, given a file and a live mail server by Odoo itself. */
   const origin = once(() =>
     timed(`${series} customer's Odoo`, async () => {
-      await odooMadeDatabase(runner, cluster, await tree(), series, NEUTRALIZATION_MODULES, names.source);
+      await odooMadeDatabase(real.runner, real.cluster, await tree(), series, NEUTRALIZATION_MODULES, names.source);
       const odoo = await startOdooServer({
         tree: await tree(),
-        db: runner.db,
-        dataDir: path.join(dir, `origin-${s}`),
+        db: real.runner.db,
+        dataDir: path.join(real.dir, `origin-${s}`),
         dbFilter: `^(${Object.values(names).join('|')})$`,
         masterPassword: MASTER_PASSWORD,
-        pgBin: cluster.pgBin,
-        logfile: path.join(dir, `origin-${s}.log`),
+        pgBin: real.cluster.pgBin,
+        logfile: path.join(real.dir, `origin-${s}.log`),
       });
       servers.push(odoo);
       const rpc = await odooAuthenticate(odoo, names.source, 'admin', 'admin');
@@ -363,34 +356,20 @@ const chains = new Map(SERIES.map((series) => [series, seriesChain(series)]));
 
 describe.skipIf(missing)('real Odoo opens the databases we make', () => {
   beforeAll(async () => {
-    await ensureOdooDependencies();
     app = await connectTestApp();
     office = await AgentSession.login('saas-office');
     functional = await AgentSession.login('functional');
     technical = await AgentSession.login('technical');
     helpdesk = await AgentSession.login('helpdesk');
     relay = await startMailRelay(app);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-copies-'));
-    // Private by default: the clusters and Odoo run as the postgres user, who must traverse it.
-    await chmod(dir, 0o755);
-    cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-    admin = new pg.Client({
-      host: cluster.socketDir,
-      port: cluster.port,
-      user: cluster.superuser,
-      database: 'postgres',
-    });
-    await admin.connect();
-    runner = await odooRunner(cluster, admin, dir);
+    real = await startRealOdooCluster('copies');
   }, 300_000);
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
     await relay?.close();
-    await admin?.end().catch(() => undefined);
-    await cluster?.stop();
+    await real?.stop();
     await app?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
     if (timings.length) console.info(`Real Odoo copies: ${timings.join(', ')}.`);
   }, 120_000);
 
@@ -843,7 +822,7 @@ describe.skipIf(missing)('real Odoo opens the databases we make', () => {
         await rpc.call('res.partner', 'search', [[]]);
         // The server's own file, copied as a hosting server's live log (the search reads a folder).
         const folder = async (name: string, from: string, transform?: (b: Buffer) => Buffer) => {
-          const d = path.join(dir, `logs-${name}-${underscored(series)}`);
+          const d = path.join(real.dir, `logs-${name}-${underscored(series)}`);
           await mkdir(d, { recursive: true });
           if (transform) await writeFile(path.join(d, LIVE_FILE), transform(await readFile(from)));
           else await copyFile(from, path.join(d, LIVE_FILE));

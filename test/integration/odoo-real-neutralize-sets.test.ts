@@ -11,12 +11,7 @@
  * asked (DBTOOLS_REAL_ODOO_EVERY_NEUTRALIZE=1) and used whenever the cache has them; otherwise
  * that set is skipped, saying so.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { neutralizationFiles } from '../../src/odoo/neutralization-files.js';
 import { treeAddonsPaths } from '../../src/odoo/tree.js';
 import { neutralizeCopy, type NeutralizationReport } from '../../src/provisioning/neutralization.js';
@@ -29,18 +24,17 @@ import {
   tablesWritten,
 } from '../support/real-odoo-neutralization.js';
 import {
-  ensureOdooDependencies,
   realOdooSetUnavailable,
   NOT_INSTALLABLE,
   neutralizeSqlModules,
   odooMadeDatabase,
-  odooRunner,
   REAL_ODOO_REQUIRED,
   REAL_ODOO_SERIES,
   realOdooMissing,
   realOdooModules,
   realOdooTree,
-  type OdooRunner,
+  startRealOdooCluster,
+  type RealOdooCluster,
   type RealOdooModuleSet,
 } from '../support/real-odoo.js';
 
@@ -87,20 +81,10 @@ interface SetResult {
   ms: number;
 }
 
-let dir: string;
-let cluster: EmbeddedCluster;
-let runner: OdooRunner;
-const clients: pg.Client[] = [];
+let odoo: RealOdooCluster;
 const results = new Map<string, SetResult>();
 const skipped = new Map<RealOdooModuleSet, string | undefined>();
 for (const set of SETS) skipped.set(set, await available(set));
-
-async function connect(database: string): Promise<pg.Client> {
-  const c = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database });
-  await c.connect();
-  clients.push(c);
-  return c;
-}
 
 /** How many rows of `after` are not in `before` plus the reverse (multisets of JSON rows). */
 function rowsChanged(before: string[], after: string[]): number {
@@ -120,14 +104,14 @@ async function prove(series: OdooSeries, set: RealOdooModuleSet): Promise<SetRes
   const tree = await realOdooTree(series);
   const name = `odoo_${series.replace('.', '_')}_${set.replace(/-/g, '_')}`;
   const made = await odooMadeDatabase(
-    runner,
-    cluster,
+    odoo.runner,
+    odoo.cluster,
     tree,
     series,
     await realOdooModules(set, series, tree),
     name,
   );
-  const source = await connect(name);
+  const source = await odoo.connect(name);
   const { rows: stateRows } = await source.query<{ name: string; state: string }>(
     `SELECT name, state FROM ir_module_module WHERE name = ANY($1)`,
     [await neutralizeSqlModules(tree)],
@@ -148,15 +132,15 @@ async function prove(series: OdooSeries, set: RealOdooModuleSet): Promise<SetRes
   for (const table of allTables) before.set(table, await tableContent(source, table));
   await source.end();
   const copies = { a: `${name}_a`, b: `${name}_b` };
-  const maintenance = await connect('postgres');
+  const maintenance = await odoo.connect('postgres');
   for (const copy of Object.values(copies))
     await maintenance.query(`CREATE DATABASE ${copy} TEMPLATE ${name}`);
-  await runner.odooBin(tree, ['neutralize', '-d', copies.b]);
-  const a = await connect(copies.a);
+  await odoo.runner.odooBin(tree, ['neutralize', '-d', copies.b]);
+  const a = await odoo.connect(copies.a);
   await a.query('BEGIN');
   const viaSource = await neutralizeCopy(a, series, treeAddonsPaths(tree));
   await a.query('COMMIT');
-  const b = await connect(copies.b);
+  const b = await odoo.connect(copies.b);
   const contents = new Map<string, [string[], string[]]>();
   for (const table of allTables)
     contents.set(table, [await tableContent(a, table), await tableContent(b, table)]);
@@ -191,11 +175,7 @@ describe.skipIf(missing || !runSets.length)(
   'neutralization equal to Odoo on module sets of real Odoo databases',
   () => {
     beforeAll(async () => {
-      await ensureOdooDependencies();
-      dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-sets-'));
-      await chmod(dir, 0o755);
-      cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-      runner = await odooRunner(cluster, await connect('postgres'), dir);
+      odoo = await startRealOdooCluster('sets');
       // One set at a time, its series side by side: each restore and copy is disk-bound.
       for (const set of runSets) {
         const settled = await Promise.allSettled(SERIES.map((series) => prove(series, set)));
@@ -220,9 +200,7 @@ describe.skipIf(missing || !runSets.length)(
     }, 3_600_000);
 
     afterAll(async () => {
-      for (const c of clients) await c.end().catch(() => undefined);
-      await cluster?.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await odoo?.stop();
     }, 60_000);
 
     describe.each(runSets)('%s', (set) => {

@@ -7,28 +7,22 @@
  * fallback rules. Every table any installed module's neutralize.sql touches must have the same
  * content in A as in B; F must equal B on the tables of the modules it ports.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import { neutralizationFiles } from '../../src/odoo/neutralization-files.js';
 import { treeAddonsPaths } from '../../src/odoo/tree.js';
 import { neutralizeCopy, type NeutralizationReport } from '../../src/provisioning/neutralization.js';
 import { NEUTRALIZATION, neutralizableModules } from '../../src/tenant/neutralize.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import {
-  ensureOdooDependencies,
   NEUTRALIZATION_MODULES,
   odooMadeDatabase,
-  odooRunner,
   REAL_ODOO_REQUIRED,
   REAL_ODOO_SERIES,
   REAL_ODOO_SOURCES,
   realOdooMissing,
   realOdooTree,
-  type OdooRunner,
+  startRealOdooCluster,
+  type RealOdooCluster,
 } from '../support/real-odoo.js';
 import { customerData, tableContent, tablesWritten } from '../support/real-odoo-neutralization.js';
 
@@ -55,36 +49,24 @@ interface SeriesResult {
   contents: Map<string, [string[], string[], string[]]>;
 }
 
-let dir: string;
-let cluster: EmbeddedCluster;
-let admin: pg.Client;
-let runner: OdooRunner;
+let odoo: RealOdooCluster;
 const results = new Map<OdooSeries, SeriesResult>();
-const clients: pg.Client[] = [];
-
-async function connect(database: string): Promise<pg.Client> {
-  const c = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database });
-  await c.connect();
-  clients.push(c);
-  return c;
-}
-
 async function prove(series: OdooSeries): Promise<SeriesResult> {
   const tree = await realOdooTree(series);
   const name = `odoo_${series.replace('.', '_')}`;
-  const made = await odooMadeDatabase(runner, cluster, tree, series, MODULES, name);
-  const source = await connect(name);
+  const made = await odooMadeDatabase(odoo.runner, odoo.cluster, tree, series, MODULES, name);
+  const source = await odoo.connect(name);
   await customerData(source, series);
   const installed = await neutralizableModules(source);
   const files = await neutralizationFiles(treeAddonsPaths(tree), installed);
   await source.end();
   const copies = { a: `${name}_a`, f: `${name}_f`, b: `${name}_b` };
   // A maintenance connection of its own: the series run side by side.
-  const maintenance = await connect('postgres');
+  const maintenance = await odoo.connect('postgres');
   for (const copy of Object.values(copies)) await maintenance.query(`CREATE DATABASE ${copy} TEMPLATE ${name}`);
-  await runner.odooBin(tree, ['neutralize', '-d', copies.b]);
+  await odoo.runner.odooBin(tree, ['neutralize', '-d', copies.b]);
   const neutralize = async (copy: string, addonsPaths: string[] | undefined) => {
-    const db = await connect(copy);
+    const db = await odoo.connect(copy);
     await db.query('BEGIN');
     const report = await neutralizeCopy(db, series, addonsPaths);
     await db.query('COMMIT');
@@ -94,7 +76,7 @@ async function prove(series: OdooSeries): Promise<SeriesResult> {
   const viaFallback = await neutralize(copies.f, undefined);
   const touched = new Map(files.map((f) => [f.module, tablesWritten(f.sql)]));
   const contents = new Map<string, [string[], string[], string[]]>();
-  const [a, f, b] = await Promise.all([connect(copies.a), connect(copies.f), connect(copies.b)]);
+  const [a, f, b] = await Promise.all([odoo.connect(copies.a), odoo.connect(copies.f), odoo.connect(copies.b)]);
   for (const table of new Set([...touched.values()].flat())) {
     contents.set(table, [await tableContent(a, table), await tableContent(f, table), await tableContent(b, table)]);
   }
@@ -104,13 +86,7 @@ async function prove(series: OdooSeries): Promise<SeriesResult> {
 describe.skipIf(missing)('neutralization on databases made by real Odoo', () => {
   beforeAll(async () => {
     const started = Date.now();
-    await ensureOdooDependencies();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-real-'));
-    // Private by default: the cluster and Odoo run as the postgres user, who must traverse it.
-    await chmod(dir, 0o755);
-    cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-    admin = await connect('postgres');
-    runner = await odooRunner(cluster, admin, dir);
+    odoo = await startRealOdooCluster('real');
     // The series in parallel: an install is one Python process, mostly waiting on PostgreSQL.
     // All settled first: a series that fails still lets the others finish (and cache their databases).
     const settled = await Promise.allSettled(SERIES.map(prove));
@@ -123,9 +99,7 @@ describe.skipIf(missing)('neutralization on databases made by real Odoo', () => 
   }, 1_500_000);
 
   afterAll(async () => {
-    for (const c of clients) await c.end().catch(() => undefined);
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await odoo?.stop();
   }, 60_000);
 
   describe.each(SERIES)('Odoo %s', (series) => {

@@ -6,25 +6,20 @@
  * template carries (the tools find groups, users, crons and views by them) must be there too,
  * naming the same model. A planted difference in a copy of the real database must be named.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type EmbeddedCluster } from '../../src/hosting/cluster.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import { ensureTenantTemplate, tenantTemplateName } from '../../src/tenant/template.js';
 import {
-  ensureOdooDependencies,
   odooMadeDatabase,
-  odooRunner,
   REAL_ODOO_REQUIRED,
   REAL_ODOO_SERIES,
   realOdooMissing,
   realOdooModules,
   realOdooSetUnavailable,
   realOdooTree,
-  type OdooRunner,
+  startRealOdooCluster,
+  type RealOdooCluster,
 } from '../support/real-odoo.js';
 
 const SERIES = REAL_ODOO_SERIES;
@@ -178,43 +173,27 @@ const KNOWN_DIFFERENCES: Record<OdooSeries, string[]> = {
   ].sort(),
 };
 
-let dir: string;
-let cluster: EmbeddedCluster;
-let admin: pg.Client;
-let runner: OdooRunner;
-const clients: pg.Client[] = [];
+let odoo: RealOdooCluster;
 const shapes = new Map<OdooSeries, { template: Shape; real: Shape; realName: string }>();
-
-async function connect(database: string): Promise<pg.Client> {
-  const c = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: cluster.superuser, database });
-  await c.connect();
-  clients.push(c);
-  return c;
-}
 
 describe.skipIf(missing || unavailable)('tenant templates against real Odoo databases', () => {
   beforeAll(async () => {
-    await ensureOdooDependencies();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-schema-'));
-    await chmod(dir, 0o755);
-    cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-    admin = await connect('postgres');
-    runner = await odooRunner(cluster, admin, dir);
-    for (const series of SERIES) await ensureTenantTemplate(admin, series);
+    odoo = await startRealOdooCluster('schema');
+    for (const series of SERIES) await ensureTenantTemplate(odoo.admin, series);
     await Promise.all(
       SERIES.map(async (series) => {
         const tree = await realOdooTree(series);
         const realName = `odoo_${series.replace('.', '_')}_saas`;
         await odooMadeDatabase(
-          runner,
-          cluster,
+          odoo.runner,
+          odoo.cluster,
           tree,
           series,
           await realOdooModules('saas-customer', series, tree),
           realName,
         );
-        const template = await connect(tenantTemplateName(series));
-        const real = await connect(realName);
+        const template = await odoo.connect(tenantTemplateName(series));
+        const real = await odoo.connect(realName);
         shapes.set(series, { template: await shapeOf(template), real: await shapeOf(real), realName });
         await template.end();
         await real.end();
@@ -223,9 +202,7 @@ describe.skipIf(missing || unavailable)('tenant templates against real Odoo data
   }, 3_600_000);
 
   afterAll(async () => {
-    for (const c of clients) await c.end().catch(() => undefined);
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await odoo?.stop();
   }, 60_000);
 
   describe.each(SERIES)('Odoo %s', (series) => {
@@ -242,8 +219,8 @@ describe.skipIf(missing || unavailable)('tenant templates against real Odoo data
     it('names a difference planted in a copy of the real database', async () => {
       const { template, realName } = shapes.get(series)!;
       const planted = `${realName}_planted`;
-      await admin.query(`CREATE DATABASE ${planted} TEMPLATE ${realName}`);
-      const db = await connect(planted);
+      await odoo.admin.query(`CREATE DATABASE ${planted} TEMPLATE ${realName}`);
+      const db = await odoo.connect(planted);
       await db.query(`ALTER TABLE res_users DROP COLUMN oauth_uid CASCADE`);
       await db.query(`ALTER TABLE mail_mail ALTER COLUMN state TYPE text`);
       await db.query(`DELETE FROM ir_model_data WHERE module = 'base' AND name = 'group_system'`);

@@ -1,24 +1,22 @@
 /**
  * set-security on real Odoo's answers: per series, a database made by Odoo is served by the
- * platform's Odoo worker behind the hosting server's nginx (test/support/odoo-hosting.ts), with a
+ * platform's Odoo worker behind the hosting server's nginx (test/support/odoo-platform.ts), with a
  * custom domain whose certificate is installed. With the security features on, Odoo's own
  * /web/login answer over HTTPS carries HSTS and its session_id cookie Secure and SameSite=Lax
  * (over plain HTTP SameSite=Lax only); turned off, the cookie is again as Odoo sets it (HttpOnly
  * only) and no HSTS is sent.
  */
-import { execFile } from 'node:child_process';
-import { chown, mkdir, readFile } from 'node:fs/promises';
+import { chown } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateFiles } from '../../src/domains/key-files.js';
 import { frontEndOf, HSTS, nginxUser } from '../../src/frontend/index.js';
 import { insertDomain, updateDomain } from '../../src/metabase/repositories/domains.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
+import { selfSignedCertificate } from '../support/domains.js';
 import { tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
-import { startOdooHosting, type OdooHosting } from '../support/odoo-hosting.js';
-import { isOdooLogin } from '../support/odoo-platform.js';
+import { isOdooLogin, startOdooPlatform, type OdooPlatform } from '../support/odoo-platform.js';
 import {
   ensureOdooDependencies,
   NEUTRALIZATION_MODULES,
@@ -29,7 +27,6 @@ import {
   realOdooTree,
 } from '../support/real-odoo.js';
 
-const run = promisify(execFile);
 const SERIES = REAL_ODOO_SERIES;
 const PASSWORD = 'odoo-security-agent-password';
 
@@ -48,7 +45,7 @@ describe.runIf(missing && REAL_ODOO_REQUIRED)(
 const databaseOf = (series: OdooSeries) => `odoo-sec-${series.replace('.', '-')}-${process.pid}`;
 const domainOf = (series: OdooSeries) => `shop-${series.replace('.', '-')}-${process.pid}.example.test`;
 
-let hosting: OdooHosting;
+let hosting: OdooPlatform;
 let technical: AgentSession;
 const certificates = new Map<OdooSeries, string>();
 
@@ -57,26 +54,7 @@ async function installCertificate(series: OdooSeries): Promise<void> {
   const { app, server } = hosting;
   const domain = domainOf(series);
   const files = certificateFiles(app.config, server, domain);
-  await mkdir(path.dirname(files.certFile), { recursive: true });
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${domain}`,
-    '-addext',
-    `subjectAltName=DNS:${domain}`,
-    '-keyout',
-    files.keyFile,
-    '-out',
-    files.certFile,
-  ]);
+  const { cert } = await selfSignedCertificate(path.dirname(files.certFile), domain);
   const user = nginxUser();
   if (user) await chown(files.keyFile, user.uid, user.gid);
   await insertDomain(app.metabase, {
@@ -91,7 +69,7 @@ async function installCertificate(series: OdooSeries): Promise<void> {
     issued_at: now,
     expires_at: new Date(now.getTime() + 2 * 86_400_000),
   });
-  certificates.set(series, await readFile(files.certFile, 'utf8'));
+  certificates.set(series, cert);
 }
 
 /** Odoo's /web/login through the front end over HTTPS at the custom domain, polled until Odoo answers it. */
@@ -124,7 +102,7 @@ describe.skipIf(missing)("set-security on real Odoo's answers through nginx", ()
         dump: await odooMadeDumpFile(await realOdooTree(series), series, NEUTRALIZATION_MODULES),
       })),
     );
-    hosting = await startOdooHosting({
+    hosting = await startOdooPlatform({
       name: 'odoo-sec',
       series: [...SERIES],
       agents: [{ login: 'technical', name: 'Theo Technical', level: 3 }],

@@ -18,7 +18,7 @@ import { odooUpstreamName } from '../../src/odoo/serving.js';
 import { databasesServedByWorker, workerRoleName } from '../../src/odoo/worker-role.js';
 import { tenantRoleName } from '../../src/hosting/tenant-role.js';
 import { serverOverview } from '../../src/observability/server-overview.js';
-import { sClient } from '../support/domains.js';
+import { sClient, selfSignedCertificate } from '../support/domains.js';
 import { tlsThrough, type FrontEndAnswer } from '../support/front-end.js';
 import { AgentSession } from '../support/http.js';
 import { waitForJob } from '../support/jobs.js';
@@ -27,7 +27,7 @@ import {
   ODOO_PLATFORM_PASSWORD as PASSWORD,
   odooJsonRpc,
   odooLoginPageThrough,
-  startOdooPlatform,
+  startOdooShop,
   throughFrontEnd,
   type JsonRpcAnswer,
   type OdooPlatform,
@@ -46,10 +46,10 @@ describe.runIf(missing && REAL_ODOO_REQUIRED)('real Odoo (required here: DBTOOLS
   });
 });
 
-let odoo: OdooPlatform;
+let odoo: OdooPlatform & { shop: string };
 let app: App;
 let dir: string;
-let frontEnds: { running: RunningFrontEnd[]; stop(): Promise<void> };
+let frontEnd: RunningFrontEnd;
 let server: HostingServerRow;
 let base: string;
 let shop: string;
@@ -80,23 +80,23 @@ async function impersonatedSession(agent: AgentSession, user: number, reason: st
 describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
   beforeAll(async () => {
     // A server of this file's own pointed at Odoo 17.0's tree, a database Odoo made placed on it.
-    odoo = await startOdooPlatform({ tag: 'a', series: SERIES });
-    ({ app, dir, frontEnds, server, base, shop } = odoo);
+    odoo = await startOdooShop({ tag: 'a', series: SERIES });
+    ({ app, dir, running: frontEnd, server, base, shop } = odoo);
   }, 300_000);
 
   afterAll(async () => {
-    await odoo?.close();
+    await odoo?.stop();
   }, 120_000);
 
   it("runs one Odoo worker for the server's series, as a non-root user, bound to the server's loopback address", async () => {
-    const running = frontEnds.running[0].odoo;
+    const running = frontEnd.odoo;
     expect(running.workers.map((w) => w.spec.series)).toEqual([SERIES]);
     const worker = running.workers[0];
     expect(worker.spec.address).toBe(frontEndOf(server)!.address);
     await loginPageOf(hostOf(shop));
     const status = await readFile(`/proc/${worker.pid}/status`, 'utf8');
     expect(Number(/^Uid:\s+(\d+)/m.exec(status)![1])).not.toBe(0);
-    const conf = await readFile(frontEnds!.running[0].paths.conf, 'utf8');
+    const conf = await readFile(frontEnd.paths.conf, 'utf8');
     expect(conf).toContain(`upstream ${odooUpstreamName(SERIES)} { server ${worker.upstream}; }`);
     // The Servers page says real Odoo serves 17.0 there.
     const overview = (await serverOverview(app)).find((s) => s.name === 'odoo-a')!;
@@ -142,7 +142,7 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
 
   it('starts a worker killed with SIGKILL again within seconds, and its databases answer again through nginx', async () => {
     await loginPageOf(hostOf(shop));
-    const worker = frontEnds!.running[0].odoo.workers[0];
+    const worker = frontEnd.odoo.workers[0];
     const before = worker.pid!;
     const starts = worker.starts;
     const killed = Date.now();
@@ -170,16 +170,11 @@ describe.skipIf(!!missing)('real Odoo serves the hosted databases', () => {
 
   it('serves the real Odoo login page over HTTPS at a custom domain with its certificate', async () => {
     const domain = `shop-${process.pid}.example.test`;
-    const certFile = path.join(dir, `${domain}.crt`);
-    const keyFile = path.join(dir, `${domain}.key`);
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', `/CN=${domain}`, '-addext', `subjectAltName=DNS:${domain}`, '-keyout', keyFile, '-out', certFile,
-    ]);
+    const { certFile, keyFile, cert } = await selfSignedCertificate(dir, domain);
     // As the certificate job installs it: the site names no upstream, the database's series picks it.
     await writeSite(app, server, shop, { secure: true, tlsDomains: [{ domain, certFile, keyFile }] });
     const fe = frontEndOf(server)!;
-    const answer = await tlsThrough(fe.address, fe.httpsPort, domain, await readFile(certFile, 'utf8'), {
+    const answer = await tlsThrough(fe.address, fe.httpsPort, domain, cert, {
       path: '/web/login',
     });
     expect(answer.subjectCN).toBe(domain);

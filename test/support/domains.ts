@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import https from 'node:https';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { App } from '../../src/app.js';
 import { findDomain } from '../../src/metabase/repositories/domains.js';
 import type { DomainRow } from '../../src/metabase/schema.js';
@@ -57,4 +59,41 @@ export async function sClient(address: string, port: number, servername: string)
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((resolve) => child.on('close', resolve));
   return out;
+}
+
+export interface SelfSignedCertificate {
+  certFile: string;
+  keyFile: string;
+  /** The certificate's PEM, which a client trusts as its CA. */
+  cert: string;
+}
+
+/**
+ * A self-signed certificate for `domain`, made by openssl as a CA would hand one over, written as
+ * `<dir>/<domain>.crt` and `<dir>/<domain>.key` (the names the ACME job gives them too).
+ */
+export async function selfSignedCertificate(dir: string, domain: string): Promise<SelfSignedCertificate> {
+  await mkdir(dir, { recursive: true });
+  const certFile = path.join(dir, `${domain}.crt`);
+  const keyFile = path.join(dir, `${domain}.key`);
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${domain}`,
+    '-addext',
+    `subjectAltName=DNS:${domain}`,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
+  return { certFile, keyFile, cert: await readFile(certFile, 'utf8') };
 }

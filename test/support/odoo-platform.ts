@@ -1,8 +1,9 @@
 /**
  * A platform of a test file's own whose hosting server runs real Odoo (issue 22): a metabase on
- * the run's cluster, one server `odoo-<tag>` pointed at an Odoo tree (`odooAddonsPaths`, as an
- * operator points a server at its own checkouts), its nginx and Odoo workers, the API (and the
- * console, for the browser), and a database made by Odoo placed on it as a customer's is.
+ * the run's cluster, one server pointed at the Odoo trees of the series asked (`odooAddonsPaths`,
+ * as an operator points a server at its own checkouts), its nginx with one Odoo worker per series,
+ * the API (and the console, for the browser), the job worker, and databases made by Odoo placed
+ * on it as customers' are. Also the ways a test talks to such an Odoo through the front end.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -44,126 +45,173 @@ import { embeddedServer } from './tenants.js';
 
 const run = promisify(execFile);
 
-/** The agents of such a platform, all with this password. */
-export const ODOO_PLATFORM_PASSWORD = 'odoo-serve-agent-password';
-const AGENTS = [
-  { login: 'functional', name: 'Fatima Functional', level: 2 },
-  { login: 'technical', name: 'Theo Technical', level: 3 },
-  { login: 'saas-office', name: 'Sofia SaaS Office', level: 4 },
-];
-
 export interface OdooPlatform {
   app: App;
-  platform: Platform;
   /** The hosting server, with its front end's address and ports once running. */
   server: HostingServerRow;
-  frontEnds: { running: RunningFrontEnd[]; stop(): Promise<void> };
-  /** The API's (and the console's) base URL. */
+  /** The API's (and the console's) base URL (AgentSession.login(login, password, base)). */
   base: string;
-  /** The data folder of the platform (the server's folders are under `<dir>/<server>/`). */
+  /** The data folder of the platform (the server's folders are under `<dir>/<server>/`), removed at stop. */
   dir: string;
-  /** The database Odoo made, placed on the server as a tenant. */
-  shop: string;
+  /** The server's front end: its nginx and Odoo workers. */
+  running: RunningFrontEnd;
   hostOf(database: string): string;
-  close(): Promise<void>;
+  /** A GET through the front end's plain HTTP port for `host`, with a cookie, redirects not followed. */
+  get(host: string, urlPath?: string, cookie?: string): Promise<FrontEndAnswer>;
+  /** Polls until `host` answers Odoo's login page through the front end (Odoo starting). */
+  loginPage(host: string, ms?: number): Promise<FrontEndAnswer>;
+  stop(): Promise<void>;
 }
 
-/**
- * Starts it: `tag` names the server (`odoo-<tag>`) and the shop (`odoo-<tag>-shop-<pid>`);
- * `console` serves the React console beside the API.
- */
-export async function startOdooPlatform(opts: {
-  tag: string;
-  series: OdooSeries;
+export async function startOdooPlatform(options: {
+  /** The hosting server's name (its worker role is named after it). */
+  name: string;
+  series: OdooSeries[];
+  agents: { login: string; name: string; level: number }[];
+  password: string;
+  /**
+   * Databases made by Odoo (pg_dump files), placed as customers' are: restored by a loader role,
+   * given to their tenant role, in the metabase as the demo's acme-bakery is.
+   */
+  databases: { name: string; series: OdooSeries; dump: string }[];
+  /** Serve the React console beside the API (the browser tests). */
   console?: boolean;
 }): Promise<OdooPlatform> {
-  await ensureOdooDependencies();
-  const tree = await realOdooTree(opts.series);
-  const dump = await odooMadeDumpFile(tree, opts.series, NEUTRALIZATION_MODULES);
   const shared = await connectTestApp();
   const local = await embeddedServer(shared);
-  const serverName = `odoo-${opts.tag}`;
-  const shop = `odoo-${opts.tag}-shop-${process.pid}`;
-  const metabaseName = `dbtools_odoo_${opts.tag}_${process.pid}_${Date.now().toString(36)}`.replace(
-    /-/g,
-    '_',
-  );
+  const metabaseName = `dbtools_${options.name.replace(/-/g, '_')}_${process.pid}_${Date.now().toString(36)}`;
   await shared.tenants.withCluster(local.id, (admin) => admin.query(`CREATE DATABASE ${metabaseName}`));
   const adminUrl = `postgres://${encodeURIComponent(local.superuser)}:${encodeURIComponent(local.password ?? '')}@127.0.0.1:${local.port}`;
-  const dir = await mkdtemp(path.join(tmpdir(), `dbtools-odoo-${opts.tag}-`));
+  const dir = await mkdtemp(path.join(tmpdir(), `dbtools-${options.name}-`));
   await chmod(dir, 0o755);
-  const configFile = path.join(dir, 'servers.json');
-  const folder = (d: string) => path.join(dir, serverName, d);
-  await writeFile(
-    configFile,
-    JSON.stringify({
-      servers: [
-        {
-          name: serverName,
-          url: `${adminUrl}/postgres`,
-          filestoreRoot: folder('filestore'),
-          backupRoot: folder('backups'),
-          logDir: folder('logs'),
-          configDir: folder('config'),
-          odooAddonsPaths: { [opts.series]: treeAddonsPaths(tree) },
-        },
-      ],
-    }),
-  );
-  const config = loadConfig(
-    testEnv(dir, { DBTOOLS_METABASE_URL: `${adminUrl}/${metabaseName}`, DBTOOLS_CONFIG: configFile }),
-  );
-  const platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
-  const app = platform.app;
-  let server = (await listServers(app.metabase)).find((s) => s.name === serverName)!;
-  for (const d of ['filestore', 'backups', 'logs', 'config']) await mkdir(folder(d), { recursive: true });
-  await placeOdooMadeDatabase(app, server, shop, dump, opts.series);
-  for (const agent of AGENTS)
-    await upsertAgent(app.metabase, { ...agent, password_hash: await hashPassword(ODOO_PLATFORM_PASSWORD) });
-  // The API first: the workers are told where it is (the support login's verify).
-  const api = await createServer(app, opts.console ? { plugins: [webConsole(app)] } : undefined);
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  const address = api.server.address();
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  const base = `http://127.0.0.1:${address.port}`;
-  app.config.publicUrl = base;
-  const frontEnds = await startFrontEnds(app, [server]);
-  server = frontEnds.running[0].server;
-  await platform.startWorker();
+  const placed: string[] = [];
+  let platform: Platform | undefined;
+  let api: Awaited<ReturnType<typeof createServer>> | undefined;
+  let frontEnds: { running: RunningFrontEnd[]; stop(): Promise<void> } | undefined;
 
-  return {
-    app,
-    platform,
-    server,
-    frontEnds,
-    base,
-    dir,
-    shop,
-    hostOf: (database) => databaseHost(database, app.config.platformZone),
-    async close() {
-      await api.close();
-      await frontEnds.stop();
-      await platform.close();
-      await shared.tenants.withCluster(local.id, async (admin) => {
+  const stop = async () => {
+    await api?.close();
+    await frontEnds?.stop();
+    await platform?.close();
+    await shared.tenants.withCluster(local.id, async (admin) => {
+      for (const name of placed) {
         const { rows } = await admin.query<{ datname: string }>(
           `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-          [`${shop}%`],
+          [`${name}%`],
         );
         for (const { datname } of rows) {
           await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
           await dropTenantRole(admin, tenantRoleName(datname));
         }
-        await admin.query(`DROP DATABASE IF EXISTS ${metabaseName} WITH (FORCE)`);
-        // The workers' role and its grants on the shared cluster's maintenance database.
-        const worker = pg.escapeIdentifier(workerRoleName(serverName));
-        await admin.query(`DROP OWNED BY ${worker}`).catch(() => undefined);
-        await admin.query(`ALTER ROLE ${worker} IN DATABASE postgres RESET ALL`).catch(() => undefined);
-        await admin.query(`DROP ROLE IF EXISTS ${worker}`).catch(() => undefined);
-      });
-      await shared.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+      }
+      await admin.query(`DROP DATABASE IF EXISTS ${metabaseName} WITH (FORCE)`);
+      // The workers' role and its grants on the shared cluster's maintenance database.
+      const worker = pg.escapeIdentifier(workerRoleName(options.name));
+      await admin.query(`DROP OWNED BY ${worker}`).catch(() => undefined);
+      await admin.query(`ALTER ROLE ${worker} IN DATABASE postgres RESET ALL`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS ${worker}`).catch(() => undefined);
+    });
+    await shared.close();
+    await rm(dir, { recursive: true, force: true });
   };
+
+  try {
+    const odooAddonsPaths: Record<string, string[]> = {};
+    for (const series of options.series)
+      odooAddonsPaths[series] = treeAddonsPaths(await realOdooTree(series));
+    const serverDir = path.join(dir, options.name);
+    const configFile = path.join(dir, 'servers.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        servers: [
+          {
+            name: options.name,
+            url: `${adminUrl}/postgres`,
+            filestoreRoot: path.join(serverDir, 'filestore'),
+            backupRoot: path.join(serverDir, 'backups'),
+            logDir: path.join(serverDir, 'logs'),
+            configDir: path.join(serverDir, 'config'),
+            odooAddonsPaths,
+          },
+        ],
+      }),
+    );
+    const config = loadConfig(
+      testEnv(dir, { DBTOOLS_METABASE_URL: `${adminUrl}/${metabaseName}`, DBTOOLS_CONFIG: configFile }),
+    );
+    platform = await startPlatform(config, { durable: false, log: pino({ level: 'warn' }) });
+    const app = platform.app;
+    const listed = (await listServers(app.metabase)).find((s) => s.name === options.name)!;
+    for (const d of ['filestore', 'backups', 'logs', 'config'])
+      await mkdir(path.join(serverDir, d), { recursive: true });
+    const passwordHash = await hashPassword(options.password);
+    for (const agent of options.agents)
+      await upsertAgent(app.metabase, { ...agent, password_hash: passwordHash });
+    // The API first: the workers are told where it is (the support login's verify).
+    api = await createServer(app, options.console ? { plugins: [webConsole(app)] } : undefined);
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    const address = api.server.address();
+    if (!address || typeof address === 'string') throw new Error('no TCP address');
+    const base = `http://127.0.0.1:${address.port}`;
+    app.config.publicUrl = base;
+    // Placed before the front end starts: a worker's start grants it what is active.
+    for (const d of options.databases) {
+      placed.push(d.name);
+      await placeOdooMadeDatabase(app, listed, d.name, d.dump, d.series);
+    }
+    frontEnds = await startFrontEnds(app, [listed]);
+    const running = frontEnds.running[0];
+    const server = running.server;
+    await platform.startWorker();
+
+    return {
+      app,
+      server,
+      base,
+      dir,
+      running,
+      hostOf: (database) => databaseHost(database, app.config.platformZone),
+      get: (host, urlPath = '/web/login', cookie) => throughFrontEnd(server, host, urlPath, cookie),
+      loginPage: (host, ms = 180_000) => odooLoginPageThrough(server, host, ms),
+      stop,
+    };
+  } catch (e) {
+    await stop().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The agents of an Odoo shop platform, all with this password. */
+export const ODOO_PLATFORM_PASSWORD = 'odoo-serve-agent-password';
+const SHOP_AGENTS = [
+  { login: 'functional', name: 'Fatima Functional', level: 2 },
+  { login: 'technical', name: 'Theo Technical', level: 3 },
+  { login: 'saas-office', name: 'Sofia SaaS Office', level: 4 },
+];
+
+/**
+ * The platform for one series with a shop: `tag` names the server (`odoo-<tag>`) and the database
+ * Odoo made (`odoo-<tag>-shop-<pid>`, with the neutralization modules), three agents (functional,
+ * technical, SaaS office) with ODOO_PLATFORM_PASSWORD.
+ */
+export async function startOdooShop(opts: {
+  tag: string;
+  series: OdooSeries;
+  console?: boolean;
+}): Promise<OdooPlatform & { shop: string }> {
+  await ensureOdooDependencies();
+  const dump = await odooMadeDumpFile(await realOdooTree(opts.series), opts.series, NEUTRALIZATION_MODULES);
+  const shop = `odoo-${opts.tag}-shop-${process.pid}`;
+  const odoo = await startOdooPlatform({
+    name: `odoo-${opts.tag}`,
+    series: [opts.series],
+    agents: SHOP_AGENTS,
+    password: ODOO_PLATFORM_PASSWORD,
+    databases: [{ name: shop, series: opts.series, dump }],
+    console: opts.console,
+  });
+  return { ...odoo, shop };
 }
 
 /**

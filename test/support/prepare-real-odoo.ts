@@ -5,17 +5,11 @@
  * hook competing with the rest of the suite. Later runs find everything cached and take seconds.
  * Without Odoo's sources it says so and leaves the decision (skip, or fail under CI) to the tests.
  */
-import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { access } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import pg from 'pg';
-import { startCluster } from '../../src/hosting/cluster.js';
 import {
-  ensureOdooDependencies,
   odooMadeDump,
   odooMadeDatabase,
-  odooRunner,
   REAL_ODOO_MODULE_SETS,
   REAL_ODOO_SERIES,
   REAL_ODOO_SOURCES,
@@ -23,6 +17,7 @@ import {
   realOdooModules,
   realOdooSetAsked,
   realOdooTree,
+  startRealOdooCluster,
 } from './real-odoo.js';
 
 const exists = (p: string) =>
@@ -37,20 +32,8 @@ if (missing) {
   process.exit(0);
 }
 const started = Date.now();
-await ensureOdooDependencies();
-const dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-prepare-'));
-// The cluster and Odoo run as the postgres user, who must traverse it.
-await chmod(dir, 0o755);
-const cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-const admin = new pg.Client({
-  host: cluster.socketDir,
-  port: cluster.port,
-  user: cluster.superuser,
-  database: 'postgres',
-});
+const { cluster, admin, runner, stop } = await startRealOdooCluster('prepare');
 try {
-  await admin.connect();
-  const runner = await odooRunner(cluster, admin, dir);
   // One database per series and module set. Three installs at a time: an install is one Python
   // process that waits on PostgreSQL about half the time, so three keep 2 cores busy.
   const limit = pLimit(3);
@@ -75,7 +58,5 @@ try {
     `dbtools: real Odoo from ${REAL_ODOO_SOURCES} ready (${made.join(', ')}) in ${Math.round((Date.now() - started) / 1000)} s.`,
   );
 } finally {
-  await admin.end().catch(() => undefined);
-  await cluster.stop();
-  await rm(dir, { recursive: true, force: true });
+  await stop();
 }

@@ -280,6 +280,59 @@ export async function odooRunner(
   };
 }
 
+/**
+ * A throwaway cluster of a test file's own with Odoo's role and data folder on it: where the
+ * real-Odoo suites have Odoo make (or restore) its databases and run `odoo-bin` on them.
+ */
+export interface RealOdooCluster {
+  /** The test's folder (the cluster and Odoo's data are under it), removed at stop. */
+  dir: string;
+  cluster: EmbeddedCluster;
+  /** A superuser client on `postgres`. */
+  admin: pg.Client;
+  runner: OdooRunner;
+  /** A superuser client on `database`, ended at stop. */
+  connect(database: string): Promise<pg.Client>;
+  /** Ends the clients, stops the cluster and removes its folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts it (Odoo's python packages checked first) in a folder `dbtools-odoo-<name>-…`. */
+export async function startRealOdooCluster(name: string): Promise<RealOdooCluster> {
+  await ensureOdooDependencies();
+  const dir = await mkdtemp(path.join(os.tmpdir(), `dbtools-odoo-${name}-`));
+  // Private by default: the cluster and Odoo run as the postgres user, who must traverse it.
+  await chmod(dir, 0o755);
+  const clients: pg.Client[] = [];
+  let cluster: EmbeddedCluster | undefined;
+  const stop = async () => {
+    for (const c of clients) await c.end().catch(() => undefined);
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const started = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
+    cluster = started;
+    const connect = async (database: string) => {
+      const c = new pg.Client({
+        host: started.socketDir,
+        port: started.port,
+        user: started.superuser,
+        database,
+      });
+      clients.push(c);
+      await c.connect();
+      return c;
+    };
+    const admin = await connect('postgres');
+    const runner = await odooRunner(started, admin, dir);
+    return { dir, cluster: started, admin, runner, connect, stop };
+  } catch (e) {
+    await stop().catch(() => undefined);
+    throw e;
+  }
+}
+
 /** Where odooMadeDatabase caches the database Odoo made from `tree` with `modules` (pg_dump -Fc). */
 export function odooMadeDump(tree: string, series: OdooSeries, modules: string[]): string {
   const key = createHash('sha256')
@@ -300,23 +353,12 @@ export function odooMadeDump(tree: string, series: OdooSeries, modules: string[]
 export async function odooMadeDumpFile(tree: string, series: OdooSeries, modules: string[]): Promise<string> {
   const dump = odooMadeDump(tree, series, modules);
   if (await exists(dump)) return dump;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dbtools-odoo-dump-'));
-  await chmod(dir, 0o755);
-  const cluster = await startCluster({ dir: path.join(dir, 'cluster'), durable: false });
-  const admin = new pg.Client({
-    host: cluster.socketDir,
-    port: cluster.port,
-    user: cluster.superuser,
-    database: 'postgres',
-  });
+  const odoo = await startRealOdooCluster('dump');
   try {
-    await admin.connect();
-    await odooMadeDatabase(await odooRunner(cluster, admin, dir), cluster, tree, series, modules, 'made');
+    await odooMadeDatabase(odoo.runner, odoo.cluster, tree, series, modules, 'made');
     return dump;
   } finally {
-    await admin.end().catch(() => undefined);
-    await cluster.stop();
-    await rm(dir, { recursive: true, force: true });
+    await odoo.stop();
   }
 }
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePorcelainV2, PorcelainV2Reader, type GitFileStatus } from '../../src/git/porcelain.js';
+import { parsePorcelainV2, PorcelainV2Reader } from '../../src/git/porcelain.js';
+import type { GitFileStatus } from '../../src/git/status-schema.js';
 import { readGitStatus } from '../../src/git/status.js';
 import { gitIn } from '../support/git.js';
 

@@ -10,7 +10,7 @@ import {
   type ApiRequest,
   type CallArgs,
 } from '../../src/client/api-client.js';
-import type { ApiAnswer, ApiContract } from './types.js';
+import type { ApiAnswer, ApiContract, ApiEvent } from './types.js';
 
 export { ApiError };
 
@@ -69,14 +69,21 @@ async function send({ method, path, body }: ApiRequest): Promise<unknown> {
 /** `api.call('GET /api/databases/:name', {params: {name}})`: input and answer typed by the contract. */
 export const api = apiClient<ApiContract>(send);
 
+/** The GET routes that answer a stream of JSON values (their answer declares its `events`), by contract key. */
+export type StreamKey = {
+  [K in GetKey]: [ApiEvent<K>] extends [never] ? never : K;
+}[GetKey];
+
 /**
  * A GET answered as NDJSON (one JSON value a line), each value handed to `onItem` as soon as its
  * line has arrived: a long answer shows its first part while the rest is still on its way. A
- * refusal (non-2xx) is a JSON error, thrown as `api` throws it. `signal` stops reading.
+ * refusal (non-2xx) is a JSON error, thrown as `api` throws it. `signal` stops reading. Each line
+ * is typed by the route's declared events (the client built `path` from the same key).
  */
-export async function getStream(
+export async function getStream<K extends StreamKey>(
+  _key: K,
   path: string,
-  onItem: (item: unknown) => void,
+  onItem: (item: ApiEvent<K>) => void,
   signal?: AbortSignal,
 ): Promise<void> {
   let res: Response;
@@ -114,10 +121,10 @@ export async function getStream(
     while ((nl = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      if (line) onItem(JSON.parse(line));
+      if (line) onItem(JSON.parse(line) as ApiEvent<K>);
     }
   }
-  if (pending) onItem(JSON.parse(pending));
+  if (pending) onItem(JSON.parse(pending) as ApiEvent<K>);
 }
 
 /** The routes a page reads (GET), by their contract key. */

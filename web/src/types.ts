@@ -6,7 +6,7 @@
  * sent); each tool's section of the Tools page keeps its tool's own type. Only what JSON does to
  * a tool's value (`Jsonified`) and the JSON Schema of the operation forms are written here.
  */
-import type { ApiAnswer, ApiContract } from '../../src/api/contract.js';
+import type { ApiAnswer, ApiContract, ApiEvent } from '../../src/api/contract.js';
 import type { ToolModelOf } from '../../src/tools/define.js';
 import type { dumpTool } from '../../src/tools/dump.js';
 import type { migrationTool } from '../../src/tools/migration.js';
@@ -20,7 +20,7 @@ import type { customDomainTool } from '../../src/tools/custom-domain.js';
 import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
 import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';
 
-export type { ApiAnswer, ApiContract };
+export type { ApiAnswer, ApiContract, ApiEvent };
 
 /** What JSON makes of a server value: dates become ISO strings, the rest keeps its shape. */
 export type Jsonified<T> = T extends Date
@@ -57,8 +57,7 @@ export interface ToolModelBase {
 export type ToolModel = ToolModelBase & Record<string, unknown>;
 
 /** One deployed checkout of the database's hosting server: its commit and local changes, or why it cannot be read. */
-export type { GitRepoStatus } from '../../src/git/status.js';
-export type { GitChange, GitFileStatus } from '../../src/git/porcelain.js';
+export type { GitChange, GitFileStatus, GitRepoStatus } from '../../src/git/status-schema.js';
 
 /** The Tools page model; each section reads its own entry of `tools` with its tool's type. */
 export type PageModel = Omit<ServerPage, 'tools'> & { tools: Record<string, ToolModel> };

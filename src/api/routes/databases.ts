@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NotFound } from '../../errors.js';
+import { gitRepoStatus } from '../../git/status-schema.js';
 import { isValidDatabaseName } from '../../hosting/database-name.js';
 import { metabaseReads } from '../../metabase/connect.js';
 import { findDatabase, searchDatabases } from '../../metabase/repositories/databases.js';
@@ -60,43 +61,6 @@ const toolModel = z.looseObject({
    */
   error: z.string().nullable().optional(),
   validationNumber: z.string().optional(),
-});
-
-/** One deployed checkout of the database's server (src/git/status.ts GitRepoStatus). */
-const gitChange = z.enum(['modified', 'type-changed', 'added', 'deleted', 'renamed', 'copied']);
-const gitFileStatus = z.object({
-  path: z.string(),
-  from: z.string().optional(),
-  staged: gitChange.nullable(),
-  unstaged: z.union([gitChange, z.enum(['untracked', 'ignored'])]).nullable(),
-  conflict: z
-    .enum([
-      'both-modified',
-      'both-added',
-      'both-deleted',
-      'added-by-us',
-      'added-by-them',
-      'deleted-by-us',
-      'deleted-by-them',
-    ])
-    .optional(),
-});
-
-const gitRepoStatus = z.object({
-  repo: z.enum(['odoo', 'enterprise', 'design-themes', 'internal']),
-  commit: z.string().optional(),
-  subject: z.string().optional(),
-  date: z.string().optional(),
-  branch: z.string().nullable().optional(),
-  upstream: z
-    .union([
-      z.object({ name: z.string(), ahead: z.number().int(), behind: z.number().int() }),
-      z.object({ name: z.string(), gone: z.literal(true) }),
-    ])
-    .nullable()
-    .optional(),
-  changes: z.object({ count: z.number().int(), files: z.array(gitFileStatus) }).optional(),
-  error: z.string().optional(),
 });
 
 const toolsPageAnswer = z.object({

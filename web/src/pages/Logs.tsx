@@ -2,26 +2,13 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, errorMessage, getStream } from '../api.js';
 import { useGet } from '../load.js';
-
-/** One line as the search and the tail answer it (src/logs/scan.ts). */
-interface LogLine {
-  file: string;
-  n: number;
-  text: string;
-  hit: boolean;
-  time?: string;
-  level?: string;
-  db?: string;
-  logger?: string;
-}
+import type { ApiEvent } from '../types.js';
 
 /** One value of the search's NDJSON stream: a batch of lines, the end, or a failure midway. */
-interface SearchAnswer {
-  lines?: LogLine[];
-  done?: true;
-  truncated?: boolean;
-  error?: { code: string; message: string };
-}
+type SearchEvent = ApiEvent<'GET /api/logs/:server/search'>;
+
+/** One line as the search and the tail answer it (src/logs/scan.ts). */
+type LogLine = Extract<SearchEvent, { lines: unknown }>['lines'][number];
 
 interface LogsModel {
   server: string | null;
@@ -205,7 +192,7 @@ export function LogsPage() {
       `${api.path('GET /api/logs/:server/tail', { params: { server } })}?${tailQuery}&backlog=200`,
     );
     source.onmessage = (event) => {
-      const batch = (JSON.parse(event.data as string) as { lines: LogLine[] }).lines;
+      const batch = (JSON.parse(event.data as string) as ApiEvent<'GET /api/logs/:server/tail'>).lines;
       if (pausedRef.current) {
         pausedBuffer.current.push(...batch);
         setWaiting(pausedBuffer.current.length);
@@ -238,16 +225,16 @@ export function LogsPage() {
         : `${counts} shown with their context${truncated ? ' (the first ones only: narrow the search)' : ''}.`;
     };
     getStream(
+      'GET /api/logs/:server/search',
       `${api.path('GET /api/logs/:server/search', { params: { server } })}?${q}`,
-      (item) => {
-        const answer = item as SearchAnswer;
-        if (answer.lines) {
+      (answer) => {
+        if ('lines' in answer) {
           found.push(...answer.lines);
           // A new array per batch (React compares by identity); batches are a megabyte of log apart.
           setLines(found.slice());
           setStatus(describe(undefined));
-        } else if (answer.done) setStatus(describe(answer.truncated));
-        else if (answer.error) {
+        } else if ('done' in answer) setStatus(describe(answer.truncated));
+        else if ('error' in answer) {
           setError(answer.error.message);
           setStatus(describe(undefined).replace('Searching… ', 'Stopped: '));
         }
