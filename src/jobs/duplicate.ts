@@ -13,7 +13,7 @@ import { adoptDatabase } from '../provisioning/adopt.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { refreshSite } from '../frontend/index.js';
-import { findAgentById } from '../metabase/repositories/agents.js';
+import { jobActor } from '../lifecycle/system-actor.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
@@ -167,7 +167,7 @@ export const duplicateJob = defineJob({
       weight: 5,
       async run(ctx) {
         const { source, target } = payloadOf(ctx);
-        const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
+        const who = await jobActor(ctx.app.metabase, ctx.job.agent_id);
         const data = ctx.data;
         await ctx.app.metabase.transaction().execute(async (tx) => {
           const row = await lockDatabase(tx, target);
@@ -177,9 +177,7 @@ export const duplicateJob = defineJob({
             expire_date: data.expireDate ?? copyExpireDate(ctx.app.now()),
           });
           await insertSupportLog(tx, {
-            agent_id: agent?.id ?? null,
-            agent_login: agent?.login ?? 'system',
-            agent_level: agent?.level ?? 0,
+            ...who,
             operation: 'duplicate',
             database_name: target,
             inputs: { source },
@@ -223,13 +221,11 @@ export const duplicateJob = defineJob({
       });
       await dropLoaderRole(ctx.app, serverId, ctx.job.id);
     }
-    const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
+    const who = await jobActor(ctx.app.metabase, ctx.job.agent_id);
     await ctx.app.metabase.transaction().execute(async (tx) => {
       await deleteDatabaseRow(tx, target, 'creating');
       await insertSupportLog(tx, {
-        agent_id: agent?.id ?? null,
-        agent_login: agent?.login ?? 'system',
-        agent_level: agent?.level ?? 0,
+        ...who,
         operation: 'duplicate',
         database_name: source,
         inputs: { name: target },
