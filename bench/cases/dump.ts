@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { buildOdooZip } from '../../src/dumps/build-zip.js';
 import { dumpDownloadPath } from '../../src/dumps/link.js';
 import { pgBinary, runPgTool, serverEnv } from '../../src/hosting/backup-pg.js';
+import { childEnv } from '../../src/hosting/child-process.js';
 import { takeBackup } from '../../src/hosting/backup-take.js';
 import { backupDumpFile } from '../../src/hosting/restore-backup.js';
 import { loadBackupIntoScratch } from '../../src/provisioning/customer-sql.js';
@@ -38,7 +39,7 @@ export default defineBenchCase({
         await pgBinary('pg_dump'),
         ['--no-owner', '--file', path.join(naiveDir, 'dump.sql'), db.name],
         {
-          env: serverEnv(server),
+          env: childEnv(serverEnv(server)),
           maxBuffer: 1 << 20,
         },
       );

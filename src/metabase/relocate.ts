@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { runChild, startChild } from '../hosting/child-process.js';
 import type { EmbeddedCluster } from '../hosting/cluster.js';
 
 const MOVING_SUFFIX = '_moving';
@@ -26,21 +26,16 @@ const exists = (c: pg.Client, name: string) =>
 /** pg_dump of `name` on `from` piped into pg_restore of `into` on `to`, both as the clusters' superusers. */
 async function copyDatabase(from: EmbeddedCluster, name: string, to: EmbeddedCluster, into: string): Promise<void> {
   const env = (c: EmbeddedCluster) => ({ PGHOST: c.socketDir, PGPORT: String(c.port), PGUSER: c.superuser });
-  const dump = spawn(path.join(from.pgBin, 'pg_dump'), ['--format=custom', '--dbname', name], {
-    env: env(from),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const restore = spawn(path.join(to.pgBin, 'pg_restore'), ['--exit-on-error', '--dbname', into], {
+  const dump = startChild(path.join(from.pgBin, 'pg_dump'), ['--format=custom', '--dbname', name], { env: env(from) });
+  const restore = runChild(path.join(to.pgBin, 'pg_restore'), ['--exit-on-error', '--dbname', into], {
     env: env(to),
-    stdio: ['pipe', 'ignore', 'inherit'],
+    stdin: dump.stdout,
+  }).catch((e: unknown) => {
+    dump.kill();
+    throw e;
   });
-  dump.stdout.pipe(restore.stdin);
-  const exit = (p: ReturnType<typeof spawn>, tool: string) =>
-    new Promise<void>((resolve, reject) => {
-      p.on('error', reject);
-      p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${tool} exited with ${code}`))));
-    });
-  await Promise.all([exit(dump, 'pg_dump'), exit(restore, 'pg_restore')]);
+  // The first failure is the one that says why (a dump that stopped ends the restore's input too).
+  await Promise.all([dump.done, restore]);
 }
 
 /**

@@ -27,6 +27,8 @@ export async function spawnUpgradePlatform(env: Record<string, string>, timeoutM
   // upgrade platform of the parent's next start (its requests table makes a kill safe).
   const { command, args } = await withParentDeathSignal('KILL', process.execPath, ['--import', 'tsx', CLI, 'upgrade-platform']);
   const child = spawn(command, args, {
+    // Our environment, not hosting/child-process.ts's clean base: this is dbtools itself, which
+    // reads its configuration (DBTOOLS_*, UPGRADE_PLATFORM_*) from there as the console does.
     // Its stdout is our pipe, not the terminal: it logs in the format we chose for ours.
     env: { ...process.env, DBTOOLS_LOG_FORMAT: logFormat(), UPGRADE_PLATFORM_HOST: '127.0.0.1', UPGRADE_PLATFORM_PORT: '0', ...env, UPGRADE_PLATFORM_EXIT_WITH_PARENT: '1' },
     stdio: ['pipe', 'pipe', 'inherit'],
