@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
-import {
-  copyDatabaseByDump,
-  copyDatabaseByTemplate,
-  databaseExists,
-  databaseSize,
-  dropDatabase,
-  reopenIfClosed,
-} from '../hosting/database-copy.js';
+import { copyDatabaseByDump, copyDatabaseByTemplate, databaseSize, reopenIfClosed } from '../hosting/database-copy.js';
+import { databaseExists, dropDatabase } from '../hosting/cluster-databases.js';
 import { databaseOwner, dropTenantRole, ensureTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
 import { adoptDatabase } from '../provisioning/adopt.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';

@@ -5,19 +5,12 @@ import { z } from 'zod';
 import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
 import { treeSize } from '../hosting/backup-files.js';
-import {
-  databaseExists,
-  databaseSize,
-  freezeDatabase,
-  publicCanConnect,
-  revokeConnect,
-  tableDataSize,
-  thawDatabase,
-} from '../hosting/database-copy.js';
+import { databaseSize, freezeDatabase, publicCanConnect, revokeConnect, tableDataSize, thawDatabase } from '../hosting/database-copy.js';
+import { databaseExists } from '../hosting/cluster-databases.js';
 import { dumpDirectory, freshDumpFolder } from '../hosting/directory-dump.js';
 import { syncTree } from '../hosting/filestore-sync.js';
 import { pathExists } from '../hosting/path-exists.js';
-import { dropDatabaseIfExists, renameDatabase } from '../hosting/restore-cluster.js';
+import { dropDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import { restoreDirectoryDump } from '../hosting/restore-directory-dump.js';
 import { jobActor } from '../lifecycle/system-actor.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
@@ -402,7 +395,7 @@ export const moveDatabaseJob = defineJob({
     // A rename is atomic: once the copy is gone from its scratch name, the database's name
     // there is the copy (the switch checked the name was free before it began).
     await app.tenants.withCluster(f.to.id, async (admin) => {
-      if (d.switching && !(await databaseExists(admin, f.building))) await dropDatabaseIfExists(admin, f.db.name);
+      if (d.switching && !(await databaseExists(admin, f.building))) await dropDatabase(admin, f.db.name);
     });
     await dropScratchDatabase(app, f.to.id, f.building);
     await dropLoaderRole(app, f.to.id, ctx.job.id);

@@ -1,6 +1,6 @@
 import { dropTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
 import { Conflict } from '../errors.js';
-import { dropDatabase } from '../hosting/database-copy.js';
+import { dropDatabase } from '../hosting/cluster-databases.js';
 import { removeTree } from '../hosting/filestore-copy.js';
 import { refreshSite } from '../frontend/index.js';
 import { systemActor } from '../lifecycle/system-actor.js';

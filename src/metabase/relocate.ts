@@ -2,6 +2,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { runChild, startChild } from '../hosting/child-process.js';
+import { createDatabase, databaseExists, dropDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import type { EmbeddedCluster } from '../hosting/cluster.js';
 
 const MOVING_SUFFIX = '_moving';
@@ -19,9 +20,6 @@ async function onMaintenance<T>(cluster: EmbeddedCluster, fn: (c: pg.Client) => 
     await client.end();
   }
 }
-
-const exists = (c: pg.Client, name: string) =>
-  c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]).then((r) => !!r.rowCount);
 
 /** pg_dump of `name` on `from` piped into pg_restore of `into` on `to`, both as the clusters' superusers. */
 async function copyDatabase(from: EmbeddedCluster, name: string, to: EmbeddedCluster, into: string): Promise<void> {
@@ -45,18 +43,18 @@ async function copyDatabase(from: EmbeddedCluster, name: string, to: EmbeddedClu
  * unfinished (started over) or done (only the old one left to drop).
  */
 export async function relocateMetabase(from: EmbeddedCluster, to: EmbeddedCluster, name: string, log: Logger): Promise<void> {
-  const old = await onMaintenance(from, (c) => exists(c, name));
+  const old = await onMaintenance(from, (c) => databaseExists(c, name));
   if (!old) return;
-  const moved = await onMaintenance(to, (c) => exists(c, name));
+  const moved = await onMaintenance(to, (c) => databaseExists(c, name));
   if (!moved) {
     const moving = `${name}${MOVING_SUFFIX}`;
     log.warn({ from: from.dataDir, to: to.dataDir }, 'moving the metabase to a cluster of its own (once)');
     await onMaintenance(to, async (c) => {
-      await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(moving)}`);
-      await c.query(`CREATE DATABASE ${pg.escapeIdentifier(moving)} TEMPLATE template0 ENCODING 'UTF8'`);
+      await dropDatabase(c, moving);
+      await createDatabase(c, moving);
     });
     await copyDatabase(from, name, to, moving);
-    await onMaintenance(to, (c) => c.query(`ALTER DATABASE ${pg.escapeIdentifier(moving)} RENAME TO ${pg.escapeIdentifier(name)}`));
+    await onMaintenance(to, (c) => renameDatabase(c, moving, name));
   }
-  await onMaintenance(from, (c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+  await onMaintenance(from, (c) => dropDatabase(c, name));
 }

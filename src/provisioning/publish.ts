@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { App } from '../app.js';
 import { Conflict } from '../errors.js';
-import { dropDatabaseIfExists, databaseExists, renameDatabase } from '../hosting/restore-cluster.js';
+import { databaseExists, dropDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import { dropTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
 import { moveFolder } from '../hosting/restore-backup.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
@@ -46,7 +46,7 @@ export async function abandonDatabase(app: App, name: string): Promise<boolean> 
   if (!row || row.state !== 'creating') return false;
   const server = await app.tenants.server(row.server_id);
   await app.tenants.withCluster(server.id, async (admin) => {
-    await dropDatabaseIfExists(admin, name);
+    await dropDatabase(admin, name);
     await dropTenantRole(admin, tenantRoleName(name));
   });
   await rm(databaseFilestore(server.filestore_root, name), { recursive: true, force: true });

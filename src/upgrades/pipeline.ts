@@ -9,7 +9,7 @@ import { dumpDirectory, freshDumpFolder, shareDirectoryDump } from '../hosting/d
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { pathExists } from '../hosting/path-exists.js';
 import { restoreDirectoryDump } from '../hosting/restore-directory-dump.js';
-import { databaseExists, swapDatabases } from '../hosting/restore-cluster.js';
+import { databaseExists, swapDatabases } from '../hosting/cluster-databases.js';
 import { defineJob, stepData, type StepContext, type StepDataOf } from '../jobs/define.js';
 import { jobActor } from '../lifecycle/system-actor.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
