@@ -6,13 +6,13 @@ import { databaseOwner, dropTenantRole, ensureTenantRole, tenantRoleName } from 
 import { adoptDatabase } from '../provisioning/adopt.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
-import { refreshSite } from '../frontend/index.js';
 import { jobActor } from '../lifecycle/system-actor.js';
-import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
+import { deleteDatabaseRow, findDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { chooseCopyMethod } from '../provisioning/copy-method.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
+import { publishDatabase } from '../provisioning/publish.js';
 import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn } from '../provisioning/identity.js';
 import { describeNeutralization, type NeutralizationReport } from '../provisioning/neutralization.js';
@@ -161,16 +161,14 @@ export const duplicateJob = defineJob({
       weight: 5,
       async run(ctx) {
         const { source, target } = payloadOf(ctx);
+        const row = await findDatabase(ctx.app.metabase, target);
+        if (!row) return;
         const who = await jobActor(ctx.app.metabase, ctx.job.agent_id);
         const data = ctx.data;
-        await ctx.app.metabase.transaction().execute(async (tx) => {
-          const row = await lockDatabase(tx, target);
-          if (!row || row.state !== 'creating') return;
-          await updateDatabase(tx, target, {
-            state: 'active',
-            expire_date: data.expireDate ?? copyExpireDate(ctx.app.now()),
-          });
-          await insertSupportLog(tx, {
+        const expireDate = data.expireDate ? new Date(data.expireDate) : copyExpireDate(ctx.app.now());
+        // Built in place (no scratch name): publishing only turns the row active, with the entry.
+        await publishDatabase(ctx.app, { name: target, serverId: row.server_id, scratch: null, expireDate }, (tx) =>
+          insertSupportLog(tx, {
             ...who,
             operation: 'duplicate',
             database_name: target,
@@ -178,9 +176,8 @@ export const duplicateJob = defineJob({
             outcome: 'success',
             message: `Neutralized copy of ${source} (${data.method === 'dump' ? 'online dump/restore' : 'file copy'}).${data.neutralization ? ` ${describeNeutralization(data.neutralization)}` : ''}`,
             request_id: null,
-          });
-        });
-        await refreshSite(ctx.app, target);
+          }),
+        );
       },
     },
   ],
@@ -197,6 +194,9 @@ export const duplicateJob = defineJob({
       neutralization: data.neutralization,
     };
   },
+  // Not provisioning's abandonDatabase: a copy's undo also reopens the source a template copy
+  // closed, clears the filestore's partial copy and the loader role, still cleans the cluster when
+  // the row is already gone, and deletes the row with its failure entry in one transaction.
   async rollback(ctx, error) {
     const { source, target } = payloadOf(ctx);
     const row = await findDatabase(ctx.app.metabase, target);
