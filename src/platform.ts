@@ -13,7 +13,7 @@ import { connectMetabase, migrateMetabase, PatientPool, type MetabaseDb } from '
 import { upsertServer } from './metabase/repositories/servers.js';
 import { relocateMetabase } from './metabase/relocate.js';
 import { getSetting, setSettingIfMissing } from './metabase/repositories/settings.js';
-import { insertAgentIfMissing } from './metabase/repositories/agents.js';
+import { ensureSystemAgent } from './lifecycle/system-actor.js';
 import type { HostingServerRow } from './metabase/schema.js';
 import { Policy } from './policy/policy.js';
 import { TenantAccess } from './tenant/access.js';
@@ -76,17 +76,6 @@ async function platformSecret(db: MetabaseDb): Promise<Buffer> {
   if (existing) return Buffer.from(existing, 'base64');
   await setSettingIfMissing(db, 'secret', randomBytes(32).toString('base64'));
   return Buffer.from((await getSetting(db, 'secret'))!, 'base64');
-}
-
-/** The agent that signs what the platform does by itself (reaper, schedules). It cannot log in. */
-async function ensureSystemAgent(db: MetabaseDb): Promise<void> {
-  await insertAgentIfMissing(db, {
-    login: 'system',
-    name: 'Platform (automatic)',
-    level: 5,
-    password_hash: null,
-    disabled: true,
-  });
 }
 
 /** An embedded hosting server's folder: its filestores, backups, logs, config and code checkouts. */

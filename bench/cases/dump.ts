@@ -5,11 +5,12 @@ import { promisify } from 'node:util';
 import { buildOdooZip } from '../../src/dumps/build-zip.js';
 import { dumpDownloadPath } from '../../src/dumps/link.js';
 import { pgBinary, runPgTool, serverEnv } from '../../src/hosting/backup-pg.js';
+import { childEnv } from '../../src/hosting/child-process.js';
 import { takeBackup } from '../../src/hosting/backup-take.js';
 import { backupDumpFile } from '../../src/hosting/restore-backup.js';
 import { loadBackupIntoScratch } from '../../src/provisioning/customer-sql.js';
 import { scratchName } from '../../src/provisioning/scratch.js';
-import { createEmptyDatabase, dropDatabaseIfExists } from '../../src/hosting/restore-cluster.js';
+import { createDatabase, dropDatabase } from '../../src/hosting/cluster-databases.js';
 import { insertDump } from '../../src/metabase/repositories/dumps.js';
 import { defineBenchCase, type BenchRow } from '../context.js';
 import { generatedTenant, sizeLabel } from '../generated-tenant.js';
@@ -38,7 +39,7 @@ export default defineBenchCase({
         await pgBinary('pg_dump'),
         ['--no-owner', '--file', path.join(naiveDir, 'dump.sql'), db.name],
         {
-          env: serverEnv(server),
+          env: childEnv(serverEnv(server)),
           maxBuffer: 1 << 20,
         },
       );
@@ -90,13 +91,13 @@ export default defineBenchCase({
     // Restore: ours (the restore job's scratch restore) against a plain pg_restore of the same backup.
     const backup = await takeBackup(app, db, { kind: 'manual', jobId: null, agentId: null });
     const [, oursRestore] = await timed(() => loadBackupIntoScratch(app, server, backupDumpFile(backup), scratchName('restore', 0), 0, db.name));
-    await app.tenants.withCluster(server.id, (a) => createEmptyDatabase(a, 'bench-raw.tmp'));
+    await app.tenants.withCluster(server.id, (a) => createDatabase(a, 'bench-raw.tmp'));
     const [, rawRestore] = await timed(() =>
       runPgTool(server, 'pg_restore', ['--no-owner', '--dbname', 'bench-raw.tmp', backupDumpFile(backup)]),
     );
     await app.tenants.withCluster(server.id, async (a) => {
-      await dropDatabaseIfExists(a, scratchName('restore', 0));
-      await dropDatabaseIfExists(a, 'bench-raw.tmp');
+      await dropDatabase(a, scratchName('restore', 0));
+      await dropDatabase(a, 'bench-raw.tmp');
     });
 
     const rows: BenchRow[] = [

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { App } from '../../src/app.js';
-import { dropDatabase } from '../../src/hosting/database-copy.js';
+import { dropDatabase } from '../../src/hosting/cluster-databases.js';
 import { quoteDatabaseName } from '../../src/hosting/database-name.js';
 import { findAgentByLogin } from '../../src/metabase/repositories/agents.js';
 import { findJob } from '../../src/metabase/repositories/jobs.js';

@@ -5,7 +5,7 @@ import { embeddedServerPaths } from '../../src/platform.js';
 import { promisify } from 'node:util';
 import { runPgToolAsClusterUser } from '../../src/hosting/backup-pg.js';
 import { startCluster } from '../../src/hosting/cluster.js';
-import { dropDatabase } from '../../src/hosting/database-copy.js';
+import { dropDatabase } from '../../src/hosting/cluster-databases.js';
 import { quoteDatabaseName } from '../../src/hosting/database-name.js';
 import { freshDumpFolder } from '../../src/hosting/directory-dump.js';
 import { findAgentByLogin } from '../../src/metabase/repositories/agents.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runPgTool } from '../../src/hosting/backup-pg.js';
-import { createEmptyDatabase, dropDatabaseIfExists } from '../../src/hosting/restore-cluster.js';
+import { createDatabase, dropDatabase } from '../../src/hosting/cluster-databases.js';
 import { enqueueJob } from '../../src/jobs/enqueue.js';
 import { upgradeJob } from '../../src/upgrades/pipeline.js';
 import { findJob } from '../../src/metabase/repositories/jobs.js';
@@ -86,10 +86,10 @@ export default defineBenchCase({
       const restored = 'bench-upgrade-raw';
       const [, rawMs] = await timed(async () => {
         await runPgTool(server, 'pg_dump', ['--format=directory', `--jobs=${PARALLEL}`, '--no-owner', '--file', dir, '--dbname', db.name]);
-        await app.tenants.withCluster(server.id, (admin) => createEmptyDatabase(admin, restored));
+        await app.tenants.withCluster(server.id, (admin) => createDatabase(admin, restored));
         await runPgTool(server, 'pg_restore', ['--no-owner', `--jobs=${PARALLEL}`, '--dbname', restored, dir]);
       });
-      await app.tenants.withCluster(server.id, (admin) => dropDatabaseIfExists(admin, restored));
+      await app.tenants.withCluster(server.id, (admin) => dropDatabase(admin, restored));
       await rm(dir, { recursive: true, force: true });
 
       const [copy, copyMs] = await timed(() => runUpgrade(ctx, db, 'copy'));

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/config.js';
 import type { MetabaseDb } from '../metabase/connect.js';
-import { findAgentByLogin } from '../metabase/repositories/agents.js';
+import { systemActor } from '../lifecycle/system-actor.js';
 import { firstSystemSupportLog, insertSupportLog, lockSupportLogChain } from '../metabase/repositories/support-logs.js';
 import { KEY_CUT_OVER } from './chain.js';
 import { auditKeyOf } from './key.js';
@@ -28,11 +28,8 @@ export async function ensureKeyedChain(db: MetabaseDb): Promise<{ id: number; cr
       }
       return { id: Number(existing.id), created: false };
     }
-    const system = await findAgentByLogin(tx, 'system');
     await insertSupportLog(tx, {
-      agent_id: system?.id ?? null,
-      agent_login: 'system',
-      agent_level: system?.level ?? 5,
+      ...(await systemActor(tx)),
       operation: KEY_CUT_OVER,
       database_name: '',
       inputs: { key_id: key.id },

@@ -7,6 +7,7 @@ import type { App } from '../app.js';
 import { publishPlatformHosts } from '../domains/demo-dns.js';
 import { saveDemoAcme, type DemoAcme } from '../domains/settings.js';
 import { frontEndOf } from '../frontend/index.js';
+import { childEnv } from '../hosting/child-process.js';
 import { freePort } from '../hosting/cluster.js';
 import { findServerById } from '../metabase/repositories/servers.js';
 import type { HostingServerRow } from '../metabase/schema.js';
@@ -203,7 +204,8 @@ export async function startDemoAcme(app: App, server: HostingServerRow): Promise
       '-defaultIPv6',
       '',
     ],
-    { stdio: 'ignore', detached: true },
+    // Long-running and detached (see above), so their own spawns; the runner's base environment.
+    { env: childEnv(), stdio: 'ignore', detached: true },
   );
   const config = path.join(dir, 'pebble-config.json');
   await writeFile(
@@ -224,7 +226,7 @@ export async function startDemoAcme(app: App, server: HostingServerRow): Promise
   const log = await open(pebbleLog, 'a');
   const pebble = spawn(PEBBLE_BIN, ['-config', config, '-dnsserver', `127.0.0.1:${dnsPort}`], {
     // No random sleeps before validating, no nonce rejected on purpose: the demo stays quick.
-    env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    env: childEnv({ PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' }),
     stdio: ['ignore', log.fd, log.fd],
     detached: true,
   });

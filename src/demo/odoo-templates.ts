@@ -6,7 +6,7 @@ import type { App } from '../app.js';
 import { runPgToolAsLoader } from '../hosting/backup-pg.js';
 import { clusterOwner } from '../hosting/cluster.js';
 import { RESERVED_NAME_PREFIX } from '../hosting/database-name.js';
-import { dropDatabaseIfExists } from '../hosting/restore-cluster.js';
+import { dropDatabase } from '../hosting/cluster-databases.js';
 import { dropTenantRole, letOdooBusConnect } from '../hosting/tenant-role.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { installOdooDatabase } from '../odoo/install-database.js';
@@ -131,7 +131,7 @@ async function buildOnce(
   const cluster = hostingLoadCluster(app, server);
   const dropLeftovers = () =>
     cluster.withAdmin(async (admin) => {
-      await dropDatabaseIfExists(admin, name);
+      await dropDatabase(admin, name);
       await dropTenantRole(admin, name);
     });
   await dropLeftovers();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { quoteDatabaseName } from '../hosting/database-name.js';
+import { createDatabase, databaseExists, dropDatabase } from '../hosting/cluster-databases.js';
 import {
   dropTenantRole,
   handOverDatabase,
@@ -120,11 +120,9 @@ export async function seedTenantDatabase(
 ): Promise<void> {
   const template = origin.template;
   const name = spec.metabase.name;
-  const quoted = quoteDatabaseName(name);
-  const existing = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (existing.rowCount) throw new TenantDatabaseExists(name);
+  if (await databaseExists(admin, name)) throw new TenantDatabaseExists(name);
   try {
-    await admin.query(`CREATE DATABASE ${quoted} TEMPLATE ${quoteDatabaseName(template)}`);
+    await createDatabase(admin, name, { template });
   } catch (err) {
     if ((err as { code?: string }).code === '42P04') throw new TenantDatabaseExists(name);
     throw err;
@@ -538,8 +536,7 @@ export async function dropTenantDatabase(
   name: string,
   filestoreRoot: string,
 ): Promise<void> {
-  const quoted = quoteDatabaseName(name);
-  await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+  await dropDatabase(admin, name);
   await dropTenantRole(admin, tenantRoleName(name));
   await rm(databaseFilestore(filestoreRoot, name), { recursive: true, force: true });
 }

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Conflict } from '../errors.js';
+import { childEnv } from '../hosting/child-process.js';
 import { clusterOwner } from '../hosting/cluster.js';
 import { withParentDeathSignal } from '../hosting/parent-death.js';
 import type { FrontEndPaths } from './paths.js';
@@ -118,7 +119,9 @@ export async function reloadNginx(master: number): Promise<void> {
 export async function startNginx(paths: FrontEndPaths): Promise<number> {
   const args = [...nginxArgs(paths, paths.conf), '-g', 'daemon off;'];
   const { command, args: argv } = await withParentDeathSignal('QUIT', NGINX_BIN, args);
-  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], ...nginxUser() });
+  // Its own spawn, not hosting/child-process.ts's runChild: the master runs until stopped; its
+  // environment is still the runner's base (none of the platform's secrets).
+  const child = spawn(command, argv, { env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'], ...nginxUser() });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited = false;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { childEnv } from '../hosting/child-process.js';
 
 export interface GitRun {
   /** Exit code; null when killed or never started. */
@@ -30,22 +31,22 @@ const STDOUT_KEEP = 64 * 1024;
  * status must never take the index lock a deploy running at that moment needs.
  */
 function gitEnv(dir: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    LC_ALL: 'C',
+  return childEnv({
     GIT_OPTIONAL_LOCKS: '0',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_CEILING_DIRECTORIES: path.dirname(dir),
     GIT_TERMINAL_PROMPT: '0',
-  };
+  });
 }
 
 /**
  * Runs `git -C dir args...` without a shell. `safe.directory` lets us read a checkout owned by
  * the deploy user (git refuses another owner's repository otherwise); the checkouts are the
  * platform's own code, so their config is trusted. git runs in its own process group so a
- * timeout kills what it started too (a filter or hook holding our pipes open).
+ * timeout kills what it started too (a filter or hook holding our pipes open). Its own spawn
+ * rather than hosting/child-process.ts's runChild: a git that fails is an answer here (its exit
+ * code and stderr are parsed, not thrown), its stdout is collected or streamed, and it has a timeout.
  */
 export function runGit(dir: string, args: string[], options: GitRunOptions): Promise<GitRun> {
   return new Promise((resolve) => {

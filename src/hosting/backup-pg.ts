@@ -1,80 +1,42 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { HostingServerRow } from '../metabase/schema.js';
+import { ChildProcessFailed, runChild, startChild, type ChildEnv, type ChildOptions, type StartedChild } from './child-process.js';
 import { clusterOwner, findPgBin } from './cluster.js';
+
+type PgTool = 'pg_dump' | 'pg_restore' | 'psql';
 
 let pgBin: Promise<string> | undefined;
 
 /** The client binaries (pg_dump, pg_restore, psql) matching the hosting clusters' major version. */
-export function pgBinary(tool: 'pg_dump' | 'pg_restore' | 'psql'): Promise<string> {
+export function pgBinary(tool: PgTool): Promise<string> {
   pgBin ??= findPgBin(process.env.DBTOOLS_PG_BIN || undefined);
   return pgBin.then((bin) => path.join(bin, tool));
 }
 
 /** libpq's environment for a hosting server: the password never appears on a command line. */
-export function serverEnv(server: HostingServerRow): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+export function serverEnv(server: HostingServerRow): ChildEnv {
+  return {
     PGHOST: server.host,
     PGPORT: String(server.port),
     PGUSER: server.superuser,
+    PGPASSWORD: server.password ?? undefined,
     PGAPPNAME: 'dbtools',
     PGCONNECT_TIMEOUT: '10',
   };
-  if (server.password) env.PGPASSWORD = server.password;
-  else delete env.PGPASSWORD;
-  return env;
 }
 
-export class PgToolFailed extends Error {}
-
-/** Collects the end of stderr, for an error message an agent can act on. */
-function stderrTail(child: ChildProcess): () => string {
-  let tail = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-2000);
-  });
-  return () => tail.trim();
-}
-
-function exited(child: ChildProcess, tool: string, tail: () => string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else
-        reject(new PgToolFailed(`${tool} failed (${signal ?? `exit ${code}`}): ${tail() || 'no message'}`));
-    });
-  });
-}
+/** A client tool's failure: a caller tells it from its own refusals (an import's). */
+export class PgToolFailed extends ChildProcessFailed {}
 
 /** Runs a client tool to its end; `stdin` is piped in, `stdout` receives its output (else discarded). */
 async function runTool(
-  tool: 'pg_dump' | 'pg_restore' | 'psql',
+  tool: PgTool,
   args: string[],
-  options: SpawnOptions,
+  options: ChildOptions,
   io: { stdin?: Readable; stdout?: Writable },
 ): Promise<void> {
-  const child = spawn(await pgBinary(tool), args, {
-    ...options,
-    stdio: [io.stdin ? 'pipe' : 'ignore', io.stdout ? 'pipe' : 'ignore', 'pipe'],
-  });
-  const tail = stderrTail(child);
-  const done = exited(child, tool, tail);
-  const streams: Promise<void>[] = [];
-  if (io.stdin && child.stdin) streams.push(pipeline(io.stdin, child.stdin));
-  if (io.stdout && child.stdout) streams.push(pipeline(child.stdout, io.stdout));
-  try {
-    await Promise.all([done, ...streams]);
-  } catch (e) {
-    child.kill('SIGKILL');
-    // A tool that stops reading (psql after an error) breaks our pipe: its own message says why.
-    await done;
-    throw e;
-  }
+  await runChild(await pgBinary(tool), args, { ...options, ...io, failure: PgToolFailed });
 }
 
 /**
@@ -84,7 +46,7 @@ async function runTool(
  */
 export function runPgTool(
   server: HostingServerRow,
-  tool: 'pg_dump' | 'pg_restore' | 'psql',
+  tool: PgTool,
   args: string[],
   io: { stdin?: Readable; stdout?: Writable } = {},
 ): Promise<void> {
@@ -94,7 +56,7 @@ export function runPgTool(
 /** runPgTool as the cluster's OS user when we are root, from the filesystem root (the benchmarks' raw move). */
 export function runPgToolAsClusterUser(
   server: HostingServerRow,
-  tool: 'pg_dump' | 'pg_restore' | 'psql',
+  tool: PgTool,
   args: string[],
 ): Promise<void> {
   return runTool(tool, args, { env: serverEnv(server), ...asClusterUser() }, {});
@@ -114,7 +76,7 @@ export interface LoaderLogin {
 }
 
 /** libpq's environment for `login`, and nothing else (no superuser password, no platform secret). */
-function loginEnv(server: PgAddress, login: LoaderLogin): NodeJS.ProcessEnv {
+function loginEnv(server: PgAddress, login: LoaderLogin): ChildEnv {
   return {
     PGHOST: server.host,
     PGPORT: String(server.port),
@@ -127,7 +89,7 @@ function loginEnv(server: PgAddress, login: LoaderLogin): NodeJS.ProcessEnv {
 }
 
 /** The unprivileged OS user the tools run as when we are root (the cluster's own), from the filesystem root. */
-function asClusterUser(): SpawnOptions {
+function asClusterUser(): ChildOptions {
   const owner = clusterOwner();
   return { cwd: '/', ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) };
 }
@@ -140,7 +102,7 @@ function asClusterUser(): SpawnOptions {
 export function runPgToolAsLoader(
   server: PgAddress,
   login: LoaderLogin,
-  tool: 'pg_restore' | 'psql' | 'pg_dump',
+  tool: PgTool,
   args: string[],
   io: { stdin?: Readable; stdout?: Writable } = {},
 ): Promise<void> {
@@ -151,16 +113,8 @@ export function runPgToolAsLoader(
 export async function spawnPgToolAs(
   server: PgAddress,
   login: LoaderLogin,
-  tool: 'pg_dump' | 'pg_restore' | 'psql',
+  tool: PgTool,
   args: string[],
-): Promise<{ stdout: Readable; done: Promise<void>; kill(): void }> {
-  const child = spawn(await pgBinary(tool), args, {
-    env: loginEnv(server, login),
-    ...asClusterUser(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const tail = stderrTail(child);
-  const done = exited(child, tool, tail);
-  done.catch(() => undefined);
-  return { stdout: child.stdout!, done, kill: () => child.kill('SIGKILL') };
+): Promise<StartedChild> {
+  return startChild(await pgBinary(tool), args, { env: loginEnv(server, login), ...asClusterUser(), failure: PgToolFailed });
 }

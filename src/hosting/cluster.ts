@@ -1,13 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { runChild } from './child-process.js';
 import { pathExists } from './path-exists.js';
-
-const run = promisify(execFile);
 
 /** A PostgreSQL cluster this process started and owns (the embedded default, or a test cluster). */
 export interface EmbeddedCluster {
@@ -128,7 +126,7 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     const pwFile = path.join(opts.dir, '.pwfile');
     await writeFile(pwFile, password + '\n', { mode: 0o600 });
     if (owner) await chown(pwFile, owner.uid, owner.gid);
-    await run(
+    await runChild(
       path.join(pgBin, 'initdb'),
       [
         '-D',
@@ -142,7 +140,7 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
         '--auth-host=scram-sha-256',
         `--pwfile=${pwFile}`,
       ],
-      { ...asOwner, env: { ...process.env, LC_ALL: 'C' } },
+      asOwner,
     );
     await writeFile(pwFile, '');
   }
@@ -157,12 +155,13 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
   // pg_ctl's answer, not a status check killed on its way (the terminal's Ctrl-C reaches our
   // process group): that must not make the watchdog start a second postmaster.
   const isRunning = () =>
-    run(path.join(pgBin, 'pg_ctl'), ['status', '-D', dataDir], asOwner).then(
+    runChild(path.join(pgBin, 'pg_ctl'), ['status', '-D', dataDir], asOwner).then(
       () => true,
       (err: { signal?: unknown }) => Boolean(err.signal),
     );
+  // The postmaster inherits pg_ctl's environment: the base one, none of the platform's secrets.
   const startServer = () =>
-    run(
+    runChild(
       path.join(pgBin, 'pg_ctl'),
       [
         'start',
@@ -180,7 +179,7 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     );
   const status = await isRunning();
   if (!status) await startServer();
-  else if (hbaChanged) await run(path.join(pgBin, 'pg_ctl'), ['reload', '-D', dataDir], asOwner);
+  else if (hbaChanged) await runChild(path.join(pgBin, 'pg_ctl'), ['reload', '-D', dataDir], asOwner);
   let stopped = false;
   let starting: Promise<boolean> | undefined;
   return {
@@ -203,7 +202,7 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
       if (stopped) return;
       stopped = true;
       await starting?.catch(() => undefined);
-      await run(path.join(pgBin, 'pg_ctl'), ['stop', '-w', '-m', 'fast', '-D', dataDir], asOwner).catch(
+      await runChild(path.join(pgBin, 'pg_ctl'), ['stop', '-w', '-m', 'fast', '-D', dataDir], asOwner).catch(
         () => undefined,
       );
     },
@@ -223,7 +222,7 @@ export async function stopClusterAt(dir: string, mode: 'fast' | 'immediate', pgB
   const dataDir = path.join(dir, 'data');
   if (!(await pathExists(path.join(dataDir, 'postmaster.pid')))) return;
   const owner = clusterOwner();
-  await run(path.join(await findPgBin(pgBin), 'pg_ctl'), ['stop', '-w', '-m', mode, '-D', dataDir], owner ? { uid: owner.uid, gid: owner.gid } : {}).catch(
+  await runChild(path.join(await findPgBin(pgBin), 'pg_ctl'), ['stop', '-w', '-m', mode, '-D', dataDir], owner ? { uid: owner.uid, gid: owner.gid } : {}).catch(
     () => undefined,
   );
 }

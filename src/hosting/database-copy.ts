@@ -2,23 +2,14 @@ import { Transform } from 'node:stream';
 import pg from 'pg';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { runPgToolAsLoader, spawnPgToolAs, type LoaderLogin } from './backup-pg.js';
+import { createDatabase } from './cluster-databases.js';
 import { quoteDatabaseName } from './database-name.js';
 
 /** Cluster-level SQL on hosting servers: `admin` is a connection to the cluster's `postgres` database. */
 
-export async function databaseExists(admin: pg.ClientBase, name: string): Promise<boolean> {
-  const res = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  return !!res.rowCount;
-}
-
 export async function databaseSize(admin: pg.ClientBase, name: string): Promise<number> {
   const res = await admin.query<{ size: string }>('SELECT pg_database_size($1::name)::text AS size', [name]);
   return Number(res.rows[0].size);
-}
-
-/** WITH (FORCE) ends the sessions still connected (Odoo's exp_drop does it by hand). Idempotent. */
-export async function dropDatabase(admin: pg.ClientBase, name: string): Promise<void> {
-  await admin.query(`DROP DATABASE IF EXISTS ${quoteDatabaseName(name)} WITH (FORCE)`);
 }
 
 /**
@@ -113,7 +104,7 @@ export async function copyDatabaseByTemplate<T>(
   // block (WAL_LOG, the default): several times faster on 1 GB with fsync on, and that time
   // is the customer's downtime.
   const version = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
-  const strategy = Number(version.rows[0].v) >= 150000 ? ' STRATEGY FILE_COPY' : '';
+  const strategy = Number(version.rows[0].v) >= 150000 ? 'FILE_COPY' : undefined;
   // FILE_COPY starts with a checkpoint that writes out the source's dirty pages; taking one
   // while the source is still open leaves that one little to do during the downtime.
   await admin.query('CHECKPOINT');
@@ -129,9 +120,7 @@ export async function copyDatabaseByTemplate<T>(
     );
     for (let attempt = 1; ; attempt++) {
       try {
-        await admin.query(
-          `CREATE DATABASE ${quoteDatabaseName(target)} TEMPLATE ${quoteDatabaseName(source)} OWNER ${pg.escapeIdentifier(owner)}${strategy}`,
-        );
+        await createDatabase(admin, target, { template: source, owner, strategy });
         break;
       } catch (e) {
         // 55006: a session outlived the wait (a backend slow to exit): end it again.

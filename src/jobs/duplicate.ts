@@ -1,24 +1,18 @@
 import { z } from 'zod';
 import { Conflict } from '../errors.js';
-import {
-  copyDatabaseByDump,
-  copyDatabaseByTemplate,
-  databaseExists,
-  databaseSize,
-  dropDatabase,
-  reopenIfClosed,
-} from '../hosting/database-copy.js';
+import { copyDatabaseByDump, copyDatabaseByTemplate, databaseSize, reopenIfClosed } from '../hosting/database-copy.js';
+import { databaseExists, dropDatabase } from '../hosting/cluster-databases.js';
 import { databaseOwner, dropTenantRole, ensureTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
 import { adoptDatabase } from '../provisioning/adopt.js';
 import { createLoadTarget, dropLoaderRole, finishLoad } from '../provisioning/customer-sql.js';
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
-import { refreshSite } from '../frontend/index.js';
-import { findAgentById } from '../metabase/repositories/agents.js';
-import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
+import { jobActor } from '../lifecycle/system-actor.js';
+import { deleteDatabaseRow, findDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
 import { chooseCopyMethod } from '../provisioning/copy-method.js';
 import { copyExpireDate } from '../provisioning/copy-rules.js';
+import { publishDatabase } from '../provisioning/publish.js';
 import { odooAddonsPathsOfDatabase } from '../odoo/addons-paths.js';
 import { makeItsOwn } from '../provisioning/identity.js';
 import { describeNeutralization, type NeutralizationReport } from '../provisioning/neutralization.js';
@@ -167,28 +161,23 @@ export const duplicateJob = defineJob({
       weight: 5,
       async run(ctx) {
         const { source, target } = payloadOf(ctx);
-        const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
+        const row = await findDatabase(ctx.app.metabase, target);
+        if (!row) return;
+        const who = await jobActor(ctx.app.metabase, ctx.job.agent_id);
         const data = ctx.data;
-        await ctx.app.metabase.transaction().execute(async (tx) => {
-          const row = await lockDatabase(tx, target);
-          if (!row || row.state !== 'creating') return;
-          await updateDatabase(tx, target, {
-            state: 'active',
-            expire_date: data.expireDate ?? copyExpireDate(ctx.app.now()),
-          });
-          await insertSupportLog(tx, {
-            agent_id: agent?.id ?? null,
-            agent_login: agent?.login ?? 'system',
-            agent_level: agent?.level ?? 0,
+        const expireDate = data.expireDate ? new Date(data.expireDate) : copyExpireDate(ctx.app.now());
+        // Built in place (no scratch name): publishing only turns the row active, with the entry.
+        await publishDatabase(ctx.app, { name: target, serverId: row.server_id, scratch: null, expireDate }, (tx) =>
+          insertSupportLog(tx, {
+            ...who,
             operation: 'duplicate',
             database_name: target,
             inputs: { source },
             outcome: 'success',
             message: `Neutralized copy of ${source} (${data.method === 'dump' ? 'online dump/restore' : 'file copy'}).${data.neutralization ? ` ${describeNeutralization(data.neutralization)}` : ''}`,
             request_id: null,
-          });
-        });
-        await refreshSite(ctx.app, target);
+          }),
+        );
       },
     },
   ],
@@ -205,6 +194,9 @@ export const duplicateJob = defineJob({
       neutralization: data.neutralization,
     };
   },
+  // Not provisioning's abandonDatabase: a copy's undo also reopens the source a template copy
+  // closed, clears the filestore's partial copy and the loader role, still cleans the cluster when
+  // the row is already gone, and deletes the row with its failure entry in one transaction.
   async rollback(ctx, error) {
     const { source, target } = payloadOf(ctx);
     const row = await findDatabase(ctx.app.metabase, target);
@@ -223,13 +215,11 @@ export const duplicateJob = defineJob({
       });
       await dropLoaderRole(ctx.app, serverId, ctx.job.id);
     }
-    const agent = ctx.job.agent_id ? await findAgentById(ctx.app.metabase, ctx.job.agent_id) : undefined;
+    const who = await jobActor(ctx.app.metabase, ctx.job.agent_id);
     await ctx.app.metabase.transaction().execute(async (tx) => {
       await deleteDatabaseRow(tx, target, 'creating');
       await insertSupportLog(tx, {
-        agent_id: agent?.id ?? null,
-        agent_login: agent?.login ?? 'system',
-        agent_level: agent?.level ?? 0,
+        ...who,
         operation: 'duplicate',
         database_name: source,
         inputs: { name: target },

@@ -5,21 +5,14 @@ import { z } from 'zod';
 import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
 import { treeSize } from '../hosting/backup-files.js';
-import {
-  databaseExists,
-  databaseSize,
-  freezeDatabase,
-  publicCanConnect,
-  revokeConnect,
-  tableDataSize,
-  thawDatabase,
-} from '../hosting/database-copy.js';
+import { databaseSize, freezeDatabase, publicCanConnect, revokeConnect, tableDataSize, thawDatabase } from '../hosting/database-copy.js';
+import { databaseExists } from '../hosting/cluster-databases.js';
 import { dumpDirectory, freshDumpFolder } from '../hosting/directory-dump.js';
 import { syncTree } from '../hosting/filestore-sync.js';
 import { pathExists } from '../hosting/path-exists.js';
-import { dropDatabaseIfExists, renameDatabase } from '../hosting/restore-cluster.js';
+import { dropDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import { restoreDirectoryDump } from '../hosting/restore-directory-dump.js';
-import { findAgentById } from '../metabase/repositories/agents.js';
+import { jobActor } from '../lifecycle/system-actor.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { mergeJobData } from '../metabase/repositories/jobs.js';
 import { insertMoveRollbackCopy } from '../metabase/repositories/move-rollback-copies.js';
@@ -136,15 +129,6 @@ async function reportWhile<T>(
   } finally {
     clearInterval(timer);
   }
-}
-
-async function systemOrAgent(app: App, agentId: number | null) {
-  const agent = agentId ? await findAgentById(app.metabase, agentId) : undefined;
-  return {
-    agent_id: agent?.id ?? null,
-    agent_login: agent?.login ?? 'system',
-    agent_level: agent?.level ?? 0,
-  };
 }
 
 /** A folder renamed into its place, unless that was done already (a resumed attempt). */
@@ -342,7 +326,7 @@ export const moveDatabaseJob = defineJob({
       async run(ctx) {
         const f = await facts(ctx);
         if (!f.switched) throw new Error(`${f.db.name} is not on ${f.to.name} yet; it cannot be unlocked there.`);
-        const who = await systemOrAgent(ctx.app, ctx.job.agent_id);
+        const who = await jobActor(ctx.app.metabase, ctx.job.agent_id);
         await ctx.app.metabase.transaction().execute(async (tx) => {
           if (!(await endMoveLock(ctx, tx, f.db.name))) return;
           const d = moveData.parse(await mergeJobData(tx, ctx.job.id, {}));
@@ -411,7 +395,7 @@ export const moveDatabaseJob = defineJob({
     // A rename is atomic: once the copy is gone from its scratch name, the database's name
     // there is the copy (the switch checked the name was free before it began).
     await app.tenants.withCluster(f.to.id, async (admin) => {
-      if (d.switching && !(await databaseExists(admin, f.building))) await dropDatabaseIfExists(admin, f.db.name);
+      if (d.switching && !(await databaseExists(admin, f.building))) await dropDatabase(admin, f.db.name);
     });
     await dropScratchDatabase(app, f.to.id, f.building);
     await dropLoaderRole(app, f.to.id, ctx.job.id);
@@ -421,7 +405,7 @@ export const moveDatabaseJob = defineJob({
     // The source as it was: writable, reachable if it was, unlocked.
     if (d.publicConnect !== undefined)
       await app.tenants.withCluster(f.from.id, (admin) => thawDatabase(admin, f.db.name, d.publicConnect!));
-    const who = await systemOrAgent(app, ctx.job.agent_id);
+    const who = await jobActor(app.metabase, ctx.job.agent_id);
     await app.metabase.transaction().execute(async (tx) => {
       await endMoveLock(ctx, tx, f.db.name);
       await insertSupportLog(tx, {

@@ -1,9 +1,9 @@
 import { dropTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
 import { Conflict } from '../errors.js';
-import { dropDatabase } from '../hosting/database-copy.js';
+import { dropDatabase } from '../hosting/cluster-databases.js';
 import { removeTree } from '../hosting/filestore-copy.js';
 import { refreshSite } from '../frontend/index.js';
-import { findAgentByLogin } from '../metabase/repositories/agents.js';
+import { systemActor } from '../lifecycle/system-actor.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
 import type { DatabaseRow } from '../metabase/schema.js';
@@ -81,15 +81,13 @@ export const removeJob = defineJob({
       label: 'Marking the database as removed',
       weight: 1,
       async run(ctx) {
-        const system = await findAgentByLogin(ctx.app.metabase, 'system');
+        const system = await systemActor(ctx.app.metabase);
         await ctx.app.metabase.transaction().execute(async (tx) => {
           const db = await lockDatabase(tx, ctx.job.database_name!);
           if (!db || db.state !== 'removing') return;
           await updateDatabase(tx, db.name, { state: 'removed' });
           await insertSupportLog(tx, {
-            agent_id: system?.id ?? null,
-            agent_login: 'system',
-            agent_level: system?.level ?? 0,
+            ...system,
             operation: 'remove',
             database_name: db.name,
             inputs: {},

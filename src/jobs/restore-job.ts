@@ -4,10 +4,7 @@ import type { App } from '../app.js';
 import { Conflict, NotFound } from '../errors.js';
 import { removeFilesNotIn, mergeTreeLinks } from '../hosting/backup-files.js';
 import { takeBackup } from '../hosting/backup-take.js';
-import {
-  databaseExists,
-  swapDatabases,
-} from '../hosting/restore-cluster.js';
+import { databaseExists, swapDatabases } from '../hosting/cluster-databases.js';
 import {
   backupDumpFile,
   backupFilestore,

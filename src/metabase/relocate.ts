@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { runChild, startChild } from '../hosting/child-process.js';
+import { createDatabase, databaseExists, dropDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import type { EmbeddedCluster } from '../hosting/cluster.js';
 
 const MOVING_SUFFIX = '_moving';
@@ -20,27 +21,19 @@ async function onMaintenance<T>(cluster: EmbeddedCluster, fn: (c: pg.Client) => 
   }
 }
 
-const exists = (c: pg.Client, name: string) =>
-  c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]).then((r) => !!r.rowCount);
-
 /** pg_dump of `name` on `from` piped into pg_restore of `into` on `to`, both as the clusters' superusers. */
 async function copyDatabase(from: EmbeddedCluster, name: string, to: EmbeddedCluster, into: string): Promise<void> {
   const env = (c: EmbeddedCluster) => ({ PGHOST: c.socketDir, PGPORT: String(c.port), PGUSER: c.superuser });
-  const dump = spawn(path.join(from.pgBin, 'pg_dump'), ['--format=custom', '--dbname', name], {
-    env: env(from),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const restore = spawn(path.join(to.pgBin, 'pg_restore'), ['--exit-on-error', '--dbname', into], {
+  const dump = startChild(path.join(from.pgBin, 'pg_dump'), ['--format=custom', '--dbname', name], { env: env(from) });
+  const restore = runChild(path.join(to.pgBin, 'pg_restore'), ['--exit-on-error', '--dbname', into], {
     env: env(to),
-    stdio: ['pipe', 'ignore', 'inherit'],
+    stdin: dump.stdout,
+  }).catch((e: unknown) => {
+    dump.kill();
+    throw e;
   });
-  dump.stdout.pipe(restore.stdin);
-  const exit = (p: ReturnType<typeof spawn>, tool: string) =>
-    new Promise<void>((resolve, reject) => {
-      p.on('error', reject);
-      p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${tool} exited with ${code}`))));
-    });
-  await Promise.all([exit(dump, 'pg_dump'), exit(restore, 'pg_restore')]);
+  // The first failure is the one that says why (a dump that stopped ends the restore's input too).
+  await Promise.all([dump.done, restore]);
 }
 
 /**
@@ -50,18 +43,18 @@ async function copyDatabase(from: EmbeddedCluster, name: string, to: EmbeddedClu
  * unfinished (started over) or done (only the old one left to drop).
  */
 export async function relocateMetabase(from: EmbeddedCluster, to: EmbeddedCluster, name: string, log: Logger): Promise<void> {
-  const old = await onMaintenance(from, (c) => exists(c, name));
+  const old = await onMaintenance(from, (c) => databaseExists(c, name));
   if (!old) return;
-  const moved = await onMaintenance(to, (c) => exists(c, name));
+  const moved = await onMaintenance(to, (c) => databaseExists(c, name));
   if (!moved) {
     const moving = `${name}${MOVING_SUFFIX}`;
     log.warn({ from: from.dataDir, to: to.dataDir }, 'moving the metabase to a cluster of its own (once)');
     await onMaintenance(to, async (c) => {
-      await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(moving)}`);
-      await c.query(`CREATE DATABASE ${pg.escapeIdentifier(moving)} TEMPLATE template0 ENCODING 'UTF8'`);
+      await dropDatabase(c, moving);
+      await createDatabase(c, moving);
     });
     await copyDatabase(from, name, to, moving);
-    await onMaintenance(to, (c) => c.query(`ALTER DATABASE ${pg.escapeIdentifier(moving)} RENAME TO ${pg.escapeIdentifier(name)}`));
+    await onMaintenance(to, (c) => renameDatabase(c, moving, name));
   }
-  await onMaintenance(from, (c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+  await onMaintenance(from, (c) => dropDatabase(c, name));
 }

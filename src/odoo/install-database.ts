@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { runChild } from '../hosting/child-process.js';
 import { withParentDeathSignal } from '../hosting/parent-death.js';
 import { ODOO_PYTHON } from './odoo-worker.js';
 
@@ -43,21 +43,13 @@ export async function installOdooDatabase(install: OdooInstall): Promise<void> {
     '--log-level=warn',
   ];
   const { command, args: full } = await withParentDeathSignal('TERM', ODOO_PYTHON, args);
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(command, full, {
-      cwd: install.tree,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      // Only what Odoo needs: the role's password through libpq's environment, never on a command line.
-      env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: install.dataDir, PGPASSWORD: install.db.password },
-      ...install.user,
-    });
-    let tail = '';
-    child.stderr!.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`odoo-bin -i ${install.modules.join(',')} on ${install.database} failed (${signal ?? code}): ${tail.trim()}`)),
-    );
+  await runChild(command, full, {
+    cwd: install.tree,
+    // Only what Odoo needs: the role's password through libpq's environment, never on a command
+    // line; a UTF-8 locale (Odoo's files and messages are UTF-8), not the base's C.
+    env: { PATH: '/usr/bin:/bin', LC_ALL: undefined, LANG: 'C.UTF-8', HOME: install.dataDir, PGPASSWORD: install.db.password },
+    ...install.user,
+    name: `odoo-bin -i ${install.modules.join(',')} on ${install.database}`,
+    tailChars: 4000,
   });
 }

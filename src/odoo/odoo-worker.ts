@@ -96,6 +96,8 @@ export class OdooWorker {
   async start(): Promise<void> {
     const { command, args } = await withParentDeathSignal('TERM', ODOO_PYTHON, odooWorkerArgs(this.spec));
     if (this.stopping) return;
+    // Its own spawn, not hosting/child-process.ts's runChild: a server we supervise (restarted
+    // with backoff, its output appended to the log file), not a command run to its end.
     const child = spawn(command, args, {
       cwd: this.spec.tree,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { App } from '../app.js';
 import type { Config } from '../config/config.js';
 import { clusterOwner, freePort } from '../hosting/cluster.js';
+import { databaseExists } from '../hosting/cluster-databases.js';
 import { LIVE_FILE } from '../logs/layout.js';
 import { frontEndOf } from '../metabase/repositories/front-ends.js';
 import { activeDatabaseNamesOnServer, findDatabase } from '../metabase/repositories/databases.js';
@@ -110,8 +111,7 @@ export async function syncOdooAccess(
   const login = workerLogin(app.secret, server.name);
   await app.tenants.withCluster(server.id, async (admin) => {
     await ensureWorkerRole(admin, login);
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (served(row) && exists.rowCount) await grantWorkerAccess(admin, login.role, database);
+    if (served(row) && (await databaseExists(admin, database))) await grantWorkerAccess(admin, login.role, database);
     else await revokeWorkerAccess(admin, login.role, database);
   });
   if (served(row)) await giveFilestoreToOdoo(server, database);

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { runChild } from '../hosting/child-process.js';
 import type { OdooSeries } from '../tenant/odoo-version.js';
 import { isOdooTree } from './tree.js';
 
@@ -36,7 +36,7 @@ async function unpackOnce(archive: string, dest: string): Promise<string> {
   const partial = `${dest}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
-  await run('tar', ['-I', 'zstd', '-x', '-f', archive, '-C', partial]);
+  await runChild('tar', ['-I', 'zstd', '-x', '-f', archive, '-C', partial], { name: `tar -x -f ${archive}` });
   if (await isOdooTree(dest)) {
     await rm(partial, { recursive: true, force: true });
     return dest;
@@ -59,14 +59,3 @@ function exists(file: string): Promise<boolean> {
   );
 }
 
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${err.trim()}`)),
-    );
-  });
-}

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
+import { databaseExists } from '../hosting/cluster-databases.js';
 import { quoteDatabaseName } from '../hosting/database-name.js';
 import { tenantRoleName } from '../hosting/tenant-role.js';
 
@@ -97,8 +98,7 @@ export async function grantWorkerAccess(admin: pg.ClientBase, worker: string, da
  */
 export async function revokeWorkerAccess(admin: pg.ClientBase, worker: string, database: string): Promise<void> {
   const role = pg.escapeIdentifier(worker);
-  const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-  if (db.rowCount) {
+  if (await databaseExists(admin, database)) {
     await admin.query(`ALTER ROLE ${role} IN DATABASE ${quoteDatabaseName(database)} RESET ALL`);
     await admin.query(`REVOKE CONNECT ON DATABASE ${quoteDatabaseName(database)} FROM ${role}`);
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2', [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Conflict, Invalid } from '../errors.js';
-import { databaseExists } from '../hosting/database-copy.js';
+import { databaseExists } from '../hosting/cluster-databases.js';
 import { pathExists } from '../hosting/path-exists.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { moveDatabaseJob } from '../jobs/move-database.js';

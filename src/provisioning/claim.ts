@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
 import { Conflict, Invalid } from '../errors.js';
 import { tenantNameProblem } from '../hosting/database-name.js';
-import { databaseExists } from '../hosting/restore-cluster.js';
+import { databaseExists } from '../hosting/cluster-databases.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 import { findDatabase, insertDatabases } from '../metabase/repositories/databases.js';
 import type { NewDatabase } from '../metabase/schema.js';

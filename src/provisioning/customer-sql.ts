@@ -3,12 +3,8 @@ import type { Readable } from 'node:stream';
 import pg from 'pg';
 import type { App } from '../app.js';
 import { runPgToolAsLoader, type LoaderLogin, type PgAddress } from '../hosting/backup-pg.js';
-import {
-  createEmptyDatabaseOwnedBy,
-  createLoaderRole,
-  createOdooExtensions,
-  dropRoleIfExists,
-} from '../hosting/restore-cluster.js';
+import { createLoaderRole, createOdooExtensions, dropRoleIfExists } from '../hosting/restore-cluster.js';
+import { createDatabase } from '../hosting/cluster-databases.js';
 import { adoptDatabase } from './adopt.js';
 import { tenantConnectionConfig } from '../hosting/tenant-role.js';
 import type { HostingServerRow } from '../metabase/schema.js';
@@ -84,7 +80,7 @@ export async function createLoadTargetOn(
   await cluster.withAdmin(async (admin) => {
     await dropRoleIfExists(admin, login.role);
     await createLoaderRole(admin, login.role, login.password);
-    await createEmptyDatabaseOwnedBy(admin, database, login.role);
+    await createDatabase(admin, database, { owner: login.role });
   });
   if (!opts.odooExtensions) return login;
   const client = new pg.Client(tenantConnectionConfig(cluster.address, login));

@@ -1,9 +1,10 @@
 import { rm } from 'node:fs/promises';
 import type { App } from '../app.js';
 import { Conflict } from '../errors.js';
-import { dropDatabaseIfExists, databaseExists, renameDatabase } from '../hosting/restore-cluster.js';
+import { databaseExists, dropDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import { dropTenantRole, tenantRoleName } from '../hosting/tenant-role.js';
 import { moveFolder } from '../hosting/restore-backup.js';
+import type { MetabaseDb } from '../metabase/connect.js';
 import { deleteDatabaseRow, findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { refreshSite } from '../frontend/index.js';
 import { databaseFilestore } from '../tenant/filestore.js';
@@ -11,11 +12,13 @@ import { databaseFilestore } from '../tenant/filestore.js';
 /**
  * Puts a database built under a scratch name in place under its claimed name (database, then
  * filestore folder), then turns its row `active`. Each part is skipped when already done, so a
- * rerun after a crash finishes it.
+ * rerun after a crash finishes it. `onActivation` runs in the transaction that turns the row
+ * active, only when this call does (a job's support-log entry: written once, with the change).
  */
 export async function publishDatabase(
   app: App,
   db: { name: string; serverId: number; scratch: string | null; expireDate?: Date },
+  onActivation?: (tx: MetabaseDb) => Promise<void>,
 ): Promise<void> {
   const server = await app.tenants.server(db.serverId);
   if (db.scratch) {
@@ -32,6 +35,7 @@ export async function publishDatabase(
     const row = await lockDatabase(tx, db.name);
     if (!row || row.state !== 'creating') return;
     await updateDatabase(tx, db.name, { state: 'active', ...(db.expireDate ? { expire_date: db.expireDate } : {}) });
+    await onActivation?.(tx);
   });
   await refreshSite(app, db.name);
 }
@@ -46,7 +50,7 @@ export async function abandonDatabase(app: App, name: string): Promise<boolean> 
   if (!row || row.state !== 'creating') return false;
   const server = await app.tenants.server(row.server_id);
   await app.tenants.withCluster(server.id, async (admin) => {
-    await dropDatabaseIfExists(admin, name);
+    await dropDatabase(admin, name);
     await dropTenantRole(admin, tenantRoleName(name));
   });
   await rm(databaseFilestore(server.filestore_root, name), { recursive: true, force: true });

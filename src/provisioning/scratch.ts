@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
 import { Conflict } from '../errors.js';
 import { isReservedName, RESERVED_NAME_PREFIX } from '../hosting/database-name.js';
-import { dropDatabaseIfExists } from '../hosting/restore-cluster.js';
+import { dropDatabase } from '../hosting/cluster-databases.js';
 import { databaseNamesLike, findDatabase } from '../metabase/repositories/databases.js';
 import type { MetabaseDb } from '../metabase/connect.js';
 
@@ -32,7 +32,7 @@ export async function dropScratchDatabase(app: App, serverId: number, name: stri
     app.log.warn({ database: name }, 'a registered database holds a scratch name; left alone');
     return false;
   }
-  await app.tenants.withCluster(serverId, (admin) => dropDatabaseIfExists(admin, name));
+  await app.tenants.withCluster(serverId, (admin) => dropDatabase(admin, name));
   return true;
 }
 

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { App } from '../app.js';
 import { quoteDatabaseName, RESERVED_NAME_PREFIX } from '../hosting/database-name.js';
-import { dropDatabaseIfExists, dropRoleIfExists, renameDatabase } from '../hosting/restore-cluster.js';
+import { dropRoleIfExists } from '../hosting/restore-cluster.js';
+import { dropTemplateDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import { ensureTemplateRole, TEMPLATE_ROLE, tenantConnectionConfig } from '../hosting/tenant-role.js';
 import type { HostingServerRow } from '../metabase/schema.js';
 import { createLoadTargetOn, hostingLoadCluster, loadArchive } from './customer-sql.js';
@@ -11,13 +12,6 @@ function markerOf(key: string): string {
   return `dbtools template from dump ${key} owned by ${TEMPLATE_ROLE}`;
 }
 
-/** PostgreSQL refuses to drop a database flagged as a template: the flag goes first. */
-async function dropTemplateIfExists(admin: pg.ClientBase, name: string): Promise<void> {
-  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (!rowCount) return;
-  await admin.query(`ALTER DATABASE ${quoteDatabaseName(name)} IS_TEMPLATE false`);
-  await dropDatabaseIfExists(admin, name);
-}
 
 /**
  * Makes `name` a template database on the server from a pg_dump archive (a database made by Odoo),
@@ -47,7 +41,7 @@ export async function ensureTemplateFromDump(
         [name],
       );
       if (rows[0]?.marker === marker) return;
-      await dropTemplateIfExists(admin, building);
+      await dropTemplateDatabase(admin, building);
       await ensureTemplateRole(admin);
       const login = await createLoadTargetOn(cluster, building, loader, { odooExtensions: true });
       await loadArchive(server, login, dumpFile);
@@ -68,7 +62,7 @@ export async function ensureTemplateFromDump(
       await admin.query(`COMMENT ON DATABASE ${quoteDatabaseName(building)} IS ${pg.escapeLiteral(marker)}`);
       await admin.query(`ALTER DATABASE ${quoteDatabaseName(building)} IS_TEMPLATE true`);
       // Swap only now: an outdated template is replaced, never left half-built.
-      await dropTemplateIfExists(admin, name);
+      await dropTemplateDatabase(admin, name);
       await renameDatabase(admin, building, name);
     } finally {
       await admin.query(`SELECT pg_advisory_unlock(hashtext('dbtools:template-from-dump:' || $1))`, [name]);

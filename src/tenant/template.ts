@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { createDatabase, dropTemplateDatabase, renameDatabase } from '../hosting/cluster-databases.js';
 import { quoteDatabaseName } from '../hosting/database-name.js';
 import { ensureTemplateRole, TEMPLATE_ROLE } from '../hosting/tenant-role.js';
 import { ODOO_SERIES, odooSeries, type OdooSeries } from './odoo-version.js';
@@ -63,13 +64,6 @@ async function findDatabase(admin: pg.Client, name: string): Promise<DatabaseRow
   return rows[0];
 }
 
-/** A template cannot be dropped while it is flagged as one, nor while anyone is connected to it. */
-async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
-  const quoted = quoteDatabaseName(name);
-  if (!(await findDatabase(admin, name))) return;
-  await admin.query(`ALTER DATABASE ${quoted} IS_TEMPLATE false`);
-  await admin.query(`DROP DATABASE ${quoted} WITH (FORCE)`);
-}
 
 /**
  * Creates the template every tenant database of `version` is cloned from: the tables of that
@@ -79,7 +73,6 @@ async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
  */
 export async function ensureTenantTemplate(admin: pg.Client, version: string): Promise<void> {
   const name = tenantTemplateName(version);
-  const quoted = quoteDatabaseName(name);
   const building = `${name.slice(0, 50)}_building`;
   const { sql, fingerprint } = await tenantSchemaSql(version);
   const marker = markerFor(fingerprint);
@@ -88,10 +81,10 @@ export async function ensureTenantTemplate(admin: pg.Client, version: string): P
   try {
     const existing = await findDatabase(admin, name);
     if (existing?.datistemplate && existing.marker === marker) return;
-    await dropDatabase(admin, building);
+    await dropTemplateDatabase(admin, building);
 
     await ensureTemplateRole(admin);
-    await admin.query(`CREATE DATABASE ${quoteDatabaseName(building)} TEMPLATE template0 ENCODING 'UTF8'`);
+    await createDatabase(admin, building);
     const db = new pg.Client({
       host: admin.host,
       port: admin.port,
@@ -120,8 +113,8 @@ export async function ensureTenantTemplate(admin: pg.Client, version: string): P
     await admin.query(`ALTER DATABASE ${quoteDatabaseName(building)} IS_TEMPLATE true`);
 
     // Swap only now: an outdated template is replaced, never left half-built.
-    if (existing) await dropDatabase(admin, name);
-    await admin.query(`ALTER DATABASE ${quoteDatabaseName(building)} RENAME TO ${quoted}`);
+    if (existing) await dropTemplateDatabase(admin, name);
+    await renameDatabase(admin, building, name);
   } finally {
     await admin.query(`SELECT pg_advisory_unlock(hashtext('dbtools:tenant-template:' || $1))`, [name]);
   }

@@ -40,6 +40,8 @@ export async function spawnUpgradePlatform(
     'upgrade-platform',
   ]);
   const child = spawn(command, args, {
+    // Our environment, not hosting/child-process.ts's clean base: this is dbtools itself, which
+    // reads its configuration (DBTOOLS_*, UPGRADE_PLATFORM_*) from there as the console does.
     // Its stdout is our pipe, not the terminal: it logs in the format we chose for ours.
     env: {
       ...process.env,

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { isIP } from 'node:net';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runChild } from '../hosting/child-process.js';
 
 export interface HostCertificate {
   cert: Buffer;
@@ -16,7 +13,7 @@ export interface HostCertificate {
 const exists = (file: string) => access(file).then(() => true, () => false);
 
 async function openssl(args: string[], cwd: string): Promise<void> {
-  await run('openssl', args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } });
+  await runChild('openssl', args, { cwd });
 }
 
 /**
@@ -37,7 +34,7 @@ export async function hostCertificate(dataDir: string, host: string, given?: { c
         '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
       dir,
     );
-    await run('mv', ['ca.pem.partial', 'ca.pem'], { cwd: dir });
+    await rename(path.join(dir, 'ca.pem.partial'), caFile);
   }
   // The host changes from start to start (a loopback address of its own): its certificate is made each time.
   const name = isIP(host) ? `IP:${host}` : `DNS:${host}`;

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { clusterOwner } from '../hosting/cluster.js';
 import { runPgToolAsLoader, type LoaderLogin } from '../hosting/backup-pg.js';
-import { dropDatabaseIfExists, dropRoleIfExists } from '../hosting/restore-cluster.js';
+import { dropRoleIfExists } from '../hosting/restore-cluster.js';
+import { dropDatabase } from '../hosting/cluster-databases.js';
 import { asLoaderOn, createLoadTargetOn, loadArchive, type LoadCluster } from '../provisioning/customer-sql.js';
 import { scratchName } from '../provisioning/scratch.js';
 import { setConfigParameter } from '../tenant/config-parameters.js';
@@ -29,7 +30,7 @@ export function upgradeScratch(id: number): { database: string; role: string } {
 export async function discardScratch(cluster: LoadCluster, id: number): Promise<void> {
   const { database, role } = upgradeScratch(id);
   await cluster.withAdmin(async (admin) => {
-    await dropDatabaseIfExists(admin, database);
+    await dropDatabase(admin, database);
     await dropRoleIfExists(admin, role);
   });
 }

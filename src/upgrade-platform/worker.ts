@@ -19,7 +19,8 @@ import {
   UPGRADE_TASK,
 } from './store.js';
 import { discardScratch, upgradeRequest, UpgradeRefused, upgradeScratch } from './upgrade.js';
-import { dropDatabaseIfExists, dropRoleIfExists } from '../hosting/restore-cluster.js';
+import { dropRoleIfExists } from '../hosting/restore-cluster.js';
+import { dropDatabase } from '../hosting/cluster-databases.js';
 
 /** A request interrupted this many times (kills, crashes) fails instead of starting again. */
 export const MAX_UPGRADE_ATTEMPTS = 3;
@@ -144,7 +145,7 @@ async function recover(
   const rolePrefix = role.slice(0, -1);
   if (!dbPrefix.startsWith(RESERVED_NAME_PREFIX)) throw new Error('scratch names left the reserved namespace');
   await cluster.withAdmin(async (admin) => {
-    for (const name of await databasesLike(admin, dbPrefix)) await dropDatabaseIfExists(admin, name);
+    for (const name of await databasesLike(admin, dbPrefix)) await dropDatabase(admin, name);
     for (const name of await rolesLike(admin, rolePrefix)) await dropRoleIfExists(admin, name);
   });
   for (const id of await archivedRequestIds(db)) await new RequestFiles(options.dataDir, id).archive();

@@ -9,9 +9,9 @@ import { dumpDirectory, freshDumpFolder, shareDirectoryDump } from '../hosting/d
 import { linkOrCopyTree, removeTree } from '../hosting/filestore-copy.js';
 import { pathExists } from '../hosting/path-exists.js';
 import { restoreDirectoryDump } from '../hosting/restore-directory-dump.js';
-import { databaseExists, swapDatabases } from '../hosting/restore-cluster.js';
+import { databaseExists, swapDatabases } from '../hosting/cluster-databases.js';
 import { defineJob, stepData, type StepContext, type StepDataOf } from '../jobs/define.js';
-import { findAgentById } from '../metabase/repositories/agents.js';
+import { jobActor } from '../lifecycle/system-actor.js';
 import { findDatabase, lockDatabase, updateDatabase } from '../metabase/repositories/databases.js';
 import { leastLoadedServer } from '../metabase/repositories/servers.js';
 import { insertSupportLog } from '../metabase/repositories/support-logs.js';
@@ -424,11 +424,8 @@ async function supportLog(
   outcome: 'success' | 'failure',
   message: string,
 ): Promise<void> {
-  const agent = ctx.job.agent_id ? await findAgentById(tx, ctx.job.agent_id) : undefined;
   await insertSupportLog(tx, {
-    agent_id: agent?.id ?? null,
-    agent_login: agent?.login ?? 'system',
-    agent_level: agent?.level ?? 0,
+    ...(await jobActor(tx, ctx.job.agent_id)),
     operation: 'upgrade',
     database_name: f.source.name,
     inputs: { request: f.request.id, mode: f.request.mode, target: f.request.target },

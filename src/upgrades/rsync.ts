@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ChildProcessFailed, runChild } from '../hosting/child-process.js';
 
 /** Where a transfer goes: the platform's SSH server, checked against the known_hosts it gave, with the request's key. */
 export interface SshTarget {
@@ -46,24 +46,15 @@ function remote(t: SshTarget, remotePath: string): string {
  * reaches it or ssh). Resolves when it exits 0; its stderr's end is the error otherwise.
  */
 function rsync(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('rsync', args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
-    });
-    let tail = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (tail = (tail + c).slice(-2000)));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new RsyncFailed(code, tail.trim()))));
-  });
+  // The system's programs only: no folder of PATH picks which ssh carries the transfer.
+  return runChild('rsync', args, { env: { PATH: '/usr/bin:/bin' }, failure: RsyncFailed });
 }
 
-export class RsyncFailed extends Error {
-  constructor(
-    readonly code: number | null,
-    readonly stderr: string,
-  ) {
-    super(`rsync failed (exit ${code}): ${stderr.split('\n').filter((l) => !l.startsWith('Could not chdir to home')).slice(-3).join(' ')}`);
+/** rsync's last lines, without the remote shell's noise about a home it does not have. */
+export class RsyncFailed extends ChildProcessFailed {
+  constructor(command: string, code: number | null, signal: NodeJS.Signals | null, stderr: string) {
+    super(command, code, signal, stderr);
+    this.message = `rsync failed (${signal ?? `exit ${code}`}): ${stderr.split('\n').filter((l) => !l.startsWith('Could not chdir to home')).slice(-3).join(' ')}`;
   }
 }
 
@@ -109,13 +100,8 @@ export async function requestKeyPair(dir: string): Promise<{ keyFile: string; pu
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await rm(`${keyFile}.partial`, { force: true });
   await rm(`${keyFile}.partial.pub`, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dbtools-upgrade', '-f', `${keyFile}.partial`], {
-      stdio: 'ignore',
-      env: { PATH: '/usr/bin:/bin' },
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh-keygen failed (exit ${code})`))));
+  await runChild('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dbtools-upgrade', '-f', `${keyFile}.partial`], {
+    env: { PATH: '/usr/bin:/bin' },
   });
   // The public half last: its presence says the pair is whole.
   await rename(`${keyFile}.partial`, keyFile);

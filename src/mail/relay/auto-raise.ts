@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { App } from '../../app.js';
 import { defineSchedule } from '../../jobs/define.js';
-import { findAgentByLogin } from '../../metabase/repositories/agents.js';
+import { systemActor } from '../../lifecycle/system-actor.js';
 import { findDatabase, updateDatabase } from '../../metabase/repositories/databases.js';
 import { relayDatabases } from '../../metabase/repositories/email-relay.js';
 import { insertSupportLog } from '../../metabase/repositories/support-logs.js';
@@ -65,7 +65,7 @@ export async function autoRaiseEmailLimits(
   only?: string[],
 ): Promise<{ database: string; from: number; to: number; reason: string }[]> {
   const now = app.now();
-  const system = await findAgentByLogin(app.metabase, 'system');
+  const system = await systemActor(app.metabase);
   const changes: { database: string; from: number; to: number; reason: string }[] = [];
   const limit = pLimit(4);
   await Promise.all(
@@ -80,9 +80,7 @@ export async function autoRaiseEmailLimits(
         await app.metabase.transaction().execute(async (tx) => {
           await updateDatabase(tx, name, { email_daily_limit: to });
           await insertSupportLog(tx, {
-            agent_id: system?.id ?? null,
-            agent_login: 'system',
-            agent_level: system?.level ?? 5,
+            ...system,
             operation: AUTO_RAISE_OPERATION,
             database_name: name,
             inputs: { from: db.email_daily_limit, to, badge: badge.color },
