@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { startMailCatcher } from '../../src/mail/catcher.js';
 import { wireTenantToRelay } from '../../src/mail/relay/credentials.js';
 import { findDatabase, updateDatabase } from '../../src/metabase/repositories/databases.js';
 import { defaultMailServer } from '../../src/tenant/relay-mail-server.js';
@@ -45,40 +44,45 @@ async function latencies(transport: Transporter, n: number): Promise<number[]> {
   return out;
 }
 
-/**
- * The relay in a process of its own (bench/relay-process.ts) on the bench's clusters, forwarding
- * to `smtpUrl`; DBTOOLS_BENCH_RELAY_PROFILE=<folder> writes its CPU profile there at the end.
- */
-async function startRelayProcess(
-  dataDir: string,
-  smtpUrl: string,
+/** A bench process printing `{"port": …}` as its first line once it listens; `nodeOptions` go before the script. */
+async function startListening(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeOptions: string[] = [],
 ): Promise<{ port: number; child: ChildProcess }> {
-  const script = fileURLToPath(new URL('../relay-process.ts', import.meta.url));
-  const profile = process.env.DBTOOLS_BENCH_RELAY_PROFILE;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []), script],
-    {
-      env: {
-        ...process.env,
-        DBTOOLS_DATA_DIR: dataDir,
-        DBTOOLS_SMTP_URL: smtpUrl,
-        DBTOOLS_RELAY_PORT: '0',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    ['--import', 'tsx', ...nodeOptions, fileURLToPath(new URL(script, import.meta.url)), ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new Error(`the relay process exited (code ${code}) before listening`)),
-    ),
+    child.once('exit', (code) => reject(new Error(`${script} exited (code ${code}) before listening`))),
   );
   const first = new Promise<string>((resolve) =>
     createInterface({ input: child.stdout! }).once('line', resolve),
   );
-  const line = await Promise.race([first, exited]);
-  return { port: (JSON.parse(line) as { port: number }).port, child };
+  try {
+    const line = await Promise.race([first, exited]);
+    return { port: (JSON.parse(line) as { port: number }).port, child };
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw e;
+  }
+}
+
+/**
+ * The relay in a process of its own (bench/relay-process.ts) on the bench's clusters, forwarding
+ * to `smtpUrl`; DBTOOLS_BENCH_RELAY_PROFILE=<folder> writes its CPU profile there at the end.
+ */
+function startRelayProcess(dataDir: string, smtpUrl: string) {
+  const profile = process.env.DBTOOLS_BENCH_RELAY_PROFILE;
+  return startListening(
+    '../relay-process.ts',
+    [],
+    { DBTOOLS_DATA_DIR: dataDir, DBTOOLS_SMTP_URL: smtpUrl, DBTOOLS_RELAY_PORT: '0', LOG_LEVEL: 'warn' },
+    profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [],
+  );
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
@@ -100,11 +104,12 @@ export default defineBenchCase({
     `${CONCURRENCY} pooled connections, one Odoo worker sending one message at a time (one connection, or one per message), and the added latency`,
   async run(ctx) {
     const { app } = ctx;
-    // Both paths end at the same upstream sink, in this process.
-    const upstream = await startMailCatcher(ctx.dataDir);
-    const relay = await startRelayProcess(ctx.dataDir, `smtp://127.0.0.1:${upstream.port}`);
+    // Both paths end at the same upstream sink, in a process of its own as a real upstream is.
+    const upstream = await startListening('../mail-sink-process.ts', [ctx.dataDir], {});
     const transports: Transporter[] = [];
+    let relay: Awaited<ReturnType<typeof startRelayProcess>> | undefined;
     try {
+      relay = await startRelayProcess(ctx.dataDir, `smtp://127.0.0.1:${upstream.port}`);
       const db = (await findDatabase(app.metabase, 'acme-bakery'))!;
       await updateDatabase(app.metabase, db.name, { email_daily_limit: 1_000_000 });
       await wireTenantToRelay(app, db, { host: '127.0.0.1', port: relay.port });
@@ -190,8 +195,8 @@ export default defineBenchCase({
       ];
     } finally {
       for (const t of transports) t.close();
-      await stopProcess(relay.child);
-      await upstream.close();
+      if (relay) await stopProcess(relay.child);
+      await stopProcess(upstream.child);
     }
   },
 });
