@@ -134,9 +134,9 @@ export default defineBenchCase({
         note: `peak ${mb(dumpPeak)}; ${breakdown(dumpAtPeak)}; ${memoryGoal(dumpPeak - restingRss)}`,
       },
       {
-        subject: '  RSS added during the download (peak - at rest before the dump)',
-        value: { bytes: downloadPeak - restingRss },
-        note: `peak ${mb(downloadPeak)}, ${mb(downloadStartRss)} when it started; ${breakdown(downloadAtPeak)}; ${memoryGoal(downloadPeak - restingRss)}`,
+        subject: '  RSS added by the download (peak - when it started)',
+        value: { bytes: downloadPeak - downloadStartRss },
+        note: `peak ${mb(downloadPeak)}, ${mb(downloadStartRss)} when it started (what the dump left: +${mb(downloadStartRss - restingRss)} over the rest); ${breakdown(downloadAtPeak)}; ${memoryGoal(downloadPeak - downloadStartRss)}`,
       },
       {
         subject: 'restore of a backup (loadBackupIntoScratch, as the loader role)',
