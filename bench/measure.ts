@@ -31,16 +31,26 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - start];
 }
 
-/** Samples this process's resident set size every 20 ms; `peak()` is the highest since start or reset. */
+/**
+ * Samples this process's resident set size every 20 ms; `peak()` is the highest since start or
+ * reset, `atPeak()` where the memory was at that sample (V8's heap, ArrayBuffers: the rest of
+ * RSS is native, threads' heaps and malloc's arenas included).
+ */
 export function rssSampler() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  let peakUsage = process.memoryUsage();
+  const sample = () => {
+    const now = process.memoryUsage();
+    if (now.rss > peakUsage.rss) peakUsage = now;
+  };
+  const timer = setInterval(sample, 20);
   return {
-    reset: () => (peak = process.memoryUsage().rss),
-    peak: () => Math.max(peak, process.memoryUsage().rss),
+    reset: () => (peakUsage = process.memoryUsage()),
+    peak: () => (sample(), peakUsage.rss),
+    atPeak: () => peakUsage,
     stop: () => {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
+      sample();
+      return peakUsage.rss;
     },
   };
 }

@@ -13,7 +13,16 @@ import { databaseFilestore } from '../tenant/filestore.js';
 import { odooManifest, type OdooManifest } from './manifest.js';
 import { DeflatePool, deflateInParallel } from './parallel-deflate.js';
 import { crc32 } from 'node:zlib';
-import { BufferReader, deflateBuffer, DEFLATED, fileCrc32, FileReader, readIfSmall, STORED, worthDeflating } from './zip-entries.js';
+import {
+  BufferReader,
+  deflateBuffer,
+  DEFLATED,
+  fileCrc32,
+  FileReader,
+  readIfSmall,
+  STORED,
+  worthDeflating,
+} from './zip-entries.js';
 
 /**
  * zip.js only lays out the container here: every entry comes to it with its CRC and sizes
@@ -75,9 +84,35 @@ async function addReady(zip: ZipWriter<unknown>, entry: ReadyEntry): Promise<voi
 
 const nothingToRelease = async () => undefined;
 
-/** A small content, deflated when that pays, in memory. */
-async function bufferEntry(name: string, content: Buffer, lastModDate: Date): Promise<ReadyEntry> {
-  const deflated = (await worthDeflating(content)) ? await deflateBuffer(content, FILESTORE_LEVEL) : undefined;
+/**
+ * The buffers small filestore files are read into, each WHOLE_FILE_BYTES long, given back once
+ * the file's entry is written. A fresh buffer of each file's own size (every size a different
+ * one) left malloc's heaps fragmented, RSS growing with the number of files: writing 26 MB of
+ * filestore added 87 MB, 316 MB added 142 MB; with these few blocks reused, 66 and 131 MB.
+ */
+class SmallFileBuffers {
+  private readonly free: Buffer[] = [];
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(WHOLE_FILE_BYTES);
+  }
+
+  give(buf: Buffer): void {
+    // Never more than the look-ahead holds at once, plus the entry being written.
+    if (this.free.length <= LOOKAHEAD_FILES) this.free.push(buf);
+  }
+}
+
+/** A small content, deflated when that pays, in memory. `release` is called once it is written. */
+async function bufferEntry(
+  name: string,
+  content: Buffer,
+  lastModDate: Date,
+  release: () => Promise<void> = nothingToRelease,
+): Promise<ReadyEntry> {
+  const deflated = (await worthDeflating(content))
+    ? await deflateBuffer(content, FILESTORE_LEVEL)
+    : undefined;
   const data = deflated && deflated.length < content.length ? deflated : content;
   return {
     name,
@@ -87,7 +122,7 @@ async function bufferEntry(name: string, content: Buffer, lastModDate: Date): Pr
     crc32: crc32(content),
     uncompressedSize: content.length,
     lastModDate,
-    release: nothingToRelease,
+    release,
   };
 }
 
@@ -178,14 +213,29 @@ async function largeFileEntry(
  * written. Large files are prepared one after the other: each streams through the pool or a
  * CRC pass, and several at once would only hold more chunks in memory.
  */
-async function* filestoreEntries(pool: DeflatePool, temporary: TemporaryFiles, filestore: string): AsyncGenerator<ReadyEntry> {
+async function* filestoreEntries(
+  pool: DeflatePool,
+  temporary: TemporaryFiles,
+  filestore: string,
+): AsyncGenerator<ReadyEntry> {
   const ahead: Promise<ReadyEntry>[] = [];
   let largeFiles: Promise<unknown> = Promise.resolve();
+  const buffers = new SmallFileBuffers();
   const prepare = async (rel: string): Promise<ReadyEntry> => {
     const real = path.join(filestore, rel);
     const name = `filestore/${rel}`;
-    const { stats, content } = await readIfSmall(real, WHOLE_FILE_BYTES);
-    if (content) return bufferEntry(name, content, stats.mtime);
+    const into = buffers.take();
+    let given = false;
+    const giveBack = async () => {
+      if (!given) buffers.give(into);
+      given = true;
+    };
+    const { stats, content } = await readIfSmall(real, WHOLE_FILE_BYTES, into).catch(async (e: unknown) => {
+      await giveBack();
+      throw e;
+    });
+    if (content) return bufferEntry(name, content, stats.mtime, giveBack);
+    await giveBack();
     const entry = largeFiles.then(() => largeFileEntry(pool, temporary, name, real, stats.mtime));
     largeFiles = entry.catch(() => undefined);
     return entry;
@@ -201,7 +251,14 @@ async function* filestoreEntries(pool: DeflatePool, temporary: TemporaryFiles, f
     while (ahead.length) yield await ahead.shift()!;
   } finally {
     // Abandoned half-way: what was prepared and not written lets go of its files.
-    await Promise.all(ahead.map((a) => a.then((e) => e.release(), () => undefined)));
+    await Promise.all(
+      ahead.map((a) =>
+        a.then(
+          (e) => e.release(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }
 
@@ -227,7 +284,11 @@ export interface DumpZipContent {
  * in as it is. The zip is written to `<file>.partial` and renamed when whole, so a half zip
  * never carries the final name; a rerun starts afresh, and a failure removes what it wrote.
  */
-export async function writeDumpZip(pool: DeflatePool, content: DumpZipContent, file: string): Promise<number> {
+export async function writeDumpZip(
+  pool: DeflatePool,
+  content: DumpZipContent,
+  file: string,
+): Promise<number> {
   const partial = `${file}.partial`;
   const temporary = new TemporaryFiles(`${file}.parts`);
   await rm(partial, { force: true });
@@ -258,7 +319,8 @@ export async function writeDumpZip(pool: DeflatePool, content: DumpZipContent, f
     });
     const manifest = Buffer.from(JSON.stringify(content.manifest, null, 4));
     await addReady(zip, await bufferEntry('manifest.json', manifest, now));
-    for await (const entry of filestoreEntries(pool, temporary, content.filestore)) await addReady(zip, entry);
+    for await (const entry of filestoreEntries(pool, temporary, content.filestore))
+      await addReady(zip, entry);
     await zip.close();
     await closed;
   } catch (e) {
@@ -289,7 +351,9 @@ export async function buildOdooZip(
     return r.rows[0].size;
   });
   const pool = new DeflatePool();
-  const pgDump = await spawnPgToolAs(server, app.tenants.tenantLogin(database.name), 'pg_dump', ['--no-owner']);
+  const pgDump = await spawnPgToolAs(server, app.tenants.tenantLogin(database.name), 'pg_dump', [
+    '--no-owner',
+  ]);
   let sqlBytes = 0;
   let lastReport = 0;
   async function* sql(): AsyncGenerator<Buffer> {
@@ -306,7 +370,12 @@ export async function buildOdooZip(
   try {
     const size = await writeDumpZip(
       pool,
-      { sql: sql(), sqlDone: pgDump.done, manifest, filestore: databaseFilestore(server.filestore_root, database.name) },
+      {
+        sql: sql(),
+        sqlDone: pgDump.done,
+        manifest,
+        filestore: databaseFilestore(server.filestore_root, database.name),
+      },
       file,
     );
     onProgress?.(1);

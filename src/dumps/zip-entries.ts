@@ -15,7 +15,9 @@ const deflateRawAsync = promisify(deflateRaw);
 
 /** Raw deflate of a buffer, off the main thread unless it is tiny. */
 export async function deflateBuffer(content: Buffer, level: number): Promise<Buffer> {
-  return content.length < SYNC_DEFLATE_BYTES ? deflateRawSync(content, { level }) : deflateRawAsync(content, { level });
+  return content.length < SYNC_DEFLATE_BYTES
+    ? deflateRawSync(content, { level })
+    : deflateRawAsync(content, { level });
 }
 
 /**
@@ -53,13 +55,18 @@ const closeAsync = promisify(close);
  * reads ahead and held up the walk), and through plain descriptors: fs/promises' FileHandle
  * costs a transferable object per file.
  */
-export async function readIfSmall(file: string, wholeBytes: number): Promise<{ stats: Stats; content?: Buffer }> {
+export async function readIfSmall(
+  file: string,
+  wholeBytes: number,
+  /** Where to read it (at least `wholeBytes` long): the content is a view of it. A new buffer when absent. */
+  into?: Buffer,
+): Promise<{ stats: Stats; content?: Buffer }> {
   const fd = await openFdAsync(file, 'r');
   try {
     const stats = await fstatAsync(fd);
     if (stats.size > wholeBytes) return { stats };
-    const content = Buffer.allocUnsafeSlow(stats.size);
-    for (let filled = 0; filled < content.length; ) {
+    const content = into ? into.subarray(0, stats.size) : Buffer.allocUnsafeSlow(stats.size);
+    for (let filled = 0; filled < content.length;) {
       const { bytesRead } = await readAsync(fd, content, filled, content.length - filled, filled);
       if (!bytesRead) throw new Error(`${file} ended at ${filled} bytes, ${stats.size} expected`);
       filled += bytesRead;
@@ -102,7 +109,9 @@ export class FileReader extends Reader<string> {
     this.handle = await open(this.file, 'r');
     this.size = (await this.handle.stat()).size;
     if (this.expectedSize !== undefined && this.size !== this.expectedSize)
-      throw new Error(`${this.file} changed while it was dumped (${this.expectedSize} bytes, now ${this.size})`);
+      throw new Error(
+        `${this.file} changed while it was dumped (${this.expectedSize} bytes, now ${this.size})`,
+      );
     await super.init?.();
   }
 

@@ -9,6 +9,7 @@ import {
   upsertRelayCredential,
 } from '../../metabase/repositories/email-relay.js';
 import { pointRelayMailServer, writeRelayMailServer } from '../../tenant/relay-mail-server.js';
+import { rememberVerified, verifiedBefore } from './verified-logins.js';
 
 export interface RelayAddress {
   host: string;
@@ -68,7 +69,8 @@ export type RelayLogin = Guarded<string>;
 
 /**
  * The database a relay login belongs to when the password is right, under the lockout: per
- * login and per remote address (src/login-lockout.ts).
+ * login and per remote address (src/login-lockout.ts). A password argon2 accepted lately is
+ * recognised without it (verified-logins.ts).
  */
 export function authenticateRelayUser(
   app: App,
@@ -84,10 +86,14 @@ export function authenticateRelayUser(
     ],
     async () => {
       const credential = await findRelayCredential(app.metabase, user);
+      if (credential && verifiedBefore(user, credential.password_hash, password))
+        return credential.database_name;
       decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
       const hash = credential?.password_hash ?? (await decoyHash);
       const ok = await argon2.verify(hash, password).catch(() => false);
-      return ok && credential ? credential.database_name : undefined;
+      if (!ok || !credential) return undefined;
+      rememberVerified(user, credential.password_hash, password);
+      return credential.database_name;
     },
   );
 }
