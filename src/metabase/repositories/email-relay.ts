@@ -45,24 +45,14 @@ export async function hasRelayCredential(db: Db, database: string): Promise<bool
  * Counts one message against the database's daily limit, or refuses it. One statement: the
  * conflicting row's lock makes concurrent sends of one database queue, so the limit holds
  * exactly under any concurrency (the WHERE is re-checked on the locked, newest row).
- *
- * Its commit does not wait for the WAL to reach the disk (synchronous_commit off for this one
- * statement's transaction, as PostgreSQL's documentation suggests for data that may lose its
- * last fraction of a second): that flush was most of a relayed message's added latency on a busy
- * host. The count stays atomic and exact while PostgreSQL runs; only a crash of PostgreSQL
- * itself can forget the increments of its last ~0.6 s (3 × wal_writer_delay), letting that
- * database send those few messages again that day. Nothing else in the metabase changes.
  */
 export async function reserveRelaySend(
   db: Db,
   database: string,
   day: string,
 ): Promise<{ accepted: boolean; limit: number; sent: number }> {
-  // set_config(…, true) lasts until the end of this statement's own (implicit) transaction; the
-  // CTE is referenced below so that it runs.
   const { rows } = await sql<{ sent: number | null; limit: number | null }>`
-    WITH nosync AS (SELECT set_config('synchronous_commit', 'off', true) AS s),
-    lim AS (SELECT email_daily_limit AS l FROM database WHERE name = ${database} AND (SELECT s FROM nosync) IS NOT NULL),
+    WITH lim AS (SELECT email_daily_limit AS l FROM database WHERE name = ${database}),
     counted AS (
       INSERT INTO email_relay_day (database_name, day, sent, daily_limit)
       SELECT ${database}, ${day}::date, 1, l FROM lim WHERE l > 0
