@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RawAnswer, RouteSpec } from './route.js';
+import type { operations } from '../operations/index.js';
 import type { routes } from './routes/index.js';
 
 /** What a client sends for a request part: the schema's input side (the server parses it). */
@@ -38,3 +39,24 @@ export type ApiAnswer<K extends keyof ApiContract> = ApiContract[K]['response'];
 
 /** For a stream (server-sent events, NDJSON), the JSON of each event or line: its route's `events` schema. */
 export type ApiEvent<K extends keyof ApiContract> = ApiContract[K]['events'];
+
+type RegisteredOperation = (typeof operations)[number];
+
+/**
+ * Each registered operation by name: the body `POST /api/databases/:name/operations/:operation`
+ * takes for it (its input schema's input side) and what the route answers. An operation's `run`
+ * answers `unknown` (no operation declares its result), so `answer` is the route's own: a queued
+ * job's `{job}` or `{result}` with the result untyped.
+ */
+export type OperationContract = {
+  [O in RegisteredOperation as O['name']]: {
+    input: z.input<O['input']>;
+    answer: ApiAnswer<'POST /api/databases/:name/operations/:operation'>;
+  };
+};
+
+/** A registered operation's name. */
+export type OperationName = keyof OperationContract;
+
+/** What an operation takes: the body of its call. */
+export type OperationInput<N extends OperationName> = OperationContract[N]['input'];

@@ -47,6 +47,12 @@ export interface Operation<S extends z.ZodType = z.ZodType> {
   run(ctx: OperationContext<z.infer<S>>): Promise<unknown>;
 }
 
-export function defineOperation<S extends z.ZodType>(op: Operation<S>): Operation<S> {
+/**
+ * Keeps the operation's name as its literal type (`'extend-trial'`, not `string`), so the API
+ * contract can map each registered name to its input (src/api/contract.ts, `OperationContract`).
+ */
+export function defineOperation<const N extends string, S extends z.ZodType>(
+  op: Operation<S> & { name: N },
+): Operation<S> & { name: N } {
   return op;
 }

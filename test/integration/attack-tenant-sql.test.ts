@@ -182,7 +182,7 @@ describe('customer SQL never runs with the platform’s power', () => {
       ['lock', { reason: 'attack test' }],
     ];
     for (const [operation, input] of operations) {
-      const res = await infra.run(name, operation, input);
+      const res = await infra.runUntyped(name, operation, input);
       expect(res.status, `${operation}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
       const job = (res.body as { job?: { id: number } }).job;
       if (job) {

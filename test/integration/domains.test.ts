@@ -67,7 +67,7 @@ describe('custom domains', () => {
 
     const pending = await waitForDomain(app, domain, (r) => r.checked_at !== null);
     expect(pending).toMatchObject({ dns_status: 'pending', cert_status: 'pending', dns_seen: 'no record' });
-    const page = (await functional.get(`/api/databases/${db.name}`)).body.tools.custom_domain;
+    const page = (await functional.call('GET /api/databases/:name', { params: { name: db.name } })).body.tools.custom_domain;
     expect(page.expectedTarget).toBe(target);
     expect(page.certificatesConfigured).toBe(true);
     expect(page.domains).toEqual([

@@ -35,7 +35,7 @@ async function prepareDump(s: AgentSession, db: string, email: string) {
   expect(res.status).toBe(200);
   const job = await waitForJob(s, res.body.job.id, 120_000);
   expect(job.state, job.error ?? '').toBe('completed');
-  const page = await s.get(`/api/databases/${db}`);
+  const page = await s.call('GET /api/databases/:name', { params: { name: db } });
   return page.body.tools.dump as { id: number; state: string; url: string; size: number };
 }
 
@@ -145,15 +145,15 @@ describe('dumps', () => {
     expect((await download(`http://x${expired}`)).status).toBe(410);
 
     const infra = await AgentSession.login('infra');
-    expect((await functional.get('/api/outbox')).status).toBe(403);
+    expect((await functional.call('GET /api/outbox')).status).toBe(403);
     let mail: { id: string; subject: string } | undefined;
     for (let i = 0; i < 50 && !mail; i++) {
-      const box = await infra.get('/api/outbox');
+      const box = await infra.call('GET /api/outbox');
       mail = box.body.messages.find((m: { to: string[] }) => m.to.includes(email));
       if (!mail) await new Promise((r) => setTimeout(r, 100));
     }
     expect(mail?.subject).toContain(db.name);
-    const full = await infra.get(`/api/outbox/${mail!.id}`);
+    const full = await infra.call('GET /api/outbox/:id', { params: { id: mail!.id } });
     expect(full.body.text).toContain(new URL(dump.url).search);
   });
 

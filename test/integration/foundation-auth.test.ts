@@ -33,13 +33,13 @@ describe('CSRF', () => {
     expect(logout.status).toBe(403);
     expect((await s.run(db.name, 'set-email-limit', { limit: 10 })).status).toBe(200);
     // A read needs no token.
-    expect((await s.get('/api/me')).status).toBe(200);
+    expect((await s.call('GET /api/me')).status).toBe(200);
   });
 
   it('a Bearer token needs no CSRF token', async () => {
     const db = await createTestTenant(app, { prefix: 'csrf-bearer' });
     const s = await AgentSession.login('functional');
-    const created = await s.post('/api/tokens', { name: 'csrf test' });
+    const created = await s.call('POST /api/tokens', { body: { name: 'csrf test' } });
     expect(created.status).toBe(200);
     const headers = { authorization: `Bearer ${created.body.token}` };
     const res = await call('POST', `/api/databases/${db.name}/operations/set-email-limit`, {
@@ -70,7 +70,7 @@ describe('sessions', () => {
   it('a session idle for longer than the configured minutes expires; activity keeps it alive', async () => {
     const s = await AgentSession.login('helpdesk');
     await idleSession(app, s.cookie, app.config.sessionIdleMinutes - 1);
-    expect((await s.get('/api/me')).status).toBe(200);
+    expect((await s.call('GET /api/me')).status).toBe(200);
     // The request moved last_seen_at to now (it is written at most every half minute).
     expect(await sessionIdleSeconds(app, s.cookie)).toBeLessThan(5);
     await idleSession(app, s.cookie, app.config.sessionIdleMinutes + 1);
@@ -133,11 +133,11 @@ describe('logins', () => {
       password_hash: await hashPassword('their-password'),
     });
     const s = await AgentSession.login(login, 'their-password');
-    const token = (await s.post('/api/tokens', { name: 'leaver' })).body.token as string;
+    const token = (await s.call('POST /api/tokens', { body: { name: 'leaver' } })).body.token;
     await updateAgent(app.metabase, login, { disabled: true });
     const res = await call('POST', '/api/session', { body: { login, password: 'their-password' } });
     expect(res.status).toBe(401);
-    expect((await s.get('/api/me')).status).toBe(401);
+    expect((await s.call('GET /api/me')).status).toBe(401);
     expect((await call('GET', '/api/me', { headers: { authorization: `Bearer ${token}` } })).status).toBe(
       401,
     );

@@ -21,7 +21,7 @@ describe('extend-trial', () => {
     const expiry = await app.tenants.withTenant(db, (c) => getConfigParameter(c, 'database.expiration_date'));
     // A day alone means the end of that day (issue 10, finding 8).
     expect(expiry).toBe(`${until} 23:59:59`);
-    const history = await functional.get(`/api/databases/${db.name}/support-logs`);
+    const history = await functional.call('GET /api/databases/:name/support-logs', { params: { name: db.name } });
     expect(history.body.entries[0]).toMatchObject({
       operation: 'extend-trial',
       outcome: 'success',

@@ -244,7 +244,7 @@ describe('the Tools page model', () => {
 
   it('carries the git status of the demo server’s four checkouts for technical support', async () => {
     const technical = await AgentSession.login('technical');
-    const page = await technical.get(`/api/databases/${database}`);
+    const page = await technical.call('GET /api/databases/:name', { params: { name: database } });
     expect(page.status).toBe(200);
     const git = page.body.git as GitRepoStatus[];
     expect(git.map((g) => g.repo)).toEqual(['odoo', 'enterprise', 'design-themes', 'internal']);
@@ -261,7 +261,7 @@ describe('the Tools page model', () => {
 
   it('leaves the git status out below the technical logs’ level', async () => {
     const functional = await AgentSession.login('functional');
-    const page = await functional.get(`/api/databases/${database}`);
+    const page = await functional.call('GET /api/databases/:name', { params: { name: database } });
     expect(page.status).toBe(200);
     expect(page.body.git).toBeUndefined();
   });

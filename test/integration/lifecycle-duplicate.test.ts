@@ -74,9 +74,9 @@ describe('duplicate', () => {
     ]);
     expect(b.ino).toBe(a.ino);
 
-    const history = await functional.get(`/api/databases/${copy.name}/support-logs`);
+    const history = await functional.call('GET /api/databases/:name/support-logs', { params: { name: copy.name } });
     expect(history.body.entries[0]).toMatchObject({ operation: 'duplicate', outcome: 'success', agent_login: 'functional' });
-    const page = await functional.get(`/api/databases/${source.name}`);
+    const page = await functional.call('GET /api/databases/:name', { params: { name: source.name } });
     expect(page.body.tools.duplicate.duplicates).toEqual([
       expect.objectContaining({ name: copy.name, mode: 'trial', state: 'active' }),
     ]);
@@ -188,10 +188,10 @@ describe('duplicate', () => {
       createTestTenant(app, { metabase: { duplicate_of: source.name, mode, expire_date: new Date(Date.now() + HOUR) } });
     await dup('trial');
     await dup('drop');
-    let page = await functional.get(`/api/databases/${source.name}`);
+    let page = await functional.call('GET /api/databases/:name', { params: { name: source.name } });
     expect(page.body.tools.duplicate).toMatchObject({ possible: true, weightUsed: 1.25, limit: 2 });
     await dup('trial');
-    page = await functional.get(`/api/databases/${source.name}`);
+    page = await functional.call('GET /api/databases/:name', { params: { name: source.name } });
     expect(page.body.tools.duplicate).toMatchObject({ possible: false, weightUsed: 2.25, limit: 2 });
     expect(page.body.tools.duplicate.reason).toMatch(/limit is reached/);
     const res = await functional.run(source.name, 'duplicate', {});
@@ -239,7 +239,7 @@ describe('duplicate', () => {
       expect(res.status).toBe(409);
       expect(res.body.error.message).toContain(`duplicate job (#${job.id}`);
       expect((await functional.run(db.name, 'duplicate')).status).toBe(409);
-      const page = await functional.get(`/api/databases/${db.name}`);
+      const page = await functional.call('GET /api/databases/:name', { params: { name: db.name } });
       expect(page.body.job).toMatchObject({ id: job.id, kind: 'duplicate', state: 'queued' });
     } finally {
       await finishJob(app.metabase, job.id, { state: 'failed', error: 'test' });

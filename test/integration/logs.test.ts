@@ -215,10 +215,10 @@ describe('downloads with the log password', () => {
     const r = await saasOffice.run(db, 'rotate-log-password');
     expect(r.status).toBe(200);
     expect(r.body.result).toEqual({ server: 'local', user: 'logs', password: expect.stringMatching(/^[\w-]{24}$/) });
-    const text = JSON.stringify((await saasOffice.get(`/api/databases/${db}/support-logs`)).body);
+    const text = JSON.stringify((await saasOffice.call('GET /api/databases/:name/support-logs', { params: { name: db } })).body);
     expect(text).toContain('rotate-log-password');
     expect(text).not.toContain(r.body.result.password);
-    expect((await saasOffice.get(`/api/databases/${db}`)).body.tools.tech_logs.password).toBeUndefined();
+    expect((await saasOffice.call('GET /api/databases/:name', { params: { name: db } })).body.tools.tech_logs.password).toBeUndefined();
     const stored = await app.metabase.selectFrom('platform_setting').select('value').where('key', '=', 'logs_password_hash:local').executeTakeFirst();
     expect(stored?.value).toMatch(/^\$argon2id\$/);
   });
@@ -402,7 +402,7 @@ describe('search', () => {
     expect(r.lines.length).toBeGreaterThan(0);
     expect(r.lines.every((l) => l.file === dayFileName(PLAIN_DAY) && l.text.startsWith('1999-12-31 06:0'))).toBe(true);
     const functional = await AgentSession.login('functional');
-    expect((await functional.get(`/api/logs/${OWN}/search?q=x`)).status).toBe(403);
+    expect((await functional.call('GET /api/logs/:server/search', { params: { server: OWN }, query: { q: 'x' } })).status).toBe(403);
   });
 });
 

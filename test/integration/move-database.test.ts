@@ -190,7 +190,7 @@ describe('move-database', () => {
       const db = await tenant('move');
       const before = await fingerprint(db, databaseFilestore(local.filestore_root, db.name));
       const infra = await platform.login('infra');
-      const page = await infra.get(`/api/databases/${db.name}`);
+      const page = await infra.call('GET /api/databases/:name', { params: { name: db.name } });
       expect(page.body.tools.move).toMatchObject({ server: 'local', targets: ['local2', 'second'], lastMove: null, rollbackCopy: null });
 
       const res = await infra.run(db.name, 'move-database', { server: 'second' });
@@ -232,7 +232,7 @@ describe('move-database', () => {
       expect(await databasesOn(local)).not.toContain(kept);
       expect(await readdir(local.filestore_root)).not.toContain(kept);
       expect(await reapMoveRollbackCopies(at(74 * HOUR))).toEqual([]);
-      expect((await infra.get(`/api/databases/${db.name}`)).body.tools.move.rollbackCopy).toBeNull();
+      expect((await infra.call('GET /api/databases/:name', { params: { name: db.name } })).body.tools.move.rollbackCopy).toBeNull();
       expect(
         await platform.app.tenants.withTenant({ name: db.name, server_id: second.id }, (c) => getConfigParameter(c, 'test.after-move')),
       ).toBe('yes');
@@ -252,7 +252,7 @@ describe('move-database', () => {
     expect(unknown.body.error.message).toMatch(/no hosting server named nowhere/);
     const office = await platform.login('saas-office');
     expect((await office.run(db.name, 'move-database', { server: 'second' })).status).toBe(403);
-    expect((await office.get(`/api/databases/${db.name}`)).body.tools.move).toBeUndefined();
+    expect((await office.call('GET /api/databases/:name', { params: { name: db.name } })).body.tools.move).toBeUndefined();
 
     const holding = await insertJob(platform.app.metabase, { kind: 'backup', database_name: db.name, agent_id: null, payload: {} });
     const held = await infra.run(db.name, 'move-database', { server: 'second' });

@@ -30,7 +30,8 @@ import { databaseFilestore } from '../../src/tenant/filestore.js';
 import type { OdooSeries } from '../../src/tenant/odoo-version.js';
 import { RELAY_MAIL_SERVER_NAME } from '../../src/tenant/relay-mail-server.js';
 import { uploadDump } from '../support/dump-uploads.js';
-import { AgentSession } from '../support/http.js';
+import type { OperationName } from '../../src/api/contract.js';
+import { AgentSession, type RunInput } from '../support/http.js';
 import { waitForJob } from '../support/jobs.js';
 import { baseUrl, connectTestApp } from '../support/platform.js';
 import {
@@ -177,8 +178,8 @@ async function odooRoles(db: DatabaseRow): Promise<string[]> {
   });
 }
 
-async function runJob(session: AgentSession, database: string, operation: string, input: unknown = {}) {
-  const res = await session.run(database, operation, input);
+async function runJob<N extends OperationName>(session: AgentSession, database: string, operation: N, ...input: RunInput<N>) {
+  const res = await session.run(database, operation, ...input);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   const job = await waitForJob(session, res.body.job.id, 300_000);
   expect(job.state, job.error ?? '').toBe('completed');

@@ -41,8 +41,8 @@ describe('the platform reaches a tenant only as the tenant’s own role', () => 
     const infra = await AgentSession.login('infra');
     const helpdesk = await AgentSession.login('helpdesk');
     for (const name of demoNames.slice(0, 12)) {
-      expect((await infra.get(`/api/databases/${name}`)).status).toBe(200);
-      expect((await helpdesk.get(`/api/databases/${name}`)).status).toBe(200);
+      expect((await infra.call('GET /api/databases/:name', { params: { name: name } })).status).toBe(200);
+      expect((await helpdesk.call('GET /api/databases/:name', { params: { name: name } })).status).toBe(200);
     }
     // The pooled connections stay open (idle) for 30 s: look at them on every cluster.
     for (const server of await listServers(app.metabase)) {

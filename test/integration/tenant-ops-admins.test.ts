@@ -233,7 +233,7 @@ describe('admin links to central accounts', () => {
       status: 'full_oauth',
       sentence: 'sso-admin@full-oauth.example uses OAuth to sign in and cannot be linked',
     });
-    for (const op of ['unlink-admin', 'link-admin']) {
+    for (const op of ['unlink-admin', 'link-admin'] as const) {
       const res = await functional.run(db.name, op, { login: sso.login });
       expect(res.status, op).toBe(409);
       expect(res.body.error.message).toMatch(/OAuth/);

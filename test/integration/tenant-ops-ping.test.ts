@@ -65,7 +65,7 @@ describe('ping', () => {
         enterpriseCode: 'M2401011234567',
       },
     });
-    const page = await helpdesk.get(`/api/databases/${db.name}`);
+    const page = await helpdesk.call('GET /api/databases/:name', { params: { name: db.name } });
     expect(page.body.tools.ping.lastPing).toMatchObject({
       status: 'OK',
       usage: res.body.result.usage,
@@ -88,7 +88,7 @@ describe('ping', () => {
     expect(res.status).toBe(200);
     expect(res.body.result.status).toBe('KO');
     expect(res.body.result.reason).toMatch(/does not exist/);
-    const page = await helpdesk.get(`/api/databases/${db.name}`);
+    const page = await helpdesk.call('GET /api/databases/:name', { params: { name: db.name } });
     expect(page.status).toBe(200);
     expect(page.body.tools.ping.lastPing).toMatchObject({
       status: 'KO',
@@ -97,7 +97,7 @@ describe('ping', () => {
     });
     // Sections that read the tenant show an error instead of breaking the page.
     expect(page.body.tools.company_users.error).toMatch(/cannot be reached/);
-    const log = await helpdesk.get(`/api/databases/${db.name}/support-logs`);
+    const log = await helpdesk.call('GET /api/databases/:name/support-logs', { params: { name: db.name } });
     expect(log.body.entries[0]).toMatchObject({
       operation: 'ping',
       outcome: 'success',

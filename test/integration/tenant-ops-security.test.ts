@@ -41,7 +41,7 @@ describe('set-security', () => {
     expect(text).not.toContain('Strict-Transport-Security');
     expect(text).toContain('proxy_cookie_flags session_id samesite=lax;');
 
-    const tool = (await technical.get(`/api/databases/${db.name}`)).body.tools.security_features;
+    const tool = (await technical.call('GET /api/databases/:name', { params: { name: db.name } })).body.tools.security_features;
     expect(tool).toMatchObject({ secure: true, hsts: 'max-age=31536000', configFile, configured: true });
 
     const front = frontEndOf(server)!;

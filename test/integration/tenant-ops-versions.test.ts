@@ -28,7 +28,7 @@ describe.each(['16.0', '17.0', 'saas~17.4', '18.0'])('tenant operations on an Od
   it('renders every section and runs every tenant operation', async () => {
     const db = await createTestTenant(app, { prefix: `ops-${version.replace(/[^0-9]/g, '')}`, metabase: { version } });
 
-    const page = await infra.get(`/api/databases/${db.name}`);
+    const page = await infra.call('GET /api/databases/:name', { params: { name: db.name } });
     expect(page.status).toBe(200);
     const broken = Object.entries(page.body.tools as Record<string, { error?: string }>)
       .filter(([, tool]) => tool.error)
@@ -60,7 +60,7 @@ describe.each(['16.0', '17.0', 'saas~17.4', '18.0'])('tenant operations on an Od
     const unlinked = admins.find((a) => a.status === 'not_linked');
     if (unlinked) expect((await infra.run(db.name, 'link-admin', { login: unlinked.login })).status).toBe(200);
 
-    const history = await infra.get(`/api/databases/${db.name}/support-logs`);
+    const history = await infra.call('GET /api/databases/:name/support-logs', { params: { name: db.name } });
     expect(history.status).toBe(200);
     expect(JSON.stringify(history.body)).toContain('reset-admin-rights');
   });

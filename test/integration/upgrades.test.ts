@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { OperationInput } from '../../src/api/contract.js';
 import type { App } from '../../src/app.js';
 import { findDatabase } from '../../src/metabase/repositories/databases.js';
 import { findUpgradeRequest } from '../../src/metabase/repositories/upgrade-requests.js';
@@ -37,7 +38,7 @@ async function migration(s: AgentSession, db: string) {
 }
 
 /** Requests an upgrade with the page's validation number and waits for its job to end. */
-async function upgrade(s: AgentSession, db: string, input: { target: string; mode: string; email?: string }) {
+async function upgrade(s: AgentSession, db: string, input: OperationInput<'request-upgrade'>) {
   const { validationNumber } = await migration(s, db);
   const res = await s.run(db, 'request-upgrade', { ...input, validation: validationNumber });
   expect(res.status, JSON.stringify(res.body)).toBe(200);

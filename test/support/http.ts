@@ -1,4 +1,4 @@
-import type { ApiAnswer, ApiContract } from '../../src/api/contract.js';
+import type { ApiAnswer, ApiContract, OperationInput, OperationName } from '../../src/api/contract.js';
 import { apiClient, type CallArgs } from '../../src/client/api-client.js';
 import { baseUrl } from './platform.js';
 import { DEMO_PASSWORD } from './env.js';
@@ -13,6 +13,12 @@ export type { Answer };
 const contract = apiClient<ApiContract>(async () => {
   throw new Error('A test session sends the requests itself.');
 });
+
+/** An operation's body: its input, with the validation number the destructive ones ask for; left out when nothing in it is required. */
+type Validation = { validation?: string | number };
+// z.object({}) takes `Record<string, never>`: such an operation's body is the validation number alone.
+type RunBody<N extends OperationName> = string extends keyof OperationInput<N> ? Validation : OperationInput<N> & Validation;
+export type RunInput<N extends OperationName> = object extends RunBody<N> ? [input?: RunBody<N>] : [input: RunBody<N>];
 
 /**
  * An HTTP client holding one agent's session cookie and CSRF token, like the browser does.
@@ -57,7 +63,20 @@ export class AgentSession {
     });
   }
 
-  run<T = Json>(database: string, operation: string, input: unknown = {}): Promise<Answer<T>> {
+  /**
+   * A registered operation by name, its input typed by the operation's schema (plus the
+   * validation number destructive operations ask for): a misspelt operation or input field is a
+   * compile error. The answer stays loose JSON: no operation declares what its run answers.
+   */
+  run<N extends OperationName>(database: string, operation: N, ...input: RunInput<N>): Promise<Answer<Json>> {
+    return this.runUntyped(database, operation, input[0] ?? {});
+  }
+
+  /**
+   * Any operation name and any body, for what the types forbid on purpose (an unknown operation,
+   * hostile input, every operation of the registry in a loop).
+   */
+  runUntyped<T = Json>(database: string, operation: string, input: unknown = {}): Promise<Answer<T>> {
     const { path } = contract.request('POST /api/databases/:name/operations/:operation', { params: { name: database, operation } });
     return this.post<T>(path, input);
   }

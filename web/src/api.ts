@@ -10,7 +10,7 @@ import {
   type ApiRequest,
   type CallArgs,
 } from '../../src/client/api-client.js';
-import type { ApiAnswer, ApiContract, ApiEvent } from './types.js';
+import type { ApiAnswer, ApiContract, ApiEvent, OperationInput, OperationName } from './types.js';
 
 export { ApiError };
 
@@ -68,6 +68,14 @@ async function send({ method, path, body }: ApiRequest): Promise<unknown> {
 
 /** `api.call('GET /api/databases/:name', {params: {name}})`: input and answer typed by the contract. */
 export const api = apiClient<ApiContract>(send);
+
+/**
+ * A registered operation named in code (not a form built from the catalogue): its input is typed
+ * by the operation's schema, so a misspelt operation or field is a compile error.
+ */
+export function runOperation<N extends OperationName>(database: string, operation: N, input: OperationInput<N>) {
+  return api.call('POST /api/databases/:name/operations/:operation', { params: { name: database, operation }, body: input });
+}
 
 /** The GET routes that answer a stream of JSON values (their answer declares its `events`), by contract key. */
 export type StreamKey = {

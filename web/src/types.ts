@@ -6,7 +6,7 @@
  * sent); each tool's section of the Tools page keeps its tool's own type. Only what JSON does to
  * a tool's value (`Jsonified`) and the JSON Schema of the operation forms are written here.
  */
-import type { ApiAnswer, ApiContract, ApiEvent } from '../../src/api/contract.js';
+import type { ApiAnswer, ApiContract, ApiEvent, OperationInput, OperationName } from '../../src/api/contract.js';
 import type { ToolModelOf } from '../../src/tools/define.js';
 import type { dumpTool } from '../../src/tools/dump.js';
 import type { migrationTool } from '../../src/tools/migration.js';
@@ -20,7 +20,7 @@ import type { customDomainTool } from '../../src/tools/custom-domain.js';
 import type { companiesTool, iapAccountsTool, oauthAdminTool, pingTool, securityTool } from '../../src/tools/tenant-ops.js';
 import type { expireDateTool, toggleFreeTool } from '../../src/tools/trial.js';
 
-export type { ApiAnswer, ApiContract, ApiEvent };
+export type { ApiAnswer, ApiContract, ApiEvent, OperationInput, OperationName };
 
 /** What JSON makes of a server value: dates become ISO strings, the rest keeps its shape. */
 export type Jsonified<T> = T extends Date

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, errorMessage } from '../api.js';
+import { errorMessage, runOperation } from '../api.js';
 import { OperationForm } from '../components/OperationForm.js';
 import { formatDateTime, relative } from '../format.js';
 import { useToolsPage } from './context.js';
@@ -47,10 +47,7 @@ function Diagnostics({ database, domain }: { database: string; domain: string })
     setBusy(true);
     setError(undefined);
     try {
-      const answer = await api.call('POST /api/databases/:name/operations/:operation', {
-        params: { name: database, operation: 'diagnose-domain' },
-        body: { domain },
-      });
+      const answer = await runOperation(database, 'diagnose-domain', { domain });
       // An operation's result is its own (the contract types the route, not each operation's run).
       if ('result' in answer) setReport(answer.result as Diagnosis);
     } catch (e) {
