@@ -46,6 +46,26 @@ async function listed(session = helpdesk) {
   return res.body.items;
 }
 
+/**
+ * A figure of the server's listing beside the same figure measured just before and after it,
+ * taken only when the measure held still (within `within`) across the listing: other files of the
+ * run make, move and drop databases on both servers meanwhile.
+ */
+async function listedWhileStill(
+  serverName: string,
+  pick: (item: Awaited<ReturnType<typeof listed>>[number]) => number,
+  measure: () => Promise<number>,
+  what: string,
+  within = 0,
+): Promise<{ listed: number; measured: number }> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const before = await measure();
+    const listedNow = pick((await listed()).find((i) => i.name === serverName)!);
+    if (Math.abs((await measure()) - before) <= within) return { listed: listedNow, measured: before };
+  }
+  throw new Error(`${what} never held still while listing`);
+}
+
 beforeAll(async () => {
   app = await connectTestApp();
   local = await embeddedServer(app, 'local');
@@ -150,8 +170,6 @@ describe('GET /api/servers', () => {
       expect(item.frontEnd).toEqual(frontEndOf(await embeddedServer(app, server.name)));
       expect(item.frontEnd).toMatchObject({ httpPort: expect.any(Number), httpsPort: expect.any(Number) });
 
-      // Other files of the run make and drop databases on the same platform: compare a listing
-      // with the metabase's count only when the count did not move while it was read.
       const activeOn = async (): Promise<number> => {
         const { count } = await app.metabase
           .selectFrom('database')
@@ -161,14 +179,8 @@ describe('GET /api/servers', () => {
           .executeTakeFirstOrThrow();
         return Number(count);
       };
-      let settled: { listed: number; counted: number } | undefined;
-      for (let attempt = 0; attempt < 20 && !settled; attempt += 1) {
-        const before = await activeOn();
-        const listedNow = (await listed()).find((i) => i.name === server.name)!.databases;
-        if ((await activeOn()) === before) settled = { listed: listedNow, counted: before };
-      }
-      expect(settled, 'the count never held still while listing').toBeDefined();
-      expect(settled!.listed).toBe(settled!.counted);
+      const count = await listedWhileStill(server.name, (i) => i.databases, activeOn, 'the count');
+      expect(count.listed).toBe(count.measured);
       expect(item.databases).toBeGreaterThan(0);
 
       const [pgInfo] = await onCluster<{ version: string; max: string }>(
@@ -181,9 +193,8 @@ describe('GET /api/servers', () => {
       expect(item.connections).toBeGreaterThanOrEqual(1);
       expect(item.connections).toBeLessThanOrEqual(Number(pgInfo.max));
 
-      // du counts a hard-linked file once, as the listing does. Other files of the run make, move
-      // and drop databases on both servers: compare only a listing whose disk use held still (within
-      // a few pages: PostgreSQL writes its statistics meanwhile).
+      // du counts a hard-linked file once, as the listing does; PostgreSQL writes its statistics
+      // meanwhile, so the disk use holds still within a few pages.
       const usedOnDisk = async (): Promise<number> => {
         const [{ bytes }] = await onCluster<{ bytes: string }>(
           server,
@@ -192,17 +203,16 @@ describe('GET /api/servers', () => {
         const du = Number((await run('du', ['-s', '-B1', server.filestore_root])).stdout.split('\t')[0]);
         return Number(bytes) + du;
       };
-      let disk: { listed: number; measured: number } | undefined;
-      for (let attempt = 0; attempt < 20 && !disk; attempt += 1) {
-        const before = await usedOnDisk();
-        const listedNow = (await listed()).find((i) => i.name === server.name)!.diskUsedBytes!;
-        if (Math.abs((await usedOnDisk()) - before) <= 64 * 1024)
-          disk = { listed: listedNow, measured: before };
-      }
-      expect(disk, 'the disk use never held still while listing').toBeDefined();
+      const disk = await listedWhileStill(
+        server.name,
+        (i) => i.diskUsedBytes!,
+        usedOnDisk,
+        'the disk use',
+        64 * 1024,
+      );
       // du also counts the folders (the listing counts files): local holds most of the run's databases.
-      const slack = server === local2 ? 4096 * 400 : disk!.measured * 0.05;
-      expect(Math.abs(disk!.listed - disk!.measured)).toBeLessThan(slack);
+      const slack = server === local2 ? 4096 * 400 : disk.measured * 0.05;
+      expect(Math.abs(disk.listed - disk.measured)).toBeLessThan(slack);
 
       const df = Number(
         (await run('df', ['-B1', '--output=avail', server.filestore_root])).stdout.trim().split('\n')[1],
